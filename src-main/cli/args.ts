@@ -1,0 +1,59 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** A bad argument or input: the CLI prints the message and exits with code 2. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 2,
+  ) {
+    super(message);
+  }
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** Parses a subcommand's arguments strictly; unknown flags and missing values are CliErrors. */
+export function parseCommandArgs<O extends Options>(command: string, argv: string[], options: O): ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: true }>> {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new CliError(`strata ${command}: ${msg.replace(/^TypeError \[[A-Z_]+\]: /, '')}`);
+  }
+}
+
+/** A number flag within [min, max]; `integer` refuses fractions. */
+export function numberArg(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  opts: { min?: number; max?: number; integer?: boolean } = {},
+): number {
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(v)) throw new CliError(`--${name}: '${raw}' is not a number`);
+  if (opts.integer && !Number.isInteger(v)) throw new CliError(`--${name}: '${raw}' must be a whole number`);
+  if (opts.min !== undefined && v < opts.min) throw new CliError(`--${name}: ${v} is below the minimum ${opts.min}`);
+  if (opts.max !== undefined && v > opts.max) throw new CliError(`--${name}: ${v} is above the maximum ${opts.max}`);
+  return v;
+}
+
+/** A flag whose value must be one of `choices`. */
+export function choiceArg<T extends string>(name: string, raw: string | undefined, fallback: T, choices: readonly T[]): T {
+  if (raw === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(raw)) {
+    throw new CliError(`--${name}: '${raw}' is not one of ${choices.join(', ')}`);
+  }
+  return raw as T;
+}
+
+/** A required string flag. */
+export function requiredArg(command: string, name: string, raw: string | undefined): string {
+  if (raw === undefined || raw === '') throw new CliError(`strata ${command}: --${name} is required`);
+  return raw;
+}
+
+/** Writes the one JSON object of a `--json` command to stdout. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}

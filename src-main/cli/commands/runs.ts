@@ -1,0 +1,119 @@
+import type { RunRecord, RunSummary } from '../../../shared/runs/types';
+import { runOnce } from '../../lab/runRunner';
+import { RunStore } from '../../runs/store';
+import { CliError, numberArg, parseCommandArgs, printJson } from '../args';
+import { formatDuration, ProgressPrinter } from '../progress';
+import { defaultRunsDir } from '../runsDir';
+
+const OPTIONS = { 'runs-dir': { type: 'string' }, json: { type: 'boolean' }, limit: { type: 'string' }, yes: { type: 'boolean' } } as const;
+
+/** `strata runs list|show|resume|delete`. */
+export async function runsCommand(argv: string[]): Promise<number> {
+  const { values: v, positionals } = parseCommandArgs('runs', argv, OPTIONS);
+  const [action, id, extra] = positionals;
+  if (extra !== undefined) throw new CliError(`strata runs: unexpected argument '${extra}'`);
+  const runsDir = v['runs-dir'] ?? defaultRunsDir();
+  const needId = () => {
+    if (!id) throw new CliError(`strata runs ${action}: a run id is required`);
+    return id;
+  };
+  switch (action) {
+    case 'list':
+      return list(runsDir, numberArg('limit', v.limit, 50, { integer: true, min: 1 }), Boolean(v.json));
+    case 'show':
+      return show(runsDir, needId(), Boolean(v.json));
+    case 'resume':
+      return resume(runsDir, needId(), Boolean(v.json));
+    case 'delete':
+      return remove(runsDir, needId(), Boolean(v.json));
+    default:
+      throw new CliError(`strata runs: expected list, show ID, resume ID or delete ID${action ? `, not '${action}'` : ''}`);
+  }
+}
+
+function withStore<T>(runsDir: string, fn: (s: RunStore) => T): T {
+  const store = RunStore.open(runsDir);
+  try {
+    return fn(store);
+  } finally {
+    store.close();
+  }
+}
+
+function getRun(store: RunStore, runsDir: string, id: string): RunRecord {
+  let run: RunRecord | null;
+  try {
+    run = store.get(id);
+  } catch (err) {
+    throw new CliError(err instanceof Error ? err.message : String(err));
+  }
+  if (!run) throw new CliError(`no run '${id}' in ${runsDir}`);
+  return run;
+}
+
+function list(runsDir: string, limit: number, json: boolean): number {
+  const runs = withStore(runsDir, (s) => s.list({ limit }));
+  if (json) {
+    printJson({ runsDir, runs });
+    return 0;
+  }
+  if (runs.length === 0) {
+    process.stdout.write(`no runs in ${runsDir}\n`);
+    return 0;
+  }
+  for (const r of runs) process.stdout.write(`${line(r)}\n`);
+  return 0;
+}
+
+function line(r: RunSummary): string {
+  const best = r.best ? `best ${r.best.score.toFixed(4)} @${r.best.epoch + 1}` : 'no epoch yet';
+  return `${r.id}  ${r.status.padEnd(11)} ${String(r.epochsDone).padStart(4)}/${r.config.epochs} ep  ${best.padEnd(16)} ${formatDuration(r.durationMs / 1000).padStart(7)}  ${r.backend?.name ?? '-'}  ${r.name}`;
+}
+
+function show(runsDir: string, id: string, json: boolean): number {
+  const { run, epochs } = withStore(runsDir, (s) => ({ run: getRun(s, runsDir, id), epochs: s.epochMetrics(id) }));
+  if (json) {
+    printJson({ ...run, epochMetrics: epochs });
+    return 0;
+  }
+  const c = run.config;
+  process.stdout.write(
+    [
+      `run ${run.id}: ${run.name}`,
+      `  status     ${run.status}${run.statusReason ? ` (${run.statusReason})` : ''}`,
+      `  design     ${run.arch.name}; init ${c.init}; BN ${c.bnPlacement}`,
+      `  data       ${run.dataset.name}${run.dataset.synthetic ? ' (synthetic)' : ''}: ${run.split.train.length} train / ${run.split.val.length} val`,
+      `  training   ${c.epochs} epochs, batch ${c.batch}, ${c.optimizer.name} lr ${c.optimizer.lr}, loss ${c.loss.name}, seed ${run.seed}`,
+      `  backend    ${run.backend ? `${run.backend.name} (${run.backend.detail})` : '-'}`,
+      `  progress   ${run.epochsDone} epoch(s), ${formatDuration(run.durationMs / 1000)}${run.best ? `; best score ${run.best.score.toFixed(4)} at epoch ${run.best.epoch + 1}` : ''}`,
+      ...epochs.map((e) => `    epoch ${e.epoch + 1}: loss ${e.trainLoss.toFixed(4)} val loss ${e.valLoss.toFixed(4)} IoU ${e.valIoU.toFixed(3)} score ${e.valScore.toFixed(4)}`),
+      '',
+    ].join('\n'),
+  );
+  return 0;
+}
+
+async function resume(runsDir: string, id: string, json: boolean): Promise<number> {
+  const run = withStore(runsDir, (s) => getRun(s, runsDir, id));
+  if (run.status === 'running' || run.status === 'paused') throw new CliError(`run ${id} is ${run.status} in another process`);
+  if (run.status === 'done') throw new CliError(`run ${id} is already done (${run.epochsDone} epochs)`);
+  if (!run.lastCheckpoint) throw new CliError(`run ${id} has no checkpoint yet; start a new run instead`);
+  const source = run.dataset.source;
+  const data = source.kind === 'demo' ? { kind: 'demo' as const, count: run.dataset.count, seed: source.seed } : { kind: 'folder' as const, path: source.path };
+  const printer = new ProgressPrinter();
+  const result = await runOnce({ runsDir, runId: id, data, resume: true }, (m) => printer.handle(m));
+  if (json) printJson(result);
+  else process.stdout.write(`run ${id}: ${result.status}${result.reason ? ` (${result.reason})` : ''}; ${result.epochsDone} epoch(s)\n`);
+  return result.status === 'done' || result.status === 'stopped' ? 0 : 1;
+}
+
+function remove(runsDir: string, id: string, json: boolean): number {
+  withStore(runsDir, (s) => {
+    const run = getRun(s, runsDir, id);
+    if (run.status === 'running' || run.status === 'paused') throw new CliError(`run ${id} is ${run.status}; stop it before deleting it`);
+    s.delete(id);
+  });
+  if (json) printJson({ deleted: id });
+  else process.stdout.write(`deleted run ${id}\n`);
+  return 0;
+}

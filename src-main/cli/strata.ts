@@ -1,0 +1,52 @@
+/**
+ * `strata`: the command line. Each subcommand lives in commands/. With `--json`, stdout carries
+ * exactly one JSON object; progress and logs go to stderr. Bad arguments or input exit with 2.
+ */
+import { CliError } from './args';
+import { runsCommand } from './commands/runs';
+import { evalCommand } from './commands/eval';
+import { predictCommand } from './commands/predict';
+import { scoreCommand } from './commands/score';
+import { summaryCommand } from './commands/summary';
+import { trainCommand } from './commands/train';
+
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
+  summary: { run: summaryCommand, help: 'summary --arch <preset|file.json> [--batch N] [--json]' },
+  train: { run: trainCommand, help: 'train --arch A --data <dir|demo> [options] [--json]' },
+  eval: { run: evalCommand, help: 'eval --run ID --data DIR [--per-image] [--json]' },
+  predict: { run: predictCommand, help: 'predict --run ID --images DIR --out submission.csv [--threshold T] [--json]' },
+  score: { run: scoreCommand, help: 'score --truth <train.csv|masks dir> --pred submission.csv [--json]' },
+  runs: { run: runsCommand, help: 'runs list|show ID|resume ID|delete ID [--runs-dir DIR] [--json]' },
+};
+
+function usage(): string {
+  return `usage: strata <command> [options]\n\n${Object.values(COMMANDS)
+    .map((c) => `  strata ${c.help}`)
+    .join('\n')}\n\nSee README.md for every option.`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) throw new CliError(`unknown command '${name}'\n\n${usage()}`);
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof CliError) {
+      process.stderr.write(`strata: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+    } else {
+      process.stderr.write(`strata: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,56 @@
+import type { RunBest, RunStatus } from '../../shared/runs/types';
+import type { TrainJob, TrainerMessage } from '../../shared/training/protocol';
+import { RunStore } from '../runs/store';
+import { startTrainer } from './trainerHost';
+
+/** How one trainer session of a run ended. */
+export interface RunOutcome {
+  runId: string;
+  status: RunStatus;
+  reason: string | null;
+  epochsDone: number;
+  best: RunBest | null;
+  durationMs: number;
+  backend: string | null;
+  runsDir: string;
+}
+
+/**
+ * Trains a run in its own process until it ends, passing its messages to `onMessage`. Ctrl-C asks the trainer
+ * to stop after the current batch (checkpoints kept); a second Ctrl-C kills it. If the process dies,
+ * the run is marked interrupted with the reason, and can be resumed from its last checkpoint.
+ */
+export async function runOnce(job: TrainJob, onMessage: (m: TrainerMessage) => void): Promise<RunOutcome> {
+  const trainer = startTrainer(job);
+  const off = trainer.onMessage(onMessage);
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write('\nstopping after this batch (Ctrl-C again to kill the trainer)\n');
+      trainer.stop('stopped by the user (Ctrl-C)');
+    } else trainer.kill('SIGKILL');
+  };
+  process.on('SIGINT', onSigint);
+  const exit = await trainer.done;
+  process.off('SIGINT', onSigint);
+  off();
+  const store = RunStore.open(job.runsDir);
+  try {
+    if (exit.crashed) store.update(job.runId, { status: 'interrupted', statusReason: exit.reason ?? 'the trainer process died', endedAt: Date.now(), pid: null });
+    const run = store.get(job.runId);
+    if (!run) throw new Error(`run ${job.runId} disappeared from ${job.runsDir}`);
+    return {
+      runId: run.id,
+      status: run.status,
+      reason: run.statusReason,
+      epochsDone: run.epochsDone,
+      best: run.best,
+      durationMs: run.durationMs,
+      backend: run.backend ? `${run.backend.name} (${run.backend.detail})` : null,
+      runsDir: job.runsDir,
+    };
+  } finally {
+    store.close();
+  }
+}

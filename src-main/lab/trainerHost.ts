@@ -1,0 +1,99 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { RunStatus } from '../../shared/runs/types';
+import { isTrainerMessage, type TrainJob, type TrainerCommand, type TrainerMessage } from '../../shared/training/protocol';
+
+/** How a trainer process ended, as seen from outside it. */
+export interface TrainerExit {
+  /** The final status the trainer reported, or `interrupted` when it died without reporting one. */
+  status: RunStatus;
+  reason?: string;
+  /** True when the process died (signal, abort, OOM) instead of ending the run itself. */
+  crashed: boolean;
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A running trainer process. Every subscription returns its own undo. */
+export interface TrainerHandle {
+  readonly runId: string;
+  readonly pid: number | undefined;
+  readonly done: Promise<TrainerExit>;
+  onMessage(listener: (m: TrainerMessage) => void): () => void;
+  pause(): void;
+  resume(): void;
+  stop(reason: string): void;
+  /** Sends a real signal to the process (used by fault tests and by "force quit"). */
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/**
+ * The trainer entry file next to this one's build: `.ts` under tsx (tests, `npm run strata`),
+ * `.js` in the bundled app.
+ */
+function trainerEntry(): { file: string; execArgv: string[] } {
+  const here = import.meta.url;
+  const ts = here.endsWith('.ts');
+  const file = fileURLToPath(new URL(`../training/trainerProcess.${ts ? 'ts' : 'js'}`, here));
+  return { file, execArgv: ts ? ['--import', 'tsx'] : [] };
+}
+
+function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  if (signal === 'SIGKILL') return 'the trainer process was killed (SIGKILL; possibly out of memory)';
+  if (signal === 'SIGABRT' || code === 134) return 'the trainer process aborted (SIGABRT)';
+  if (signal) return `the trainer process died from signal ${signal}`;
+  return `the trainer process exited with code ${code ?? 'unknown'} before finishing the run`;
+}
+
+/**
+ * Starts training in its own process, so a crash, an abort or running out of memory there
+ * never takes the caller down. Training state lives in the run store; this handle only relays.
+ */
+export function startTrainer(job: TrainJob, opts: { env?: NodeJS.ProcessEnv } = {}): TrainerHandle {
+  const entry = trainerEntry();
+  const child: ChildProcess = fork(entry.file, [], {
+    execArgv: entry.execArgv,
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: opts.env ?? process.env,
+  });
+  const listeners = new Set<(m: TrainerMessage) => void>();
+  let final: { status: RunStatus; reason?: string } | null = null;
+
+  child.on('message', (m: unknown) => {
+    if (!isTrainerMessage(m)) return;
+    if (m.type === 'ended') final = { status: m.status, ...(m.reason ? { reason: m.reason } : {}) };
+    for (const l of listeners) l(m);
+  });
+
+  const done = new Promise<TrainerExit>((resolve) => {
+    child.on('exit', (code, signal) => {
+      if (final) resolve({ ...final, crashed: false, exitCode: code, signal });
+      else resolve({ status: 'interrupted', reason: describeExit(code, signal), crashed: true, exitCode: code, signal });
+    });
+    child.on('error', (err) => {
+      if (!final) resolve({ status: 'failed', reason: `could not start the trainer: ${err.message}`, crashed: true, exitCode: null, signal: null });
+    });
+  });
+
+  const send = (c: TrainerCommand) => {
+    if (child.connected) child.send(c);
+  };
+  send({ type: 'start', job });
+
+  return {
+    runId: job.runId,
+    pid: child.pid,
+    done,
+    onMessage(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    pause: () => send({ type: 'pause' }),
+    resume: () => send({ type: 'resume' }),
+    stop: (reason) => send({ type: 'stop', reason }),
+    kill: (signal = 'SIGKILL') => {
+      child.kill(signal);
+    },
+  };
+}

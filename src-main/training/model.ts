@@ -1,0 +1,230 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { ArchNode, Architecture, Initializer, Shape } from '../../shared/arch/types';
+import { inferShapes, nodeMap, soleInput, topologicalOrder, validateArchitecture } from '../../shared/arch';
+import { ParamStore, type NamedArray } from './params';
+
+/** Keras's BatchNormalization defaults. */
+const BN_MOMENTUM = 0.99;
+const BN_EPSILON = 1e-3;
+
+/** Thrown when a design cannot be built; carries every validation message. */
+export class InvalidArchitectureError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`the architecture is invalid:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+/** A pending update of one BN layer's moving statistics, taken from a training batch. */
+interface BnUpdate {
+  mean: tf.Tensor;
+  variance: tf.Tensor;
+  movingMean: tf.Variable;
+  movingVariance: tf.Variable;
+}
+
+/** Hooks that let an analysis see inside a forward pass without the model knowing why. */
+export interface ForwardProbe {
+  /** Called with every node's output, in execution order. Tensors are owned by the pass. */
+  onNodeOutput?(node: ArchNode, output: tf.Tensor4D): void;
+}
+
+/**
+ * A strict-ResNet U-Net built from an {@link Architecture} on tfjs-core ops.
+ * The forward pass returns logits; the sigmoid of the head is applied by the caller
+ * so that losses that need logits (Lovasz) get them without a round trip through log(p/(1-p)).
+ */
+export class UNetModel {
+  readonly params: ParamStore;
+  private readonly order: ArchNode[];
+  private readonly shapes: Map<string, Shape>;
+  private readonly inputsOf: Map<string, { in: string | undefined; skip: string | undefined }>;
+  private pendingBn: BnUpdate[] = [];
+
+  constructor(
+    readonly arch: Architecture,
+    readonly seed: number,
+  ) {
+    const errors = validateArchitecture(arch);
+    if (errors.length > 0) throw new InvalidArchitectureError(errors.map((e) => e.message));
+    this.shapes = inferShapes(arch).shapes;
+    const nodes = nodeMap(arch);
+    this.order = topologicalOrder(arch).order.map((id) => nodes.get(id) as ArchNode);
+    this.inputsOf = new Map(this.order.map((n) => [n.id, { in: soleInput(arch, n.id, 'in'), skip: soleInput(arch, n.id, 'skip') }]));
+    this.params = new ParamStore(seed);
+    // Create every variable now, in graph order, by one inference pass over a single zero image.
+    tf.tidy(() => {
+      const input = this.inputShape;
+      this.forward(tf.zeros([1, input.h, input.w, input.c]), false);
+    });
+  }
+
+  /** Shape of one input image [h, w, c]. */
+  get inputShape(): Shape {
+    const input = this.order.find((n) => n.kind === 'input');
+    if (!input || input.kind !== 'input') throw new Error('architecture has no input node');
+    return { h: input.height, w: input.width, c: input.channels };
+  }
+
+  /**
+   * Runs the net on a batch [B, H, W, C] and returns logits [B, H, W, 1].
+   * In training mode BN uses batch statistics and queues moving-average updates,
+   * which {@link commitBnUpdates} applies after the optimizer step.
+   */
+  forward(x: tf.Tensor4D, training: boolean, probe?: ForwardProbe): tf.Tensor4D {
+    const outputs = new Map<string, tf.Tensor4D>();
+    let head: tf.Tensor4D | null = null;
+    for (const node of this.order) {
+      const inputs = this.inputsOf.get(node.id) ?? { in: undefined, skip: undefined };
+      const main = node.kind === 'input' ? x : outputs.get(inputs.in ?? '');
+      if (!main) throw new Error(`node '${node.id}' has no input`);
+      const skip = inputs.skip === undefined ? undefined : outputs.get(inputs.skip);
+      const out = this.runNode(node, main, skip, training);
+      outputs.set(node.id, out);
+      probe?.onNodeOutput?.(node, out);
+      if (node.kind === 'head') head = out;
+    }
+    if (!head) throw new Error('architecture has no head');
+    return head;
+  }
+
+  /** Probabilities in inference mode, [B, H, W, 1]. */
+  predict(x: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => tf.sigmoid(this.forward(x, false)));
+  }
+
+  /** Applies the moving-statistics updates queued by the last training forward pass. */
+  commitBnUpdates(): void {
+    const pending = this.pendingBn;
+    this.pendingBn = [];
+    tf.tidy(() => {
+      for (const u of pending) {
+        u.movingMean.assign(tf.add(tf.mul(u.movingMean, BN_MOMENTUM), tf.mul(u.mean, 1 - BN_MOMENTUM)));
+        u.movingVariance.assign(tf.add(tf.mul(u.movingVariance, BN_MOMENTUM), tf.mul(u.variance, 1 - BN_MOMENTUM)));
+      }
+    });
+    for (const u of pending) {
+      u.mean.dispose();
+      u.variance.dispose();
+    }
+  }
+
+  /** Drops queued BN updates (e.g. after a step that was rejected). */
+  discardBnUpdates(): void {
+    for (const u of this.pendingBn) {
+      u.mean.dispose();
+      u.variance.dispose();
+    }
+    this.pendingBn = [];
+  }
+
+  getWeights(): NamedArray[] {
+    return this.params.read();
+  }
+
+  setWeights(weights: NamedArray[]): void {
+    this.params.write(weights);
+  }
+
+  dispose(): void {
+    this.discardBnUpdates();
+    this.params.dispose();
+  }
+
+  private initOf(node: { init?: Initializer }): Initializer {
+    return node.init ?? this.arch.init;
+  }
+
+  private runNode(node: ArchNode, x: tf.Tensor4D, skip: tf.Tensor4D | undefined, training: boolean): tf.Tensor4D {
+    const id = node.id;
+    switch (node.kind) {
+      case 'input':
+        return x;
+      case 'conv':
+        return this.conv(`${id}/conv`, x, node.kernel, node.filters, node.stride, this.initOf(node));
+      case 'resnet': {
+        let y = x;
+        const c = x.shape[3];
+        for (let b = 0; b < node.blocks; b++) {
+          const p = `${id}/block${b}`;
+          let r = tf.relu(this.bn(`${p}/bn1`, y, training));
+          r = this.conv(`${p}/conv1`, r, node.kernel, c, 1, this.initOf(node));
+          r = tf.relu(this.bn(`${p}/bn2`, r, training));
+          r = this.conv(`${p}/conv2`, r, node.kernel, c, 1, this.initOf(node));
+          y = tf.add(y, r);
+          if (node.bnAfterBlock) y = this.bn(`${p}/bn_out`, y, training);
+        }
+        return y;
+      }
+      case 'down': {
+        const out = this.shapeOf(id);
+        let y = x;
+        for (let i = 0; i < node.convs; i++) {
+          y = this.conv(`${id}/conv${i}`, y, node.kernel, x.shape[3], 1, this.initOf(node));
+        }
+        y = this.conv(`${id}/strided`, y, node.kernel, out.c, 2, this.initOf(node));
+        return node.bn === 'none' ? y : this.bn(`${id}/bn`, y, training);
+      }
+      case 'up': {
+        const out = this.shapeOf(id);
+        let y = this.convTranspose(`${id}/transposed`, x, node.kernel, out, this.initOf(node));
+        if (node.bn === 'strided') y = this.bn(`${id}/bn`, y, training);
+        for (let i = 0; i < node.convs; i++) {
+          y = this.conv(`${id}/conv${i}`, y, node.convKernel ?? 3, out.c, 1, this.initOf(node));
+        }
+        return node.bn === 'after' ? this.bn(`${id}/bn`, y, training) : y;
+      }
+      case 'bn':
+        return this.bn(`${id}/bn`, x, training);
+      case 'merge': {
+        if (!skip) throw new Error(`merge '${id}' has no skip input`);
+        if (node.mode === 'add') return tf.add(x, skip);
+        const joined = tf.concat([x, skip], 3);
+        return this.conv(`${id}/project`, joined, 1, x.shape[3], 1, this.initOf(node));
+      }
+      case 'head': {
+        const y = this.conv(`${id}/conv`, x, 1, 1, 1, this.initOf(node));
+        return this.bn(`${id}/bn`, y, training);
+      }
+    }
+  }
+
+  private shapeOf(id: string): Shape {
+    const s = this.shapes.get(id);
+    if (!s) throw new Error(`no inferred shape for node '${id}'`);
+    return s;
+  }
+
+  private conv(name: string, x: tf.Tensor4D, k: number, filters: number, stride: number, init: Initializer): tf.Tensor4D {
+    const w = this.params.convKernel(`${name}/kernel`, k, x.shape[3], filters, init);
+    const b = this.params.vector(`${name}/bias`, filters, 0);
+    return tf.add(tf.conv2d(x, w as tf.Tensor4D, stride, 'same'), b);
+  }
+
+  /**
+   * Stride-2 transposed conv to exactly the target resolution: the adjoint of a 'same' stride-2 conv
+   * from that resolution, so 13 -> 26, 26 -> 51 and 51 -> 101 come out without padding the image.
+   */
+  private convTranspose(name: string, x: tf.Tensor4D, k: number, out: Shape, init: Initializer): tf.Tensor4D {
+    const w = this.params.convKernel(`${name}/kernel`, k, x.shape[3], out.c, init, true);
+    const b = this.params.vector(`${name}/bias`, out.c, 0);
+    const y = tf.conv2dTranspose(x, w as tf.Tensor4D, [x.shape[0], out.h, out.w, out.c], 2, 'same');
+    return tf.add(y, b);
+  }
+
+  private bn(name: string, x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+    const c = x.shape[3];
+    const gamma = this.params.vector(`${name}/gamma`, c, 1);
+    const beta = this.params.vector(`${name}/beta`, c, 0);
+    const movingMean = this.params.movingVector(`${name}/moving_mean`, c, 0);
+    const movingVariance = this.params.movingVector(`${name}/moving_variance`, c, 1);
+    if (!training) return tf.batchNorm4d(x, movingMean as tf.Tensor1D, movingVariance as tf.Tensor1D, beta as tf.Tensor1D, gamma as tf.Tensor1D, BN_EPSILON);
+    const { mean, variance } = tf.moments(x, [0, 1, 2]);
+    this.pendingBn.push({
+      mean: tf.keep(tf.clone(mean)),
+      variance: tf.keep(tf.clone(variance)),
+      movingMean,
+      movingVariance,
+    });
+    return tf.batchNorm4d(x, mean as tf.Tensor1D, variance as tf.Tensor1D, beta as tf.Tensor1D, gamma as tf.Tensor1D, BN_EPSILON);
+  }
+}

@@ -1,0 +1,237 @@
+/**
+ * One training run from start (or resume) to its end, inside the trainer process.
+ * It wires the pieces together: data, backend, model, optimizer, loss, the loop and its callbacks,
+ * and the run store. Everything a UI shows is computed here and written to the store.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { withBnPlacement, withInitializer } from '../../shared/arch';
+import type { Checkpoint, RunEvent, RunRecord, RunStatus } from '../../shared/runs/types';
+import type { TrainJob } from '../../shared/training/protocol';
+import type { Dataset } from '../data/dataset';
+import { RunStore } from '../runs/store';
+import { selectBackend, type BackendName } from './backend';
+import { EarlyStopping, LrScheduler, MetricsRecorder, ProgressReporter, TimeLimit, type Emit, type EventSink } from './callbacks';
+import { loadJobDataset, TrainingData } from './data';
+import { makeLoss } from './losses';
+import { LoopControl, runLoop, type Callback, type EndReason, type EpochLogs } from './loop';
+import { UNetModel } from './model';
+import { makeOptimizer, type Optimizer } from './optimizers';
+import { validate, type ValidationResult } from './validation';
+
+/** Trains the job's run to its end. Never throws: every failure ends the run as failed with its reason. */
+export async function trainRun(job: TrainJob, control: LoopControl, emit: Emit): Promise<RunStatus> {
+  const store = RunStore.open(job.runsDir);
+  const runId = job.runId;
+  const event: EventSink = (ev) => {
+    const full: RunEvent = { ...ev, time: Date.now() };
+    store.addEvent(runId, full);
+    emit({ type: 'event', runId, event: full });
+  };
+  const setStatus = (status: RunStatus, reason?: string) => {
+    store.update(runId, { status, statusReason: reason ?? null, ...(isFinal(status) ? { endedAt: Date.now() } : {}) });
+    emit({ type: 'status', runId, status, ...(reason ? { reason } : {}) });
+  };
+  let model: UNetModel | null = null;
+  let optimizer: Optimizer | null = null;
+  try {
+    const run = store.get(runId);
+    if (!run) throw new Error(`run ${runId} does not exist in ${job.runsDir}`);
+    store.update(runId, { status: 'running', statusReason: null, pid: process.pid, startedAt: run.startedAt ?? Date.now(), endedAt: null });
+    emit({ type: 'status', runId, status: 'running' });
+
+    const backend = await selectBackend(backendOption(run.config.backend));
+    store.update(runId, { backend: { name: backend.name, detail: backend.detail, threads: backend.threads } });
+    emit({ type: 'backend', runId, name: backend.name, detail: backend.detail, threads: backend.threads, skipped: backend.skipped });
+
+    const dataset = await loadJobDataset(job.data);
+    checkDataset(run, dataset);
+    const data = new TrainingData(dataset, run.split, run.config, run.arch);
+
+    const arch = withInitializer(withBnPlacement(run.arch, run.config.bnPlacement), run.config.init);
+    model = new UNetModel(arch, run.seed);
+    optimizer = makeOptimizer(run.config.optimizer);
+    const loss = makeLoss(run.config.loss.name, run.config.loss.eps === undefined ? {} : { eps: run.config.loss.eps });
+
+    const schedule = new LrScheduler(run.config.schedule, run.config.optimizer.lr, run.config.epochs, (lr) => {
+      if (optimizer) optimizer.learningRate = lr;
+    }, event);
+    const early = run.config.earlyStop ? new EarlyStopping(run.config.earlyStop.patience, run.config.earlyStop.minDelta, control, event) : null;
+
+    let startEpoch = 0;
+    let startStep = 0;
+    let best = run.best;
+    if (job.resume) {
+      const ckpt = store.loadCheckpoint(runId, 'last');
+      if (!ckpt) throw new Error(`run ${runId} has no checkpoint to resume from`);
+      restore(model, optimizer, ckpt, schedule, early);
+      startEpoch = ckpt.epoch + 1;
+      startStep = ckpt.step;
+      event({ type: 'resumed', epoch: startEpoch, step: startStep, message: `resumed from the checkpoint of epoch ${ckpt.epoch + 1}` });
+    }
+    control.onPauseChange = (paused) => {
+      setStatus(paused ? 'paused' : 'running');
+      event({ type: paused ? 'paused' : 'resumed', epoch: -1, step: -1, message: paused ? 'paused' : 'resumed' });
+    };
+    const tensorsAtStart = tf.memory().numTensors;
+    let tensorsAfterFirstEpoch: number | null = null;
+    const m = model;
+    const opt = optimizer;
+
+    const checkpointer: Callback = {
+      onEpochEnd: (epoch: number, logs: EpochLogs) => {
+        const snapshot = (): Checkpoint => ({
+          epoch,
+          step: logs.step,
+          tensors: m.getWeights(),
+          optimizer: { name: opt.config.name, tensors: opt.readState(), iterations: opt.iterations },
+          extra: { plateau: schedule.plateau?.snapshot() ?? null, early: early?.snapshot() ?? null, lr: opt.learningRate, norm: data.norm },
+        });
+        const ckpt = snapshot();
+        store.saveCheckpoint(runId, 'last', ckpt);
+        const score = logs['valScore'] ?? -Infinity;
+        const improved = best === null || score > best.score;
+        if (improved) {
+          best = { epoch, score, metric: 'valScore' };
+          store.saveCheckpoint(runId, 'best', ckpt);
+        }
+        const wanted = improved || (run.config.predictEpochs ?? []).includes(epoch + 1) || run.config.predictEpochs === undefined;
+        if (wanted && lastValidation) {
+          store.savePredictions(runId, epoch, data.valIds, lastValidation.probs, data.height, data.width);
+        }
+        store.update(runId, { epochsDone: epoch + 1, lastCheckpoint: { epoch, step: logs.step }, best, durationMs: trainingMs() });
+        event({ type: 'checkpoint', epoch, step: logs.step, message: `checkpoint saved (epoch ${epoch + 1}${improved ? ', new best' : ''})`, data: { best: improved } });
+        // Every tensor has an owner: after the first epoch the count must stay flat.
+        const n = tf.memory().numTensors;
+        if (tensorsAfterFirstEpoch === null) tensorsAfterFirstEpoch = n;
+        else if (n !== tensorsAfterFirstEpoch) {
+          emit({ type: 'log', runId, level: 'warn', message: `tensor count changed from ${tensorsAfterFirstEpoch} to ${n} (start ${tensorsAtStart})` });
+        }
+      },
+    };
+
+    const t0 = Date.now();
+    const trainingMs = () => run.durationMs + (Date.now() - t0);
+    let lastValidation: ValidationResult | null = null;
+    const callbacks: Callback[] = [
+      schedule,
+      new ProgressReporter(runId, emit, run.config.epochs),
+      new MetricsRecorder(runId, store),
+      checkpointer,
+      ...(early ? [early] : []),
+      ...(run.config.maxMinutes ? [new TimeLimit(run.config.maxMinutes, control, event)] : []),
+    ];
+
+    const end: EndReason = await runLoop(
+      {
+        startEpoch,
+        epochs: run.config.epochs,
+        batchesPerEpoch: data.batchesPerEpoch,
+        startStep,
+        trainBatch: async (epoch, batch) => {
+          const b = data.trainBatch(epoch, batch);
+          const r = trainStep(m, opt, loss, b.x, b.y, b.shape);
+          if (!Number.isFinite(r.loss)) {
+            control.fail(`the loss became ${r.loss} at epoch ${epoch + 1}, batch ${batch + 1}; the last good checkpoint is kept`);
+          }
+          return { ...r, lr: opt.learningRate, images: b.count };
+        },
+        validate: async () => {
+          lastValidation = validate(m, loss, data);
+          return lastValidation.metrics;
+        },
+      },
+      callbacks,
+      control,
+    );
+    store.update(runId, { durationMs: trainingMs() });
+    const status: RunStatus = end.kind;
+    setStatus(status, end.kind === 'done' ? undefined : end.message);
+    emit({ type: 'ended', runId, status, ...(end.kind === 'done' ? {} : { reason: end.message }) });
+    return status;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    setStatus('failed', message);
+    emit({ type: 'ended', runId, status: 'failed', reason: message });
+    return 'failed';
+  } finally {
+    model?.dispose();
+    optimizer?.dispose();
+    store.close();
+  }
+}
+
+function isFinal(s: RunStatus): boolean {
+  return s === 'done' || s === 'stopped' || s === 'failed' || s === 'interrupted';
+}
+
+function backendOption(requested: RunRecord['config']['backend']): { force?: BackendName } {
+  return requested === 'auto' ? {} : { force: requested };
+}
+
+/** A resumed or re-run job must see the same data the run was created with. */
+function checkDataset(run: RunRecord, ds: Dataset): void {
+  if (ds.info.fingerprint !== run.dataset.fingerprint) {
+    throw new Error(
+      `the data at ${describeSource(run)} has changed since the run was created (fingerprint ${ds.info.fingerprint.slice(0, 12)} vs ${run.dataset.fingerprint.slice(0, 12)})`,
+    );
+  }
+}
+
+function describeSource(run: RunRecord): string {
+  return run.dataset.source.kind === 'demo' ? 'the demo dataset' : run.dataset.source.path;
+}
+
+/** One optimizer step. The loss and IoU come back as numbers; all tensors are released. */
+export function trainStep(
+  model: UNetModel,
+  opt: Optimizer,
+  loss: ReturnType<typeof makeLoss>,
+  x: Float32Array,
+  y: Float32Array,
+  shape: [number, number, number, number],
+): { loss: number; iou: number } {
+  const [n, h, w] = shape;
+  const vars = model.params.trainableList;
+  let iouT: tf.Scalar | null = null;
+  const { value, grads } = tf.tidy(() => {
+    const xt = tf.tensor4d(x, shape);
+    const yt = tf.tensor4d(y, [n, h, w, 1]);
+    return tf.variableGrads(() => {
+      const logits = model.forward(xt, true);
+      const probs = tf.sigmoid(logits);
+      iouT = tf.keep(hardIoU(yt, probs));
+      return loss(yt, probs, { logits });
+    }, vars);
+  });
+  const lossValue = value.dataSync()[0] ?? NaN;
+  const iouValue = iouT ? ((iouT as tf.Scalar).dataSync()[0] ?? NaN) : NaN;
+  if (Number.isFinite(lossValue)) {
+    opt.apply(vars, grads);
+    model.commitBnUpdates();
+  } else {
+    model.discardBnUpdates();
+  }
+  value.dispose();
+  if (iouT) (iouT as tf.Scalar).dispose();
+  tf.dispose(grads);
+  return { loss: lossValue, iou: iouValue };
+}
+
+/** IoU of the batch at threshold 0.5 over all pixels (1 when there is no salt anywhere). */
+function hardIoU(yt: tf.Tensor, probs: tf.Tensor): tf.Scalar {
+  const pred = tf.cast(tf.greater(probs, 0.5), 'float32');
+  const inter = tf.sum(tf.mul(yt, pred));
+  const union = tf.sub(tf.add(tf.sum(yt), tf.sum(pred)), inter);
+  return tf.where(tf.greater(union, 0), tf.div(inter, tf.maximum(union, 1)), tf.scalar(1)) as tf.Scalar;
+}
+
+function restore(model: UNetModel, opt: Optimizer, ckpt: Checkpoint, schedule: LrScheduler, early: EarlyStopping | null): void {
+  model.setWeights(ckpt.tensors);
+  if (ckpt.optimizer) opt.writeState(ckpt.optimizer.tensors, ckpt.optimizer.iterations);
+  const extra = ckpt.extra ?? {};
+  const plateau = extra['plateau'] as { best: number; wait: number; lr: number } | null | undefined;
+  if (plateau && schedule.plateau) schedule.plateau.restore(plateau);
+  const es = extra['early'] as { best: number; wait: number } | null | undefined;
+  if (es && early) early.restore(es);
+  if (typeof extra['lr'] === 'number') opt.learningRate = extra['lr'];
+}

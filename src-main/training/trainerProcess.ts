@@ -1,0 +1,46 @@
+/**
+ * Entry of the trainer process (a Node child process, or Electron's utilityProcess in the app).
+ * It takes one `start` command, trains that run, and exits. Pause, resume and stop arrive as
+ * messages and act between batches.
+ */
+import type { TrainerCommand, TrainerMessage } from '../../shared/training/protocol';
+import { LoopControl } from './loop';
+import { trainRun } from './trainer';
+
+const control = new LoopControl();
+let started = false;
+
+function emit(m: TrainerMessage): void {
+  if (process.send && process.connected) process.send(m);
+}
+
+function isCommand(m: unknown): m is TrainerCommand {
+  return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string';
+}
+
+process.on('message', (m: unknown) => {
+  if (!isCommand(m)) return;
+  switch (m.type) {
+    case 'start':
+      if (started) return;
+      started = true;
+      void trainRun(m.job, control, emit).then((status) => {
+        process.exitCode = status === 'failed' ? 1 : 0;
+        // Let the IPC channel drain the last messages, then leave.
+        setImmediate(() => process.disconnect?.());
+      });
+      break;
+    case 'pause':
+      control.pause();
+      break;
+    case 'resume':
+      control.resume();
+      break;
+    case 'stop':
+      control.stop(m.reason);
+      break;
+  }
+});
+
+// The driver went away (its process died): stop cleanly after the current batch, keeping checkpoints.
+process.on('disconnect', () => control.stop('the app that started this run went away'));
