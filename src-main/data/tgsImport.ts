@@ -1,0 +1,450 @@
+/**
+ * Import of a folder in the Kaggle TGS layout:
+ *
+ *   images/ID.png      grey (or R=G=B RGB) images, all the same size
+ *   masks/ID.png       optional 0/1 masks (any non-zero is salt)
+ *   train.csv          optional `id,rle_mask` (see shared/data/rle.ts)
+ *   depths.csv         optional `id,z`
+ *
+ * A folder that holds .png files directly (e.g. `test/images`) imports as unlabelled data.
+ * Every file is checked; each problem names its file (and CSV line), and the good samples still
+ * import. When both masks/ and train.csv exist, masks/ wins and the CSV is cross-checked (an empty
+ * masks/ folder does not count).
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { decodeRle } from '../../shared/data/rle';
+import type { DatasetProblem, DatasetProblemCode } from '../../shared/data/types';
+import { parseCsv } from './csv';
+import type { CsvTable } from './csv';
+import { assembleDataset } from './dataset';
+import type { Dataset } from './dataset';
+import { decodeGreyPng, decodeMaskPng } from './png';
+import type { GreyPng, MaskPng, PngFailure } from './png';
+import { mapLimit } from './pool';
+
+/** Options of `importTgsFolder`. */
+export interface TgsImportOptions {
+  /** Display name; defaults to the folder's name. */
+  name?: string;
+  /** Files read at once; default 16. */
+  concurrency?: number;
+  /** A depths.csv outside the folder (Kaggle keeps it beside `test/`, not inside). */
+  depthsPath?: string;
+  /** Called after each PNG file is read. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Nothing usable could be imported; `problems` says why, file by file. */
+export class DatasetImportError extends Error {
+  constructor(
+    message: string,
+    readonly dir: string,
+    readonly problems: DatasetProblem[],
+  ) {
+    super(message);
+    this.name = 'DatasetImportError';
+  }
+}
+
+type FileFailure = PngFailure | { ok: false; code: 'unreadable'; detail: string };
+
+interface Listing {
+  /** id -> file name inside the folder. */
+  pngs: Map<string, string>;
+  others: string[];
+}
+
+const TRAIN_HEADER = ['id', 'rle_mask'];
+const DEPTHS_HEADER = ['id', 'z'];
+
+async function isDirectory(p: string): Promise<boolean> {
+  return stat(p).then((s) => s.isDirectory(), () => false);
+}
+
+async function isFile(p: string): Promise<boolean> {
+  return stat(p).then((s) => s.isFile(), () => false);
+}
+
+async function listFolder(dir: string): Promise<Listing> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const pngs = new Map<string, string>();
+  const others: string[] = [];
+  for (const entry of entries) {
+    // Hidden files (.DS_Store, editor droppings) are nobody's data.
+    if (!entry.isFile() || entry.name.startsWith('.')) continue;
+    if (/\.png$/i.test(entry.name)) pngs.set(entry.name.slice(0, -4), entry.name);
+    else others.push(entry.name);
+  }
+  return { pngs, others: others.sort() };
+}
+
+async function readBytes(file: string): Promise<Uint8Array | FileFailure> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    const code = error instanceof Error && 'code' in error ? String(error.code) : 'error';
+    return { ok: false, code: 'unreadable', detail: `cannot be read (${code})` };
+  }
+}
+
+function size(w: number, h: number): string {
+  return `${w}x${h}`;
+}
+
+function sameHeader(found: string[], expected: string[]): boolean {
+  return found.length === expected.length && found.every((f, i) => f.trim().toLowerCase() === expected[i]);
+}
+
+/** Reads a CSV file, reporting a wrong header (and then ignoring the file). Null when unusable. */
+async function readTable(
+  file: string,
+  rel: string,
+  expected: string[],
+  problems: DatasetProblem[],
+): Promise<CsvTable | null> {
+  const bytes = await readBytes(file);
+  if (!(bytes instanceof Uint8Array)) {
+    problems.push({ code: 'unreadable', severity: 'error', file: rel, message: `${rel}: ${bytes.detail}` });
+    return null;
+  }
+  const table = parseCsv(new TextDecoder().decode(bytes));
+  if (!sameHeader(table.headerFields, expected)) {
+    problems.push({
+      code: 'bad-header',
+      severity: 'error',
+      file: rel,
+      line: 1,
+      message: `${rel}: header is "${table.header.slice(0, 80)}", expected "${expected.join(',')}"; the file was ignored`,
+    });
+    return null;
+  }
+  return table;
+}
+
+interface CsvEntry<T> {
+  value: T;
+  line: number;
+}
+
+/** Rows of a two-column table keyed by id; bad and duplicate rows become problems. */
+function keyedRows<T>(
+  table: CsvTable,
+  rel: string,
+  problems: DatasetProblem[],
+  parse: (raw: string, id: string, line: number) => T | null,
+): Map<string, CsvEntry<T>> {
+  const out = new Map<string, CsvEntry<T>>();
+  for (const row of table.rows) {
+    const [id = '', raw = ''] = row.fields;
+    if (row.fields.length !== 2 || id === '') {
+      problems.push({
+        code: 'bad-row',
+        severity: 'error',
+        file: rel,
+        line: row.line,
+        message: `${rel} line ${row.line}: expected 2 fields (${table.header.trim()}) with a non-empty id, found ${row.fields.length}`,
+      });
+      continue;
+    }
+    const first = out.get(id);
+    if (first) {
+      problems.push({
+        code: 'duplicate-id',
+        severity: 'warning',
+        file: rel,
+        line: row.line,
+        id,
+        message: `${rel} line ${row.line}: id ${id} already appeared on line ${first.line}; this row was ignored`,
+      });
+      continue;
+    }
+    const value = parse(raw, id, row.line);
+    if (value !== null) out.set(id, { value, line: row.line });
+  }
+  return out;
+}
+
+function fileProblem(failure: FileFailure, rel: string, id: string): DatasetProblem {
+  return { code: failure.code, severity: 'error', file: rel, id, message: `${rel}: ${failure.detail}` };
+}
+
+/** Resolves the folder layout; throws when there are no images at all. */
+async function locate(dir: string, opts: TgsImportOptions) {
+  const root = path.resolve(dir);
+  if (!(await isDirectory(root))) throw new DatasetImportError(`${root} is not a folder`, root, []);
+  const nested = path.join(root, 'images');
+  const hasNested = await isDirectory(nested);
+  const imagesDir = hasNested ? nested : root;
+  const imagesRel = hasNested ? 'images/' : '';
+  const masksDir = hasNested && (await isDirectory(path.join(root, 'masks'))) ? path.join(root, 'masks') : null;
+  const trainCsv = (await isFile(path.join(root, 'train.csv'))) ? path.join(root, 'train.csv') : null;
+  const localDepths = path.join(root, 'depths.csv');
+  const depthsCsv = opts.depthsPath ?? ((await isFile(localDepths)) ? localDepths : null);
+  return { root, imagesDir, imagesRel, masksDir, trainCsv, depthsCsv };
+}
+
+/** Imports a TGS-layout folder; see the module comment. Throws `DatasetImportError` only when nothing imports. */
+export async function importTgsFolder(dir: string, opts: TgsImportOptions = {}): Promise<Dataset> {
+  const where = await locate(dir, opts);
+  const { root, imagesDir, imagesRel, masksDir, trainCsv, depthsCsv } = where;
+  const problems: DatasetProblem[] = [];
+
+  const images = await listFolder(imagesDir);
+  const maskListing = masksDir ? await listFolder(masksDir) : null;
+  // An empty masks/ beside a train.csv is a leftover folder, not a claim that every mask is missing.
+  const masks = maskListing && (maskListing.pngs.size > 0 || trainCsv === null) ? maskListing : null;
+  // A bare folder of PNGs may hold anything else (CSV files, READMEs); only images/ is ours to police.
+  for (const other of imagesRel ? images.others : []) {
+    const rel = imagesRel + other;
+    problems.push({ code: 'ignored-file', severity: 'warning', file: rel, message: `${rel}: not a .png file; ignored` });
+  }
+  for (const other of maskListing?.others ?? []) {
+    const rel = `masks/${other}`;
+    problems.push({ code: 'ignored-file', severity: 'warning', file: rel, message: `${rel}: not a .png file; ignored` });
+  }
+  const ids = [...images.pngs.keys()].sort();
+  if (ids.length === 0) {
+    throw new DatasetImportError(`no .png images in ${imagesDir}`, root, problems);
+  }
+
+  // Read and decode every PNG with bounded concurrency; decoding is synchronous, reading is not.
+  const total = ids.length + (masks ? ids.filter((id) => masks.pngs.has(id)).length : 0);
+  let done = 0;
+  const tick = (): void => {
+    done++;
+    opts.onProgress?.(done, total);
+  };
+  const limit = opts.concurrency ?? 16;
+  const decodedImages = await mapLimit(ids, limit, async (id): Promise<GreyPng | FileFailure> => {
+    const bytes = await readBytes(path.join(imagesDir, images.pngs.get(id) ?? ''));
+    tick();
+    return bytes instanceof Uint8Array ? decodeGreyPng(bytes) : bytes;
+  });
+  const decodedMasks = masks
+    ? await mapLimit(ids, limit, async (id): Promise<MaskPng | FileFailure | null> => {
+        const name = masks.pngs.get(id);
+        if (name === undefined) return null;
+        const bytes = await readBytes(path.join(masksDir ?? '', name));
+        tick();
+        return bytes instanceof Uint8Array ? decodeMaskPng(bytes) : bytes;
+      })
+    : null;
+
+  // The dataset's size is the most common image size; the first image of that size is the example.
+  const sizeCounts = new Map<string, { w: number; h: number; count: number; example: string }>();
+  decodedImages.forEach((img, i) => {
+    if (!img.ok) return;
+    const key = size(img.width, img.height);
+    const entry = sizeCounts.get(key);
+    if (entry) entry.count++;
+    else sizeCounts.set(key, { w: img.width, h: img.height, count: 1, example: imagesRel + (images.pngs.get(ids[i] ?? '') ?? '') });
+  });
+  const reference = [...sizeCounts.values()].reduce<{ w: number; h: number; count: number; example: string } | null>(
+    (best, e) => (best === null || e.count > best.count ? e : best),
+    null,
+  );
+
+  const trainTable = trainCsv ? await readTable(trainCsv, 'train.csv', TRAIN_HEADER, problems) : null;
+  const rleRows = trainTable
+    ? keyedRows(trainTable, 'train.csv', problems, (raw) => raw)
+    : new Map<string, CsvEntry<string>>();
+  const depthsRel = depthsCsv ? path.relative(root, depthsCsv).split(path.sep).join('/') : 'depths.csv';
+  const depthsTable = depthsCsv ? await readTable(depthsCsv, depthsRel, DEPTHS_HEADER, problems) : null;
+  const depthRows = depthsTable
+    ? keyedRows(depthsTable, depthsRel, problems, (raw, id, line) => {
+        const z = raw.trim() === '' ? NaN : Number(raw);
+        if (Number.isFinite(z)) return z;
+        problems.push({
+          code: 'bad-depth',
+          severity: 'warning',
+          file: depthsRel,
+          line,
+          id,
+          message: `${depthsRel} line ${line}: depth "${raw}" for ${id} is not a number; the depth is unknown`,
+        });
+        return null;
+      })
+    : null;
+
+  const labelled = masks !== null || trainCsv !== null;
+  const accepted: { index: number; mask: Uint8Array | null }[] = [];
+
+  ids.forEach((id, i) => {
+    const img = decodedImages[i] as GreyPng | FileFailure;
+    const imageRel = imagesRel + (images.pngs.get(id) ?? '');
+    if (!img.ok) {
+      problems.push(fileProblem(img, imageRel, id));
+      return;
+    }
+    if (reference && (img.width !== reference.w || img.height !== reference.h)) {
+      problems.push({
+        code: 'size-mismatch',
+        severity: 'error',
+        file: imageRel,
+        id,
+        message: `${imageRel}: ${size(img.width, img.height)}, expected ${size(reference.w, reference.h)} like ${reference.example} (and ${reference.count - 1} other images)`,
+      });
+      return;
+    }
+    if (img.colour) {
+      problems.push({
+        code: 'colour-image',
+        severity: 'warning',
+        file: imageRel,
+        id,
+        message: `${imageRel}: colour pixels (R, G, B differ); imported as the mean of R, G and B`,
+      });
+    }
+    if (!labelled) {
+      accepted.push({ index: i, mask: null });
+      return;
+    }
+    const row = rleRows.get(id);
+    const decodeRow = (entry: CsvEntry<string>, severity: 'error' | 'warning'): Uint8Array | null => {
+      const result = decodeRle(entry.value, img.height, img.width);
+      if (result.ok) return result.mask;
+      problems.push({
+        code: 'bad-rle',
+        severity,
+        file: 'train.csv',
+        line: entry.line,
+        id,
+        message: `train.csv line ${entry.line}: bad RLE for ${id}: ${result.error}`,
+      });
+      return null;
+    };
+    if (masks && decodedMasks) {
+      const maskRel = `masks/${masks.pngs.get(id) ?? `${id}.png`}`;
+      const m = decodedMasks[i];
+      if (!m) {
+        problems.push(missingMask(id, imageRel, `no ${maskRel}`));
+        return;
+      }
+      if (!m.ok) {
+        problems.push(fileProblem(m, maskRel, id));
+        return;
+      }
+      if (m.width !== img.width || m.height !== img.height) {
+        problems.push({
+          code: 'size-mismatch',
+          severity: 'error',
+          file: maskRel,
+          id,
+          message: `${maskRel}: ${size(m.width, m.height)}, expected ${size(img.width, img.height)} like ${imageRel}`,
+        });
+        return;
+      }
+      if (trainTable) crossCheck(id, maskRel, m.mask, row, decodeRow, problems);
+      accepted.push({ index: i, mask: m.mask });
+      return;
+    }
+    if (!row) {
+      problems.push(missingMask(id, imageRel, trainTable ? 'no row in train.csv' : 'train.csv is unusable'));
+      return;
+    }
+    const mask = decodeRow(row, 'error');
+    if (mask) accepted.push({ index: i, mask });
+  });
+
+  // Masks and CSV rows whose image does not exist at all.
+  const imageIds = new Set(ids);
+  for (const [id, name] of masks?.pngs ?? []) {
+    if (imageIds.has(id)) continue;
+    const rel = `masks/${name}`;
+    problems.push(missingImage(id, rel, undefined, `${rel}: no ${imagesRel}${id}.png for this mask`));
+  }
+  for (const [id, entry] of rleRows) {
+    if (imageIds.has(id)) continue;
+    problems.push(
+      missingImage(id, 'train.csv', entry.line, `train.csv line ${entry.line}: no ${imagesRel}${id}.png for id ${id}`),
+    );
+  }
+
+  problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : (a.line ?? 0) - (b.line ?? 0)));
+  if (accepted.length === 0 || !reference) {
+    const counts = new Map<DatasetProblemCode, number>();
+    for (const p of problems) counts.set(p.code, (counts.get(p.code) ?? 0) + 1);
+    const summary = [...counts]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([code, n]) => `${n} ${code}`)
+      .join(', ');
+    throw new DatasetImportError(`no usable samples in ${root} (${summary})`, root, problems);
+  }
+
+  const { w, h } = reference;
+  const pixels = w * h;
+  const packedImages = new Uint8Array(accepted.length * pixels);
+  const packedMasks = labelled ? new Uint8Array(accepted.length * pixels) : null;
+  const packedDepths = depthRows ? new Float64Array(accepted.length).fill(NaN) : null;
+  const acceptedIds: string[] = [];
+  accepted.forEach((a, k) => {
+    const id = ids[a.index] ?? '';
+    acceptedIds.push(id);
+    packedImages.set((decodedImages[a.index] as GreyPng).pixels, k * pixels);
+    if (packedMasks && a.mask) packedMasks.set(a.mask, k * pixels);
+    const z = depthRows?.get(id);
+    if (packedDepths && z) packedDepths[k] = z.value;
+  });
+
+  return assembleDataset(
+    { name: opts.name ?? path.basename(root), source: { kind: 'folder', path: root }, synthetic: false, problems },
+    acceptedIds,
+    h,
+    w,
+    packedImages,
+    packedMasks,
+    packedDepths,
+  );
+}
+
+function missingMask(id: string, imageRel: string, why: string): DatasetProblem {
+  return {
+    code: 'missing-mask',
+    severity: 'error',
+    file: imageRel,
+    id,
+    message: `${imageRel}: no mask (${why}); the image was skipped`,
+  };
+}
+
+function missingImage(id: string, file: string, line: number | undefined, message: string): DatasetProblem {
+  return line === undefined
+    ? { code: 'missing-image', severity: 'error', file, id, message }
+    : { code: 'missing-image', severity: 'error', file, line, id, message };
+}
+
+/** masks/ wins; the CSV row must agree with it, else a warning says where it differs. */
+function crossCheck(
+  id: string,
+  maskRel: string,
+  mask: Uint8Array,
+  row: CsvEntry<string> | undefined,
+  decodeRow: (entry: CsvEntry<string>, severity: 'error' | 'warning') => Uint8Array | null,
+  problems: DatasetProblem[],
+): void {
+  if (!row) {
+    problems.push({
+      code: 'missing-rle',
+      severity: 'warning',
+      file: 'train.csv',
+      id,
+      message: `train.csv: no row for ${id}; its mask was taken from ${maskRel}`,
+    });
+    return;
+  }
+  const fromCsv = decodeRow(row, 'warning');
+  if (!fromCsv) return;
+  let differing = 0;
+  for (let p = 0; p < mask.length; p++) if (mask[p] !== fromCsv[p]) differing++;
+  if (differing > 0) {
+    problems.push({
+      code: 'rle-mismatch',
+      severity: 'warning',
+      file: 'train.csv',
+      line: row.line,
+      id,
+      message: `train.csv line ${row.line}: RLE for ${id} differs from ${maskRel} in ${differing} pixels; ${maskRel} was used`,
+    });
+  }
+}
