@@ -69,7 +69,10 @@ export interface SaltCoverageStats {
 }
 
 /** Where a dataset came from. */
-export type DatasetSource = { kind: 'folder'; path: string } | { kind: 'demo'; seed: number };
+export type DatasetSource =
+  /** `subset`: only the first N samples by id were kept. */
+  | { kind: 'folder'; path: string; subset?: number }
+  | { kind: 'demo'; seed: number; count: number };
 
 /** Everything the UI needs to show about a loaded dataset. */
 export interface DatasetInfo {

@@ -2,13 +2,11 @@
  * Messages between whoever drives a run (the CLI, the lab service) and the trainer process.
  * Plain data only: numbers and strings, never tensors.
  */
+import type { DatasetSource } from '../data/types';
 import type { BatchMetric, EpochMetric, RunEvent, RunStatus } from '../runs/types';
 
-/**
- * Where the trainer loads its data from; it loads it itself, so no images cross the boundary.
- * `subset` keeps the first N samples by id, for quick experiments on part of a folder.
- */
-export type DataSource = { kind: 'demo'; count: number; seed: number } | { kind: 'folder'; path: string; subset?: number };
+/** Where the trainer loads its data from; it loads it itself, so no images cross the boundary. */
+export type DataSource = DatasetSource;
 
 /** What a trainer process is asked to do. */
 export interface TrainJob {

@@ -190,7 +190,7 @@ export function makeDemoDataset(opts: DemoOptions = {}): Dataset {
     drawSample(rng, size, images.subarray(i * pixels, (i + 1) * pixels), masks.subarray(i * pixels, (i + 1) * pixels));
   }
   return assembleDataset(
-    { name: 'demo (synthetic)', source: { kind: 'demo', seed }, synthetic: true, problems: [] },
+    { name: 'demo (synthetic)', source: { kind: 'demo', seed, count }, synthetic: true, problems: [] },
     ids,
     size,
     size,

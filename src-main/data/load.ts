@@ -27,7 +27,7 @@ export function subsetDataset(ds: Dataset, n: number): Dataset {
     if (depths && ds.depths) depths[k] = ds.depths[i] ?? NaN;
   });
   return assembleDataset(
-    { name: `${ds.info.name} (first ${n} by id)`, source: ds.info.source, synthetic: ds.info.synthetic, problems: ds.info.problems },
+    { name: `${ds.info.name} (first ${n} by id)`, source: ds.info.source.kind === 'folder' ? { ...ds.info.source, subset: n } : ds.info.source, synthetic: ds.info.synthetic, problems: ds.info.problems },
     order.map((o) => o.id),
     ds.height,
     ds.width,

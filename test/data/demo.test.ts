@@ -14,14 +14,10 @@ describe('makeDemoDataset', () => {
     expect(Buffer.compare(small.images, a.images.subarray(0, 5 * 101 * 101))).toBe(0);
   });
 
-  it('is marked synthetic and builds 400 samples in well under a few seconds', () => {
-    const started = performance.now();
+  it('is marked synthetic and builds 400 samples by default', () => {
     const ds = makeDemoDataset({});
-    const ms = performance.now() - started;
-    console.info(`demo dataset: 400 samples in ${ms.toFixed(0)} ms`);
-    expect(ms).toBeLessThan(5000); // about 0.6 s alone; the machine is shared
     expect(ds.info).toMatchObject({ name: 'demo (synthetic)', synthetic: true, count: 400, height: 101, width: 101 });
-    expect(ds.info.source).toEqual({ kind: 'demo', seed: 1 });
+    expect(ds.info.source).toEqual({ kind: 'demo', seed: 1, count: 400 });
     expect(ds.ids[0]).toBe('demo-0000');
   });
 

@@ -19,7 +19,7 @@ export function tinyDataset(saltPixels: number[], height = 4, width = 5, labelle
   });
   const ids = saltPixels.map((_, i) => `s${String(i).padStart(3, '0')}`);
   return assembleDataset(
-    { name: 'tiny', source: { kind: 'demo', seed: 0 }, synthetic: true, problems: [] },
+    { name: 'tiny', source: { kind: 'demo', seed: 0, count: saltPixels.length }, synthetic: true, problems: [] },
     ids,
     height,
     width,

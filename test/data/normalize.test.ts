@@ -4,7 +4,7 @@ import { computeNormStats } from '../../src-main/data/normalize';
 
 // Three 2x2 images: A = 0, 51, 102, 153 (x/255 = 0, .2, .4, .6); B = all 255; C = all 0.
 const ds = assembleDataset(
-  { name: 'norm', source: { kind: 'demo', seed: 0 }, synthetic: true, problems: [] },
+  { name: 'norm', source: { kind: 'demo', seed: 0, count: 3 }, synthetic: true, problems: [] },
   ['A', 'B', 'C'],
   2,
   2,

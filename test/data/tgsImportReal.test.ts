@@ -7,14 +7,10 @@ import { importTgsFolder } from '../../src-main/data/tgsImport';
 import { TGS_DIR } from '../helpers/paths';
 
 describe('importTgsFolder on the real TGS data', () => {
-  it('imports all 3600 pairs with no problems, in a few seconds', async () => {
-    const started = performance.now();
+  it('imports all 3600 pairs with no problems', async () => {
     const ds = await importTgsFolder(TGS_DIR);
-    const seconds = (performance.now() - started) / 1000;
-    console.info(`real TGS import: ${ds.info.count} pairs in ${seconds.toFixed(2)} s`);
     expect(ds.info.problems).toEqual([]);
     expect(ds.info).toMatchObject({ count: 3600, height: 101, width: 101, labelled: true, hasDepths: true, synthetic: false });
-    expect(seconds).toBeLessThan(20); // generous: the machine is shared; locally about 3 s
 
     // Spot-check one sample against the files themselves.
     const k = 1234;

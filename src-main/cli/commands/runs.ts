@@ -98,10 +98,8 @@ async function resume(runsDir: string, id: string, json: boolean): Promise<numbe
   if (run.status === 'running' || run.status === 'paused') throw new CliError(`run ${id} is ${run.status} in another process`);
   if (run.status === 'done') throw new CliError(`run ${id} is already done (${run.epochsDone} epochs)`);
   if (!run.lastCheckpoint) throw new CliError(`run ${id} has no checkpoint yet; start a new run instead`);
-  const source = run.dataset.source;
-  const data = source.kind === 'demo' ? { kind: 'demo' as const, count: run.dataset.count, seed: source.seed } : { kind: 'folder' as const, path: source.path };
   const printer = new ProgressPrinter();
-  const result = await runOnce({ runsDir, runId: id, data, resume: true }, (m) => printer.handle(m));
+  const result = await runOnce({ runsDir, runId: id, data: run.dataset.source, resume: true }, (m) => printer.handle(m));
   if (json) printJson(result);
   else process.stdout.write(`run ${id}: ${result.status}${result.reason ? ` (${result.reason})` : ''}; ${result.epochsDone} epoch(s)\n`);
   return result.status === 'done' || result.status === 'stopped' ? 0 : 1;

@@ -1,0 +1,121 @@
+/**
+ * Crash-safe file replacement: a reader sees either the whole old file or the whole new one,
+ * never a mix, whatever moment the process is killed or the disk fills up.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/** What writeFileAtomic can write: text (UTF-8), bytes, or a list of byte chunks written one after another. */
+export type AtomicData = string | Uint8Array | readonly Uint8Array[];
+
+const ERRNO_TEXT: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EFBIG: 'file too large for this file system or process limit',
+  EISDIR: 'a directory is in the way',
+  ENOTDIR: 'a path component is not a directory',
+  ENOENT: 'the folder does not exist',
+  EIO: 'input/output error (failing disk?)',
+  EMFILE: 'too many open files',
+};
+
+/** A failed write; the old file, if any, is untouched and no temporary file is left behind. */
+export class AtomicWriteError extends Error {
+  override readonly name = 'AtomicWriteError';
+  constructor(
+    /** The file that was to be written. */
+    readonly path: string,
+    /** The errno code, e.g. ENOSPC, EROFS, EACCES; `UNKNOWN` when the cause had none. */
+    readonly code: string,
+    /** The step that failed: `open`, `write`, `fsync`, `rename` or `fsync-dir`. */
+    readonly step: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Could not write ${path}: ${ERRNO_TEXT[code] ?? 'system error'} (${code}, during ${step})`, options);
+  }
+}
+
+/** The errno code of a node system error, or `UNKNOWN`. */
+export function errnoCode(e: unknown): string {
+  if (e instanceof Error && 'code' in e && typeof e.code === 'string') return e.code;
+  return 'UNKNOWN';
+}
+
+/**
+ * Makes a rename in `dir` durable. Windows cannot open a folder for fsync; there NTFS's
+ * metadata journal gives rename the same guarantee, so the step is skipped.
+ */
+export function fsyncDir(dir: string): void {
+  if (process.platform === 'win32') return;
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function chunksOf(data: AtomicData): readonly Uint8Array[] {
+  if (typeof data === 'string') return [Buffer.from(data, 'utf8')];
+  if (data instanceof Uint8Array) return [data];
+  return data;
+}
+
+function writeAll(fd: number, chunk: Uint8Array): void {
+  // writeSync may write less than asked (a file size limit, a signal); the rest is retried, and
+  // a real failure then surfaces as an error on the next call.
+  let off = 0;
+  while (off < chunk.length) off += fs.writeSync(fd, chunk, off, chunk.length - off);
+}
+
+/**
+ * Replaces `file` with `data`: writes a temporary file in the same folder, fsyncs it, renames it over
+ * `file`, then fsyncs the folder. On any failure the temporary file is removed, the old `file` is
+ * intact, and an {@link AtomicWriteError} naming the file and errno code is thrown.
+ */
+export function writeFileAtomic(file: string, data: AtomicData): void {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  let step = 'open';
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(tmp, 'wx', 0o644);
+    step = 'write';
+    for (const chunk of chunksOf(data)) writeAll(fd, chunk);
+    step = 'fsync';
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = null;
+    step = 'rename';
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    if (fd !== null) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // already failing; the original error is the one to report
+      }
+    }
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      // a read-only or vanished folder: nothing more can be done, and the target was never touched
+    }
+    throw new AtomicWriteError(file, errnoCode(e), step, { cause: e });
+  }
+  try {
+    fsyncDir(dir);
+  } catch (e) {
+    // The new file is in place; only its durability across power loss is in doubt.
+    throw new AtomicWriteError(file, errnoCode(e), 'fsync-dir', { cause: e });
+  }
+}
+
+/** Temporary files left by writeFileAtomic in a process that was killed mid-write. */
+export function isAtomicTempName(name: string): boolean {
+  return /^\..+\.[0-9]+\.[0-9a-f]{8}\.tmp$/.test(name);
+}

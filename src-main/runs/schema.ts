@@ -1,0 +1,123 @@
+/**
+ * The index's SQL schema, as numbered migrations. A store opened by a newer Strata migrates the
+ * file forward once; a file from a newer Strata is refused rather than misread.
+ */
+import type Database from 'better-sqlite3';
+import { RUN_STATUSES } from '../../shared/runs/types';
+import { RunStoreOpenError } from './errors';
+
+const STATUS_CHECK = RUN_STATUSES.map((s) => `'${s}'`).join(', ');
+
+/** Each entry brings the schema from version `i` to `i + 1`. */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE runs (
+    id TEXT PRIMARY KEY NOT NULL,
+    name TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    started_at REAL,
+    ended_at REAL,
+    status TEXT NOT NULL CHECK (status IN (${STATUS_CHECK})),
+    status_reason TEXT,
+    arch_name TEXT NOT NULL,
+    train_count INTEGER NOT NULL,
+    val_count INTEGER NOT NULL,
+    config TEXT NOT NULL,
+    dataset TEXT NOT NULL,
+    seed REAL NOT NULL,
+    backend TEXT,
+    versions TEXT NOT NULL,
+    host TEXT NOT NULL,
+    epochs_done INTEGER NOT NULL DEFAULT 0,
+    best_epoch INTEGER,
+    best_score REAL,
+    best_metric TEXT,
+    last_ckpt_epoch INTEGER,
+    last_ckpt_step INTEGER,
+    duration_ms REAL NOT NULL DEFAULT 0,
+    pid INTEGER,
+    -- when the owning process started (ms): tells this process's own live runs from stale ones
+    -- left by an earlier process that had the same pid
+    pid_started_at REAL
+  );
+  CREATE INDEX runs_by_created ON runs (created_at, id);
+  CREATE INDEX runs_by_status ON runs (status, created_at);
+  CREATE INDEX runs_by_best ON runs (best_score);
+
+  CREATE TABLE batch_metrics (
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    step INTEGER NOT NULL,
+    epoch INTEGER NOT NULL,
+    batch INTEGER NOT NULL,
+    loss REAL,
+    iou REAL,
+    lr REAL,
+    images_per_sec REAL,
+    time REAL NOT NULL,
+    PRIMARY KEY (run_id, step)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE epoch_metrics (
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    epoch INTEGER NOT NULL,
+    step INTEGER NOT NULL,
+    train_loss REAL,
+    train_iou REAL,
+    val_loss REAL,
+    val_iou REAL,
+    val_pixel_iou REAL,
+    val_score REAL,
+    best_threshold REAL,
+    lr REAL,
+    images_per_sec REAL,
+    epoch_seconds REAL,
+    time REAL NOT NULL,
+    extra TEXT,
+    PRIMARY KEY (run_id, epoch)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    time REAL NOT NULL,
+    step INTEGER NOT NULL,
+    epoch INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    message TEXT NOT NULL,
+    data TEXT
+  );
+  CREATE INDEX events_by_run ON events (run_id, seq);
+  `,
+];
+
+/** The schema version this build writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings the index at `file` to {@link SCHEMA_VERSION}; one writer at a time, each step in its own transaction. */
+export function migrate(db: Database.Database, file: string): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+  const step = db.transaction(() => {
+    const row: unknown = db.prepare('SELECT version FROM schema_version').get();
+    let version = 0;
+    if (row !== undefined) {
+      const v = (row as Record<string, unknown>).version;
+      if (typeof v !== 'number') throw new RunStoreOpenError(`${file}: schema_version holds ${String(v)}`);
+      version = v;
+    } else {
+      db.prepare('INSERT INTO schema_version (version) VALUES (0)').run();
+    }
+    if (version > SCHEMA_VERSION) {
+      throw new RunStoreOpenError(
+        `${file} was written by a newer Strata (index schema ${version}; this build knows up to ${SCHEMA_VERSION})`,
+      );
+    }
+    if (version === SCHEMA_VERSION) return false;
+    db.exec(MIGRATIONS[version] ?? '');
+    db.prepare('UPDATE schema_version SET version = ?').run(version + 1);
+    return true;
+  });
+  // IMMEDIATE takes the write lock up front, so two processes opening a fresh store cannot both migrate.
+  while (step.immediate()) {
+    // one migration per transaction until current
+  }
+}

@@ -1,0 +1,538 @@
+/**
+ * The run store: `index.sqlite` (WAL) holds every run's row, metrics and events; `runs/<id>/` holds
+ * what is large: run.json (architecture and split), checkpoints and validation predictions, all
+ * written atomically. A run's data up to its last committed write survives a SIGKILL at any moment.
+ * Several processes may open one store (the lab and a training process); each run has one writer.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import type { z } from 'zod';
+import type {
+  BatchMetric,
+  Checkpoint,
+  CheckpointKind,
+  EpochMetric,
+  RunEvent,
+  RunHost,
+  RunInit,
+  RunListQuery,
+  RunOrder,
+  RunPatch,
+  RunPredictions,
+  RunRecord,
+  RunStatus,
+  RunSummary,
+} from '../../shared/runs/types';
+import { ACTIVE_STATUSES, RUN_STATUSES } from '../../shared/runs/types';
+import { writeFileAtomic } from './atomic';
+import type { CheckpointInfo } from './checkpoint';
+import { checkpointInfo, readCheckpoint, writeCheckpoint } from './checkpoint';
+import { RunInputError, RunNotFoundError, RunStoreCorruptError, RunStoreOpenError } from './errors';
+import { newRunId, runFolder } from './ids';
+import { ownerGone, PROCESS_STARTED_AT } from './liveness';
+import {
+  architectureOutline,
+  parseJson,
+  runBackendSchema,
+  runConfigSchema,
+  runDatasetSchema,
+  runFileSchema,
+  runHostSchema,
+  runSplitSchema,
+  runVersionsSchema,
+} from './parse';
+import { predictionEpochsIn, readPredictions, writePredictions } from './predictions';
+import { batchFromRow, epochFromRow, eventFromRow, extraToJson, Row, SUMMARY_COLUMNS, summaryFromRow } from './rows';
+import { migrate } from './schema';
+
+/** Statuses after which no process owns the run any more. */
+const FINAL_STATUSES: readonly RunStatus[] = ['done', 'stopped', 'failed', 'interrupted'];
+
+const ORDER_COLUMNS: Record<RunOrder, string> = {
+  createdAt: 'created_at',
+  startedAt: 'started_at',
+  endedAt: 'ended_at',
+  bestScore: 'best_score',
+  name: 'name COLLATE NOCASE',
+  status: 'status',
+  epochsDone: 'epochs_done',
+  durationMs: 'duration_ms',
+};
+
+/** Milliseconds a writer waits for another process's transaction before giving up. */
+const BUSY_TIMEOUT_MS = 10_000;
+
+/** The JSON text of `value`, checked to read back through `schema` (JSON drops NaN, undefined...). */
+function storable<T>(schema: z.ZodType<T>, value: T, what: string): string {
+  const text = JSON.stringify(value);
+  const r = schema.safeParse(text === undefined ? undefined : JSON.parse(text));
+  if (!r.success) throw new RunInputError(`${what} cannot be stored: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  return text;
+}
+
+function checkInt(v: number, what: string): number {
+  if (!Number.isInteger(v) || v < 0) throw new RunInputError(`${what} must be a non-negative integer, got ${v}`);
+  return v;
+}
+
+function checkTime(v: number, what: string): number {
+  if (!Number.isFinite(v)) throw new RunInputError(`${what} must be a finite time in ms, got ${v}`);
+  return v;
+}
+
+function thisHost(): RunHost {
+  return { hostname: os.hostname(), platform: process.platform, arch: process.arch, cpus: os.cpus().length };
+}
+
+/** The run store. Methods are synchronous: SQLite and the file writes block only the calling thread. */
+export class RunStore {
+  /** The index file. */
+  readonly indexFile: string;
+  /** The folder that holds one folder per run. */
+  readonly runsDir: string;
+  private readonly db: Database.Database;
+  private readonly st: ReturnType<RunStore['prepare']>;
+
+  private constructor(
+    /** The store's root folder. */
+    readonly root: string,
+    db: Database.Database,
+    indexFile: string,
+  ) {
+    this.db = db;
+    this.indexFile = indexFile;
+    this.runsDir = path.join(root, 'runs');
+    this.st = this.prepare();
+  }
+
+  /**
+   * Opens (creating if needed) the store at `rootDir`, migrates its index, clears the leftovers of
+   * interrupted deletions, and marks runs whose process died as interrupted.
+   */
+  static open(rootDir: string): RunStore {
+    const root = path.resolve(rootDir);
+    fs.mkdirSync(path.join(root, 'runs'), { recursive: true });
+    const indexFile = path.join(root, 'index.sqlite');
+    let db: Database.Database;
+    try {
+      db = new Database(indexFile, { timeout: BUSY_TIMEOUT_MS });
+      const mode: unknown = db.pragma('journal_mode = WAL', { simple: true });
+      if (mode !== 'wal') throw new RunStoreOpenError(`${indexFile}: the file system does not support WAL (journal mode ${String(mode)})`);
+      // In WAL mode NORMAL loses no committed transaction when a process is killed; only a power
+      // cut can cost the last few, and the file stays consistent either way.
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      migrate(db, indexFile);
+    } catch (e) {
+      if (e instanceof RunStoreOpenError) throw e;
+      throw new RunStoreOpenError(`Cannot open the run index ${indexFile}: ${e instanceof Error ? e.message : String(e)}`, {
+        cause: e,
+      });
+    }
+    const store = new RunStore(root, db, indexFile);
+    store.emptyTrash();
+    store.recoverInterrupted();
+    return store;
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      exists: db.prepare('SELECT 1 FROM runs WHERE id = ?').pluck(),
+      summary: db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM runs WHERE id = ?`),
+      insertRun: db.prepare(
+        `INSERT INTO runs (id, name, created_at, started_at, status, arch_name, train_count, val_count, config, dataset,
+           seed, backend, versions, host, pid, pid_started_at)
+         VALUES (@id, @name, @created_at, @started_at, @status, @arch_name, @train_count, @val_count, @config, @dataset,
+           @seed, @backend, @versions, @host, @pid, @pid_started_at)`,
+      ),
+      insertBatch: db.prepare(
+        `INSERT OR REPLACE INTO batch_metrics (run_id, step, epoch, batch, loss, iou, lr, images_per_sec, time)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      insertEpoch: db.prepare(
+        `INSERT OR REPLACE INTO epoch_metrics (run_id, epoch, step, train_loss, train_iou, val_loss, val_iou, val_pixel_iou,
+           val_score, best_threshold, lr, images_per_sec, epoch_seconds, time, extra)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      batches: db.prepare('SELECT * FROM batch_metrics WHERE run_id = ? AND step >= ? ORDER BY step LIMIT ?'),
+      epochs: db.prepare('SELECT * FROM epoch_metrics WHERE run_id = ? ORDER BY epoch'),
+      insertEvent: db.prepare(
+        'INSERT INTO events (run_id, time, step, epoch, type, message, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      events: db.prepare('SELECT * FROM events WHERE run_id = ? ORDER BY seq'),
+      active: db.prepare(
+        `SELECT id, pid, pid_started_at, epochs_done FROM runs WHERE status IN (${ACTIVE_STATUSES.map(() => '?').join(', ')})`,
+      ),
+      lastActivity: db
+        .prepare(
+          `SELECT MAX(COALESCE((SELECT MAX(time) FROM batch_metrics WHERE run_id = @id), 0),
+                      COALESCE((SELECT MAX(time) FROM epoch_metrics WHERE run_id = @id), 0),
+                      COALESCE((SELECT MAX(time) FROM events WHERE run_id = @id), 0),
+                      COALESCE(started_at, 0), created_at) FROM runs WHERE id = @id`,
+        )
+        .pluck(),
+      lastStep: db.prepare('SELECT MAX(step) FROM batch_metrics WHERE run_id = ?').pluck(),
+      interrupt: db.prepare(
+        `UPDATE runs SET status = 'interrupted', status_reason = ?, ended_at = COALESCE(ended_at, ?)
+         WHERE id = ? AND status IN (${ACTIVE_STATUSES.map(() => '?').join(', ')})`,
+      ),
+    };
+  }
+
+  private what(id: string): string {
+    return `run ${id}`;
+  }
+
+  /** Checks `id` and that the run exists; returns its folder. */
+  private folderOf(id: unknown): { id: string; dir: string } {
+    const dir = runFolder(this.runsDir, id);
+    const safe = path.basename(dir);
+    if (this.st.exists.get(safe) === undefined) throw new RunNotFoundError(safe);
+    return { id: safe, dir };
+  }
+
+  /** Creates a run: its folder with run.json first, then its index row. */
+  createRun(init: RunInit): RunRecord {
+    const createdAt = Date.now();
+    const status = init.status ?? 'queued';
+    if (!RUN_STATUSES.includes(status)) throw new RunInputError(`Unknown run status ${String(status)}`);
+    if (typeof init.name !== 'string') throw new RunInputError('A run needs a name');
+    const seed = init.seed ?? init.config.seed;
+    if (!Number.isFinite(seed)) throw new RunInputError(`Run seed must be a finite number, got ${seed}`);
+    const row = {
+      name: init.name,
+      created_at: createdAt,
+      started_at: init.startedAt ?? null,
+      status,
+      arch_name: init.arch.name,
+      train_count: init.split.train.length,
+      val_count: init.split.val.length,
+      config: storable(runConfigSchema, init.config, 'Run configuration'),
+      dataset: storable(runDatasetSchema, init.dataset, 'Run dataset'),
+      seed,
+      backend: init.backend ? storable(runBackendSchema, init.backend, 'Run backend') : null,
+      versions: storable(runVersionsSchema, init.versions, 'Run versions'),
+      host: storable(runHostSchema, init.host ?? thisHost(), 'Run host'),
+      pid: init.pid ?? null,
+      pid_started_at: init.pid === process.pid ? PROCESS_STARTED_AT : null,
+    };
+    storable(architectureOutline, init.arch, 'Run architecture');
+    storable(runSplitSchema, init.split, 'Run split');
+
+    let id = newRunId(createdAt);
+    let dir = runFolder(this.runsDir, id);
+    for (let tries = 0; ; tries++) {
+      try {
+        fs.mkdirSync(dir);
+        break;
+      } catch (e) {
+        // Same millisecond and same random suffix: astronomically rare, but cheap to survive.
+        if (!(e instanceof Error && 'code' in e && e.code === 'EEXIST') || tries > 5) throw e;
+        id = newRunId(createdAt);
+        dir = runFolder(this.runsDir, id);
+      }
+    }
+    try {
+      writeFileAtomic(
+        path.join(dir, 'run.json'),
+        JSON.stringify({ format: 'strata-run', version: 1, id, arch: init.arch, split: init.split }),
+      );
+      this.st.insertRun.run({ id, ...row });
+    } catch (e) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+    return this.get(id);
+  }
+
+  /** The run's summary (no architecture, no split): cheap, from the index alone. */
+  summary(id: string): RunSummary {
+    const { id: safe } = this.folderOf(id);
+    return summaryFromRow(this.st.summary.get(safe), this.indexFile);
+  }
+
+  /** The whole run, architecture and split included. */
+  get(id: string): RunRecord {
+    const { id: safe, dir } = this.folderOf(id);
+    const s = summaryFromRow(this.st.summary.get(safe), this.indexFile);
+    const file = path.join(dir, 'run.json');
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new RunStoreCorruptError(file, `cannot be read (${e instanceof Error ? e.message : String(e)})`);
+    }
+    const f = parseJson(runFileSchema, text, file);
+    if (f.id !== safe) throw new RunStoreCorruptError(file, `belongs to run ${f.id}, not ${safe}`);
+    const { archName: _a, trainCount: _t, valCount: _v, ...rest } = s;
+    return { ...rest, arch: f.arch, split: f.split };
+  }
+
+  private where(q: RunListQuery): { sql: string; params: unknown[] } {
+    if (q.status === undefined) return { sql: '', params: [] };
+    const list = Array.isArray(q.status) ? q.status : [q.status];
+    for (const s of list) if (!RUN_STATUSES.includes(s)) throw new RunInputError(`Unknown run status ${String(s)}`);
+    if (list.length === 0) return { sql: 'WHERE 0', params: [] };
+    return { sql: `WHERE status IN (${list.map(() => '?').join(', ')})`, params: list };
+  }
+
+  /** Runs matching `q`, newest first by default. */
+  list(q: RunListQuery = {}): RunSummary[] {
+    const orderBy = q.orderBy ?? 'createdAt';
+    const col = ORDER_COLUMNS[orderBy];
+    if (col === undefined) throw new RunInputError(`Cannot order runs by ${String(orderBy)}`);
+    const dir = (q.desc ?? orderBy !== 'name') ? 'DESC' : 'ASC';
+    const limit = q.limit === undefined ? -1 : checkInt(q.limit, 'limit');
+    const offset = q.offset === undefined ? 0 : checkInt(q.offset, 'offset');
+    const w = this.where(q);
+    const rows = this.db
+      .prepare(`SELECT ${SUMMARY_COLUMNS} FROM runs ${w.sql} ORDER BY ${col} ${dir} NULLS LAST, id ${dir} LIMIT ? OFFSET ?`)
+      .all(...w.params, limit, offset);
+    return rows.map((r) => summaryFromRow(r, this.indexFile));
+  }
+
+  /** How many runs match `q` (its order and paging are ignored). */
+  count(q: RunListQuery = {}): number {
+    const w = this.where(q);
+    const n: unknown = this.db.prepare(`SELECT COUNT(*) FROM runs ${w.sql}`).pluck().get(...w.params);
+    if (typeof n !== 'number') throw new RunStoreCorruptError(this.indexFile, 'COUNT(*) is not a number');
+    return n;
+  }
+
+  /** Changes a run's living fields. A final status releases the owning process unless `pid` says otherwise. */
+  update(id: string, patch: RunPatch): RunSummary {
+    const { id: safe } = this.folderOf(id);
+    const sets: string[] = [];
+    const params: Record<string, unknown> = { id: safe };
+    const set = (col: string, v: unknown): void => {
+      sets.push(`${col} = @${col}`);
+      params[col] = v;
+    };
+    if (patch.name !== undefined) set('name', patch.name);
+    if (patch.status !== undefined) {
+      if (!RUN_STATUSES.includes(patch.status)) throw new RunInputError(`Unknown run status ${String(patch.status)}`);
+      set('status', patch.status);
+      if (FINAL_STATUSES.includes(patch.status) && patch.pid === undefined) {
+        set('pid', null);
+        set('pid_started_at', null);
+      }
+    }
+    if (patch.statusReason !== undefined) set('status_reason', patch.statusReason);
+    if (patch.startedAt !== undefined) set('started_at', patch.startedAt === null ? null : checkTime(patch.startedAt, 'startedAt'));
+    if (patch.endedAt !== undefined) set('ended_at', patch.endedAt === null ? null : checkTime(patch.endedAt, 'endedAt'));
+    if (patch.epochsDone !== undefined) set('epochs_done', checkInt(patch.epochsDone, 'epochsDone'));
+    if (patch.durationMs !== undefined) set('duration_ms', checkTime(patch.durationMs, 'durationMs'));
+    if (patch.best !== undefined) {
+      const b = patch.best;
+      set('best_epoch', b === null ? null : checkInt(b.epoch, 'best.epoch'));
+      set('best_score', b === null ? null : b.score);
+      set('best_metric', b === null ? null : String(b.metric));
+    }
+    if (patch.lastCheckpoint !== undefined) {
+      const c = patch.lastCheckpoint;
+      set('last_ckpt_epoch', c === null ? null : checkInt(c.epoch, 'lastCheckpoint.epoch'));
+      set('last_ckpt_step', c === null ? null : checkInt(c.step, 'lastCheckpoint.step'));
+    }
+    if (patch.backend !== undefined) set('backend', patch.backend === null ? null : storable(runBackendSchema, patch.backend, 'Run backend'));
+    if (patch.versions !== undefined) set('versions', storable(runVersionsSchema, patch.versions, 'Run versions'));
+    if (patch.pid !== undefined) {
+      set('pid', patch.pid === null ? null : checkInt(patch.pid, 'pid'));
+      set('pid_started_at', patch.pid === process.pid ? PROCESS_STARTED_AT : null);
+    }
+    if (sets.length > 0) this.db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = @id`).run(params);
+    return this.summary(safe);
+  }
+
+  /** Appends training steps in one transaction. A step already stored (a resumed run replaying it) is replaced. */
+  appendBatchMetrics(id: string, rows: readonly BatchMetric[]): void {
+    const { id: safe } = this.folderOf(id);
+    const what = this.what(safe);
+    for (const r of rows) {
+      checkInt(r.step, `${what}: batch metric step`);
+      checkInt(r.epoch, `${what}: batch metric epoch`);
+      checkInt(r.batch, `${what}: batch metric batch`);
+      checkTime(r.time, `${what}: batch metric time`);
+    }
+    this.db.transaction(() => {
+      for (const r of rows) this.st.insertBatch.run(safe, r.step, r.epoch, r.batch, r.loss, r.iou, r.lr, r.imagesPerSec, r.time);
+    })();
+  }
+
+  /** Stores one finished epoch (replacing that epoch's earlier row, for a resumed run). */
+  appendEpochMetric(id: string, m: EpochMetric): void {
+    const { id: safe } = this.folderOf(id);
+    const what = this.what(safe);
+    checkInt(m.epoch, `${what}: epoch metric epoch`);
+    checkInt(m.step, `${what}: epoch metric step`);
+    checkTime(m.time, `${what}: epoch metric time`);
+    this.st.insertEpoch.run(
+      safe, m.epoch, m.step, m.trainLoss, m.trainIoU, m.valLoss, m.valIoU, m.valPixelIoU, m.valScore,
+      m.bestThreshold, m.lr, m.imagesPerSec, m.epochSeconds, m.time, extraToJson(m.extra),
+    );
+  }
+
+  /** Training steps in step order, from `fromStep` on, at most `limit` of them. */
+  batchMetrics(id: string, opts: { fromStep?: number; limit?: number } = {}): BatchMetric[] {
+    const { id: safe } = this.folderOf(id);
+    const from = opts.fromStep === undefined ? 0 : checkInt(opts.fromStep, 'fromStep');
+    const limit = opts.limit === undefined ? -1 : checkInt(opts.limit, 'limit');
+    const where = `${this.indexFile} (batch metrics of run ${safe})`;
+    return this.st.batches.all(safe, from, limit).map((r) => batchFromRow(r, where));
+  }
+
+  /** Finished epochs in epoch order. */
+  epochMetrics(id: string): EpochMetric[] {
+    const { id: safe } = this.folderOf(id);
+    const where = `${this.indexFile} (epoch metrics of run ${safe})`;
+    return this.st.epochs.all(safe).map((r) => epochFromRow(r, where));
+  }
+
+  /**
+   * Forgets the metrics a resumed run will redo: steps after `to.step` and epochs after `to.epoch`
+   * (the checkpoint it resumes from). Events stay, as the run's history.
+   */
+  rewind(id: string, to: { epoch: number; step: number }): void {
+    const { id: safe } = this.folderOf(id);
+    checkInt(to.epoch, 'rewind epoch');
+    checkInt(to.step, 'rewind step');
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM batch_metrics WHERE run_id = ? AND step > ?').run(safe, to.step);
+      this.db.prepare('DELETE FROM epoch_metrics WHERE run_id = ? AND epoch > ?').run(safe, to.epoch);
+    })();
+  }
+
+  /** Records an event. `data` must be JSON-serialisable. */
+  addEvent(id: string, ev: RunEvent): void {
+    const { id: safe } = this.folderOf(id);
+    const what = this.what(safe);
+    checkTime(ev.time, `${what}: event time`);
+    checkInt(ev.step, `${what}: event step`);
+    checkInt(ev.epoch, `${what}: event epoch`);
+    let data: string | null = null;
+    if (ev.data !== undefined) {
+      try {
+        data = JSON.stringify(ev.data);
+      } catch (e) {
+        throw new RunInputError(`${what}: event data is not JSON-serialisable (${e instanceof Error ? e.message : String(e)})`);
+      }
+    }
+    this.st.insertEvent.run(safe, ev.time, ev.step, ev.epoch, String(ev.type), String(ev.message), data);
+  }
+
+  /** The run's events in the order they were recorded. */
+  events(id: string): RunEvent[] {
+    const { id: safe } = this.folderOf(id);
+    const where = `${this.indexFile} (events of run ${safe})`;
+    return this.st.events.all(safe).map((r) => eventFromRow(r, where));
+  }
+
+  /**
+   * Saves checkpoint `kind` atomically (data file, then manifest with the data's SHA-256), keeping
+   * the one it replaces loadable as the previous. Saving `last` also records its position in the index.
+   */
+  saveCheckpoint(id: string, kind: CheckpointKind, ckpt: Checkpoint): void {
+    const { id: safe, dir } = this.folderOf(id);
+    writeCheckpoint(path.join(dir, 'checkpoints'), kind, ckpt, this.what(safe));
+    if (kind === 'last') {
+      this.db.prepare('UPDATE runs SET last_ckpt_epoch = ?, last_ckpt_step = ? WHERE id = ?').run(ckpt.epoch, ckpt.step, safe);
+    }
+  }
+
+  /**
+   * Loads checkpoint `kind`, or with `previous` the one it replaced; null when there is none.
+   * A checkpoint whose data does not match its manifest throws {@link CheckpointCorruptError}.
+   */
+  loadCheckpoint(id: string, kind: CheckpointKind, opts: { previous?: boolean } = {}): Checkpoint | null {
+    const { id: safe, dir } = this.folderOf(id);
+    return readCheckpoint(path.join(dir, 'checkpoints'), kind, opts.previous === true, this.what(safe));
+  }
+
+  /** Epoch, step, time and size of checkpoint `kind` without reading its data; null when there is none. */
+  checkpointInfo(id: string, kind: CheckpointKind, opts: { previous?: boolean } = {}): CheckpointInfo | null {
+    const { dir } = this.folderOf(id);
+    return checkpointInfo(path.join(dir, 'checkpoints'), kind, opts.previous === true);
+  }
+
+  /** Stores one epoch's validation predictions: `probs` holds N*H*W values `round(p * 255)`. */
+  savePredictions(id: string, epoch: number, ids: string[], probs: Uint8Array, h: number, w: number): void {
+    const { id: safe, dir } = this.folderOf(id);
+    writePredictions(path.join(dir, 'predictions'), { epoch, ids, probs, height: h, width: w }, this.what(safe));
+  }
+
+  /** One epoch's stored predictions; null when that epoch has none. */
+  loadPredictions(id: string, epoch: number): RunPredictions | null {
+    const { dir } = this.folderOf(id);
+    return readPredictions(path.join(dir, 'predictions'), checkInt(epoch, 'epoch'));
+  }
+
+  /** The epochs with stored predictions, ascending. */
+  predictionEpochs(id: string): number[] {
+    const { dir } = this.folderOf(id);
+    return predictionEpochsIn(path.join(dir, 'predictions'));
+  }
+
+  /**
+   * Deletes a run: its index rows in one transaction, then its folder. A run that a live process
+   * is still training is refused; stop it first.
+   */
+  delete(id: string): void {
+    const { id: safe, dir } = this.folderOf(id);
+    const owner = Row.of(this.db.prepare('SELECT status, pid, pid_started_at FROM runs WHERE id = ?').get(safe), this.indexFile);
+    const status = owner.status('status');
+    const pid = owner.numOrNull('pid');
+    if (ACTIVE_STATUSES.includes(status) && !ownerGone(pid, owner.numOrNull('pid_started_at'))) {
+      throw new RunInputError(`Run ${safe} is ${status} in process ${pid ?? '?'}; stop it before deleting it`);
+    }
+    this.db.transaction(() => {
+      for (const t of ['batch_metrics', 'epoch_metrics', 'events']) this.db.prepare(`DELETE FROM ${t} WHERE run_id = ?`).run(safe);
+      this.db.prepare('DELETE FROM runs WHERE id = ?').run(safe);
+    })();
+    // Moved aside first, so a crash halfway through the removal leaves no half-deleted run folder.
+    const trash = path.join(this.runsDir, '.trash');
+    fs.mkdirSync(trash, { recursive: true });
+    const aside = path.join(trash, `${safe}-${randomBytes(4).toString('hex')}`);
+    fs.renameSync(dir, aside);
+    fs.rmSync(aside, { recursive: true, force: true });
+  }
+
+  private emptyTrash(): void {
+    const trash = path.join(this.runsDir, '.trash');
+    if (!fs.existsSync(trash)) return;
+    for (const name of fs.readdirSync(trash)) fs.rmSync(path.join(trash, name), { recursive: true, force: true });
+  }
+
+  /**
+   * Marks runs left running or paused by a process that no longer exists as interrupted, and
+   * returns their ids. Called by open(); safe to call again at any time.
+   */
+  recoverInterrupted(): string[] {
+    const now = Date.now();
+    const recover = this.db.transaction(() => {
+      const done: string[] = [];
+      for (const v of this.st.active.all(...ACTIVE_STATUSES)) {
+        const r = Row.of(v, this.indexFile);
+        const id = r.str('id');
+        const pid = r.numOrNull('pid');
+        if (!ownerGone(pid, r.numOrNull('pid_started_at'))) continue;
+        const reason = `the process that ran it exited unexpectedly (${pid === null ? 'no pid recorded' : `pid ${pid}`})`;
+        const last: unknown = this.st.lastActivity.get({ id });
+        const endedAt = typeof last === 'number' && last > 0 ? last : now;
+        this.st.interrupt.run(reason, endedAt, id, ...ACTIVE_STATUSES);
+        const step: unknown = this.st.lastStep.get(id);
+        this.st.insertEvent.run(id, now, typeof step === 'number' ? step : 0, r.num('epochs_done'), 'interrupted', reason, null);
+        done.push(id);
+      }
+      return done;
+    });
+    return recover.immediate();
+  }
+
+  /** Closes the index. The store cannot be used afterwards. */
+  close(): void {
+    this.db.close();
+  }
+}
