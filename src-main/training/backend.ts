@@ -1,0 +1,190 @@
+/**
+ * Start-up choice of the tfjs backend: the fastest one that actually works on this machine,
+ * in the order tfjs-node-gpu (only with a CUDA device), tfjs-node, wasm, cpu — or a forced one.
+ * The native packages are optional dependencies, so each is probed with a dynamic import and
+ * the reason it was passed over is kept for the UI and the run log.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+// tfjs-core's Node build registers no gradients; the union package's Node build registers all of
+// tfjs's own, on this same tfjs-core (the native packages bring it too).
+import '@tensorflow/tfjs';
+import { registerGradientFixes } from './gradientFixes';
+import { registerWasmTrainingKernels } from './wasm/register';
+
+/** The backends the lab can train on, fastest first. */
+export type BackendName = 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
+
+/** The selection order. */
+export const BACKEND_ORDER: readonly BackendName[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
+
+/** What `selectBackend` chose and why the faster ones were passed over. */
+export interface BackendReport {
+  name: BackendName;
+  /** The name tfjs knows the backend by ('tensorflow', 'wasm', 'cpu'). */
+  tfBackend: string;
+  /** Short human detail, e.g. 'CUDA', '1 thread · SIMD'. */
+  detail: string;
+  threads: number;
+  skipped: { name: BackendName; reason: string }[];
+  /** Caveats about the chosen backend, e.g. why wasm runs on one thread. */
+  notes?: string[];
+}
+
+/** Thrown when a forced backend cannot be used; `reason` says why. */
+export class BackendUnavailableError extends Error {
+  override readonly name = 'BackendUnavailableError';
+  constructor(
+    readonly backend: BackendName,
+    readonly reason: string,
+  ) {
+    super(`Backend '${backend}' is unavailable: ${reason}`);
+  }
+}
+
+type Probe = { ok: true; report: Omit<BackendReport, 'skipped'> } | { ok: false; reason: string };
+
+const NATIVE_PACKAGES = { 'tfjs-node-gpu': '@tensorflow/tfjs-node-gpu', 'tfjs-node': '@tensorflow/tfjs-node' } as const;
+
+/** Which native package, if any, has registered the 'tensorflow' backend in this process. */
+let nativeLoadedFrom: keyof typeof NATIVE_PACKAGES | null = null;
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function isModuleNotFound(err: unknown, spec: string): boolean {
+  if (typeof err !== 'object' || err === null || !('code' in err)) return false;
+  const code = (err as { code: unknown }).code;
+  // Only the package itself missing counts as "not installed"; a missing dependency of it is a broken install.
+  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && errorMessage(err).includes(spec);
+}
+
+async function importNative(name: keyof typeof NATIVE_PACKAGES): Promise<string | null> {
+  const spec: string = NATIVE_PACKAGES[name];
+  try {
+    // A variable specifier: the packages are optional, so the type checker must not require them.
+    await import(spec);
+    nativeLoadedFrom ??= name;
+    return null;
+  } catch (err) {
+    if (isModuleNotFound(err, spec)) return 'not installed';
+    return `libtensorflow failed to load: ${errorMessage(err)}`;
+  }
+}
+
+/** Reads the tfjs-node backend's GPU flag (a boolean property; a method in some versions). */
+function usesGpu(backend: unknown): boolean {
+  if (typeof backend !== 'object' || backend === null || !('isUsingGpuDevice' in backend)) return false;
+  const flag: unknown = (backend as { isUsingGpuDevice: unknown }).isUsingGpuDevice;
+  if (typeof flag === 'function') return (flag as () => unknown).call(backend) === true;
+  return flag === true;
+}
+
+async function activate(tfBackend: string): Promise<string | null> {
+  try {
+    // setBackend reports a failed initialisation as `false` (and logs why), not as a throw.
+    return (await tf.setBackend(tfBackend)) ? null : `tfjs could not initialise the '${tfBackend}' backend`;
+  } catch (err) {
+    return errorMessage(err);
+  }
+}
+
+async function probeNative(name: keyof typeof NATIVE_PACKAGES): Promise<Probe> {
+  if (nativeLoadedFrom !== null && nativeLoadedFrom !== name) {
+    // Both packages register the same 'tensorflow' backend; the first one loaded owns it for the whole process.
+    if (name === 'tfjs-node-gpu') return { ok: false, reason: 'tfjs-node was loaded first in this process' };
+  } else {
+    const failure = await importNative(name);
+    if (failure !== null) return { ok: false, reason: failure };
+  }
+  const failure = await activate('tensorflow');
+  if (failure !== null) return { ok: false, reason: failure };
+  const gpu = usesGpu(tf.backend());
+  if (name === 'tfjs-node-gpu') {
+    return gpu
+      ? { ok: true, report: { name, tfBackend: 'tensorflow', detail: 'CUDA', threads: os.availableParallelism() } }
+      : { ok: false, reason: 'no CUDA device' };
+  }
+  const detail = nativeLoadedFrom === 'tfjs-node-gpu' ? 'CPU (libtensorflow of tfjs-node-gpu, no CUDA device)' : 'CPU';
+  // libtensorflow sizes its thread pools to the cores by default.
+  return { ok: true, report: { name, tfBackend: 'tensorflow', detail, threads: os.availableParallelism() } };
+}
+
+let wasmPathsSet = false;
+
+async function probeWasm(): Promise<Probe> {
+  if (!wasmPathsSet) {
+    try {
+      // Under Node the .wasm binaries are read from disk: point tfjs at the package's dist folder.
+      const wasmFile = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm');
+      setWasmPaths(path.dirname(wasmFile) + path.sep);
+      wasmPathsSet = true;
+    } catch (err) {
+      return { ok: false, reason: `wasm binaries not found: ${errorMessage(err)}` };
+    }
+  }
+  registerWasmTrainingKernels();
+  const failure = await activate('wasm');
+  if (failure !== null) return { ok: false, reason: failure };
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const threads = getThreadsCount();
+  const notes =
+    threads === 1
+      ? ['single-threaded: threaded wasm needs Web Workers, and the worker_threads shim for Node is not in place yet']
+      : [];
+  const detail = `${threads} thread${threads === 1 ? '' : 's'} · ${simd === true ? 'SIMD' : 'no SIMD'}`;
+  return { ok: true, report: { name: 'wasm', tfBackend: 'wasm', detail, threads, notes } };
+}
+
+async function probeCpu(): Promise<Probe> {
+  const failure = await activate('cpu');
+  if (failure !== null) return { ok: false, reason: failure };
+  return { ok: true, report: { name: 'cpu', tfBackend: 'cpu', detail: 'plain JavaScript', threads: 1 } };
+}
+
+function probe(name: BackendName): Promise<Probe> {
+  switch (name) {
+    case 'tfjs-node-gpu':
+    case 'tfjs-node':
+      return probeNative(name);
+    case 'wasm':
+      return probeWasm();
+    case 'cpu':
+      return probeCpu();
+  }
+}
+
+/**
+ * Chooses and activates the backend: the first of BACKEND_ORDER that loads and initialises,
+ * or exactly `opts.force` (rejecting with BackendUnavailableError if it cannot be used).
+ * Also registers the training gradients and, for wasm, the training kernels.
+ */
+export async function selectBackend(opts?: { force?: BackendName }): Promise<BackendReport> {
+  const skipped: BackendReport['skipped'] = [];
+  const candidates = opts?.force === undefined ? BACKEND_ORDER : [opts.force];
+  let chosen: Omit<BackendReport, 'skipped'> | null = null;
+  for (const name of candidates) {
+    const result = await probe(name);
+    if (result.ok) {
+      chosen = result.report;
+      break;
+    }
+    if (opts?.force !== undefined) throw new BackendUnavailableError(name, result.reason);
+    skipped.push({ name, reason: result.reason });
+  }
+  if (chosen === null) {
+    throw new Error(`No tfjs backend could be initialised: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+  }
+  registerGradientFixes();
+  return { ...chosen, skipped };
+}
+
+/** One line for the status bar and the run log, e.g. "wasm · 1 thread · SIMD". */
+export function describeBackend(r: BackendReport): string {
+  return `${r.name} · ${r.detail}`;
+}
