@@ -11,16 +11,16 @@
  * import. When both masks/ and train.csv exist, masks/ wins and the CSV is cross-checked (an empty
  * masks/ folder does not count).
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeRle } from '../../shared/data/rle';
 import type { DatasetProblem, DatasetProblemCode } from '../../shared/data/types';
-import { parseCsv } from './csv';
-import type { CsvTable } from './csv';
+import { keyedRows, readBytes, readTable } from './csvTable';
+import type { CsvEntry, FileFailure } from './csvTable';
 import { assembleDataset } from './dataset';
 import type { Dataset } from './dataset';
 import { decodeGreyPng, decodeMaskPng } from './png';
-import type { GreyPng, MaskPng, PngFailure } from './png';
+import type { GreyPng, MaskPng } from './png';
 import { mapLimit } from './pool';
 
 /** Options of `importTgsFolder`. */
@@ -47,7 +47,6 @@ export class DatasetImportError extends Error {
   }
 }
 
-type FileFailure = PngFailure | { ok: false; code: 'unreadable'; detail: string };
 
 interface Listing {
   /** id -> file name inside the folder. */
@@ -79,90 +78,8 @@ async function listFolder(dir: string): Promise<Listing> {
   return { pngs, others: others.sort() };
 }
 
-async function readBytes(file: string): Promise<Uint8Array | FileFailure> {
-  try {
-    return await readFile(file);
-  } catch (error) {
-    const code = error instanceof Error && 'code' in error ? String(error.code) : 'error';
-    return { ok: false, code: 'unreadable', detail: `cannot be read (${code})` };
-  }
-}
-
 function size(w: number, h: number): string {
   return `${w}x${h}`;
-}
-
-function sameHeader(found: string[], expected: string[]): boolean {
-  return found.length === expected.length && found.every((f, i) => f.trim().toLowerCase() === expected[i]);
-}
-
-/** Reads a CSV file, reporting a wrong header (and then ignoring the file). Null when unusable. */
-async function readTable(
-  file: string,
-  rel: string,
-  expected: string[],
-  problems: DatasetProblem[],
-): Promise<CsvTable | null> {
-  const bytes = await readBytes(file);
-  if (!(bytes instanceof Uint8Array)) {
-    problems.push({ code: 'unreadable', severity: 'error', file: rel, message: `${rel}: ${bytes.detail}` });
-    return null;
-  }
-  const table = parseCsv(new TextDecoder().decode(bytes));
-  if (!sameHeader(table.headerFields, expected)) {
-    problems.push({
-      code: 'bad-header',
-      severity: 'error',
-      file: rel,
-      line: 1,
-      message: `${rel}: header is "${table.header.slice(0, 80)}", expected "${expected.join(',')}"; the file was ignored`,
-    });
-    return null;
-  }
-  return table;
-}
-
-interface CsvEntry<T> {
-  value: T;
-  line: number;
-}
-
-/** Rows of a two-column table keyed by id; bad and duplicate rows become problems. */
-function keyedRows<T>(
-  table: CsvTable,
-  rel: string,
-  problems: DatasetProblem[],
-  parse: (raw: string, id: string, line: number) => T | null,
-): Map<string, CsvEntry<T>> {
-  const out = new Map<string, CsvEntry<T>>();
-  for (const row of table.rows) {
-    const [id = '', raw = ''] = row.fields;
-    if (row.fields.length !== 2 || id === '') {
-      problems.push({
-        code: 'bad-row',
-        severity: 'error',
-        file: rel,
-        line: row.line,
-        message: `${rel} line ${row.line}: expected 2 fields (${table.header.trim()}) with a non-empty id, found ${row.fields.length}`,
-      });
-      continue;
-    }
-    const first = out.get(id);
-    if (first) {
-      problems.push({
-        code: 'duplicate-id',
-        severity: 'warning',
-        file: rel,
-        line: row.line,
-        id,
-        message: `${rel} line ${row.line}: id ${id} already appeared on line ${first.line}; this row was ignored`,
-      });
-      continue;
-    }
-    const value = parse(raw, id, row.line);
-    if (value !== null) out.set(id, { value, line: row.line });
-  }
-  return out;
 }
 
 function fileProblem(failure: FileFailure, rel: string, id: string): DatasetProblem {
