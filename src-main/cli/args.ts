@@ -18,7 +18,7 @@ export function parseCommandArgs<O extends Options>(command: string, argv: strin
     return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
-    throw new CliError(`strata ${command}: ${msg.replace(/^TypeError \[[A-Z_]+\]: /, '')}`);
+    throw new CliError(`${command}: ${msg.replace(/^TypeError \[[A-Z_]+\]: /, '')}`);
   }
 }
 
@@ -49,7 +49,7 @@ export function choiceArg<T extends string>(name: string, raw: string | undefine
 
 /** A required string flag. */
 export function requiredArg(command: string, name: string, raw: string | undefined): string {
-  if (raw === undefined || raw === '') throw new CliError(`strata ${command}: --${name} is required`);
+  if (raw === undefined || raw === '') throw new CliError(`${command}: --${name} is required`);
   return raw;
 }
 

@@ -3,7 +3,11 @@
  * so a design initialised here starts from the same distribution as the Keras model it mirrors.
  */
 import type { Initializer } from '../../shared/arch/types';
+import { convFans, INIT_FAMILIES, kerasVariance } from '../../shared/analysis/variance';
 import type { Rng } from './random';
+
+/** Re-exported: the fan rule lives in shared so that the design-time analysis uses the same one. */
+export { convFans };
 
 /**
  * The standard deviation of a standard normal truncated to [-2, 2]. Keras divides by it so that
@@ -26,50 +30,16 @@ export interface InitializerSpec {
   limit?: number;
 }
 
-interface Family {
-  distribution: InitializerSpec['distribution'];
-  scale: number;
-  mode: InitializerSpec['mode'];
-}
-
-const FAMILIES: Record<Initializer, Family> = {
-  glorot_normal: { distribution: 'truncated_normal', scale: 1, mode: 'fan_avg' },
-  glorot_uniform: { distribution: 'uniform', scale: 1, mode: 'fan_avg' },
-  he_normal: { distribution: 'truncated_normal', scale: 2, mode: 'fan_in' },
-  he_uniform: { distribution: 'uniform', scale: 2, mode: 'fan_in' },
-};
-
 function checkFan(label: string, fan: number): void {
   if (!Number.isInteger(fan) || fan < 1) throw new RangeError(`${label} must be a positive integer, got ${fan}`);
-}
-
-/**
- * Fans of a 2-D conv kernel as Keras computes them (receptive field × the kernel's last two dims).
- * A Conv2D kernel is [kh, kw, in, out]: fan_in = kh·kw·in, fan_out = kh·kw·out.
- * A Conv2DTranspose kernel is stored as [kh, kw, filters, in] — its axes swapped — and Keras
- * reads the fans off that shape regardless, so for `transposed` fan_in = kh·kw·out (the layer's
- * filters) and fan_out = kh·kw·in. `inChannels`/`outChannels` are always the layer's input and output channels.
- */
-export function convFans(
-  kh: number,
-  kw: number,
-  inChannels: number,
-  outChannels: number,
-  transposed: boolean,
-): { fanIn: number; fanOut: number } {
-  const field = kh * kw;
-  return transposed
-    ? { fanIn: field * outChannels, fanOut: field * inChannels }
-    : { fanIn: field * inChannels, fanOut: field * outChannels };
 }
 
 /** The distribution `init` draws from for these fans, with Keras's max(1, n). */
 export function initializerSpec(init: Initializer, fanIn: number, fanOut: number): InitializerSpec {
   checkFan('fanIn', fanIn);
   checkFan('fanOut', fanOut);
-  const { distribution, scale, mode } = FAMILIES[init];
-  const n = Math.max(1, mode === 'fan_in' ? fanIn : (fanIn + fanOut) / 2);
-  const variance = scale / n;
+  const { distribution, scale, mode } = INIT_FAMILIES[init];
+  const { n, variance } = kerasVariance(init, fanIn, fanOut);
   return distribution === 'truncated_normal'
     ? { distribution, scale, mode, n, variance, stddev: Math.sqrt(variance) / TRUNCATED_NORMAL_STDDEV }
     : { distribution, scale, mode, n, variance, limit: Math.sqrt(3 * variance) };

@@ -13,8 +13,8 @@ export interface Optimizer {
   readonly config: OptimizerConfig;
   learningRate: number;
   iterations: number;
-  /** Applies one update; `grads` maps variable names to gradients. */
-  apply(vars: tf.Variable[], grads: Record<string, tf.Tensor>): void;
+  /** Applies one update to `vars` (by stable name) from `grads` (by the same names). */
+  apply(vars: ReadonlyMap<string, tf.Variable>, grads: ReadonlyMap<string, tf.Tensor>): void;
   readState(): NamedArray[];
   writeState(state: NamedArray[], iterations: number): void;
   dispose(): void;
@@ -34,7 +34,7 @@ abstract class SlotOptimizer implements Optimizer {
     this.learningRate = config.lr;
   }
 
-  abstract apply(vars: tf.Variable[], grads: Record<string, tf.Tensor>): void;
+  abstract apply(vars: ReadonlyMap<string, tf.Variable>, grads: ReadonlyMap<string, tf.Tensor>): void;
 
   protected slot(varName: string, slotName: string, like: tf.Variable): tf.Variable {
     const key = `${varName}/${slotName}`;
@@ -67,18 +67,18 @@ abstract class SlotOptimizer implements Optimizer {
 
 /** SGD with momentum as Keras defines it: v = m*v - lr*g; w = w + v (Nesterov: w = w + m*v - lr*g). */
 class MomentumSgd extends SlotOptimizer {
-  apply(vars: tf.Variable[], grads: Record<string, tf.Tensor>): void {
+  apply(vars: ReadonlyMap<string, tf.Variable>, grads: ReadonlyMap<string, tf.Tensor>): void {
     const cfg = this.config as Extract<OptimizerConfig, { name: 'sgd' }>;
     const lr = this.learningRate;
     tf.tidy(() => {
-      for (const w of vars) {
-        const g = grads[w.name];
+      for (const [name, w] of vars) {
+        const g = grads.get(name);
         if (!g) continue;
         if (cfg.momentum === 0) {
           w.assign(tf.sub(w, tf.mul(g, lr)));
           continue;
         }
-        const v = this.slot(w.name, 'momentum', w);
+        const v = this.slot(name, 'momentum', w);
         const vNew = tf.sub(tf.mul(v, cfg.momentum), tf.mul(g, lr));
         v.assign(vNew);
         w.assign(cfg.nesterov ? tf.sub(tf.add(w, tf.mul(vNew, cfg.momentum)), tf.mul(g, lr)) : tf.add(w, vNew));
@@ -90,17 +90,17 @@ class MomentumSgd extends SlotOptimizer {
 
 /** Adam as Keras defines it (epsilon outside the square root, bias correction folded into the step). */
 class Adam extends SlotOptimizer {
-  apply(vars: tf.Variable[], grads: Record<string, tf.Tensor>): void {
+  apply(vars: ReadonlyMap<string, tf.Variable>, grads: ReadonlyMap<string, tf.Tensor>): void {
     const cfg = this.config as Extract<OptimizerConfig, { name: 'adam' }>;
     const t = this.iterations + 1;
     const eps = cfg.epsilon ?? 1e-7;
     const alpha = (this.learningRate * Math.sqrt(1 - cfg.beta2 ** t)) / (1 - cfg.beta1 ** t);
     tf.tidy(() => {
-      for (const w of vars) {
-        const g = grads[w.name];
+      for (const [name, w] of vars) {
+        const g = grads.get(name);
         if (!g) continue;
-        const m = this.slot(w.name, 'm', w);
-        const v = this.slot(w.name, 'v', w);
+        const m = this.slot(name, 'm', w);
+        const v = this.slot(name, 'v', w);
         m.assign(tf.add(tf.mul(m, cfg.beta1), tf.mul(g, 1 - cfg.beta1)));
         v.assign(tf.add(tf.mul(v, cfg.beta2), tf.mul(tf.square(g), 1 - cfg.beta2)));
         w.assign(tf.sub(w, tf.div(tf.mul(m, alpha), tf.add(tf.sqrt(v), eps))));

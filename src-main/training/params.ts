@@ -17,8 +17,15 @@ export interface NamedArray {
  * are the same on every backend and do not shift when an unrelated node is added.
  */
 export class ParamStore {
+  private static instances = 0;
+  /** Trainable variables by their stable name (e.g. `e0/block3/conv1/kernel`). */
   readonly trainable = new Map<string, tf.Variable>();
   readonly moving = new Map<string, tf.Variable>();
+  /**
+   * tfjs needs variable names unique per process; two models (or a model built twice) would clash,
+   * so the engine names carry a per-store prefix and everything else uses the stable names.
+   */
+  private readonly prefix = `m${++ParamStore.instances}:`;
 
   constructor(private readonly seed: number) {}
 
@@ -39,7 +46,7 @@ export class ParamStore {
   movingVector(name: string, n: number, value: number): tf.Variable {
     const existing = this.moving.get(name);
     if (existing) return existing;
-    const v = tf.variable(tf.tensor1d(new Float32Array(n).fill(value)), false, name);
+    const v = tf.variable(tf.tensor1d(new Float32Array(n).fill(value)), false, this.prefix + name);
     this.moving.set(name, v);
     return v;
   }
@@ -47,7 +54,7 @@ export class ParamStore {
   private add(name: string, shape: number[], values: () => Float32Array): tf.Variable {
     const existing = this.trainable.get(name);
     if (existing) return existing;
-    const v = tf.variable(tf.tensor(values(), shape, 'float32'), true, name);
+    const v = tf.variable(tf.tensor(values(), shape, 'float32'), true, this.prefix + name);
     this.trainable.set(name, v);
     return v;
   }
@@ -78,6 +85,16 @@ export class ParamStore {
 
   get trainableList(): tf.Variable[] {
     return [...this.trainable.values()];
+  }
+
+  /** Gradients keyed by engine variable name (as tf.variableGrads returns them), re-keyed by stable name. */
+  byStableName<T>(byEngineName: Record<string, T>): Map<string, T> {
+    const out = new Map<string, T>();
+    for (const [name, v] of this.trainable) {
+      const g = byEngineName[v.name];
+      if (g !== undefined) out.set(name, g);
+    }
+    return out;
   }
 
   dispose(): void {

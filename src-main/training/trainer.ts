@@ -206,7 +206,7 @@ export function trainStep(
   const lossValue = value.dataSync()[0] ?? NaN;
   const iouValue = iouT ? ((iouT as tf.Scalar).dataSync()[0] ?? NaN) : NaN;
   if (Number.isFinite(lossValue)) {
-    opt.apply(vars, grads);
+    opt.apply(model.params.trainable, model.params.byStableName(grads));
     model.commitBnUpdates();
   } else {
     model.discardBnUpdates();

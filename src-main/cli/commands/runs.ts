@@ -7,14 +7,14 @@ import { defaultRunsDir } from '../runsDir';
 
 const OPTIONS = { 'runs-dir': { type: 'string' }, json: { type: 'boolean' }, limit: { type: 'string' }, yes: { type: 'boolean' } } as const;
 
-/** `strata runs list|show|resume|delete`. */
+/** `runs list|show|resume|delete`. */
 export async function runsCommand(argv: string[]): Promise<number> {
   const { values: v, positionals } = parseCommandArgs('runs', argv, OPTIONS);
   const [action, id, extra] = positionals;
-  if (extra !== undefined) throw new CliError(`strata runs: unexpected argument '${extra}'`);
+  if (extra !== undefined) throw new CliError(`runs: unexpected argument '${extra}'`);
   const runsDir = v['runs-dir'] ?? defaultRunsDir();
   const needId = () => {
-    if (!id) throw new CliError(`strata runs ${action}: a run id is required`);
+    if (!id) throw new CliError(`runs ${action}: a run id is required`);
     return id;
   };
   switch (action) {
@@ -27,7 +27,7 @@ export async function runsCommand(argv: string[]): Promise<number> {
     case 'delete':
       return remove(runsDir, needId(), Boolean(v.json));
     default:
-      throw new CliError(`strata runs: expected list, show ID, resume ID or delete ID${action ? `, not '${action}'` : ''}`);
+      throw new CliError(`runs: expected list, show ID, resume ID or delete ID${action ? `, not '${action}'` : ''}`);
   }
 }
 

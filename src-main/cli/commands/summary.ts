@@ -42,7 +42,7 @@ const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
 /** `strata summary`: the size and cost of a design. */
 export async function summaryCommand(argv: string[]): Promise<number> {
   const { values: v, positionals } = parseCommandArgs('summary', argv, OPTIONS);
-  if (positionals.length) throw new CliError(`strata summary: unexpected argument '${positionals[0]}'`);
+  if (positionals.length) throw new CliError(`summary: unexpected argument '${positionals[0]}'`);
   const arch = await loadArch(requiredArg('summary', 'arch', v.arch));
   const batch = numberArg('batch', v.batch, 32, { integer: true, min: 1, max: 4096 });
   const r = summarize(arch, { batch });

@@ -47,7 +47,7 @@ type Values = ReturnType<typeof parseCommandArgs<typeof OPTIONS>>['values'];
 /** `strata train`: creates a run, trains it in a trainer process, and reports how it ended. */
 export async function trainCommand(argv: string[]): Promise<number> {
   const { values: v, positionals } = parseCommandArgs('train', argv, OPTIONS);
-  if (positionals.length) throw new CliError(`strata train: unexpected argument '${positionals[0]}'`);
+  if (positionals.length) throw new CliError(`train: unexpected argument '${positionals[0]}'`);
   const arch = await loadArch(requiredArg('train', 'arch', v.arch));
   const config = buildConfig(v);
   const source = dataSource(v);
@@ -104,7 +104,7 @@ function buildConfig(v: Values): RunConfig {
     ...(earlyPatience === undefined ? {} : { earlyStop: { patience: earlyPatience, minDelta: 0.001 } }),
   };
   const checked = parseRunConfig(candidate);
-  if (!checked.ok) throw new CliError(`strata train: invalid settings:\n  ${checked.errors.join('\n  ')}`);
+  if (!checked.ok) throw new CliError(`train: invalid settings:\n  ${checked.errors.join('\n  ')}`);
   return checked.config;
 }
 
