@@ -2,6 +2,7 @@ import type { RunBest, RunStatus } from '../../shared/runs/types';
 import type { TrainJob, TrainerMessage } from '../../shared/training/protocol';
 import { RunStore } from '../runs/store';
 import { startTrainer } from './trainerHost';
+import { recordTrainerExit } from './trainerExit';
 
 /** How one trainer session of a run ended. */
 export interface RunOutcome {
@@ -37,7 +38,7 @@ export async function runOnce(job: TrainJob, onMessage: (m: TrainerMessage) => v
   off();
   const store = RunStore.open(job.runsDir);
   try {
-    if (exit.crashed) store.update(job.runId, { status: 'interrupted', statusReason: exit.reason ?? 'the trainer process died', endedAt: Date.now(), pid: null });
+    recordTrainerExit(store, job.runId, exit);
     const run = store.get(job.runId);
     if (!run) throw new Error(`run ${job.runId} disappeared from ${job.runsDir}`);
     return {

@@ -1,0 +1,89 @@
+/**
+ * Runtime schemas of every channel's parameters. A request is parsed here before anything in the
+ * lab sees it: ids that could walk out of a folder, paths with `..`, sizes out of range and unknown
+ * fields are all refused with the field named.
+ */
+import { z } from 'zod';
+import { ARCH_FORMAT, ARCH_VERSION } from '../arch/types';
+import { RUN_ORDERS, RUN_STATUSES, RUN_ID_PATTERN } from '../runs/types';
+import { RUN_CONFIG_SCHEMA } from '../training/config';
+
+/** Saved design ids: file-name safe on every platform, never `.` or `..`. */
+export const DESIGN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+/** Dataset ids: lowercase, file-name safe. */
+export const DATASET_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
+/** Longest path the lab accepts. */
+export const MAX_PATH_LENGTH = 4096;
+/** Most samples one preview page returns. */
+export const MAX_PREVIEW_PAGE = 200;
+/** Most nodes and edges a design document may hold; far above any real design (nodes hold whole stacks). */
+export const MAX_DESIGN_NODES = 10_000;
+
+/** A run id, checked before it can reach the file system. */
+export const runIdSchema = z.string().regex(RUN_ID_PATTERN, 'not a run id (expected e.g. 20250607-153012-123-k3j9x2)');
+/** A saved design's id. */
+export const designIdSchema = z.string().regex(DESIGN_ID_PATTERN, 'a design id is 1 to 64 letters, digits, _ or -, starting with a letter or digit');
+/** A dataset's id. */
+export const datasetIdSchema = z.string().regex(DATASET_ID_PATTERN, 'a dataset id is 1 to 64 lowercase letters, digits or -');
+
+/** True for `/x`, `C:\x`, `C:/x` and `\\server\share`. */
+function isAbsolute(p: string): boolean {
+  return p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\');
+}
+
+/**
+ * An absolute folder path on the lab's machine, without `.` or `..` segments, so what is checked
+ * is what is opened.
+ */
+export const absolutePathSchema = z
+  .string()
+  .min(1, 'a path is required')
+  .max(MAX_PATH_LENGTH, `a path is at most ${MAX_PATH_LENGTH} characters`)
+  .refine((p) => !p.includes('\0'), 'a path may not contain NUL characters')
+  .refine(isAbsolute, 'the path must be absolute')
+  .refine((p) => !p.split(/[\\/]/).some((seg) => seg === '..' || seg === '.'), 'the path may not contain . or .. segments');
+
+/**
+ * A design document as saved: the envelope must be a Strata design; everything inside is judged by
+ * the design parser and validator, so an unfinished design can still be kept.
+ */
+export const designDocumentSchema = z.looseObject({
+  format: z.literal(ARCH_FORMAT, `a design's "format" must be "${ARCH_FORMAT}"`),
+  version: z.literal(ARCH_VERSION, `this lab reads design version ${ARCH_VERSION}`),
+  name: z.string().min(1, 'a design needs a name').max(200, 'a design name is at most 200 characters'),
+  nodes: z.array(z.unknown()).max(MAX_DESIGN_NODES),
+  edges: z.array(z.unknown()).max(MAX_DESIGN_NODES * 2),
+});
+
+/** No parameters. */
+export const noInput = z.strictObject({});
+
+/** Which design a run trains: a built-in preset or a saved design. */
+export const designRefSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('preset'), name: z.string().min(1).max(64) }),
+  z.strictObject({ kind: z.literal('saved'), id: designIdSchema }),
+]);
+
+/** Starting a run: any setting left out takes the default of `defaultRunConfig`. */
+export const startRunSchema = z.strictObject({
+  design: designRefSchema,
+  datasetId: datasetIdSchema,
+  /** For the demo set: how many samples to generate. */
+  demoCount: z.number().int().min(8).max(20_000).optional(),
+  /** For a folder: train on its first N samples by id. */
+  subset: z.number().int().min(2).optional(),
+  name: z.string().min(1).max(200).optional(),
+  config: RUN_CONFIG_SCHEMA.partial().optional(),
+});
+
+/** A run list query (see RunListQuery). */
+export const runListSchema = z.strictObject({
+  status: z.union([z.enum(RUN_STATUSES), z.array(z.enum(RUN_STATUSES)).max(RUN_STATUSES.length)]).optional(),
+  limit: z.number().int().min(1).max(10_000).optional(),
+  offset: z.number().int().min(0).optional(),
+  orderBy: z.enum(RUN_ORDERS).optional(),
+  desc: z.boolean().optional(),
+});
+
+/** A run named by id. */
+export const runRefSchema = z.strictObject({ id: runIdSchema });

@@ -1,0 +1,52 @@
+/**
+ * The API's handlers: one per channel of the table in shared/api, each a thin call into the lab
+ * service. Parameters arrive already checked against the channel's schema.
+ */
+import type { ApiHandlers } from '../../shared/api/channels';
+import type { LabService } from './service';
+
+/** The handlers of every channel, served by `lab`. */
+export function createHandlers(lab: LabService) {
+  return {
+    listDatasets: () => lab.listDatasets(),
+    importDataset: (p) => lab.importDataset(p.path),
+    removeDataset: (p) => {
+      lab.removeDataset(p.id);
+      return { removed: p.id };
+    },
+    previewSamples: (p) => lab.previewSamples(p.datasetId, p.offset, p.limit),
+
+    listPresets: () => lab.listPresets(),
+    getPreset: (p) => lab.getPreset(p.name),
+    listDesigns: () => lab.listDesigns(),
+    loadDesign: (p) => lab.loadDesign(p.id),
+    saveDesign: (p) => lab.saveDesign(p.arch, p.id),
+    validateDesign: (p) => lab.validateDesign(p.arch),
+    deleteDesign: (p) => {
+      lab.deleteDesign(p.id);
+      return { deleted: p.id };
+    },
+
+    listRuns: (p) => lab.listRuns(p),
+    getRun: (p) => lab.getRun(p.id),
+    startRun: (p) => lab.startRun(p),
+    stopRun: (p) => lab.stopRun(p.id, p.reason),
+    pauseRun: (p) => lab.pauseRun(p.id),
+    resumeRun: (p) => lab.resumeRun(p.id),
+    renameRun: (p) => lab.renameRun(p.id, p.name),
+    deleteRun: (p) => {
+      lab.deleteRun(p.id);
+      return { deleted: p.id };
+    },
+    getQueue: () => lab.getQueue(),
+    getEpochMetrics: (p) => lab.epochMetrics(p.id),
+    getBatchMetrics: (p) => lab.batchMetrics(p.id, p.fromStep, p.limit),
+    getRunEvents: (p) => lab.runEvents(p.id),
+    getPredictionEpochs: (p) => lab.predictionEpochs(p.id),
+    getPredictions: (p) => lab.predictions(p.id, p.epoch, p.offset, p.limit),
+    getBackendInfo: () => lab.backendInfo(),
+
+    onRunEvent: (p, emit) => lab.onRunEvent(p.runId, emit),
+    onRunsChanged: (_p, emit) => lab.onRunsChanged(emit),
+  } satisfies ApiHandlers;
+}

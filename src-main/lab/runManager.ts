@@ -1,0 +1,227 @@
+/**
+ * The lab's runs while it is up: a queue in which one run trains at a time, each in its own trainer
+ * process. The manager relays a trainer's messages to whoever listens to that run, and when a
+ * trainer dies, marks its run interrupted with the reason and moves on to the next run: a crash in
+ * training never takes the lab down. The queue is persisted, so queued runs survive a restart.
+ */
+import type { QueueState, RunsChanged } from '../../shared/api/types';
+import type { RunInit, RunRecord, RunStatus, RunSummary } from '../../shared/runs/types';
+import type { TrainerMessage } from '../../shared/training/protocol';
+import type { RunStore } from '../runs/store';
+import { LabError } from './errors';
+import type { LabRunsState } from './labState';
+import { Topic } from './topic';
+import { recordTrainerExit } from './trainerExit';
+import { startTrainer, type TrainerHandle } from './trainerHost';
+
+/** Statuses from which a run can be resumed from its checkpoint. */
+const RESUMABLE: readonly RunStatus[] = ['stopped', 'interrupted', 'failed'];
+/** How long a trainer may take by default to stop cleanly when the lab shuts down, before it is killed. */
+export const SHUTDOWN_GRACE_MS = 15_000;
+
+interface Active {
+  runId: string;
+  handle: TrainerHandle;
+  ended: Promise<void>;
+}
+
+/** The training queue and the live trainer. */
+export class RunManager {
+  /** Changes to the run list. */
+  readonly changes = new Topic<RunsChanged>();
+  private readonly runTopics = new Map<string, Topic<TrainerMessage>>();
+  private active: Active | null = null;
+  private closing = false;
+
+  constructor(
+    private readonly store: RunStore,
+    private readonly state: LabRunsState,
+    private readonly shutdownGraceMs = SHUTDOWN_GRACE_MS,
+  ) {}
+
+  /**
+   * Takes up the queue left by the last session: runs the lab queued that are still queued keep
+   * their order (runs a dead trainer left running were already marked interrupted by the store).
+   */
+  restore(): void {
+    const queued = new Set(this.store.list({ status: 'queued' }).map((r) => r.id));
+    this.state.queue = this.state.queue.filter((id) => queued.has(id));
+    this.state.save();
+    this.pump();
+  }
+
+  /** Creates a queued run, and starts it when nothing else trains. */
+  create(init: RunInit): RunSummary {
+    if (this.closing) throw new LabError('unavailable', 'the lab is shutting down');
+    const run = this.store.createRun({ ...init, status: 'queued' });
+    this.state.queue.push(run.id);
+    this.state.save();
+    this.changes.emit({ change: 'created', runId: run.id });
+    this.pump();
+    return this.store.summary(run.id);
+  }
+
+  /** The live trainer and the waiting runs. */
+  queueState(): QueueState {
+    return {
+      active: this.active ? { runId: this.active.runId, pid: this.active.handle.pid ?? null } : null,
+      queued: [...this.state.queue],
+    };
+  }
+
+  /** Asks a training run to stop after its current batch (checkpoints kept); a queued run is taken off the queue. */
+  stop(id: string, reason: string): RunSummary {
+    const run = this.store.summary(id);
+    if (this.active?.runId === id) {
+      this.active.handle.stop(reason);
+      return run;
+    }
+    if (this.state.queue.includes(id) || run.status === 'queued') {
+      this.dequeue(id);
+      const s = this.store.update(id, { status: 'stopped', statusReason: `${reason} (before it started)`, endedAt: Date.now() });
+      this.emitStatus(id, 'stopped', s.statusReason ?? undefined);
+      return s;
+    }
+    throw new LabError('conflict', `run ${id} is ${run.status}, not training or queued`);
+  }
+
+  /** Pauses the training run between batches. */
+  pause(id: string): RunSummary {
+    const run = this.store.summary(id);
+    if (this.active?.runId !== id) throw new LabError('conflict', `run ${id} is ${run.status}; only the training run can be paused`);
+    this.active.handle.pause();
+    return run;
+  }
+
+  /**
+   * Resumes run `id`: a paused run goes on; a stopped, interrupted or failed run with a checkpoint is
+   * queued to continue from it in a new trainer.
+   */
+  resume(id: string): RunSummary {
+    const run = this.store.summary(id);
+    if (this.active?.runId === id) {
+      this.active.handle.resume();
+      return run;
+    }
+    if (run.status === 'queued' && !this.state.queue.includes(id)) {
+      // Queued by another program that never started it: the lab takes it over.
+      this.enqueue(id);
+      return this.store.summary(id);
+    }
+    if (!RESUMABLE.includes(run.status)) throw new LabError('conflict', `run ${id} is ${run.status} and cannot be resumed`);
+    if (!run.lastCheckpoint) throw new LabError('conflict', `run ${id} has no checkpoint yet; start a new run instead`);
+    this.store.update(id, { status: 'queued', statusReason: null });
+    this.emitStatus(id, 'queued');
+    this.enqueue(id);
+    return this.store.summary(id);
+  }
+
+  /** Deletes a run that is not training; a queued run is taken off the queue first. */
+  delete(id: string): void {
+    const run = this.store.summary(id);
+    if (this.active?.runId === id) throw new LabError('conflict', `run ${id} is ${run.status === 'queued' ? 'starting' : run.status}; stop it before deleting it`);
+    if (run.status === 'running' || run.status === 'paused') throw new LabError('conflict', `run ${id} is ${run.status} in another process; stop it before deleting it`);
+    this.dequeue(id);
+    this.store.delete(id);
+    this.runTopics.delete(id);
+    this.changes.emit({ change: 'deleted', runId: id });
+  }
+
+  /** Renames a run. */
+  rename(id: string, name: string): RunSummary {
+    const s = this.store.update(id, { name });
+    this.changes.emit({ change: 'status', runId: id });
+    return s;
+  }
+
+  /** Listens to run `id`'s trainer messages (and the lab's own status messages for it). */
+  subscribe(id: string, listener: (m: TrainerMessage) => void): () => void {
+    this.store.summary(id);
+    let topic = this.runTopics.get(id);
+    if (!topic) {
+      topic = new Topic<TrainerMessage>();
+      this.runTopics.set(id, topic);
+    }
+    return topic.subscribe(listener);
+  }
+
+  /** Stops the live trainer (it keeps its checkpoints) and waits for it; nothing new starts afterwards. */
+  async close(): Promise<void> {
+    this.closing = true;
+    const a = this.active;
+    if (!a) return;
+    a.handle.stop('the lab was shut down');
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      a.ended.then(() => false),
+      new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(true), SHUTDOWN_GRACE_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+      a.handle.kill('SIGKILL');
+      await a.ended;
+    }
+  }
+
+  private enqueue(id: string): void {
+    if (!this.state.queue.includes(id)) this.state.queue.push(id);
+    this.state.save();
+    this.changes.emit({ change: 'queue', runId: id });
+    this.pump();
+  }
+
+  private dequeue(id: string): void {
+    const before = this.state.queue.length;
+    this.state.queue = this.state.queue.filter((q) => q !== id);
+    if (this.state.queue.length !== before) {
+      this.state.save();
+      this.changes.emit({ change: 'queue', runId: id });
+    }
+  }
+
+  private emit(m: TrainerMessage): void {
+    this.runTopics.get(m.runId)?.emit(m);
+    if (m.type === 'status' || m.type === 'ended' || m.type === 'backend') this.changes.emit({ change: 'status', runId: m.runId });
+    else if (m.type === 'epoch') this.changes.emit({ change: 'progress', runId: m.runId });
+  }
+
+  private emitStatus(runId: string, status: RunStatus, reason?: string): void {
+    this.emit({ type: 'status', runId, status, ...(reason ? { reason } : {}) });
+  }
+
+  /** Starts the next queued run when no trainer is live. */
+  private pump(): void {
+    while (!this.active && !this.closing && this.state.queue.length > 0) {
+      const id = this.state.queue.shift() as string;
+      this.state.save();
+      let run: RunRecord;
+      try {
+        run = this.store.get(id);
+      } catch (err) {
+        process.stderr.write(`lab: skipped queued run ${id}: ${err instanceof Error ? err.message : String(err)}\n`);
+        continue;
+      }
+      if (run.status !== 'queued') continue;
+      const handle = startTrainer({ runsDir: this.store.root, runId: id, data: run.dataset.source, resume: run.lastCheckpoint !== null });
+      handle.onMessage((m) => this.emit(m));
+      const ended = handle.done.then((exit) => {
+        try {
+          const after = recordTrainerExit(this.store, id, exit);
+          if (exit.crashed) {
+            this.emitStatus(id, after.status, after.reason ?? undefined);
+            this.emit({ type: 'ended', runId: id, status: after.status, ...(after.reason ? { reason: after.reason } : {}) });
+          }
+        } catch (err) {
+          process.stderr.write(`lab: could not record how run ${id} ended: ${err instanceof Error ? err.message : String(err)}\n`);
+        }
+        this.active = null;
+        this.changes.emit({ change: 'queue', runId: id });
+        this.pump();
+      });
+      this.active = { runId: id, handle, ended };
+      this.changes.emit({ change: 'queue', runId: id });
+    }
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * `npm run lab`: the lab in browser mode. Prints the address (with its token) as the FIRST line on
+ * stdout, then serves until Ctrl-C or SIGTERM, when it stops the training run (checkpoints kept).
+ */
+import { createHandlers } from '../handlers';
+import { resolveLabDirs } from '../paths';
+import { LabService } from '../service';
+import { LabArgsError, parseLabArgs, USAGE } from './args';
+import { startLabServer } from './server';
+
+async function main(): Promise<number> {
+  const args = parseLabArgs(process.argv.slice(2));
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const dirs = resolveLabDirs({
+    ...(args.dataDir === undefined ? {} : { dataDir: args.dataDir }),
+    ...(args.runsDir === undefined ? {} : { runsDir: args.runsDir }),
+  });
+  const lab = LabService.open(dirs);
+  let server;
+  try {
+    server = await startLabServer({ handlers: createHandlers(lab), port: args.port, staticDir: args.staticDir });
+  } catch (e) {
+    await lab.close();
+    throw e;
+  }
+  process.stdout.write(`${server.url}\n`);
+  process.stderr.write(`lab: data in ${dirs.dataDir}, runs in ${dirs.runsDir}; Ctrl-C to stop\n`);
+
+  const open = server;
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      process.stderr.write(`lab: ${signal}: stopping (a training run keeps its checkpoints)\n`);
+      void open
+        .close()
+        .then(() => lab.close())
+        .finally(resolve);
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof LabArgsError) process.stderr.write(`lab: ${e.message}\n\n${USAGE}`);
+    else process.stderr.write(`lab: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(e instanceof LabArgsError ? 2 : 1);
+  },
+);

@@ -1,0 +1,309 @@
+/**
+ * The lab service: ONE layer that owns datasets, designs, runs and predictions. It knows nothing of
+ * how it is reached (Electron IPC, HTTP, tests); the API handlers translate channels into these calls.
+ * It never loads tfjs: training happens in trainer processes.
+ */
+import path from 'node:path';
+import type { Architecture } from '../../shared/arch/types';
+import type {
+  BackendInfo,
+  DatasetEntry,
+  DesignCheck,
+  DesignListItem,
+  DesignRecord,
+  PredictionsView,
+  PresetInfo,
+  QueueState,
+  RunList,
+  RunsChanged,
+  SamplePage,
+} from '../../shared/api/types';
+import type { BatchMetric, EpochMetric, RunConfig, RunEvent, RunListQuery, RunRecord, RunSummary } from '../../shared/runs/types';
+import { defaultRunConfig, parseRunConfig } from '../../shared/training/config';
+import type { TrainerMessage } from '../../shared/training/protocol';
+import { splitDataset } from '../data/split';
+import { RunStore } from '../runs/store';
+import { Datasets, toBase64 } from './datasets';
+import { checkDesign, Designs, listPresets, presetArch } from './designs';
+import { LabError } from './errors';
+import { LabRunsState } from './labState';
+import { lockDataDir } from './lock';
+import type { LabDirs } from './paths';
+import { RunManager } from './runManager';
+import { checkDesignFits, runDatasetOf } from './runData';
+import { runVersions } from './versions';
+
+/** What a new run is made of. Settings left out take `defaultRunConfig`'s values. */
+export interface StartRunRequest {
+  design: { kind: 'preset'; name: string } | { kind: 'saved'; id: string };
+  datasetId: string;
+  demoCount?: number;
+  subset?: number;
+  name?: string;
+  config?: Partial<RunConfig>;
+}
+
+/** How the lab behaves, beyond where it keeps its data. */
+export interface LabOptions {
+  /** How long the training run may take to stop when the lab closes before its trainer is killed; default 15 s. */
+  shutdownGraceMs?: number;
+}
+
+/** The lab service. Open it with {@link LabService.open}; close it to stop training and release the store. */
+export class LabService {
+  readonly datasets: Datasets;
+  readonly designs: Designs;
+  private readonly runs: RunManager;
+  private closed = false;
+
+  private constructor(
+    readonly dirs: LabDirs,
+    private readonly store: RunStore,
+    private readonly unlock: () => void,
+    opts: LabOptions,
+  ) {
+    this.datasets = new Datasets(dirs.dataDir);
+    this.designs = new Designs(dirs.dataDir);
+    this.runs = new RunManager(store, new LabRunsState(path.join(dirs.dataDir, 'lab-runs.json')), opts.shutdownGraceMs);
+  }
+
+  /**
+   * Opens the lab on `dirs`: takes the data folder's lock, opens the run store (which marks runs
+   * whose trainer died as interrupted), and takes up the queue left by the last session.
+   */
+  static open(dirs: LabDirs, opts: LabOptions = {}): LabService {
+    const unlock = lockDataDir(dirs.dataDir);
+    let store: RunStore;
+    try {
+      store = RunStore.open(dirs.runsDir);
+    } catch (e) {
+      unlock();
+      throw e;
+    }
+    const lab = new LabService(dirs, store, unlock, opts);
+    lab.runs.restore();
+    return lab;
+  }
+
+  // Datasets
+
+  /** The demo set and every imported folder, with what their import found. */
+  listDatasets(): Promise<DatasetEntry[]> {
+    return this.datasets.list();
+  }
+
+  /** Imports a TGS-layout folder; its problems are listed in the entry. */
+  importDataset(dir: string): Promise<DatasetEntry> {
+    return this.datasets.import(dir);
+  }
+
+  /** Forgets an imported folder (its files stay). */
+  removeDataset(id: string): void {
+    this.datasets.remove(id);
+  }
+
+  /** A page of a dataset's samples. */
+  previewSamples(id: string, offset: number, limit: number): Promise<SamplePage> {
+    return this.datasets.preview(id, offset, limit);
+  }
+
+  // Designs
+
+  /** The built-in designs. */
+  listPresets(): PresetInfo[] {
+    return listPresets();
+  }
+
+  /** A fresh copy of a preset. */
+  getPreset(name: string): Architecture {
+    return presetArch(name);
+  }
+
+  /** Saved designs. */
+  listDesigns(): DesignListItem[] {
+    return this.designs.list();
+  }
+
+  /** A saved design with its validity. */
+  loadDesign(id: string): DesignRecord {
+    return this.designs.load(id);
+  }
+
+  /** Saves a design, valid or not. */
+  saveDesign(doc: unknown, id?: string): DesignRecord {
+    return this.designs.save(doc, id);
+  }
+
+  /** Checks a design without saving it. */
+  validateDesign(doc: unknown): DesignCheck {
+    return checkDesign(doc);
+  }
+
+  /** Deletes a saved design. */
+  deleteDesign(id: string): void {
+    this.designs.delete(id);
+  }
+
+  // Runs
+
+  /** Runs matching `q`, and how many match in all. */
+  listRuns(q: RunListQuery): RunList {
+    const { limit: _l, offset: _o, ...filter } = q;
+    return { runs: this.store.list(q), total: this.store.count(filter) };
+  }
+
+  /** One run in full. */
+  getRun(id: string): RunRecord {
+    return this.store.get(id);
+  }
+
+  /**
+   * Creates a run and queues it: the same steps as `strata train` (load the data, check the design
+   * fits it, split it), then the queue starts it when no other run trains.
+   */
+  async startRun(req: StartRunRequest): Promise<RunSummary> {
+    this.assertOpen();
+    const arch = req.design.kind === 'preset' ? presetArch(req.design.name) : this.designs.trainable(req.design.id);
+    const checked = parseRunConfig({ ...defaultRunConfig(), ...req.config });
+    if (!checked.ok) throw new LabError('bad-request', `invalid run settings: ${checked.errors.join('; ')}`, checked.errors.map((m) => ({ path: 'config', message: m })));
+    const config = checked.config;
+    const source = this.datasets.sourceOf(req.datasetId, {
+      ...(req.demoCount === undefined ? {} : { demoCount: req.demoCount }),
+      ...(req.subset === undefined ? {} : { subset: req.subset }),
+    });
+    const ds = await this.datasets.loadSource(source);
+    checkDesignFits(arch, ds);
+    const split = splitDataset(ds, { valFraction: config.valFraction, seed: config.seed });
+    const ids = (idx: number[]) => idx.map((i) => ds.ids[i] as string);
+    return this.runs.create({
+      name: req.name ?? `${arch.name} · ${ds.info.name}`,
+      arch,
+      config,
+      dataset: runDatasetOf(ds),
+      split: { train: ids(split.train), val: ids(split.val) },
+      versions: runVersions(),
+    });
+  }
+
+  /** Stops a training or queued run; checkpoints are kept. */
+  stopRun(id: string, reason = 'stopped by the user'): RunSummary {
+    return this.runs.stop(id, reason);
+  }
+
+  /** Pauses the training run. */
+  pauseRun(id: string): RunSummary {
+    return this.runs.pause(id);
+  }
+
+  /** Resumes a paused run, or queues a stopped/interrupted/failed one to continue from its checkpoint. */
+  resumeRun(id: string): RunSummary {
+    this.assertOpen();
+    return this.runs.resume(id);
+  }
+
+  /** Renames a run. */
+  renameRun(id: string, name: string): RunSummary {
+    return this.runs.rename(id, name);
+  }
+
+  /** Deletes a run that is not training. */
+  deleteRun(id: string): void {
+    this.runs.delete(id);
+  }
+
+  /** The live trainer (with its pid) and the waiting runs. */
+  getQueue(): QueueState {
+    return this.runs.queueState();
+  }
+
+  /** A run's finished epochs. */
+  epochMetrics(id: string): EpochMetric[] {
+    return this.store.epochMetrics(id);
+  }
+
+  /** A run's training steps from `fromStep` on. */
+  batchMetrics(id: string, fromStep?: number, limit?: number): BatchMetric[] {
+    return this.store.batchMetrics(id, { ...(fromStep === undefined ? {} : { fromStep }), ...(limit === undefined ? {} : { limit }) });
+  }
+
+  /** A run's events. */
+  runEvents(id: string): RunEvent[] {
+    return this.store.events(id);
+  }
+
+  /** The epochs with stored predictions. */
+  predictionEpochs(id: string): number[] {
+    return this.store.predictionEpochs(id);
+  }
+
+  /**
+   * One epoch's validation predictions (a page of them), with the truth masks of those samples read
+   * from the run's data, so the viewer can score them.
+   */
+  async predictions(id: string, epoch: number, offset: number, limit?: number): Promise<PredictionsView> {
+    const run = this.store.get(id);
+    const p = this.store.loadPredictions(id, epoch);
+    if (!p) {
+      const have = this.store.predictionEpochs(id);
+      throw new LabError('not-found', `run ${id} has no predictions for epoch ${epoch}${have.length ? ` (stored: ${have.join(', ')})` : ' (none stored yet)'}`);
+    }
+    const px = p.height * p.width;
+    const end = Math.min(p.ids.length, offset + (limit ?? p.ids.length));
+    const ids = p.ids.slice(offset, Math.max(offset, end));
+    const probs = p.probs.subarray(offset * px, offset * px + ids.length * px);
+    let truth: string | null = null;
+    let truthNote: string | null = null;
+    try {
+      const ds = await this.datasets.loadSource(run.dataset.source);
+      if (ds.height !== p.height || ds.width !== p.width) throw new Error(`its images are now ${ds.height}x${ds.width}, the predictions ${p.height}x${p.width}`);
+      if (!ds.masks) throw new Error('it has no masks');
+      const index = new Map(ds.ids.map((sid, i) => [sid, i]));
+      const missing = ids.filter((sid) => !index.has(sid));
+      if (missing.length) throw new Error(`${missing.length} of the samples are gone (e.g. ${missing[0]})`);
+      const out = new Uint8Array(ids.length * px);
+      ids.forEach((sid, k) => {
+        const i = index.get(sid) as number;
+        out.set((ds.masks as Uint8Array).subarray(i * px, (i + 1) * px), k * px);
+      });
+      truth = toBase64(out);
+      if (ds.info.fingerprint !== run.dataset.fingerprint) truthNote = 'the data has changed since the run was trained; the masks may differ from those it saw';
+    } catch (e) {
+      truthNote = `the run's data cannot be read for truth masks: ${e instanceof Error ? e.message : String(e)}`;
+    }
+    return { runId: id, epoch, total: p.ids.length, offset, ids, height: p.height, width: p.width, probs: toBase64(probs), truth, truthNote };
+  }
+
+  /** The backend of the latest run that chose one; the lab itself never loads a backend. */
+  backendInfo(): BackendInfo {
+    const note = 'The backend is decided when a run starts, in its trainer process: the fastest of tfjs-node-gpu, tfjs-node, wasm and cpu that loads, unless the run asks for one.';
+    const recent = this.store.list({ orderBy: 'startedAt', limit: 50 }).find((r) => r.backend !== null);
+    if (!recent || !recent.backend) return { last: null, note };
+    return { last: { runId: recent.id, startedAt: recent.startedAt, backend: recent.backend }, note };
+  }
+
+  /** Listens to a run's trainer messages. */
+  onRunEvent(runId: string, listener: (m: TrainerMessage) => void): () => void {
+    return this.runs.subscribe(runId, listener);
+  }
+
+  /** Listens to changes of the run list. */
+  onRunsChanged(listener: (e: RunsChanged) => void): () => void {
+    return this.runs.changes.subscribe(listener);
+  }
+
+  /** Stops the live trainer (checkpoints kept), closes the store, and releases the data folder. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.runs.close();
+    } finally {
+      this.store.close();
+      this.unlock();
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new LabError('unavailable', 'the lab is shut down');
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The training queue: one run trains at a time, the rest wait in order; a queued run can be stopped
+ * before it starts; the queue survives a restart of the lab; one lab per data folder.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { StartRunRequest } from '../../src-main/lab/service';
+import { RunStore } from '../../src-main/runs/store';
+import { openLab, scratchDir, waitFor } from './helpers';
+
+const short: StartRunRequest = {
+  design: { kind: 'preset', name: 'tiny' },
+  datasetId: 'demo',
+  demoCount: 16,
+  config: { epochs: 1, batch: 8, backend: 'auto' },
+};
+
+describe('the training queue', () => {
+  it('trains one run at a time, and takes up the queue again after a restart', async () => {
+    const home = scratchDir('queue');
+    const first = openLab(home, { shutdownGraceMs: 1000 });
+    const r1 = await first.startRun({ ...short, name: 'one' });
+    const r2 = await first.startRun({ ...short, name: 'two' });
+    const r3 = await first.startRun({ ...short, name: 'three' });
+    expect(first.getQueue()).toEqual({ active: { runId: r1.id, pid: expect.any(Number) }, queued: [r2.id, r3.id] });
+    expect(r2.status).toBe('queued');
+
+    // Stopping a queued run takes it off the queue; it never starts.
+    const s3 = first.stopRun(r3.id, 'not needed');
+    expect(s3.status).toBe('stopped');
+    expect(s3.statusReason).toBe('not needed (before it started)');
+    expect(first.getQueue().queued).toEqual([r2.id]);
+    expect(() => first.pauseRun(r2.id)).toThrow(/only the training run/);
+
+    // A second lab on the same folder is refused while the first holds it.
+    expect(() => openLab(home)).toThrow(/another lab/);
+
+    const persisted: unknown = JSON.parse(fs.readFileSync(path.join(home, 'lab-runs.json'), 'utf8'));
+    expect(persisted).toMatchObject({ queue: [r2.id] });
+
+    // Closing ends the training run (stopped, or killed after the grace period) and starts nothing new.
+    await first.close();
+    const second = openLab(home, { shutdownGraceMs: 1000 });
+    try {
+      expect(['stopped', 'interrupted', 'done']).toContain(second.getRun(r1.id).status);
+      expect(second.getQueue().active?.runId).toBe(r2.id);
+      // The trainer writes the final status, then exits; the queue frees up on its exit.
+      await waitFor('run two to finish', () => (second.getQueue().active === null ? true : undefined));
+      expect(second.getRun(r2.id).status).toBe('done');
+      expect(second.getRun(r3.id).status).toBe('stopped');
+      expect(second.getQueue()).toEqual({ active: null, queued: [] });
+      expect(second.listRuns({ status: 'done' }).runs.map((r) => r.id)).toContain(r2.id);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('does not start a queued run it did not queue itself, until asked to', async () => {
+    const home = scratchDir('foreign');
+    const runsDir = path.join(home, 'runs');
+    const a = openLab(home, { shutdownGraceMs: 1000 });
+    const model = await a.startRun({ ...short, config: { ...short.config, epochs: 1 } });
+    const template = a.getRun(model.id);
+    await a.close();
+    // Another program queues a run in the same store, e.g. `strata train` just before its trainer starts.
+    const other = RunStore.open(runsDir);
+    const foreign = other.createRun({ name: 'foreign', arch: template.arch, config: template.config, dataset: template.dataset, split: template.split, versions: template.versions });
+    other.close();
+    const b = openLab(home, { shutdownGraceMs: 1000 });
+    try {
+      expect(b.getRun(foreign.id).status).toBe('queued');
+      expect(b.getQueue()).toEqual({ active: null, queued: [] });
+      b.resumeRun(foreign.id);
+      expect(b.getQueue().active?.runId).toBe(foreign.id);
+    } finally {
+      await b.close();
+    }
+    expect(fs.existsSync(path.join(home, 'lab.lock'))).toBe(false);
+  });
+});
