@@ -129,6 +129,9 @@ export async function runLoop(task: LoopTask, callbacks: Callback[], control: Lo
       let images = 0;
       let lr = 0;
       for (let batch = 0; batch < task.batchesPerEpoch; batch++) {
+        // A real turn of the event loop between batches: control messages (pause, stop) and batch
+        // prefetching run here; awaiting resolved promises alone would never let them in.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         await control.whilePaused();
         if (control.ended) break epochs;
         await each('onBatchBegin', epoch, batch);

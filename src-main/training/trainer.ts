@@ -68,9 +68,11 @@ export async function trainRun(job: TrainJob, control: LoopControl, emit: Emit):
       startStep = ckpt.step;
       event({ type: 'resumed', epoch: startEpoch, step: startStep, message: `resumed from the checkpoint of epoch ${ckpt.epoch + 1}` });
     }
+    // Where the run stands, for events that happen between batches (pause, resume).
+    const position = { epoch: startEpoch, step: startStep };
     control.onPauseChange = (paused) => {
       setStatus(paused ? 'paused' : 'running');
-      event({ type: paused ? 'paused' : 'resumed', epoch: -1, step: -1, message: paused ? 'paused' : 'resumed' });
+      event({ type: paused ? 'paused' : 'resumed', ...position, message: paused ? `paused at step ${position.step}` : 'resumed' });
     };
     const tensorsAtStart = tf.memory().numTensors;
     let tensorsAfterFirstEpoch: number | null = null;
@@ -113,6 +115,12 @@ export async function trainRun(job: TrainJob, control: LoopControl, emit: Emit):
     const trainingMs = () => run.durationMs + (Date.now() - t0);
     let lastValidation: ValidationResult | null = null;
     const callbacks: Callback[] = [
+      {
+        onBatchEnd: (l) => {
+          position.epoch = l.epoch;
+          position.step = l.step;
+        },
+      },
       schedule,
       new ProgressReporter(runId, emit, run.config.epochs),
       new MetricsRecorder(runId, store),
@@ -137,7 +145,8 @@ export async function trainRun(job: TrainJob, control: LoopControl, emit: Emit):
         },
         validate: async () => {
           lastValidation = validate(m, loss, data);
-          return lastValidation.metrics;
+          // Recorded with every epoch: a count that grows means a leak (every tensor must have an owner).
+          return { ...lastValidation.metrics, numTensors: tf.memory().numTensors };
         },
       },
       callbacks,

@@ -20,6 +20,15 @@ function isCommand(m: unknown): m is TrainerCommand {
 
 process.on('message', (m: unknown) => {
   if (!isCommand(m)) return;
+  try {
+    handle(m);
+  } catch (err) {
+    // A failing control command must not kill a run that is training fine.
+    emit({ type: 'log', runId: '', level: 'error', message: `could not ${m.type}: ${err instanceof Error ? err.message : String(err)}` });
+  }
+});
+
+function handle(m: TrainerCommand): void {
   switch (m.type) {
     case 'start':
       if (started) return;
@@ -40,7 +49,7 @@ process.on('message', (m: unknown) => {
       control.stop(m.reason);
       break;
   }
-});
+}
 
 // The driver went away (its process died): stop cleanly after the current batch, keeping checkpoints.
 process.on('disconnect', () => control.stop('the app that started this run went away'));

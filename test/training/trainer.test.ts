@@ -1,0 +1,196 @@
+/**
+ * The whole training path through a real trainer process: data, model, loop, callbacks and the run
+ * store, on the tiny preset and a small synthetic demo set so each run takes seconds.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { getPreset } from '../../shared/arch';
+import type { Architecture } from '../../shared/arch/types';
+import type { RunConfig } from '../../shared/runs/types';
+import { defaultRunConfig } from '../../shared/training/config';
+import type { TrainerMessage } from '../../shared/training/protocol';
+import { makeDemoDataset } from '../../src-main/data/demo';
+import { splitDataset } from '../../src-main/data/split';
+import { startTrainer as start, type TrainerHandle } from '../../src-main/lab/trainerHost';
+import { RunStore } from '../../src-main/runs/store';
+
+const root = mkdtempSync(path.join(os.tmpdir(), 'strata-trainer-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const DEMO = { kind: 'demo' as const, count: 24, seed: 3 };
+
+// A failed test must not leave a trainer process behind.
+const live: TrainerHandle[] = [];
+const startTrainer: typeof start = (job, opts) => {
+  const t = start(job, opts);
+  live.push(t);
+  return t;
+};
+afterEach(() => {
+  for (const t of live.splice(0)) t.kill('SIGKILL');
+});
+
+function createRun(runsDir: string, patch: Partial<RunConfig> = {}): string {
+  const ds = makeDemoDataset({ count: DEMO.count, seed: DEMO.seed });
+  const config: RunConfig = { ...defaultRunConfig(), epochs: 2, batch: 8, backend: 'wasm', valFraction: 0.25, ...patch };
+  const split = splitDataset(ds, { valFraction: config.valFraction, seed: config.seed });
+  const store = RunStore.open(runsDir);
+  try {
+    return store.createRun({
+      name: 'test',
+      arch: getPreset('tiny') as Architecture,
+      config,
+      dataset: { name: ds.info.name, source: ds.info.source, fingerprint: ds.info.fingerprint, synthetic: true, count: ds.info.count },
+      split: { train: split.train.map((i) => ds.ids[i] as string), val: split.val.map((i) => ds.ids[i] as string) },
+      versions: { strata: 'test', tfjs: '4.22.0', node: process.versions.node },
+    }).id;
+  } finally {
+    store.close();
+  }
+}
+
+function withStore<T>(runsDir: string, fn: (s: RunStore) => T): T {
+  const s = RunStore.open(runsDir);
+  try {
+    return fn(s);
+  } finally {
+    s.close();
+  }
+}
+
+describe('training a run in a trainer process', () => {
+  const runsDir = path.join(root, 'a');
+  const runId = createRun(runsDir, { epochs: 3, predictEpochs: [1, 3] });
+  const messages: TrainerMessage[] = [];
+
+  it('runs to done and reports progress as plain numbers', async () => {
+    const t = startTrainer({ runsDir, runId, data: DEMO, resume: false });
+    t.onMessage((m) => messages.push(m));
+    const exit = await t.done;
+    expect(exit).toMatchObject({ status: 'done', crashed: false });
+    const backend = messages.find((m) => m.type === 'backend');
+    expect(backend).toMatchObject({ name: 'wasm' });
+    const epochs = messages.filter((m) => m.type === 'epoch');
+    expect(epochs.map((m) => (m.type === 'epoch' ? m.metric.epoch : -1))).toEqual([0, 1, 2]);
+    for (const m of messages) if (m.type === 'batch') expect(Number.isFinite(m.metric.loss) && Number.isFinite(m.metric.imagesPerSec)).toBe(true);
+    expect(messages.at(-1)).toMatchObject({ type: 'ended', status: 'done' });
+  });
+
+  it('leaves a complete record in the run store', () => {
+    withStore(runsDir, (s) => {
+      const run = s.get(runId);
+      expect(run).toMatchObject({ status: 'done', epochsDone: 3, backend: { name: 'wasm' } });
+      expect(run?.best?.metric).toBe('valScore');
+      const epochs = s.epochMetrics(runId);
+      expect(epochs).toHaveLength(3);
+      for (const e of epochs) {
+        expect(e.valScore).toBeGreaterThanOrEqual(0);
+        expect(e.valScore).toBeLessThanOrEqual(1);
+        expect(e.bestThreshold).toBeGreaterThan(0);
+      }
+      // 18 training images at batch 8: 3 batches an epoch.
+      expect(s.batchMetrics(runId).map((b) => b.step)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+      // Every tensor has an owner: the count is flat from epoch to epoch.
+      const counts = epochs.map((e) => e.extra?.['numTensors']);
+      expect(counts[0]).toBeGreaterThan(0);
+      expect(new Set(counts).size).toBe(1);
+      expect(s.loadCheckpoint(runId, 'last')?.epoch).toBe(2);
+      expect(s.loadCheckpoint(runId, 'best')?.epoch).toBe(run?.best?.epoch);
+      // Epochs 1 and 3 by request, and the best one always.
+      const stored = s.predictionEpochs(runId);
+      for (const e of [0, 2, run?.best?.epoch ?? 0]) expect(stored).toContain(e);
+      const p = s.loadPredictions(runId, 2);
+      expect(p?.ids).toEqual(run?.split.val);
+      expect(p?.probs.length).toBe((run?.split.val.length ?? 0) * 101 * 101);
+      expect(s.events(runId).some((e) => e.type === 'checkpoint')).toBe(true);
+    });
+  });
+
+  it('is reproducible: the same seed on the same backend gives the same numbers', async () => {
+    const again = createRun(runsDir, { epochs: 3, predictEpochs: [1, 3] });
+    expect((await startTrainer({ runsDir, runId: again, data: DEMO, resume: false }).done).status).toBe('done');
+    withStore(runsDir, (s) => {
+      const a = s.epochMetrics(runId).map((e) => [e.trainLoss, e.valLoss, e.valScore]);
+      const b = s.epochMetrics(again).map((e) => [e.trainLoss, e.valLoss, e.valScore]);
+      expect(b).toEqual(a);
+    });
+  });
+});
+
+describe('controlling a run', () => {
+  it('pauses, resumes and stops between batches, keeping its checkpoints', async () => {
+    const runsDir = path.join(root, 'b');
+    const runId = createRun(runsDir, { epochs: 50 });
+    const t = startTrainer({ runsDir, runId, data: DEMO, resume: false });
+    const seen: TrainerMessage[] = [];
+    t.onMessage((m) => seen.push(m));
+    await new Promise<void>((resolve) => {
+      const off = t.onMessage((m) => {
+        if (m.type === 'epoch') {
+          off();
+          resolve();
+        }
+      });
+    });
+    t.pause();
+    await new Promise<void>((resolve) => t.onMessage((m) => m.type === 'status' && m.status === 'paused' && resolve()));
+    expect(withStore(runsDir, (s) => s.get(runId)?.status)).toBe('paused');
+    const batchesWhenPaused = seen.filter((m) => m.type === 'batch').length;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(seen.filter((m) => m.type === 'batch').length).toBe(batchesWhenPaused);
+    t.resume();
+    await new Promise<void>((resolve) => t.onMessage((m) => m.type === 'batch' && resolve()));
+    t.stop('enough');
+    const exit = await t.done;
+    expect(exit).toMatchObject({ status: 'stopped', reason: 'enough', crashed: false });
+    withStore(runsDir, (s) => {
+      const run = s.get(runId);
+      expect(run).toMatchObject({ status: 'stopped', statusReason: 'enough' });
+      expect(run?.epochsDone).toBeGreaterThanOrEqual(1);
+      expect(s.loadCheckpoint(runId, 'last')).not.toBeNull();
+    });
+  });
+
+  it('survives a SIGKILL of the trainer: interrupted, data intact, and it resumes to the end', async () => {
+    const runsDir = path.join(root, 'c');
+    const runId = createRun(runsDir, { epochs: 4 });
+    const t = startTrainer({ runsDir, runId, data: DEMO, resume: false });
+    await new Promise<void>((resolve) => t.onMessage((m) => m.type === 'event' && m.event.type === 'checkpoint' && resolve()));
+    t.kill('SIGKILL');
+    const exit = await t.done;
+    expect(exit).toMatchObject({ status: 'interrupted', crashed: true, signal: 'SIGKILL' });
+    const before = withStore(runsDir, (s) => {
+      const run = s.get(runId);
+      // Reopening finds the dead owner and marks the run.
+      expect(run?.status).toBe('interrupted');
+      const ckpt = s.loadCheckpoint(runId, 'last');
+      expect(ckpt).not.toBeNull();
+      expect(s.epochMetrics(runId).length).toBeGreaterThanOrEqual((ckpt?.epoch ?? 0) + 1);
+      return ckpt?.epoch ?? -1;
+    });
+    const resumed = await startTrainer({ runsDir, runId, data: DEMO, resume: true }).done;
+    expect(resumed.status).toBe('done');
+    withStore(runsDir, (s) => {
+      expect(s.get(runId)?.epochsDone).toBe(4);
+      expect(s.epochMetrics(runId).map((e) => e.epoch)).toEqual([0, 1, 2, 3]);
+      expect(s.events(runId).some((e) => e.type === 'resumed' && e.epoch === before + 1)).toBe(true);
+    });
+  });
+
+  it('stops a diverging run with the reason and keeps the last good checkpoint', async () => {
+    const runsDir = path.join(root, 'd');
+    // Adam moves every weight by about the learning rate; at 1e38 the next forward pass overflows.
+    const runId = createRun(runsDir, { epochs: 6, optimizer: { name: 'adam', lr: 1e38, beta1: 0.9, beta2: 0.999 } });
+    const exit = await startTrainer({ runsDir, runId, data: DEMO, resume: false }).done;
+    expect(exit.status).toBe('failed');
+    withStore(runsDir, (s) => {
+      const run = s.get(runId);
+      expect(run?.status).toBe('failed');
+      expect(run?.statusReason).toMatch(/the loss became (NaN|Infinity|-Infinity) at epoch \d+, batch \d+/);
+      const ckpt = s.loadCheckpoint(runId, 'last');
+      if (ckpt) for (const t of ckpt.tensors) expect(t.data.every(Number.isFinite), t.name).toBe(true);
+    });
+  });
+});
