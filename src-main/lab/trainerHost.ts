@@ -45,41 +45,75 @@ function describeExit(code: number | null, signal: NodeJS.Signals | null): strin
   return `the trainer process exited with code ${code ?? 'unknown'} before finishing the run`;
 }
 
+/** A started trainer process, whatever started it (Node's fork here, Electron's utilityProcess in the app). */
+export interface TrainerChild {
+  readonly pid: number | undefined;
+  send(command: TrainerCommand): void;
+  onMessage(listener: (message: unknown) => void): void;
+  onExit(listener: (code: number | null, signal: NodeJS.Signals | null) => void): void;
+  onError(listener: (err: Error) => void): void;
+  kill(signal: NodeJS.Signals): void;
+}
+
+/** Starts the trainer entry file as a process. */
+export type TrainerLauncher = (entry: { file: string; execArgv: string[] }, env: NodeJS.ProcessEnv) => TrainerChild;
+
+/** The default launcher: a Node child process with an IPC channel that carries typed arrays. */
+export const forkLauncher: TrainerLauncher = (entry, env) => {
+  const child: ChildProcess = fork(entry.file, [], {
+    execArgv: entry.execArgv,
+    serialization: 'advanced',
+    // The trainer's stdout goes to our stderr: a `--json` command's stdout carries one JSON object only.
+    stdio: ['ignore', 2, 'inherit', 'ipc'],
+    env,
+  });
+  return {
+    pid: child.pid,
+    send: (c) => {
+      if (child.connected) child.send(c);
+    },
+    onMessage: (l) => child.on('message', l),
+    onExit: (l) => child.on('exit', l),
+    onError: (l) => child.on('error', l),
+    kill: (signal) => {
+      child.kill(signal);
+    },
+  };
+};
+
+let launcher: TrainerLauncher = forkLauncher;
+
+/** Replaces how trainer processes are started (the Electron app uses its utilityProcess). */
+export function setTrainerLauncher(l: TrainerLauncher): void {
+  launcher = l;
+}
+
 /**
  * Starts training in its own process, so a crash, an abort or running out of memory there
  * never takes the caller down. Training state lives in the run store; this handle only relays.
  */
 export function startTrainer(job: TrainJob, opts: { env?: NodeJS.ProcessEnv } = {}): TrainerHandle {
-  const entry = trainerEntry();
-  const child: ChildProcess = fork(entry.file, [], {
-    execArgv: entry.execArgv,
-    serialization: 'advanced',
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: opts.env ?? process.env,
-  });
+  const child = launcher(trainerEntry(), opts.env ?? process.env);
   const listeners = new Set<(m: TrainerMessage) => void>();
   let final: { status: RunStatus; reason?: string } | null = null;
 
-  child.on('message', (m: unknown) => {
+  child.onMessage((m: unknown) => {
     if (!isTrainerMessage(m)) return;
     if (m.type === 'ended') final = { status: m.status, ...(m.reason ? { reason: m.reason } : {}) };
     for (const l of listeners) l(m);
   });
 
   const done = new Promise<TrainerExit>((resolve) => {
-    child.on('exit', (code, signal) => {
+    child.onExit((code, signal) => {
       if (final) resolve({ ...final, crashed: false, exitCode: code, signal });
       else resolve({ status: 'interrupted', reason: describeExit(code, signal), crashed: true, exitCode: code, signal });
     });
-    child.on('error', (err) => {
+    child.onError((err) => {
       if (!final) resolve({ status: 'failed', reason: `could not start the trainer: ${err.message}`, crashed: true, exitCode: null, signal: null });
     });
   });
 
-  const send = (c: TrainerCommand) => {
-    if (child.connected) child.send(c);
-  };
-  send({ type: 'start', job });
+  child.send({ type: 'start', job });
 
   return {
     runId: job.runId,
@@ -89,11 +123,9 @@ export function startTrainer(job: TrainJob, opts: { env?: NodeJS.ProcessEnv } = 
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    pause: () => send({ type: 'pause' }),
-    resume: () => send({ type: 'resume' }),
-    stop: (reason) => send({ type: 'stop', reason }),
-    kill: (signal = 'SIGKILL') => {
-      child.kill(signal);
-    },
+    pause: () => child.send({ type: 'pause' }),
+    resume: () => child.send({ type: 'resume' }),
+    stop: (reason) => child.send({ type: 'stop', reason }),
+    kill: (signal = 'SIGKILL') => child.kill(signal),
   };
 }

@@ -10,15 +10,23 @@ import { trainRun } from './trainer';
 const control = new LoopControl();
 let started = false;
 
+/** Electron's utilityProcess talks through `process.parentPort`; a Node child through `process.send`. */
+interface ParentPort {
+  on(event: 'message', listener: (e: { data: unknown }) => void): void;
+  postMessage(message: unknown): void;
+}
+const parentPort = (process as NodeJS.Process & { parentPort?: ParentPort }).parentPort;
+
 function emit(m: TrainerMessage): void {
-  if (process.send && process.connected) process.send(m);
+  if (parentPort) parentPort.postMessage(m);
+  else if (process.send && process.connected) process.send(m);
 }
 
 function isCommand(m: unknown): m is TrainerCommand {
   return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string';
 }
 
-process.on('message', (m: unknown) => {
+function onCommand(m: unknown): void {
   if (!isCommand(m)) return;
   try {
     handle(m);
@@ -26,7 +34,10 @@ process.on('message', (m: unknown) => {
     // A failing control command must not kill a run that is training fine.
     emit({ type: 'log', runId: '', level: 'error', message: `could not ${m.type}: ${err instanceof Error ? err.message : String(err)}` });
   }
-});
+}
+
+if (parentPort) parentPort.on('message', (e) => onCommand(e.data));
+else process.on('message', onCommand);
 
 function handle(m: TrainerCommand): void {
   switch (m.type) {
@@ -36,7 +47,8 @@ function handle(m: TrainerCommand): void {
       void trainRun(m.job, control, emit).then((status) => {
         process.exitCode = status === 'failed' ? 1 : 0;
         // Let the IPC channel drain the last messages, then leave.
-        setImmediate(() => process.disconnect?.());
+        if (parentPort) setTimeout(() => process.exit(), 200);
+        else setImmediate(() => process.disconnect?.());
       });
       break;
     case 'pause':

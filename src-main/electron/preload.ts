@@ -1,0 +1,56 @@
+/**
+ * The preload: exposes exactly one object, `window.strata`, implementing the lab API over three
+ * IPC channels. Runs sandboxed with context isolation; it is bundled into one file.
+ */
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { CHANNELS, CHANNEL_NAMES, type StrataApi } from '../../shared/api/channels';
+import { ApiError, isApiErrorBody } from '../../shared/api/errors';
+import { IPC } from '../../shared/api/ipcChannels';
+
+const listeners = new Map<string, (event: unknown) => void>();
+ipcRenderer.on(IPC.event, (_e: IpcRendererEvent, subId: unknown, event: unknown) => {
+  if (typeof subId === 'string') listeners.get(subId)?.(event);
+});
+
+function fail(name: string, error: unknown): never {
+  if (isApiErrorBody(error)) throw ApiError.fromBody(error);
+  throw new ApiError('internal', `${name}: unexpected answer from the lab`);
+}
+
+async function call(name: string, input: unknown): Promise<unknown> {
+  const r = (await ipcRenderer.invoke(IPC.call, name, input ?? {})) as { ok: boolean; value?: unknown; error?: unknown };
+  return r.ok ? r.value : fail(name, r.error);
+}
+
+function listen(name: string, input: unknown, listener: (event: unknown) => void): () => void {
+  let subId: string | null = null;
+  let undone = false;
+  void ipcRenderer.invoke(IPC.listen, name, input).then((r: { ok: boolean; subId?: string; error?: unknown }) => {
+    if (!r.ok || typeof r.subId !== 'string') return;
+    if (undone) {
+      void ipcRenderer.invoke(IPC.unlisten, r.subId);
+      return;
+    }
+    subId = r.subId;
+    listeners.set(subId, listener);
+  });
+  return () => {
+    undone = true;
+    if (subId === null) return;
+    listeners.delete(subId);
+    void ipcRenderer.invoke(IPC.unlisten, subId);
+    subId = null;
+  };
+}
+
+/** One method per channel of the table: the type proves every channel is covered. */
+const api = Object.fromEntries(
+  CHANNEL_NAMES.map((name) => [
+    name,
+    CHANNELS[name].kind === 'call'
+      ? (input?: unknown) => call(name, input)
+      : (input: unknown, listener: (event: unknown) => void) => listen(name, input, listener),
+  ]),
+) as StrataApi;
+
+contextBridge.exposeInMainWorld('strata', api);
