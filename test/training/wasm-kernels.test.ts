@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src-main/training/backend';
 import { Rng } from '../../src-main/training/random';
+import { batchNormTrain } from '../../src-main/training/wasm/batch-norm';
+import { axisPhases } from '../../src-main/training/wasm/conv-phases';
 import { WASM_TRAINING_KERNELS } from '../../src-main/training/wasm/register';
 
 type Shape4 = [number, number, number, number];
@@ -77,6 +79,11 @@ describe('wasm training kernels', () => {
     [2, 13, 10, 3, 4, 3, 2, 'same'],
     [2, 12, 12, 3, 4, 3, 2, 'valid'],
     [2, 13, 13, 3, 4, 5, 1, 'valid'],
+    [3, 26, 26, 16, 32, 3, 2, 'same'],
+    [2, 13, 13, 32, 8, 5, 2, 'same'],
+    [2, 51, 51, 8, 16, 1, 1, 'same'],
+    [2, 10, 10, 4, 4, 4, 2, 'same'],
+    [2, 14, 11, 3, 5, 3, 3, 'valid'],
   ];
   for (const [n, h, w, ci, co, k, s, pad] of cases) {
     it(`Conv2DBackpropFilter ${n}x${h}x${w}x${ci} -> ${co}, ${k}x${k}, stride ${s}, ${pad}`, () => {
@@ -89,6 +96,139 @@ describe('wasm training kernels', () => {
       expect(err).toBeLessThan(TOL);
     });
   }
+
+  // Conv2DBackpropInput is conv2d's input gradient and conv2dTranspose's forward pass.
+  // [batch, height, width, inC, outC, kernel, stride, pad]
+  const inputCases: [number, number, number, number, number, number, number | [number, number], 'same' | 'valid'][] = [
+    [2, 13, 13, 3, 4, 3, 1, 'same'],
+    [2, 13, 13, 3, 4, 3, 2, 'same'],
+    [3, 12, 12, 2, 5, 3, 2, 'same'],
+    [2, 26, 26, 3, 2, 1, 2, 'same'],
+    [2, 26, 26, 16, 32, 3, 2, 'same'],
+    [2, 51, 51, 2, 3, 5, 2, 'same'],
+    [2, 101, 101, 8, 16, 3, 2, 'same'],
+    [2, 101, 101, 1, 2, 5, 1, 'same'],
+    [2, 13, 10, 3, 4, 3, 2, 'same'],
+    [2, 12, 12, 3, 4, 3, 2, 'valid'],
+    [2, 13, 13, 3, 4, 5, 1, 'valid'],
+    [2, 13, 13, 32, 32, 3, 1, 'same'],
+    [2, 10, 10, 4, 4, 4, 2, 'same'],
+    [2, 14, 11, 3, 5, 3, 3, 'valid'],
+    [2, 13, 12, 3, 4, 3, [1, 2], 'same'],
+    [2, 13, 13, 3, 4, 1, 2, 'valid'],
+  ];
+  for (const [n, h, w, ci, co, k, s, pad] of inputCases) {
+    it(`Conv2DBackpropInput ${n}x${h}x${w}x${ci} <- ${co}, ${k}x${k}, stride ${String(s)}, ${pad}`, () => {
+      const info = tf.backend_util.computeConv2DInfo([n, h, w, ci], [k, k, ci, co], s, 1, pad);
+      const dy = randomInput([n, info.outHeight, info.outWidth, co]);
+      const wt = randomInput([k, k, ci, co]);
+      const err = compare([dy, wt], (dyt, wtt) =>
+        tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: dyt!, filter: wtt! }, { strides: s, pad, dataFormat: 'NHWC', inputShape: [n, h, w, ci] }) as tf.Tensor,
+      );
+      expect(err).toBeLessThan(TOL);
+    });
+  }
+
+  // [x shape, reps, dtype]
+  const tileCases: [number[], number[], 'float32' | 'int32' | 'bool'][] = [
+    [[1, 1, 1, 8], [4, 51, 51, 1], 'float32'],
+    [[2, 3], [3, 2], 'float32'],
+    [[5], [4], 'int32'],
+    [[2, 1, 3], [1, 4, 1], 'bool'],
+    [[3, 2, 1, 2], [2, 1, 3, 2], 'float32'],
+    [[2, 3, 4], [1, 1, 1], 'int32'],
+  ];
+  for (const [shape, reps, dtype] of tileCases) {
+    it(`Tile [${shape.join(',')}] by [${reps.join(',')}], ${dtype}`, () => {
+      const x = randomInput(shape);
+      const [a] = runOn('wasm', [x], (xt) => tf.cast(tf.tile(dtype === 'float32' ? xt! : tf.cast(tf.greater(xt!, 0), dtype), reps), 'float32'));
+      const [b] = runOn('cpu', [x], (xt) => tf.cast(tf.tile(dtype === 'float32' ? xt! : tf.cast(tf.greater(xt!, 0), dtype), reps), 'float32'));
+      // tfjs-cpu hands back int32 storage from a no-op cast, so compare plain numbers.
+      expect(Array.from(a ?? [])).toEqual(Array.from(b ?? []));
+      expect(b?.length).toBe(shape.reduce((p, d, i) => p * d * (reps[i] ?? 1), 1));
+    });
+  }
+
+  it('splits a stride-2 axis into phases as worked out by hand (101 -> 51, 3 taps, padding 1)', () => {
+    // dx[2q] = w1·dy[q]; dx[2q+1] = w2·dy[q] + w0·dy[q+1] (flipped: [w2, w0] over dy[q], dy[q+1]).
+    expect(axisPhases(101, 51, 3, 2, 1)).toEqual([
+      { phase: 0, count: 51, firstTap: 1, taps: 1, padBefore: 0, padAfter: 0, skip: 0, convSize: 51 },
+      { phase: 1, count: 50, firstTap: 0, taps: 2, padBefore: 0, padAfter: 0, skip: 0, convSize: 50 },
+    ]);
+    // 1x1 stride-2 'same' on 26 -> 13: odd positions get no gradient at all.
+    expect(axisPhases(26, 13, 1, 2, 0).map((p) => [p.count, p.taps])).toEqual([[13, 1], [13, 0]]);
+  });
+
+  // batchNormTrain runs the fused kernels on wasm and tf.moments + tf.batchNorm4d on cpu: same values and gradients.
+  for (const [n, h, c, statsInLoss] of [[3, 13, 4, false], [2, 26, 32, false], [2, 51, 1, false], [4, 7, 3, true]] as const) {
+    it(`batchNormTrain ${n}x${h}x${h}x${c} (values, batch statistics and gradients${statsInLoss ? ', statistics in the loss' : ''})`, () => {
+      const x = randomInput([n, h, h, c]);
+      // Offset the input so that the mean is far from zero, as after a conv with a bias.
+      x.data.forEach((v, i) => (x.data[i] = 3 + 2 * v));
+      const gamma = randomInput([c]);
+      const beta = randomInput([c]);
+      const r = randomInput([n, h, h, c]);
+      const f = (xt?: tf.Tensor, gt?: tf.Tensor, bt?: tf.Tensor, rt?: tf.Tensor): tf.Tensor[] => {
+        const loss = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Scalar => {
+          const { y, mean, variance } = batchNormTrain(a as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D, 1e-3);
+          const main = tf.sum(tf.mul(y, rt!));
+          return (statsInLoss ? tf.add(main, tf.sum(tf.mul(mean, variance))) : main) as tf.Scalar;
+        };
+        const { y, mean, variance } = batchNormTrain(xt as tf.Tensor4D, gt as tf.Tensor1D, bt as tf.Tensor1D, 1e-3);
+        return [y, mean, variance, ...tf.grads(loss)([xt!, gt!, bt!])];
+      };
+      const a = runOn('wasm', [x, gamma, beta, r], f);
+      const b = runOn('cpu', [x, gamma, beta, r], f);
+      expect(b).toHaveLength(6);
+      b.forEach((bi, i) => expect(relError([a[i]!], [bi])).toBeLessThan(TOL));
+    });
+  }
+
+  it('batchNormTrain keeps backend data and tensor counts flat on wasm', () => {
+    tf.setBackend('wasm');
+    const backend = tf.backend();
+    const x = tf.randomUniform([2, 9, 9, 3]);
+    const g = tf.randomUniform([3]);
+    const b = tf.randomUniform([3]);
+    const data = backend.numDataIds();
+    const tensors = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) {
+      const grads = tf.grads((xt: tf.Tensor, gt: tf.Tensor, bt: tf.Tensor) =>
+        tf.sum(tf.square(batchNormTrain(xt as tf.Tensor4D, gt as tf.Tensor1D, bt as tf.Tensor1D, 1e-3).y)),
+      )([x, g, b]);
+      tf.dispose(grads);
+      expect(backend.numDataIds()).toBe(data);
+      expect(tf.memory().numTensors).toBe(tensors);
+    }
+    tf.dispose([x, g, b]);
+  });
+
+  it('leaves no backend data behind (all kernels)', () => {
+    tf.setBackend('wasm');
+    const backend = tf.backend();
+    const x = tf.randomUniform([2, 13, 13, 3]);
+    const dy = tf.randomUniform([2, 7, 7, 4]);
+    const w = tf.randomUniform([3, 3, 3, 4]);
+    const v = tf.randomUniform([1, 1, 1, 4]);
+    const w1 = tf.randomUniform([3, 3, 3, 3]);
+    const base = backend.numDataIds();
+    const tensorsBefore = tf.memory().numTensors;
+    for (let round = 0; round < 3; round++) {
+      const outs = [
+        tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, { strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 3, 4] }),
+        tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: w }, { strides: 2, pad: 'same', dataFormat: 'NHWC', inputShape: [2, 13, 13, 3] }),
+        tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: x, filter: w1 }, { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: [2, 13, 13, 3] }),
+        tf.engine().runKernel(tf.Tile, { x: v }, { reps: [2, 5, 5, 1] }),
+      ] as tf.Tensor[];
+      // One new datum per output, nothing else.
+      expect(backend.numDataIds()).toBe(base + outs.length);
+      tf.dispose(outs);
+      expect(backend.numDataIds()).toBe(base);
+    }
+    tf.dispose([x, dy, w, v, w1]);
+    expect(backend.numDataIds()).toBe(base - 5);
+    expect(tf.memory().numTensors).toBe(tensorsBefore - 5);
+  });
 
   it('leaves no backend data behind', () => {
     tf.setBackend('wasm');

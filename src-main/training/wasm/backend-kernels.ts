@@ -38,3 +38,44 @@ export function runWasmKernel(
 export function release(backend: BackendWasm, info: TensorInfo): void {
   backend.disposeData(info.dataId);
 }
+
+/** Padding of the two spatial axes, [top, bottom] and [left, right]; each must be ≥ 0. */
+export interface SpatialPadding {
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+
+/**
+ * The wasm backend's XNNPACK convolution (NHWC x, HWIO filter) with explicit padding. The
+ * operator XNNPACK builds for `filter` is cached by tfjs under the filter's id and freed when
+ * that data is released, so per-call filters cost one packing and leave nothing behind.
+ */
+export function xnnConv2d(
+  backend: BackendWasm,
+  x: TensorInfo,
+  filter: TensorInfo,
+  opts: { stride: [number, number]; dilation: [number, number]; pad: SpatialPadding },
+): TensorInfo {
+  const { top, bottom, left, right } = opts.pad;
+  if (Math.min(top, bottom, left, right) < 0) throw new RangeError(`xnnConv2d: negative padding ${JSON.stringify(opts.pad)}`);
+  return runWasmKernel(
+    backend,
+    'Conv2D',
+    { x, filter },
+    {
+      strides: opts.stride,
+      dilations: opts.dilation,
+      pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
+      dataFormat: 'NHWC',
+    },
+  );
+}
+
+/** A float32 view of `info`'s data on the wasm heap. Take it after the last allocation: growing the heap detaches views. */
+export function heapF32(backend: BackendWasm, info: TensorInfo): Float32Array {
+  const view = backend.typedArrayFromHeap(info);
+  if (!(view instanceof Float32Array)) throw new TypeError(`expected float32 data, got ${info.dtype}`);
+  return view;
+}

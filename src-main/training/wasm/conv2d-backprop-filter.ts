@@ -2,18 +2,20 @@
  * Conv2DBackpropFilter for the wasm backend, which tfjs-backend-wasm 4.22 does not have
  * (so on wasm no conv2d or conv2dTranspose kernel could be trained).
  *
- * For every kernel tap (i, j) the filter gradient is one matrix product:
- *   dW[i, j] = Xᵢⱼᵀ · dY,  Xᵢⱼ = x shifted by the tap and subsampled by the stride, as [N·OH·OW, Cin],
- *   dY = dy as [N·OH·OW, Cout].
- * Xᵢⱼ is one strided slice of x zero-padded by the conv's own padding, so the result is exact for
- * any stride, padding and size (odd sizes included). Memory stays linear: one tap slice
- * (the size of dy's spatial grid × Cin) lives at a time, never a kh·kw-times-larger im2col.
+ * The filter gradient is itself a convolution, run on XNNPACK:
+ *   dW[i, j, ci, co] = Σ_{n, p, q} x[n, s·p + i - top, s·q + j - left, ci] · dy[n, p, q, co]
+ * reads as a conv of x with batch and channel axes swapped ([Cin, H, W, N]: Cin "images" of N
+ * "channels") by dy laid out as a filter ([OH, OW, N, Cout]) dilated by the stride, whose output
+ * [Cin, kh, kw, Cout] is dW with its first two axes rotated. Exact for any stride, padding and
+ * size (odd sizes included); the multiply-adds are the forward conv's, plus two transposes of
+ * x and dy and XNNPACK's packing of dy.
  */
-import { backend_util, Conv2DBackpropFilter, util } from '@tensorflow/tfjs-core';
+import { backend_util, Conv2DBackpropFilter } from '@tensorflow/tfjs-core';
 import type { Conv2DBackpropFilterAttrs, KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { asWasmBackend, release, runWasmKernel } from './backend-kernels';
+import { asWasmBackend, heapF32, release, xnnConv2d } from './backend-kernels';
+import { batchInnermost, pixelsOutermost } from './heap-transpose';
 
-function input(inputs: NamedTensorInfoMap, name: string): TensorInfo {
+function floatInput(inputs: NamedTensorInfoMap, name: string): TensorInfo {
   const t = inputs[name];
   if (t === undefined) throw new Error(`${Conv2DBackpropFilter}: missing input '${name}'`);
   if (t.dtype !== 'float32') throw new Error(`${Conv2DBackpropFilter}: input '${name}' is ${t.dtype}, expected float32`);
@@ -22,8 +24,8 @@ function input(inputs: NamedTensorInfoMap, name: string): TensorInfo {
 
 function conv2DBackpropFilter(args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
   const backend = asWasmBackend(args.backend, Conv2DBackpropFilter);
-  const x = input(args.inputs, 'x');
-  const dy = input(args.inputs, 'dy');
+  const x = floatInput(args.inputs, 'x');
+  const dy = floatInput(args.inputs, 'dy');
   // The engine hands kernels their attrs untyped; these are the ones conv2DBackpropFilter() sets.
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = (args.attrs ?? {}) as unknown as Conv2DBackpropFilterAttrs;
   if (dataFormat !== 'NHWC') throw new Error(`${Conv2DBackpropFilter}: only NHWC is supported on wasm, got ${dataFormat}`);
@@ -41,72 +43,51 @@ function conv2DBackpropFilter(args: { inputs: NamedTensorInfoMap; backend: unkno
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const expectedDy = [batchSize, outHeight, outWidth, outChannels];
-  if (!util.arraysEqual(dy.shape, expectedDy)) {
+  if (dy.shape.join() !== expectedDy.join()) {
     throw new Error(`${Conv2DBackpropFilter}: dy has shape [${dy.shape.join(', ')}], expected [${expectedDy.join(', ')}]`);
   }
 
   const out = backend.makeOutput([kh, kw, inChannels, outChannels], 'float32');
-  const tapSize = inChannels * outChannels;
-  const rows = batchSize * outHeight * outWidth;
-  if (rows === 0) {
-    backend.typedArrayFromHeap(out).fill(0);
+  if (batchSize * outHeight * outWidth * inChannels * outChannels === 0) {
+    heapF32(backend, out).fill(0);
     return out;
   }
-
-  // Pad only as far as the taps reach: top/left by the conv's padding, bottom/right to cover the last tap
-  // (never negative: rows past the last tap are simply not sliced).
   const top = info.padInfo.top;
   const left = info.padInfo.left;
-  const bottom = Math.max(0, (outHeight - 1) * sh + kh - top - inHeight);
-  const right = Math.max(0, (outWidth - 1) * sw + kw - left - inWidth);
-  const padded =
-    top + bottom + left + right === 0
-      ? null
-      : runWasmKernel(
-          backend,
-          'PadV2',
-          { x },
-          { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 },
-        );
-  const xp = padded ?? x;
-  // A reshape is a view on the same data; it is not a new allocation, so it needs no release.
-  const dy2: TensorInfo = { dataId: dy.dataId, shape: [rows, outChannels], dtype: 'float32' };
+  // Pad past the end only as far as the last tap reaches; rows that no tap reaches come out as
+  // extra (ignored) outputs instead of negative padding, which XNNPACK does not take.
+  const bottom = Math.max(0, kh + (outHeight - 1) * sh - inHeight - top);
+  const right = Math.max(0, kw + (outWidth - 1) * sw - inWidth - left);
 
+  const temps: TensorInfo[] = [];
   try {
+    const xT = backend.makeOutput([inChannels, inHeight, inWidth, batchSize], 'float32');
+    temps.push(xT);
+    const dyT = backend.makeOutput([outHeight, outWidth, batchSize, outChannels], 'float32');
+    temps.push(dyT);
+    batchInnermost(heapF32(backend, x), heapF32(backend, xT), batchSize, inHeight * inWidth, inChannels);
+    pixelsOutermost(heapF32(backend, dy), heapF32(backend, dyT), batchSize, outHeight * outWidth, outChannels);
+    const g = xnnConv2d(backend, xT, dyT, { stride: [1, 1], dilation: [sh, sw], pad: { top, bottom, left, right } });
+    temps.push(g);
+    const [, gh, gw] = g.shape as [number, number, number, number];
+    const src = heapF32(backend, g);
+    const dst = heapF32(backend, out);
+    // dW[i, j, ci, :] = g[ci, i, j, :] for the kh x kw taps (g may have extra rows/cols past them).
+    let d = 0;
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
-        const tap = runWasmKernel(
-          backend,
-          'StridedSlice',
-          { x: xp },
-          {
-            begin: [0, i, j, 0],
-            end: [batchSize, i + (outHeight - 1) * sh + 1, j + (outWidth - 1) * sw + 1, inChannels],
-            strides: [1, sh, sw, 1],
-            beginMask: 0,
-            endMask: 0,
-            ellipsisMask: 0,
-            newAxisMask: 0,
-            shrinkAxisMask: 0,
-          },
-        );
-        let grad: TensorInfo;
-        try {
-          const tap2: TensorInfo = { dataId: tap.dataId, shape: [rows, inChannels], dtype: 'float32' };
-          grad = runWasmKernel(backend, 'BatchMatMul', { a: tap2, b: dy2 }, { transposeA: true, transposeB: false });
-        } finally {
-          release(backend, tap);
+        for (let ci = 0; ci < inChannels; ci++) {
+          const s = ((ci * gh + i) * gw + j) * outChannels;
+          dst.set(src.subarray(s, s + outChannels), d);
+          d += outChannels;
         }
-        // Views are taken after the matmul: an allocation may grow the wasm heap and detach older views.
-        backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(grad), (i * kw + j) * tapSize);
-        release(backend, grad);
       }
     }
   } catch (err) {
     release(backend, out);
     throw err;
   } finally {
-    if (padded !== null) release(backend, padded);
+    for (const t of temps) release(backend, t);
   }
   return out;
 }

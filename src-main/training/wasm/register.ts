@@ -1,21 +1,39 @@
 /**
- * The kernels training needs that tfjs-backend-wasm 4.22 lacks. Probed by running tf.grads through
- * every op a strict-ResNet U-Net uses on wasm: only Conv2DBackpropFilter was missing (it is what both
- * conv2d's and conv2dTranspose's filter gradients call).
+ * The wasm kernels training needs. tfjs-backend-wasm 4.22 lacks Conv2DBackpropFilter (probed by
+ * running tf.grads through every op a strict-ResNet U-Net uses) and runs Conv2DBackpropInput as a
+ * naive loop, and Tile (used by tfjs's batch-norm gradient) per element; these are replaced here. Registered per backend, so the
+ * native and cpu backends never see them.
  */
-import { getKernel, registerKernel } from '@tensorflow/tfjs-core';
+import { getGradient, getKernel, registerGradient, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { batchNormTrainConfig, batchNormTrainGradConfig, batchNormTrainGradConfigForTape } from './batch-norm';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
+import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
+import { tileConfig } from './tile';
 
-/** Every kernel this folder adds to the wasm backend. */
-export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [conv2DBackpropFilterConfig];
+/** Kernels the wasm backend does not have: added only while it still lacks them. */
+const MISSING: readonly KernelConfig[] = [conv2DBackpropFilterConfig, batchNormTrainConfig, batchNormTrainGradConfig];
+
+/** Kernels the wasm backend has, but far slower than these: always take their place. */
+const REPLACEMENTS: readonly KernelConfig[] = [conv2DBackpropInputConfig, tileConfig];
+
+/** Every kernel this folder adds to (or replaces in) the wasm backend. */
+export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [...MISSING, ...REPLACEMENTS];
 
 /**
- * Registers the missing wasm kernels. Idempotent, and a kernel that the wasm backend already has
- * (a later tfjs-backend-wasm that ships its own) is left alone.
+ * Registers the kernels. Idempotent; a kernel the wasm backend already has is left alone unless it
+ * is one of the replacements (a later tfjs-backend-wasm that ships its own Conv2DBackpropFilter keeps it).
  */
 export function registerWasmTrainingKernels(): void {
-  for (const config of WASM_TRAINING_KERNELS) {
+  for (const config of MISSING) {
     if (getKernel(config.kernelName, 'wasm') === undefined) registerKernel(config);
   }
+  for (const config of REPLACEMENTS) {
+    const current = getKernel(config.kernelName, 'wasm');
+    if (current?.kernelFunc === config.kernelFunc) continue;
+    if (current !== undefined) unregisterKernel(config.kernelName, 'wasm');
+    registerKernel(config);
+  }
+  // The fused batch norm's gradient: keyed by this repo's own kernel name, so no tfjs gradient is touched.
+  if (getGradient(batchNormTrainGradConfigForTape.kernelName) === undefined) registerGradient(batchNormTrainGradConfigForTape);
 }
