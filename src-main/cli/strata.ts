@@ -3,6 +3,7 @@
  * exactly one JSON object; progress and logs go to stderr. Bad arguments or input exit with 2.
  */
 import { CliError } from './args';
+import { analyzeCommand } from './commands/analyze';
 import { runsCommand } from './commands/runs';
 import { evalCommand } from './commands/eval';
 import { predictCommand } from './commands/predict';
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help:
   eval: { run: evalCommand, help: 'eval --run ID --data DIR [--per-image] [--json]' },
   predict: { run: predictCommand, help: 'predict --run ID --images DIR --out submission.csv [--threshold T] [--json]' },
   score: { run: scoreCommand, help: 'score --truth <train.csv|masks dir> --pred submission.csv [--json]' },
+  analyze: { run: analyzeCommand, help: 'analyze --arch A [--init I] [--bn P] [--input-channels C] [--fan note|taps] [--relu second-moment|centred] [--empirical --data DIR [--images N] [--seed S]] [--json]' },
   runs: { run: runsCommand, help: 'runs list|show ID|resume ID|delete ID [--runs-dir DIR] [--json]' },
 };
 

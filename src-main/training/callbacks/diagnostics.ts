@@ -1,0 +1,126 @@
+/**
+ * The diagnostics detectors as training callbacks. Each writes an event into the run when it finds
+ * something; none stops the run, since what to do about a plateau or a wrong step is the
+ * experimenter's call (the wrong-step event carries the resume it suggests).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { PlateauDetector, WrongStepDetector } from '../../../shared/analysis/detectors';
+import type { PlateauSettings, WrongStepSettings } from '../../../shared/analysis/detectors';
+import { levelStats } from '../../../shared/analysis/levelStats';
+import type { WeightSquares } from '../../../shared/analysis/levelStats';
+import type { EventSink } from '../callbacks';
+import type { BatchLogs, Callback, EpochLogs } from '../loop';
+import type { UNetModel } from '../model';
+
+/** Reports, once, a run whose loss has not moved over its first K batches (event `plateau`). */
+export class PlateauCallback implements Callback {
+  readonly detector: PlateauDetector;
+
+  constructor(
+    private readonly event: EventSink,
+    settings: Partial<PlateauSettings> = {},
+  ) {
+    this.detector = new PlateauDetector(settings);
+  }
+
+  onBatchEnd(l: BatchLogs): void {
+    const f = this.detector.observe(l.loss);
+    if (!f) return;
+    const pct = (100 * f.relativeChange).toFixed(1);
+    this.event({
+      type: 'plateau',
+      epoch: l.epoch,
+      step: l.step,
+      message: `started on a plateau: the mean loss moved ${pct}% over the first ${f.batches} batches (${f.firstMean.toFixed(4)} to ${f.lastMean.toFixed(4)})`,
+      data: { ...f },
+    });
+  }
+}
+
+/**
+ * Reports a jump in the loss that is not recovered within M epochs (event `wrong-step`), with the
+ * checkpoint to resume from and a lower learning rate.
+ */
+export class WrongStepCallback implements Callback {
+  readonly detector: WrongStepDetector;
+
+  constructor(
+    private readonly event: EventSink,
+    settings: Partial<WrongStepSettings> = {},
+  ) {
+    this.detector = new WrongStepDetector(settings);
+  }
+
+  onBatchEnd(l: BatchLogs): void {
+    // The loop counts steps after the batch; the jump's step is the batch's own.
+    this.detector.observeBatch({ epoch: l.epoch, step: l.step - 1, loss: l.loss, lr: l.lr });
+  }
+
+  onEpochEnd(epoch: number, logs: EpochLogs): void {
+    const f = this.detector.observeEpoch(epoch, logs.trainLoss);
+    if (!f) return;
+    const from = f.resumeFromEpoch < 0 ? 'the start' : `the checkpoint of epoch ${f.resumeFromEpoch + 1}`;
+    this.event({
+      type: 'wrong-step',
+      epoch,
+      step: logs.step,
+      message: `wrong step at epoch ${f.epoch + 1} (step ${f.step}): the loss jumped from ${f.before.toFixed(4)} and is still ${f.after.toFixed(4)}; resume from ${from} with lr ${f.suggestedLr}`,
+      data: { ...f, resume: { fromEpoch: f.resumeFromEpoch, lr: f.suggestedLr } },
+    });
+  }
+}
+
+/** Gradients of the loss on a fixed probe batch, by weight name; the callback disposes them. */
+export type GradientProbe = () => Map<string, tf.Tensor>;
+
+/**
+ * Per-level statistics at every epoch end (event `level-stats`): weight norm, the norm of the
+ * epoch's update and their ratio, and, given a probe, the gradient norm on a fixed batch.
+ */
+export class LevelStatsCallback implements Callback {
+  private start = new Map<string, tf.Tensor>();
+
+  constructor(
+    private readonly model: UNetModel,
+    private readonly levelOf: ReadonlyMap<string, string>,
+    private readonly event: EventSink,
+    private readonly probe?: GradientProbe,
+  ) {}
+
+  onEpochBegin(): void {
+    this.release();
+    for (const [name, v] of this.model.params.trainable) this.start.set(name, tf.keep(v.clone()));
+  }
+
+  onEpochEnd(epoch: number, logs: EpochLogs): void {
+    const grads = this.probe?.() ?? new Map<string, tf.Tensor>();
+    try {
+      const rows: WeightSquares[] = [];
+      for (const [name, v] of this.model.params.trainable) {
+        const before = this.start.get(name);
+        const g = grads.get(name);
+        const [weight, update, gradient] = tf.tidy(() => {
+          const parts = [tf.sum(tf.square(v)), before ? tf.sum(tf.square(tf.sub(v, before))) : tf.scalar(0), g ? tf.sum(tf.square(g)) : tf.scalar(NaN)];
+          return Array.from(tf.stack(parts).dataSync());
+        });
+        const row: WeightSquares = { name, weight: weight ?? 0, update: update ?? 0 };
+        if (g && gradient !== undefined) row.gradient = gradient;
+        rows.push(row);
+      }
+      const levels = levelStats(rows, this.levelOf);
+      this.event({ type: 'level-stats', epoch, step: logs.step, message: `per-level gradient statistics of epoch ${epoch + 1}`, data: { levels } });
+    } finally {
+      for (const g of grads.values()) g.dispose();
+      this.release();
+    }
+  }
+
+  onTrainEnd(): void {
+    this.release();
+  }
+
+  private release(): void {
+    for (const t of this.start.values()) t.dispose();
+    this.start.clear();
+  }
+}
