@@ -4,6 +4,7 @@
  * and the run store. Everything a UI shows is computed here and written to the store.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { levelNames } from '../../shared/analysis';
 import { withBnPlacement, withInitializer } from '../../shared/arch';
 import type { Checkpoint, RunEvent, RunRecord, RunStatus } from '../../shared/runs/types';
 import type { TrainJob } from '../../shared/training/protocol';
@@ -11,6 +12,7 @@ import type { Dataset } from '../data/dataset';
 import { RunStore } from '../runs/store';
 import { selectBackend, type BackendName } from './backend';
 import { EarlyStopping, LrScheduler, MetricsRecorder, ProgressReporter, TimeLimit, type Emit, type EventSink } from './callbacks';
+import { LevelStatsCallback, PlateauCallback, WrongStepCallback } from './callbacks/diagnostics';
 import { loadJobDataset, TrainingData } from './data';
 import { makeLoss } from './losses';
 import { LoopControl, runLoop, type Callback, type EndReason, type EpochLogs } from './loop';
@@ -127,6 +129,10 @@ export async function trainRun(job: TrainJob, control: LoopControl, emit: Emit):
       checkpointer,
       ...(early ? [early] : []),
       ...(run.config.maxMinutes ? [new TimeLimit(run.config.maxMinutes, control, event)] : []),
+      // The note's diagnostics: each writes an event the monitor marks on the charts.
+      new PlateauCallback(event),
+      new WrongStepCallback(event),
+      new LevelStatsCallback(m, levelNames(arch), event, () => probeGradients(m, loss, data)),
     ];
 
     const end: EndReason = await runLoop(
@@ -224,6 +230,28 @@ export function trainStep(
   if (iouT) (iouT as tf.Scalar).dispose();
   tf.dispose(grads);
   return { loss: lossValue, iou: iouValue };
+}
+
+/**
+ * Gradients of the loss on a fixed batch (the first validation batch, or the first training batch
+ * when there is no validation split), by stable weight name, for the per-level statistics.
+ */
+function probeGradients(model: UNetModel, loss: ReturnType<typeof makeLoss>, data: TrainingData): Map<string, tf.Tensor> {
+  const first = data.valBatches().next();
+  const b = first.done ? data.trainBatch(0, 0) : first.value;
+  const [n, h, w] = b.shape;
+  const { value, grads } = tf.tidy(() => {
+    const xt = tf.tensor4d(b.x, b.shape);
+    const yt = tf.tensor4d(b.y, [n, h, w, 1]);
+    return tf.variableGrads(() => {
+      const logits = model.forward(xt, true);
+      return loss(yt, tf.sigmoid(logits), { logits });
+    }, model.params.trainableList);
+  });
+  // A probe must not move the BN statistics.
+  model.discardBnUpdates();
+  value.dispose();
+  return model.params.byStableName(grads);
 }
 
 /** IoU of the batch at threshold 0.5 over all pixels (1 when there is no salt anywhere). */

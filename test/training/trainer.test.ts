@@ -104,7 +104,13 @@ describe('training a run in a trainer process', () => {
       const p = s.loadPredictions(runId, 2);
       expect(p?.ids).toEqual(run?.split.val);
       expect(p?.probs.length).toBe((run?.split.val.length ?? 0) * 101 * 101);
-      expect(s.events(runId).some((e) => e.type === 'checkpoint')).toBe(true);
+      const events = s.events(runId);
+      expect(events.some((e) => e.type === 'checkpoint')).toBe(true);
+      // The per-level statistics of the note's diagnostics, once per epoch, with the U-Net's levels.
+      const stats = events.filter((e) => e.type === 'level-stats');
+      expect(stats.map((e) => e.epoch)).toEqual([0, 1, 2]);
+      const levels = (stats[0]?.data?.['levels'] ?? []) as { level: string }[];
+      expect(levels.map((l) => l.level)).toEqual(expect.arrayContaining(['e0', 'bottom', 'd0']));
     });
   });
 
