@@ -2,10 +2,8 @@
  * Profiles training steps of a U-Net on one backend: seconds per step, then per-kernel time of
  * one profiled step (optionally per kernel *and* input shapes). A script, not a test:
  *
- *   npx tsx test/bench/profileStep.ts [backend=wasm] [preset=small] [batch=16] [--channels N] [--steps N] [--shapes] [--fused-bn]
+ *   npx tsx test/bench/profileStep.ts [backend=wasm] [preset=small] [batch=16] [--channels N] [--steps N] [--shapes]
  *
- * `--fused-bn` previews src-main/training/wasm/batch-norm.ts's batchNormTrain in the model's
- * training-mode BN (a patch of this process's UNetModel only; model.ts itself is not changed).
  * `--channels N` rebuilds the preset's U-Net with N channels at the top level (e.g. 16 for the
  * note's width). Random inputs: the timings do not depend on the values.
  */
@@ -17,7 +15,6 @@ import { selectBackend } from '../../src-main/training/backend';
 import type { BackendName } from '../../src-main/training/backend';
 import { makeLoss } from '../../src-main/training/losses';
 import { UNetModel } from '../../src-main/training/model';
-import { batchNormTrain } from '../../src-main/training/wasm/batch-norm';
 import { makeOptimizer } from '../../src-main/training/optimizers';
 import { trainStep } from '../../src-main/training/trainer';
 
@@ -30,16 +27,14 @@ interface Options {
   channels: number | null;
   steps: number;
   shapes: boolean;
-  fusedBn: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
   const positional: string[] = [];
-  const opts: Options = { backend: 'wasm', preset: 'small', batch: 16, channels: null, steps: 3, shapes: false, fusedBn: false };
+  const opts: Options = { backend: 'wasm', preset: 'small', batch: 16, channels: null, steps: 3, shapes: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     if (a === '--shapes') opts.shapes = true;
-    else if (a === '--fused-bn') opts.fusedBn = true;
     else if (a === '--channels' || a === '--steps') {
       const v = Number(argv[++i]);
       if (!Number.isInteger(v) || v < 1) throw new Error(`${a} needs a positive integer, got '${argv[i] ?? ''}'`);
@@ -74,29 +69,8 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2;
 }
 
-type BnMethod = (name: string, x: tf.Tensor4D, training: boolean) => tf.Tensor4D;
-
-/** Routes the model's training-mode BN through batchNormTrain: same parameters, same queued moving-average updates. */
-function patchFusedBn(): void {
-  const proto = UNetModel.prototype as unknown as { bn: BnMethod };
-  const original = proto.bn;
-  proto.bn = function (this: UNetModel, name: string, x: tf.Tensor4D, training: boolean): tf.Tensor4D {
-    if (!training) return original.call(this, name, x, training);
-    const c = x.shape[3];
-    const gamma = this.params.vector(`${name}/gamma`, c, 1) as tf.Tensor1D;
-    const beta = this.params.vector(`${name}/beta`, c, 0) as tf.Tensor1D;
-    const movingMean = this.params.movingVector(`${name}/moving_mean`, c, 0);
-    const movingVariance = this.params.movingVector(`${name}/moving_variance`, c, 1);
-    const { y, mean, variance } = batchNormTrain(x, gamma, beta, 1e-3);
-    const pending = (this as unknown as { pendingBn: unknown[] }).pendingBn;
-    pending.push({ mean: tf.keep(tf.clone(mean)), variance: tf.keep(tf.clone(variance)), movingMean, movingVariance });
-    return y;
-  };
-}
-
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  if (o.fusedBn) patchFusedBn();
   const report = await selectBackend({ force: o.backend });
   const arch = architecture(o);
   const model = new UNetModel(arch, 1);
@@ -106,7 +80,7 @@ async function main(): Promise<void> {
   const shape: [number, number, number, number] = [o.batch, inp.h, inp.w, inp.c];
   const x = new Float32Array(o.batch * inp.h * inp.w * inp.c).map(() => Math.random());
   const y = new Float32Array(o.batch * inp.h * inp.w).map(() => (Math.random() > 0.5 ? 1 : 0));
-  console.log(`${report.name} (${report.detail}) · ${arch.name} · batch ${o.batch}${o.fusedBn ? ' · fused BN' : ''}`);
+  console.log(`${report.name} (${report.detail}) · ${arch.name} · batch ${o.batch}`);
 
   const times: number[] = [];
   const counts: number[] = [];

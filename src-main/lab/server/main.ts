@@ -6,6 +6,7 @@ import { createHandlers } from '../handlers';
 import { resolveLabDirs } from '../paths';
 import { LabService } from '../service';
 import { LabArgsError, parseLabArgs, USAGE } from './args';
+import { ensureRendererBuilt } from './ensureBuilt';
 import { startLabServer } from './server';
 
 async function main(): Promise<number> {
@@ -18,6 +19,7 @@ async function main(): Promise<number> {
     ...(args.dataDir === undefined ? {} : { dataDir: args.dataDir }),
     ...(args.runsDir === undefined ? {} : { runsDir: args.runsDir }),
   });
+  ensureRendererBuilt(args.staticDir);
   const lab = LabService.open(dirs);
   let server;
   try {

@@ -1,0 +1,66 @@
+/**
+ * `npm run bench`: training speed per preset and backend, each measured in its own process so one
+ * backend's heap never slows another. Options: `--presets small,fig2`, `--backends wasm,cpu`,
+ * `--steps N`. Batch sizes are chosen per backend so a step fits the 4 GiB wasm heap and the cpu
+ * backend (a plain-JS reference, minutes per step) finishes in reasonable time.
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchRunList } from './runList';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const opt = (name: string, fallback: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? (args[i + 1] as string) : fallback;
+};
+
+const presets = opt('presets', 'small,fig2').split(',');
+const backends = opt('backends', 'wasm,cpu').split(',');
+const steps = opt('steps', '3');
+/** Batch per (backend, preset): wasm trains `small` at 16 and Figure 2 at 4 within its heap; cpu takes minutes per image. */
+const BATCH: Record<string, Record<string, number>> = { wasm: { small: 16, fig2: 4 }, cpu: { small: 2, fig2: 1 } };
+
+interface Row {
+  preset: string;
+  backend: string;
+  detail?: string;
+  batch: number;
+  secPerStep?: number;
+  imagesPerSec?: number;
+  gflops?: number;
+  error?: string;
+}
+
+const rows: Row[] = [];
+for (const backend of backends) {
+  for (const preset of presets) {
+    const batch = BATCH[backend]?.[preset] ?? 8;
+    const cpuSteps = backend === 'cpu' ? '1' : steps;
+    process.stderr.write(`bench: ${preset} on ${backend}, batch ${batch}...\n`);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, 'benchStep.ts'), preset, backend, String(batch), cpuSteps], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    });
+    const line = r.stdout.trim().split('\n').pop() ?? '';
+    try {
+      rows.push(JSON.parse(line) as Row);
+    } catch {
+      rows.push({ preset, backend, batch, error: (r.stderr.trim().split('\n').pop() ?? `exit ${r.status}`).slice(0, 160) });
+    }
+  }
+}
+
+const fmt = (v: number | undefined, d: number) => (v === undefined ? '-' : v.toFixed(d));
+process.stdout.write('\ntraining speed (median step after one warm-up step)\n');
+process.stdout.write(`${'preset'.padEnd(8)}${'backend'.padEnd(28)}${'batch'.padStart(6)}${'s/step'.padStart(10)}${'img/s'.padStart(9)}${'GFLOP/s'.padStart(9)}\n`);
+for (const r of rows) {
+  const b = `${r.backend}${r.detail ? ` (${r.detail})` : ''}`;
+  process.stdout.write(
+    r.error
+      ? `${r.preset.padEnd(8)}${b.padEnd(28)}${String(r.batch).padStart(6)}  failed: ${r.error}\n`
+      : `${r.preset.padEnd(8)}${b.padEnd(28)}${String(r.batch).padStart(6)}${fmt(r.secPerStep, 2).padStart(10)}${fmt(r.imagesPerSec, 2).padStart(9)}${fmt(r.gflops, 2).padStart(9)}\n`,
+  );
+}
+benchRunList();
