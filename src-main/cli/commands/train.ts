@@ -1,4 +1,3 @@
-import { inferShapes } from '../../../shared/arch';
 import { INITIALIZERS, BN_PLACEMENTS, type Architecture } from '../../../shared/arch/types';
 import { BACKEND_REQUESTS, LOSS_NAMES, type RunConfig, type RunRecord } from '../../../shared/runs/types';
 import { defaultRunConfig, parseRunConfig } from '../../../shared/training/config';
@@ -7,6 +6,7 @@ import { SCHEDULE_KINDS, type ScheduleConfig } from '../../../shared/training/sc
 import type { Dataset } from '../../data/dataset';
 import { loadDataSource } from '../../data/load';
 import { splitDataset } from '../../data/split';
+import { checkDesignFits, runDatasetOf } from '../../lab/runData';
 import { runOnce } from '../../lab/runRunner';
 import { RunStore } from '../../runs/store';
 import { runVersions } from '../../lab/versions';
@@ -62,7 +62,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       name: v.name ?? `${arch.name} · ${dataset.info.name}`,
       arch,
       config,
-      dataset: { name: dataset.info.name, source: dataset.info.source, fingerprint: dataset.info.fingerprint, synthetic: dataset.info.synthetic, count: dataset.info.count },
+      dataset: runDatasetOf(dataset),
       split: { train: split.train.map((i) => dataset.ids[i] as string), val: split.val.map((i) => dataset.ids[i] as string) },
       versions: runVersions(),
     });
@@ -146,15 +146,13 @@ export async function loadDataset(source: DataSource): Promise<Dataset> {
   return ds;
 }
 
-/** The design's input must take the data's images. */
+/** The design's input must take the data's images (the same check as the lab's). */
 function checkFit(arch: Architecture, ds: Dataset): void {
-  if (!ds.masks) throw new CliError(`${ds.info.name}: has no masks, so it cannot be trained on`);
-  const input = arch.nodes.find((n) => n.kind === 'input');
-  if (!input || input.kind !== 'input') throw new CliError(`${arch.name}: has no input node`);
-  if (input.height !== ds.height || input.width !== ds.width) {
-    throw new CliError(`${arch.name} takes ${input.height}x${input.width} images, but ${ds.info.name} has ${ds.height}x${ds.width}`);
+  try {
+    checkDesignFits(arch, ds);
+  } catch (err) {
+    throw new CliError(err instanceof Error ? err.message : String(err));
   }
-  if (inferShapes(arch).errors.length) throw new CliError(`${arch.name}: the design is invalid`);
 }
 
 function formatResult(r: Awaited<ReturnType<typeof runOnce>>): string {
