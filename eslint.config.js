@@ -5,6 +5,8 @@
  */
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import pluginVue from 'eslint-plugin-vue';
+import vueParser from 'vue-eslint-parser';
 import { builtinModules } from 'node:module';
 
 const NODE = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
@@ -35,6 +37,13 @@ export const LAYERS = [
     files: ['src-renderer/**'],
     why: 'the renderer talks to the lab only through the API in shared/',
     banned: [...NODE, /^node:/, /^electron(\/|$)/, /^@tensorflow\//, /^better-sqlite3$/, /^ws$/, /(^|\/)src-main\//],
+  },
+  {
+    // Listed after src-renderer so its options win for these files: the renderer's bans, plus Vue.
+    name: 'src-renderer/workflows',
+    files: ['src-renderer/workflows/**'],
+    why: 'workflows are pure reducers over plain data; Vue and Pinia stay in stores and components',
+    banned: [...NODE, /^node:/, /^electron(\/|$)/, /^@tensorflow\//, /^better-sqlite3$/, /^ws$/, /(^|\/)src-main\//, /^vue(\/|$)/, /^pinia(\/|$)/, /^@vue(-flow)?\//, /\.vue$/],
   },
   {
     name: 'src-main (outside training)',
@@ -100,6 +109,24 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // Vue single-file components: vue-eslint-parser for the template, typescript-eslint for <script lang="ts">.
+  ...pluginVue.configs['flat/recommended'],
+  {
+    files: ['**/*.vue'],
+    languageOptions: {
+      parser: vueParser,
+      parserOptions: { parser: tseslint.parser, ecmaVersion: 2022, sourceType: 'module', extraFileExtensions: ['.vue'] },
+    },
+    rules: {
+      // vue-tsc checks names in .vue files with the DOM types; the core rule knows no browser globals.
+      'no-undef': 'off',
+      // Dense lab UI: several short attributes on one line read better than one per line.
+      'vue/max-attributes-per-line': 'off',
+      'vue/singleline-html-element-content-newline': 'off',
+      'vue/html-self-closing': ['error', { html: { void: 'always', normal: 'never', component: 'always' } }],
+    },
+  },
+  // The layer patterns cover .vue files too: 'src-renderer/**' matches them once the block above lints them.
   ...LAYERS.map((l) => ({
     files: l.files,
     ...(l.ignores ? { ignores: l.ignores } : {}),

@@ -1,0 +1,16 @@
+/** The renderer's entry: connects to the lab, then mounts the app (or says why it cannot). */
+import { createPinia } from 'pinia';
+import { createApp } from 'vue';
+import App from './App.vue';
+import NotConnected from './components/NotConnected.vue';
+import { connectLab } from './api/index';
+import { setLab } from './api/labContext';
+import './styles/theme.css';
+
+const connection = connectLab();
+if (connection) {
+  setLab(connection);
+  createApp(App).use(createPinia()).mount('#app');
+} else {
+  createApp(NotConnected).mount('#app');
+}

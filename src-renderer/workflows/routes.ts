@@ -1,0 +1,67 @@
+/**
+ * Hash routes of the renderer (`#/data`, `#/runs/<id>`...). Hash routing works the same from
+ * file:// in Electron and from the lab's server, and keeps the `?token=` query untouched.
+ */
+
+/** The top-level views, in navigation order. */
+export const VIEWS = ['data', 'designer', 'training', 'masks', 'runs'] as const;
+/** A top-level view. */
+export type ViewName = (typeof VIEWS)[number];
+
+/** Titles shown in the navigation. */
+export const VIEW_TITLES: Readonly<Record<ViewName, string>> = {
+  data: 'Data',
+  designer: 'Designer',
+  training: 'Training',
+  masks: 'Masks',
+  runs: 'Runs',
+};
+
+/** Where the app is. Only Runs has a sub-route (the open run). */
+export type Route = { view: 'runs'; runId: string | null } | { view: Exclude<ViewName, 'runs'> };
+
+/** The route the app opens on when the hash names nothing it knows. */
+export const DEFAULT_ROUTE: Route = { view: 'data' };
+
+function isView(s: string): s is ViewName {
+  return (VIEWS as readonly string[]).includes(s);
+}
+
+/** The route of a location hash; unknown or empty hashes give {@link DEFAULT_ROUTE}. */
+export function parseHash(hash: string): Route {
+  const path = hash.replace(/^#/, '').replace(/^\/+/, '');
+  const [head = '', ...rest] = path.split('/').filter((s) => s.length > 0);
+  if (!isView(head)) return DEFAULT_ROUTE;
+  if (head === 'runs') {
+    const id = rest[0];
+    return { view: 'runs', runId: id === undefined ? null : safeDecode(id) };
+  }
+  return { view: head };
+}
+
+function safeDecode(s: string): string | null {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return null;
+  }
+}
+
+/** The hash of a route, e.g. `#/runs/20250607-153012-123-k3j9x2`. */
+export function routeHash(route: Route): string {
+  if (route.view === 'runs' && route.runId !== null) return `#/runs/${encodeURIComponent(route.runId)}`;
+  return `#/${route.view}`;
+}
+
+/** True when two routes lead to the same place. */
+export function sameRoute(a: Route, b: Route): boolean {
+  return routeHash(a) === routeHash(b);
+}
+
+/** The view a navigation shortcut (Alt+1..5) leads to, or null for other keys. */
+export function viewForShortcut(key: { altKey: boolean; ctrlKey: boolean; metaKey: boolean; key: string }): ViewName | null {
+  if (!key.altKey || key.ctrlKey || key.metaKey) return null;
+  const n = Number(key.key);
+  if (!Number.isInteger(n) || n < 1 || n > VIEWS.length) return null;
+  return VIEWS[n - 1] ?? null;
+}

@@ -1,0 +1,103 @@
+/** The runs table: its columns and how each sorts. Sorting is local, so every column can sort. */
+import type { RunStatus, RunSummary } from '../../shared/runs/types';
+
+/** Sortable columns of the runs table. */
+export const RUN_COLUMNS = ['status', 'name', 'design', 'dataset', 'best', 'epochs', 'backend', 'duration', 'created'] as const;
+/** A column of the runs table. */
+export type RunColumn = (typeof RUN_COLUMNS)[number];
+
+/** Column headings. */
+export const RUN_COLUMN_TITLES: Readonly<Record<RunColumn, string>> = {
+  status: 'Status',
+  name: 'Name',
+  design: 'Design',
+  dataset: 'Dataset',
+  best: 'Best score',
+  epochs: 'Epochs',
+  backend: 'Backend',
+  duration: 'Duration',
+  created: 'Created',
+};
+
+/** How the table is sorted. */
+export interface RunSort {
+  column: RunColumn;
+  desc: boolean;
+}
+
+/** Newest first, as the lab lists runs. */
+export const DEFAULT_RUN_SORT: RunSort = { column: 'created', desc: true };
+
+/** Status order for sorting: live runs first. */
+const STATUS_RANK: Readonly<Record<RunStatus, number>> = { running: 0, paused: 1, queued: 2, interrupted: 3, failed: 4, stopped: 5, done: 6 };
+
+function key(r: RunSummary, c: RunColumn): string | number | null {
+  switch (c) {
+    case 'status':
+      return STATUS_RANK[r.status];
+    case 'name':
+      return r.name.toLowerCase();
+    case 'design':
+      return r.archName.toLowerCase();
+    case 'dataset':
+      return r.dataset.name.toLowerCase();
+    case 'best':
+      return r.best && Number.isFinite(r.best.score) ? r.best.score : null;
+    case 'epochs':
+      return r.epochsDone;
+    case 'backend':
+      return r.backend ? r.backend.name : null;
+    case 'duration':
+      return r.durationMs;
+    case 'created':
+      return r.createdAt;
+  }
+}
+
+/**
+ * The runs sorted by `sort`; rows without a value (no best score yet, no backend yet) come last
+ * in either direction, and ties keep newest first.
+ */
+export function sortRuns(runs: readonly RunSummary[], sort: RunSort): RunSummary[] {
+  const dir = sort.desc ? -1 : 1;
+  return [...runs].sort((a, b) => {
+    const ka = key(a, sort.column);
+    const kb = key(b, sort.column);
+    if (ka === null || kb === null) {
+      if (ka !== kb) return ka === null ? 1 : -1;
+    } else if (ka !== kb) {
+      return (typeof ka === 'string' && typeof kb === 'string' ? ka.localeCompare(kb) : (ka as number) - (kb as number)) * dir;
+    }
+    return b.createdAt - a.createdAt;
+  });
+}
+
+/** The sort after the user picks `column`: the same column flips, a new one starts descending (names ascending). */
+export function toggleSort(sort: RunSort, column: RunColumn): RunSort {
+  if (sort.column === column) return { column, desc: !sort.desc };
+  return { column, desc: column !== 'name' && column !== 'design' && column !== 'dataset' };
+}
+
+/** What the user may do to a run in its status. */
+export interface RunActions {
+  stop: boolean;
+  pause: boolean;
+  resume: boolean;
+  delete: boolean;
+}
+
+/**
+ * The actions a run allows, as the lab enforces them: a live or queued run can be stopped, only a
+ * training run paused, a paused run resumed, a stopped/interrupted/failed one resumed only from a
+ * checkpoint, and only a run no process owns deleted.
+ */
+export function runActions(run: Pick<RunSummary, 'status' | 'lastCheckpoint'>): RunActions {
+  const { status } = run;
+  const fromCheckpoint = (status === 'stopped' || status === 'interrupted' || status === 'failed') && run.lastCheckpoint !== null;
+  return {
+    stop: status === 'running' || status === 'paused' || status === 'queued',
+    pause: status === 'running',
+    resume: status === 'paused' || fromCheckpoint,
+    delete: status !== 'running' && status !== 'paused',
+  };
+}

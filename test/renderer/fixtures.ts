@@ -1,0 +1,60 @@
+/** Plain-data fixtures for the renderer's unit tests. */
+import type { DatasetEntry } from '../../shared/api/types';
+import type { DatasetProblem } from '../../shared/data/types';
+import type { RunSummary } from '../../shared/runs/types';
+import { defaultRunConfig } from '../../shared/training/config';
+
+/** A run summary; `over` replaces any field. */
+export function summary(over: Partial<RunSummary> = {}): RunSummary {
+  return {
+    id: '20250607-153012-123-k3j9x2',
+    name: 'run',
+    createdAt: 1_000,
+    startedAt: null,
+    endedAt: null,
+    status: 'done',
+    statusReason: null,
+    config: { ...defaultRunConfig(), epochs: 10 },
+    dataset: { name: 'demo', source: { kind: 'demo', seed: 1, count: 16 }, fingerprint: 'f', synthetic: true, count: 16 },
+    seed: 1,
+    backend: null,
+    versions: { strata: '0.1.0', tfjs: '4.22.0', node: '20' },
+    host: { hostname: 'h', platform: 'linux', arch: 'x64', cpus: 2 },
+    epochsDone: 0,
+    best: null,
+    lastCheckpoint: null,
+    durationMs: 0,
+    archName: 'tiny',
+    trainCount: 13,
+    valCount: 3,
+    ...over,
+  };
+}
+
+/** A dataset problem. */
+export function problem(severity: 'error' | 'warning', file: string, line?: number): DatasetProblem {
+  return { code: severity === 'error' ? 'corrupt-png' : 'colour-image', severity, file, ...(line === undefined ? {} : { line }), message: `${file}: something` };
+}
+
+/** An imported folder's entry. */
+export function entry(id: string, problems: DatasetProblem[] = []): DatasetEntry {
+  return {
+    id,
+    path: `/data/${id}`,
+    synthetic: false,
+    importedAt: 5,
+    info: {
+      name: id,
+      source: { kind: 'folder', path: `/data/${id}` },
+      synthetic: false,
+      count: 50,
+      height: 101,
+      width: 101,
+      labelled: true,
+      hasDepths: false,
+      fingerprint: 'abc',
+      problems,
+      saltCoverage: { empty: 1, mean: 0.2, bins: [1, 0, 0, 0, 0, 0, 0, 0, 0, 0] },
+    },
+  };
+}
