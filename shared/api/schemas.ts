@@ -76,6 +76,14 @@ export const startRunSchema = z.strictObject({
   config: RUN_CONFIG_SCHEMA.partial().optional(),
 });
 
+/** Most timed steps the training setup's warm-up may ask for. */
+export const MAX_ESTIMATE_STEPS = 10;
+
+/** Estimating an epoch's time: the run as it would be started, and how many steps to time. */
+export const estimateEpochSchema = startRunSchema.omit({ name: true }).extend({
+  steps: z.number().int().min(1).max(MAX_ESTIMATE_STEPS).default(2),
+});
+
 /** A run list query (see RunListQuery). */
 export const runListSchema = z.strictObject({
   status: z.union([z.enum(RUN_STATUSES), z.array(z.enum(RUN_STATUSES)).max(RUN_STATUSES.length)]).optional(),
@@ -87,3 +95,30 @@ export const runListSchema = z.strictObject({
 
 /** A run named by id. */
 export const runRefSchema = z.strictObject({ id: runIdSchema });
+
+/** A stored folder prediction's key within its run: 16 hex digits. */
+export const FOLDER_KEY_PATTERN = /^[0-9a-f]{16}$/;
+/** Most samples one predictions page returns. */
+export const MAX_PREDICTIONS_PAGE = 1000;
+
+/** Predicting a folder of images with a run's best checkpoint. */
+export const predictFolderSchema = z.strictObject({ id: runIdSchema, path: absolutePathSchema });
+
+/** A page of a run's stored folder prediction. */
+export const folderPredictionsSchema = z.strictObject({
+  id: runIdSchema,
+  key: z.string().regex(FOLDER_KEY_PATTERN, 'a folder prediction key is 16 hex digits'),
+  offset: z.number().int().min(0).default(0),
+  limit: z.number().int().min(1).max(MAX_PREDICTIONS_PAGE).optional(),
+});
+
+/** Writing a Kaggle submission of stored predictions at a threshold to an absolute `.csv` path. */
+export const exportSubmissionSchema = z.strictObject({
+  id: runIdSchema,
+  source: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('epoch'), epoch: z.number().int().min(0) }),
+    z.strictObject({ kind: z.literal('folder'), key: z.string().regex(FOLDER_KEY_PATTERN, 'a folder prediction key is 16 hex digits') }),
+  ]),
+  threshold: z.number().min(0).max(1),
+  path: absolutePathSchema.refine((p) => /\.csv$/i.test(p), 'a submission file name ends in .csv'),
+});

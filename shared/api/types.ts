@@ -117,6 +117,36 @@ export interface PredictionsView {
   truth: string | null;
   /** Why `truth` is null or may not match (data changed since the run); null when all is well. */
   truthNote: string | null;
+  /** Base64 of the same layout: the grey images (0..255); null when the data cannot be read any more. */
+  images: string | null;
+  /** Depth of each sample of the page (depths.csv), null where unknown; null when the data has no depths. */
+  depths: (number | null)[] | null;
+}
+
+/** Predictions of a run on a folder of (usually unlabelled) images, stored in the run's folder. */
+export interface FolderPrediction {
+  runId: string;
+  /** Names the folder's predictions within the run (a hash of its path). */
+  key: string;
+  /** The folder predicted, absolute. */
+  path: string;
+  /** The epoch of the checkpoint that predicted. */
+  epoch: number;
+  count: number;
+  height: number;
+  width: number;
+  createdAt: number;
+  /** The threshold that scored best on the run's validation set at that epoch; null when unknown. */
+  tunedThreshold: number | null;
+}
+
+/** A Kaggle submission file written by the lab. */
+export interface SubmissionExport {
+  path: string;
+  rows: number;
+  /** Rows with at least one salt pixel. */
+  withSalt: number;
+  threshold: number;
 }
 
 /** The training backend as the lab knows it without loading tfjs itself. */
@@ -133,3 +163,27 @@ export interface RunsChanged {
   runId: string | null;
 }
 
+
+/**
+ * The training setup's time estimate, from a short measured warm-up in a trainer process:
+ * training steps are timed; validation is counted as a third of a step per batch (a forward pass
+ * against forward, input gradient and filter gradient).
+ */
+export interface EpochEstimate {
+  /** Median seconds of one training step over the timed steps. */
+  secondsPerStep: number;
+  /** The untimed first step (kernel set-up), for the curious. */
+  warmupSeconds: number;
+  /** Timed steps. */
+  steps: number;
+  stepsPerEpoch: number;
+  valBatches: number;
+  trainCount: number;
+  valCount: number;
+  /** Training steps plus validation. */
+  secondsPerEpoch: number;
+  /** The backend the warm-up got, which a run with the same request would get too. */
+  backend: RunBackend;
+  /** True when another run was training during the warm-up, so the figure is pessimistic. */
+  contended: boolean;
+}

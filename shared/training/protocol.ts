@@ -2,8 +2,9 @@
  * Messages between whoever drives a run (the CLI, the lab service) and the trainer process.
  * Plain data only: numbers and strings, never tensors.
  */
+import type { Architecture } from '../arch/types';
 import type { DatasetSource } from '../data/types';
-import type { BatchMetric, EpochMetric, RunEvent, RunStatus } from '../runs/types';
+import type { BatchMetric, EpochMetric, RunConfig, RunEvent, RunStatus } from '../runs/types';
 
 /** Where the trainer loads its data from; it loads it itself, so no images cross the boundary. */
 export type DataSource = DatasetSource;
@@ -22,7 +23,54 @@ export type TrainerCommand =
   | { type: 'start'; job: TrainJob }
   | { type: 'pause' }
   | { type: 'resume' }
-  | { type: 'stop'; reason: string };
+  | { type: 'stop'; reason: string }
+  | { type: 'benchmark'; job: BenchmarkJob }
+  | { type: 'predict'; job: PredictJob };
+
+/**
+ * A short measured warm-up for the training setup's time estimate: `steps` training steps of the
+ * design on random inputs of its own size (time does not depend on the pixel values), after one
+ * untimed step that pays for kernel compilation and memory allocation.
+ */
+export interface BenchmarkJob {
+  arch: Architecture;
+  config: RunConfig;
+  steps: number;
+}
+
+/** The trainer's answer to a `benchmark` command; it exits after sending it. */
+export type BenchmarkReply =
+  | { type: 'benchmark-result'; secondsPerStep: number; warmupSeconds: number; steps: number; backend: { name: string; detail: string; threads: number } }
+  | { type: 'benchmark-failed'; message: string };
+
+/** Narrows an unknown IPC payload to a BenchmarkReply by its tag. */
+export function isBenchmarkReply(m: unknown): m is BenchmarkReply {
+  const t = typeof m === 'object' && m !== null ? (m as { type?: unknown }).type : undefined;
+  return t === 'benchmark-result' || t === 'benchmark-failed';
+}
+
+/**
+ * Prediction on a folder of images with a run's best checkpoint: the trainer process loads the
+ * model and the images, predicts, and stores the result in the run's folder (see folderPredictions).
+ */
+export interface PredictJob {
+  runsDir: string;
+  runId: string;
+  /** The folder of images, absolute. */
+  folder: string;
+}
+
+/** The trainer's answers to a `predict` command: progress, then one result; it exits after that. */
+export type PredictReply =
+  | { type: 'predict-progress'; done: number; total: number }
+  | { type: 'predict-result'; key: string; count: number; epoch: number }
+  | { type: 'predict-failed'; message: string };
+
+/** Narrows an unknown IPC payload to a PredictReply by its tag. */
+export function isPredictReply(m: unknown): m is PredictReply {
+  const t = typeof m === 'object' && m !== null ? (m as { type?: unknown }).type : undefined;
+  return t === 'predict-progress' || t === 'predict-result' || t === 'predict-failed';
+}
 
 /** Trainer to driver. */
 export type TrainerMessage =

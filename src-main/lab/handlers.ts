@@ -45,6 +45,11 @@ export function createHandlers(lab: LabService) {
     getPredictionEpochs: (p) => lab.predictionEpochs(p.id),
     getPredictions: (p) => lab.predictions(p.id, p.epoch, p.offset, p.limit),
     getBackendInfo: () => lab.backendInfo(),
+    predictFolder: (p) => lab.folders.predict(p.id, p.path),
+    listFolderPredictions: (p) => lab.folders.list(p.id),
+    getFolderPredictions: (p) => lab.folders.view(p.id, p.key, p.offset, p.limit),
+    exportSubmission: (p) => lab.folders.exportSubmission(p.id, p.source, p.threshold, p.path),
+    estimateEpoch: (p) => lab.estimateEpoch(p),
 
     onRunEvent: (p, emit) => lab.onRunEvent(p.runId, emit),
     onRunsChanged: (_p, emit) => lab.onRunsChanged(emit),

@@ -11,6 +11,7 @@ import type {
   DesignCheck,
   DesignListItem,
   DesignRecord,
+  EpochEstimate,
   PredictionsView,
   PresetInfo,
   QueueState,
@@ -23,13 +24,16 @@ import { defaultRunConfig, parseRunConfig } from '../../shared/training/config';
 import type { TrainerMessage } from '../../shared/training/protocol';
 import { splitDataset } from '../data/split';
 import { RunStore } from '../runs/store';
-import { Datasets, toBase64 } from './datasets';
+import { Datasets } from './datasets';
 import { checkDesign, Designs, listPresets, presetArch } from './designs';
 import { LabError } from './errors';
 import { LabRunsState } from './labState';
 import { lockDataDir } from './lock';
 import type { LabDirs } from './paths';
+import { FolderPredictor } from './folderPredict';
+import { predictionPage } from './predictionView';
 import { RunManager } from './runManager';
+import { benchmarkInTrainer } from './trainerHost';
 import { checkDesignFits, runDatasetOf } from './runData';
 import { runVersions } from './versions';
 
@@ -53,6 +57,8 @@ export interface LabOptions {
 export class LabService {
   readonly datasets: Datasets;
   readonly designs: Designs;
+  /** Folder predictions and submissions. */
+  readonly folders: FolderPredictor;
   private readonly runs: RunManager;
   private closed = false;
 
@@ -64,6 +70,7 @@ export class LabService {
   ) {
     this.datasets = new Datasets(dirs.dataDir);
     this.designs = new Designs(dirs.dataDir);
+    this.folders = new FolderPredictor(store, this.datasets, dirs.runsDir);
     this.runs = new RunManager(store, new LabRunsState(path.join(dirs.dataDir, 'lab-runs.json')), opts.shutdownGraceMs);
   }
 
@@ -185,6 +192,44 @@ export class LabService {
     });
   }
 
+  /**
+   * Estimates a run's time per epoch before it is started: the same checks as {@link startRun}
+   * (so an invalid design or dataset is refused with the same reason), then a short measured
+   * warm-up of the design in a trainer process of its own.
+   */
+  async estimateEpoch(req: Omit<StartRunRequest, 'name'> & { steps: number }): Promise<EpochEstimate> {
+    this.assertOpen();
+    const arch = req.design.kind === 'preset' ? presetArch(req.design.name) : this.designs.trainable(req.design.id);
+    const checked = parseRunConfig({ ...defaultRunConfig(), ...req.config });
+    if (!checked.ok) throw new LabError('bad-request', `invalid run settings: ${checked.errors.join('; ')}`, checked.errors.map((m) => ({ path: 'config', message: m })));
+    const config = checked.config;
+    const source = this.datasets.sourceOf(req.datasetId, {
+      ...(req.demoCount === undefined ? {} : { demoCount: req.demoCount }),
+      ...(req.subset === undefined ? {} : { subset: req.subset }),
+    });
+    const ds = await this.datasets.loadSource(source);
+    checkDesignFits(arch, ds);
+    const split = splitDataset(ds, { valFraction: config.valFraction, seed: config.seed });
+    const contended = this.runs.queueState().active !== null;
+    // Generous: a deep design on a slow backend takes a while to build and to step twice.
+    const reply = await benchmarkInTrainer({ arch, config, steps: req.steps }, { timeoutMs: 180_000 });
+    if (reply.type === 'benchmark-failed') throw new LabError('unavailable', `the warm-up of ${arch.name} failed: ${reply.message}`);
+    const stepsPerEpoch = Math.ceil(split.train.length / config.batch);
+    const valBatches = Math.ceil(split.val.length / config.batch);
+    return {
+      secondsPerStep: reply.secondsPerStep,
+      warmupSeconds: reply.warmupSeconds,
+      steps: reply.steps,
+      stepsPerEpoch,
+      valBatches,
+      trainCount: split.train.length,
+      valCount: split.val.length,
+      secondsPerEpoch: reply.secondsPerStep * (stepsPerEpoch + valBatches / 3),
+      backend: reply.backend,
+      contended,
+    };
+  }
+
   /** Stops a training or queued run; checkpoints are kept. */
   stopRun(id: string, reason = 'stopped by the user'): RunSummary {
     return this.runs.stop(id, reason);
@@ -237,8 +282,8 @@ export class LabService {
   }
 
   /**
-   * One epoch's validation predictions (a page of them), with the truth masks of those samples read
-   * from the run's data, so the viewer can score them.
+   * One epoch's validation predictions (a page of them), with the images, depths and truth masks of
+   * those samples read from the run's data, so the viewer can draw and score them.
    */
   async predictions(id: string, epoch: number, offset: number, limit?: number): Promise<PredictionsView> {
     const run = this.store.get(id);
@@ -247,30 +292,14 @@ export class LabService {
       const have = this.store.predictionEpochs(id);
       throw new LabError('not-found', `run ${id} has no predictions for epoch ${epoch}${have.length ? ` (stored: ${have.join(', ')})` : ' (none stored yet)'}`);
     }
-    const px = p.height * p.width;
-    const end = Math.min(p.ids.length, offset + (limit ?? p.ids.length));
-    const ids = p.ids.slice(offset, Math.max(offset, end));
-    const probs = p.probs.subarray(offset * px, offset * px + ids.length * px);
-    let truth: string | null = null;
-    let truthNote: string | null = null;
+    let data: Parameters<typeof predictionPage>[0]['data'];
     try {
-      const ds = await this.datasets.loadSource(run.dataset.source);
-      if (ds.height !== p.height || ds.width !== p.width) throw new Error(`its images are now ${ds.height}x${ds.width}, the predictions ${p.height}x${p.width}`);
-      if (!ds.masks) throw new Error('it has no masks');
-      const index = new Map(ds.ids.map((sid, i) => [sid, i]));
-      const missing = ids.filter((sid) => !index.has(sid));
-      if (missing.length) throw new Error(`${missing.length} of the samples are gone (e.g. ${missing[0]})`);
-      const out = new Uint8Array(ids.length * px);
-      ids.forEach((sid, k) => {
-        const i = index.get(sid) as number;
-        out.set((ds.masks as Uint8Array).subarray(i * px, (i + 1) * px), k * px);
-      });
-      truth = toBase64(out);
-      if (ds.info.fingerprint !== run.dataset.fingerprint) truthNote = 'the data has changed since the run was trained; the masks may differ from those it saw';
+      const dataset = await this.datasets.loadSource(run.dataset.source);
+      data = { ok: true, dataset, changed: dataset.info.fingerprint !== run.dataset.fingerprint };
     } catch (e) {
-      truthNote = `the run's data cannot be read for truth masks: ${e instanceof Error ? e.message : String(e)}`;
+      data = { ok: false, reason: e instanceof Error ? e.message : String(e) };
     }
-    return { runId: id, epoch, total: p.ids.length, offset, ids, height: p.height, width: p.width, probs: toBase64(probs), truth, truthNote };
+    return predictionPage({ runId: id, predictions: p, offset, ...(limit === undefined ? {} : { limit }), data });
   }
 
   /** The backend of the latest run that chose one; the lab itself never loads a backend. */
@@ -295,6 +324,7 @@ export class LabService {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.folders.close();
     try {
       await this.runs.close();
     } finally {

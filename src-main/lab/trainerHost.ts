@@ -1,7 +1,15 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { RunStatus } from '../../shared/runs/types';
-import { isTrainerMessage, type TrainJob, type TrainerCommand, type TrainerMessage } from '../../shared/training/protocol';
+import {
+  isBenchmarkReply,
+  isTrainerMessage,
+  type BenchmarkJob,
+  type BenchmarkReply,
+  type TrainJob,
+  type TrainerCommand,
+  type TrainerMessage,
+} from '../../shared/training/protocol';
 
 /** How a trainer process ended, as seen from outside it. */
 export interface TrainerExit {
@@ -40,7 +48,8 @@ function trainerEntry(): { file: string; execArgv: string[] } {
 
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
   if (signal === 'SIGKILL') return 'the trainer process was killed (SIGKILL; possibly out of memory)';
-  if (signal === 'SIGABRT' || code === 134) return 'the trainer process aborted (SIGABRT)';
+  // V8 aborts when the JavaScript heap is exhausted, so an abort is often an out-of-memory.
+  if (signal === 'SIGABRT' || code === 134) return 'the trainer process aborted (SIGABRT; possibly out of memory)';
   if (signal) return `the trainer process died from signal ${signal}`;
   return `the trainer process exited with code ${code ?? 'unknown'} before finishing the run`;
 }
@@ -128,4 +137,40 @@ export function startTrainer(job: TrainJob, opts: { env?: NodeJS.ProcessEnv } = 
     stop: (reason) => child.send({ type: 'stop', reason }),
     kill: (signal = 'SIGKILL') => child.kill(signal),
   };
+}
+
+/**
+ * Times a few training steps in a trainer process of its own (the lab never loads tfjs), and
+ * resolves with its answer. A process that dies, or does not answer within `timeoutMs`, resolves
+ * as `benchmark-failed` with the reason; the process is killed on timeout.
+ */
+export function benchmarkInTrainer(job: BenchmarkJob, opts: { timeoutMs: number; env?: NodeJS.ProcessEnv }): Promise<BenchmarkReply> {
+  const child = launcher(trainerEntry(), opts.env ?? process.env);
+  return new Promise<BenchmarkReply>((resolve) => {
+    let settled = false;
+    const finish = (r: BenchmarkReply) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(r);
+    };
+    const timer = setTimeout(() => {
+      finish({ type: 'benchmark-failed', message: `the warm-up took longer than ${Math.round(opts.timeoutMs / 1000)} s and was stopped` });
+      child.kill('SIGKILL');
+    }, opts.timeoutMs);
+    child.onMessage((m) => {
+      if (isBenchmarkReply(m)) finish(m);
+    });
+    child.onExit((code, signal) => finish({ type: 'benchmark-failed', message: describeExit(code, signal).replace('before finishing the run', 'before answering') }));
+    child.onError((err) => finish({ type: 'benchmark-failed', message: `could not start the trainer: ${err.message}` }));
+    child.send({ type: 'benchmark', job });
+  });
+}
+
+/**
+ * Starts a bare trainer process with the configured launcher (a Node child here, Electron's
+ * utilityProcess in the app) for a one-shot job such as `predict`; the caller sends the command.
+ */
+export function launchTrainer(env: NodeJS.ProcessEnv = process.env): TrainerChild {
+  return launcher(trainerEntry(), env);
 }

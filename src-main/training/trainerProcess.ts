@@ -1,9 +1,12 @@
 /**
  * Entry of the trainer process (a Node child process, or Electron's utilityProcess in the app).
  * It takes one `start` command, trains that run, and exits. Pause, resume and stop arrive as
- * messages and act between batches.
+ * messages and act between batches. A `benchmark` command instead times a few steps, answers,
+ * and exits.
  */
-import type { TrainerCommand, TrainerMessage } from '../../shared/training/protocol';
+import type { BenchmarkReply, PredictReply, TrainerCommand, TrainerMessage } from '../../shared/training/protocol';
+import { runBenchmark } from './benchmark';
+import { runPredictJob } from './predictJob';
 import { LoopControl } from './loop';
 import { trainRun } from './trainer';
 
@@ -17,7 +20,7 @@ interface ParentPort {
 }
 const parentPort = (process as NodeJS.Process & { parentPort?: ParentPort }).parentPort;
 
-function emit(m: TrainerMessage): void {
+function emit(m: TrainerMessage | BenchmarkReply | PredictReply): void {
   if (parentPort) parentPort.postMessage(m);
   else if (process.send && process.connected) process.send(m);
 }
@@ -48,7 +51,28 @@ function handle(m: TrainerCommand): void {
         process.exitCode = status === 'failed' ? 1 : 0;
         // Let the IPC channel drain the last messages, then leave.
         if (parentPort) setTimeout(() => process.exit(), 200);
-        else setImmediate(() => process.disconnect?.());
+        // After the driver went away there is no channel left to close (disconnecting again would throw).
+        else setImmediate(() => process.connected && process.disconnect?.());
+      });
+      break;
+    case 'benchmark':
+      if (started) return;
+      started = true;
+      void runBenchmark(m.job).then((reply) => {
+        emit(reply);
+        process.exitCode = reply.type === 'benchmark-failed' ? 1 : 0;
+        if (parentPort) setTimeout(() => process.exit(), 200);
+        else setImmediate(() => process.connected && process.disconnect?.());
+      });
+      break;
+    case 'predict':
+      if (started) return;
+      started = true;
+      void runPredictJob(m.job, emit).then((reply) => {
+        emit(reply);
+        process.exitCode = reply.type === 'predict-failed' ? 1 : 0;
+        if (parentPort) setTimeout(() => process.exit(), 200);
+        else setImmediate(() => process.connected && process.disconnect?.());
       });
       break;
     case 'pause':
@@ -63,5 +87,6 @@ function handle(m: TrainerCommand): void {
   }
 }
 
-// The driver went away (its process died): stop cleanly after the current batch, keeping checkpoints.
-process.on('disconnect', () => control.stop('the app that started this run went away'));
+// The driver went away (its process died): end after the current batch, keeping checkpoints. Nobody
+// asked for this stop, so the run is interrupted (as after a crash), not stopped.
+process.on('disconnect', () => control.interrupt('the app that started this run went away'));

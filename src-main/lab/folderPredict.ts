@@ -1,0 +1,144 @@
+/**
+ * Predicting folders of images with a run, browsing the stored results, and exporting Kaggle
+ * submissions. Prediction runs in a trainer process (the lab never loads tfjs); its result is
+ * stored in the run's folder, so it outlives the lab.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FolderPrediction, PredictionsView, SubmissionExport } from '../../shared/api/types';
+import { predictMask } from '../../shared/metrics';
+import type { RunPredictions } from '../../shared/runs/types';
+import { isPredictReply, type PredictReply } from '../../shared/training/protocol';
+import { writeSubmission } from '../data/submission';
+import { listFolderPredictions, loadFolderPrediction } from '../runs/folderPredictions';
+import type { RunStore } from '../runs/store';
+import type { Datasets } from './datasets';
+import { LabError } from './errors';
+import { predictionPage } from './predictionView';
+import { launchTrainer, type TrainerChild } from './trainerHost';
+
+/** Which stored predictions a submission is made from. */
+export type SubmissionSource = { kind: 'epoch'; epoch: number } | { kind: 'folder'; key: string };
+
+/** How a prediction process ended. */
+type PredictOutcome = Exclude<PredictReply, { type: 'predict-progress' }>;
+
+/** Longest a folder prediction may take before its process is killed. */
+const PREDICT_TIMEOUT_MS = 30 * 60_000;
+
+/** Starts the process a prediction runs in; tests may hand in another. */
+export type PredictLauncher = () => TrainerChild;
+
+/** Folder predictions and submissions of the lab's runs. */
+export class FolderPredictor {
+  private child: TrainerChild | null = null;
+
+  constructor(
+    private readonly store: RunStore,
+    private readonly datasets: Datasets,
+    private readonly runsDir: string,
+    private readonly launch: PredictLauncher = () => launchTrainer(),
+  ) {}
+
+  /**
+   * Predicts every image of the folder `dir` with run `id`'s best checkpoint and stores the result
+   * in the run's folder. One prediction at a time: a second is refused while one is under way.
+   */
+  async predict(id: string, dir: string): Promise<FolderPrediction> {
+    const run = this.store.get(id);
+    if (!this.store.checkpointInfo(id, 'best')) throw new LabError('conflict', `run ${id} has no checkpoint to predict with yet (${run.epochsDone} epochs done)`);
+    const abs = path.resolve(dir);
+    const st = fs.statSync(abs, { throwIfNoEntry: false });
+    if (!st) throw new LabError('not-found', `there is no folder at ${abs}`);
+    if (!st.isDirectory()) throw new LabError('bad-request', `${abs} is a file, not a folder`);
+    if (this.child) throw new LabError('conflict', 'a folder prediction is already under way; wait for it to finish');
+    const reply = await this.runChild({ runsDir: this.runsDir, runId: id, folder: abs });
+    if (reply.type === 'predict-failed') throw new LabError('bad-request', `predicting ${abs} with run ${id} failed: ${reply.message}`);
+    const info = this.list(id).find((f) => f.key === reply.key);
+    if (!info) throw new LabError('internal', `the prediction of ${abs} finished but its result is not in run ${id}'s folder`);
+    return info;
+  }
+
+  private runChild(job: { runsDir: string; runId: string; folder: string }): Promise<PredictOutcome> {
+    const child = this.launch();
+    this.child = child;
+    return new Promise<PredictOutcome>((resolve) => {
+      let settled = false;
+      const finish = (r: PredictOutcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (this.child === child) this.child = null;
+        resolve(r);
+      };
+      const timer = setTimeout(() => {
+        finish({ type: 'predict-failed', message: `it took longer than ${PREDICT_TIMEOUT_MS / 60_000} minutes and was stopped` });
+        child.kill('SIGKILL');
+      }, PREDICT_TIMEOUT_MS);
+      child.onMessage((m) => {
+        if (isPredictReply(m) && m.type !== 'predict-progress') finish(m);
+      });
+      child.onExit((code, signal) => finish({ type: 'predict-failed', message: `the prediction process ended (${signal ?? `code ${code ?? '?'}`}) without a result` }));
+      child.onError((err) => finish({ type: 'predict-failed', message: `could not start the prediction process: ${err.message}` }));
+      child.send({ type: 'predict', job });
+    });
+  }
+
+  /** The stored folder predictions of run `id`, newest first. */
+  list(id: string): FolderPrediction[] {
+    this.store.get(id);
+    return listFolderPredictions(this.runsDir, id);
+  }
+
+  private load(id: string, key: string): { info: FolderPrediction; predictions: RunPredictions } {
+    this.store.get(id);
+    const found = loadFolderPrediction(this.runsDir, id, key);
+    if (!found) throw new LabError('not-found', `run ${id} has no stored folder prediction ${key}`);
+    return found;
+  }
+
+  /** A page of a stored folder prediction, with the folder's images (and masks when it has them). */
+  async view(id: string, key: string, offset: number, limit?: number): Promise<PredictionsView> {
+    const { info, predictions } = this.load(id, key);
+    let data: Parameters<typeof predictionPage>[0]['data'];
+    try {
+      data = { ok: true, dataset: await this.datasets.loadSource({ kind: 'folder', path: info.path }), changed: false };
+    } catch (e) {
+      data = { ok: false, reason: `${info.path}: ${e instanceof Error ? e.message : String(e)}` };
+    }
+    return predictionPage({ runId: id, predictions, offset, ...(limit === undefined ? {} : { limit }), data, unlabelled: true });
+  }
+
+  /**
+   * Writes a Kaggle submission (`id,rle_mask`) of stored predictions at `threshold` to `file`: an
+   * absolute `.csv` path in an existing folder, not an existing folder itself.
+   */
+  exportSubmission(id: string, source: SubmissionSource, threshold: number, file: string): SubmissionExport {
+    const abs = path.resolve(file);
+    if (!/\.csv$/i.test(abs)) throw new LabError('bad-request', `${abs}: a submission file name ends in .csv`, [{ path: 'path', message: 'must end in .csv' }]);
+    const parent = fs.statSync(path.dirname(abs), { throwIfNoEntry: false });
+    if (!parent?.isDirectory()) throw new LabError('bad-request', `${path.dirname(abs)} is not an existing folder`, [{ path: 'path', message: 'the folder does not exist' }]);
+    if (fs.statSync(abs, { throwIfNoEntry: false })?.isDirectory()) {
+      throw new LabError('bad-request', `${abs} is a folder; give a file name`, [{ path: 'path', message: 'is a folder' }]);
+    }
+    let p: RunPredictions;
+    if (source.kind === 'folder') p = this.load(id, source.key).predictions;
+    else {
+      const found = this.store.loadPredictions(id, source.epoch);
+      if (!found) throw new LabError('not-found', `run ${id} has no predictions for epoch ${source.epoch}`);
+      p = found;
+    }
+    const masks = predictMask(p.probs, threshold);
+    writeSubmission(abs, p.ids, masks, p.height, p.width);
+    const px = p.height * p.width;
+    let withSalt = 0;
+    for (let i = 0; i < p.ids.length; i++) if (masks.subarray(i * px, (i + 1) * px).some((m) => m !== 0)) withSalt++;
+    return { path: abs, rows: p.ids.length, withSalt, threshold };
+  }
+
+  /** Stops a prediction under way (the lab is closing). */
+  close(): void {
+    this.child?.kill('SIGKILL');
+    this.child = null;
+  }
+}

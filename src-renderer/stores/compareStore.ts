@@ -1,0 +1,113 @@
+/**
+ * Comparing runs: every run with its epochs (read from the run store), the selection to overlay,
+ * the table's sort, and the designs' summaries for the cost rule. Finished runs' epochs never
+ * change, so they are read once; live ones are read again when the lab says they changed.
+ */
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef } from 'vue';
+import type { Unsubscribe } from '../../shared/api/channels';
+import { summarize, type ArchSummary } from '../../shared/arch';
+import type { EpochMetric, RunSummary } from '../../shared/runs/types';
+import { api } from '../api/labContext';
+import { errorMessage } from '../workflows/loadable';
+import type { BandMetric, CompareColumn } from '../workflows/compareRuns';
+import { coalesce } from './coalesce';
+
+const SELECTED_KEY = 'strata.compare.selected';
+
+function rememberedSelection(): string[] {
+  try {
+    const raw = typeof sessionStorage === 'undefined' ? null : sessionStorage.getItem(SELECTED_KEY);
+    const parsed: unknown = raw ? JSON.parse(raw) : [];
+    return Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+const LIVE = new Set(['running', 'paused', 'queued']);
+
+/** The compare store. */
+export const useCompareStore = defineStore('compare', () => {
+  const runs = ref<RunSummary[]>([]);
+  const epochs = shallowRef<ReadonlyMap<string, EpochMetric[]>>(new Map());
+  const selected = ref<string[]>(rememberedSelection());
+  const metric = ref<BandMetric>('valScore');
+  const sort = ref<{ column: CompareColumn; desc: boolean }>({ column: 'bestScore', desc: true });
+  const summaries = shallowRef<ReadonlyMap<string, ArchSummary>>(new Map());
+  const problem = ref<string | null>(null);
+  const loading = ref(false);
+
+  const selectedRuns = computed(() => selected.value.map((id) => runs.value.find((r) => r.id === id)).filter((r): r is RunSummary => r !== undefined));
+
+  /** Reads the run list and the epochs not read yet (or of live runs). */
+  const refresh = coalesce(async () => {
+    loading.value = true;
+    try {
+      const list = (await api().listRuns({ orderBy: 'createdAt', desc: false })).runs;
+      const have = epochs.value;
+      const stale = list.filter((r) => !have.has(r.id) || LIVE.has(r.status) || (have.get(r.id)?.length ?? 0) < r.epochsDone);
+      const fresh = await Promise.all(stale.map(async (r) => [r.id, await api().getEpochMetrics({ id: r.id })] as const));
+      const next = new Map(have);
+      for (const [id, es] of fresh) next.set(id, es);
+      runs.value = list;
+      epochs.value = next;
+      selected.value = selected.value.filter((id) => list.some((r) => r.id === id));
+      problem.value = null;
+    } catch (e) {
+      problem.value = errorMessage(e);
+    } finally {
+      loading.value = false;
+    }
+  });
+
+  /** Reads one run per design not summarised yet and summarises its architecture (for the cost rule). */
+  async function loadSummaries(): Promise<void> {
+    const missing = new Map<string, string>();
+    for (const r of runs.value) if (!summaries.value.has(r.archName) && !missing.has(r.archName)) missing.set(r.archName, r.id);
+    if (missing.size === 0) return;
+    try {
+      const next = new Map(summaries.value);
+      for (const [name, id] of missing) {
+        const rec = await api().getRun({ id });
+        const s = summarize(rec.arch);
+        if (s.ok) next.set(name, s.summary);
+      }
+      summaries.value = next;
+    } catch (e) {
+      problem.value = errorMessage(e);
+    }
+  }
+
+  function setSelected(ids: string[]): void {
+    selected.value = ids;
+    try {
+      sessionStorage.setItem(SELECTED_KEY, JSON.stringify(ids));
+    } catch {
+      // Not remembered across reloads; the selection still works.
+    }
+  }
+
+  /** Adds or removes run `id` from the overlay. */
+  function toggle(id: string): void {
+    setSelected(selected.value.includes(id) ? selected.value.filter((x) => x !== id) : [...selected.value, id]);
+  }
+
+  /** Selects exactly `ids`. */
+  function select(ids: string[]): void {
+    setSelected([...new Set(ids)]);
+  }
+
+  /** Sorts the table by `column` (again: the other way). */
+  function sortBy(column: CompareColumn): void {
+    sort.value = sort.value.column === column ? { column, desc: !sort.value.desc } : { column, desc: column !== 'name' && column !== 'design' && column !== 'valLoss' };
+  }
+
+  /** Follows the lab's run changes; returns the undo. */
+  function follow(): Unsubscribe {
+    void refresh();
+    return api().onRunsChanged({}, () => void refresh());
+  }
+
+  return { runs, epochs, selected, selectedRuns, metric, sort, summaries, problem, loading, refresh, loadSummaries, toggle, select, sortBy, follow };
+});

@@ -1,0 +1,51 @@
+/**
+ * Designs in and out of the designer: a dropped or opened file becomes a design or a clear error
+ * naming the file, exports get file names, and "Train this design" gets its address.
+ */
+import { formatArchErrors } from '../../shared/arch/errors';
+import { parseArchitectureText } from '../../shared/arch/parse';
+import type { Architecture } from '../../shared/arch/types';
+
+/** Largest design file the designer reads; real designs are a few kilobytes. */
+export const MAX_DESIGN_FILE_BYTES = 5 * 1024 * 1024;
+
+/** A file read as a design: the design, or a message for people. */
+export type ImportResult = { ok: true; arch: Architecture } | { ok: false; message: string };
+
+/** At most this many problems are listed in an import error; the rest are counted. */
+const LISTED = 8;
+
+/**
+ * Parses the text of file `fileName`. Only the parser's rules apply: a design that parses but does
+ * not validate is imported, and its problems are shown on the canvas as usual.
+ */
+export function importDesignText(fileName: string, text: string): ImportResult {
+  const r = parseArchitectureText(text);
+  if (r.ok) return r;
+  const shown = r.errors.slice(0, LISTED);
+  const more = r.errors.length - shown.length;
+  const rest = more > 0 ? `\n… and ${more} more` : '';
+  return { ok: false, message: `${fileName} is not a Strata design:\n${formatArchErrors(shown)}${rest}` };
+}
+
+/** The size check before reading a file, as a message; null when it may be read. */
+export function fileSizeProblem(fileName: string, bytes: number): string | null {
+  if (bytes > MAX_DESIGN_FILE_BYTES) {
+    return `${fileName} is ${(bytes / 1024 / 1024).toFixed(1)} MB; a design file is at most ${MAX_DESIGN_FILE_BYTES / 1024 / 1024} MB`;
+  }
+  return null;
+}
+
+/** A file-name-safe stem for exports of design `name`. */
+export function exportStem(name: string): string {
+  const stem = name.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60);
+  return stem || 'design';
+}
+
+/** What the Training view is opened with: a saved design or an unchanged preset. */
+export type TrainTarget = { kind: 'saved'; id: string } | { kind: 'preset'; name: string };
+
+/** The Training view's address for a design: `#/training?design=<id>` or `#/training?preset=<name>`. */
+export function trainingHash(t: TrainTarget): string {
+  return t.kind === 'saved' ? `#/training?design=${encodeURIComponent(t.id)}` : `#/training?preset=${encodeURIComponent(t.name)}`;
+}

@@ -1,0 +1,205 @@
+/**
+ * The monitor's charts as plain data: which lines each chart draws, on which x axis, with which
+ * markers. Built from a run's series and the chart settings; the chart component only translates
+ * this into ECharts options. Lines are smoothed on the full data and then downsampled for display
+ * with LTTB, so a 100k-step run draws a few thousand points and keeps its spikes.
+ */
+import { downsampleSeries, emaSmooth } from '../../shared/metrics/smoothing';
+import type { EpochMetric, RunEvent } from '../../shared/runs/types';
+import { eventInfo, isMarkedEvent } from './trainingEvents';
+import type { RunSeries } from './trainingSeries';
+
+/** What the x axis counts. */
+export type XAxisMode = 'step' | 'epoch' | 'time';
+
+/** The monitor's chart settings. */
+export interface ChartSettings {
+  xAxis: XAxisMode;
+  /** A log axis for the loss charts. */
+  logLoss: boolean;
+  /** EMA weight in [0, 1) of the smoothed per-batch lines. */
+  smoothing: number;
+  /** Most points drawn per line. */
+  maxPoints: number;
+}
+
+/** Defaults: steps, linear loss, TensorBoard's usual smoothing. */
+export const DEFAULT_CHART_SETTINGS: ChartSettings = { xAxis: 'step', logLoss: false, smoothing: 0.6, maxPoints: 2000 };
+
+/** How a line is drawn: faint raw steps, a smoothed line, epoch points joined, or points alone. */
+export type LineStyle = 'raw' | 'smoothed' | 'epoch' | 'points';
+
+/** One line: its points as [x, y] pairs (x in ms since the epoch on a time axis). */
+export interface ChartLine {
+  name: string;
+  style: LineStyle;
+  points: [number, number][];
+  /** Points in the full data before downsampling. */
+  total: number;
+}
+
+/** A vertical marker at `x`, with what happened and why it matters. */
+export interface ChartMarker {
+  x: number;
+  kind: string;
+  label: string;
+  /** The event's own message and the explanation. */
+  detail: string;
+}
+
+/** A mean ± std band: its mean is one of the lines, this is the shaded area around it. */
+export interface ChartBand {
+  name: string;
+  /** Points [x, lower] and [x, upper], at the same xs. */
+  lower: [number, number][];
+  upper: [number, number][];
+  /** The index of the line whose colour the band takes. */
+  lineIndex: number;
+}
+
+/** One chart. */
+export interface ChartModel {
+  id: string;
+  title: string;
+  yLog: boolean;
+  /** What the x axis counts; `time` draws a time axis. */
+  xAxis: XAxisMode;
+  /** The x axis title when it counts something else than steps, epochs or time. */
+  xTitle?: string;
+  lines: ChartLine[];
+  markers: ChartMarker[];
+  bands?: ChartBand[];
+}
+
+/** The x axis title for a mode. */
+export function xAxisTitle(mode: XAxisMode): string {
+  return mode === 'step' ? 'step' : mode === 'epoch' ? 'epoch' : 'wall time';
+}
+
+/** Batches per epoch as the data shows it (the largest batch index seen + 1). */
+function batchesPerEpoch(s: RunSeries): number {
+  if (s.progress.batches) return s.progress.batches;
+  let most = 0;
+  for (const b of s.batches.batch) if (b + 1 > most) most = b + 1;
+  return Math.max(1, most);
+}
+
+/** The x of every training step: the step, the fractional epoch (epoch 1 ends at 1), or its time. */
+export function batchXs(s: RunSeries, mode: XAxisMode): number[] {
+  const c = s.batches;
+  if (mode === 'step') return c.step.slice();
+  if (mode === 'time') return c.time.slice();
+  const per = batchesPerEpoch(s);
+  return c.epoch.map((e, i) => e + ((c.batch[i] ?? 0) + 1) / per);
+}
+
+/** The x of a finished epoch: its last step, its number (1-based, where it ends), or its time. */
+export function epochX(m: Pick<EpochMetric, 'epoch' | 'step' | 'time'>, mode: XAxisMode): number {
+  return mode === 'step' ? m.step : mode === 'epoch' ? m.epoch + 1 : m.time;
+}
+
+function eventX(e: RunEvent, mode: XAxisMode): number {
+  // Events at an epoch's end carry its step; on the epoch axis they sit where the epoch ends.
+  return mode === 'step' ? e.step : mode === 'epoch' ? e.epoch + 1 : e.time;
+}
+
+function line(name: string, style: LineStyle, xs: readonly number[], ys: readonly number[], maxPoints: number): ChartLine {
+  const d = downsampleSeries(xs, ys, maxPoints);
+  const points: [number, number][] = [];
+  for (let i = 0; i < d.xs.length; i++) {
+    const y = d.ys[i] ?? Number.NaN;
+    // ECharts leaves a gap at a non-finite value, which is how a diverged loss should read.
+    points.push([d.xs[i] ?? Number.NaN, Number.isFinite(y) ? y : Number.NaN]);
+  }
+  return { name, style, points, total: xs.length };
+}
+
+function epochLine(name: string, epochs: readonly EpochMetric[], mode: XAxisMode, y: (m: EpochMetric) => number, maxPoints: number): ChartLine {
+  return line(name, 'epoch', epochs.map((m) => epochX(m, mode)), epochs.map(y), maxPoints);
+}
+
+/** On a log axis, values at or below zero cannot be drawn: they become gaps rather than breaking the axis. */
+function positiveOnly(l: ChartLine): ChartLine {
+  return { ...l, points: l.points.map(([x, y]) => [x, y > 0 ? y : Number.NaN]) };
+}
+
+/** The best epoch's marker, and the run's events that belong on the charts. */
+export function chartMarkers(s: RunSeries, mode: XAxisMode): ChartMarker[] {
+  const out: ChartMarker[] = [];
+  const best = s.best ? s.epochs.find((e) => e.epoch === s.best?.epoch) : undefined;
+  if (s.best && best) {
+    const info = eventInfo('best');
+    out.push({ x: epochX(best, mode), kind: 'best', label: info.label, detail: `best validation score ${s.best.score.toFixed(4)} at epoch ${s.best.epoch + 1}. ${info.explanation}` });
+  }
+  for (const e of s.events) {
+    if (!isMarkedEvent(e.type)) continue;
+    const info = eventInfo(e.type);
+    out.push({ x: eventX(e, mode), kind: e.type, label: info.label, detail: `${e.message}. ${info.explanation}` });
+  }
+  return out;
+}
+
+/** Per-level statistics from the `level-stats` events, one line per level. */
+function levelLines(s: RunSeries, mode: XAxisMode, field: 'gradientNorm' | 'updateRatio', maxPoints: number): ChartLine[] {
+  const byLevel = new Map<string, { xs: number[]; ys: number[] }>();
+  for (const e of s.events) {
+    if (e.type !== 'level-stats') continue;
+    const levels = e.data?.['levels'];
+    if (!Array.isArray(levels)) continue;
+    for (const raw of levels as unknown[]) {
+      if (typeof raw !== 'object' || raw === null) continue;
+      const level = (raw as Record<string, unknown>)['level'];
+      const v = (raw as Record<string, unknown>)[field];
+      if (typeof level !== 'string' || typeof v !== 'number') continue;
+      const l = byLevel.get(level) ?? { xs: [], ys: [] };
+      l.xs.push(eventX(e, mode));
+      l.ys.push(v);
+      byLevel.set(level, l);
+    }
+  }
+  return [...byLevel.entries()].map(([level, l]) => positiveOnly(line(level, 'epoch', l.xs, l.ys, maxPoints)));
+}
+
+/** Every chart of the monitor for run `s`. */
+export function buildCharts(s: RunSeries, settings: ChartSettings): ChartModel[] {
+  const { xAxis: mode, maxPoints } = settings;
+  const xs = batchXs(s, mode);
+  const c = s.batches;
+  const markers = chartMarkers(s, mode);
+  const lossLines = [
+    line('train loss (batch)', 'raw', xs, c.loss, maxPoints),
+    line('train loss (smoothed)', 'smoothed', xs, emaSmooth(c.loss, settings.smoothing), maxPoints),
+    epochLine('train loss (epoch)', s.epochs, mode, (m) => m.trainLoss, maxPoints),
+    epochLine('val loss (epoch)', s.epochs, mode, (m) => m.valLoss, maxPoints),
+  ];
+  const charts: ChartModel[] = [
+    { id: 'loss', title: 'Loss', xAxis: mode, yLog: settings.logLoss, lines: settings.logLoss ? lossLines.map(positiveOnly) : lossLines, markers },
+    {
+      id: 'iou',
+      title: 'IoU',
+      xAxis: mode,
+      yLog: false,
+      lines: [
+        line('train IoU (batch)', 'raw', xs, c.iou, maxPoints),
+        line('train IoU (smoothed)', 'smoothed', xs, emaSmooth(c.iou, settings.smoothing), maxPoints),
+        epochLine('val IoU (epoch)', s.epochs, mode, (m) => m.valIoU, maxPoints),
+      ],
+      markers,
+    },
+    { id: 'score', title: 'Competition score (validation)', xAxis: mode, yLog: false, lines: [epochLine('val score', s.epochs, mode, (m) => m.valScore, maxPoints)], markers },
+    { id: 'lr', title: 'Learning rate', xAxis: mode, yLog: false, lines: [line('learning rate', 'raw', xs, c.lr, maxPoints)], markers: markers.filter((m) => m.kind === 'lr-reduced') },
+    {
+      id: 'throughput',
+      title: 'Throughput (images/s)',
+      xAxis: mode,
+      yLog: false,
+      lines: [line('images/s (batch)', 'raw', xs, c.imagesPerSec, maxPoints), line('images/s (smoothed)', 'smoothed', xs, emaSmooth(c.imagesPerSec, settings.smoothing), maxPoints)],
+      markers: [],
+    },
+  ];
+  const grads = levelLines(s, mode, 'gradientNorm', maxPoints);
+  if (grads.length) charts.push({ id: 'level-gradients', title: 'Gradient norm per level', xAxis: mode, yLog: true, lines: grads, markers: [] });
+  const ratios = levelLines(s, mode, 'updateRatio', maxPoints);
+  if (ratios.length) charts.push({ id: 'level-ratios', title: 'Update / weight ratio per level', xAxis: mode, yLog: true, lines: ratios, markers: [] });
+  return charts;
+}

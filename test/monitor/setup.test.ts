@@ -1,0 +1,47 @@
+/** The training setup form: validation through the lab's schema, repeats over seeds, and sweeps. */
+import { describe, expect, it } from 'vitest';
+import { checkSetupForm, emptySetupForm, estimateRequest } from '../../src-renderer/workflows/trainingSetup';
+
+describe('the training setup form', () => {
+  it('builds one run with every setting', () => {
+    const f = { ...emptySetupForm(), epochs: '3', batch: '8', optimizer: 'adam' as const, lr: '0.001', schedule: 'plateau' as const, loss: 'per-image-iou' as const, eps: '0.62' };
+    const c = checkSetupForm(f);
+    if (!c.ok) throw new Error(JSON.stringify(c.errors));
+    expect(c.runs).toHaveLength(1);
+    expect(c.runs[0]?.request.config).toMatchObject({
+      epochs: 3,
+      batch: 8,
+      optimizer: { name: 'adam', lr: 0.001, beta1: 0.9, beta2: 0.999 },
+      schedule: { kind: 'plateau', patience: 5, factor: 0.5 },
+      loss: { name: 'per-image-iou', eps: 0.62 },
+    });
+    expect(estimateRequest(c)).toMatchObject({ design: { kind: 'preset', name: 'tiny' }, datasetId: 'demo', steps: 2 });
+  });
+
+  it('refuses bad values on their own fields with the schema messages', () => {
+    const c = checkSetupForm({ ...emptySetupForm(), lr: '-1', valFraction: '1.5', batch: 'x' });
+    expect(c.ok).toBe(false);
+    if (c.ok) return;
+    expect(c.errors.lr).toBe('learning rate must be above 0');
+    expect(c.errors.valFraction).toBe('validation fraction must be below 1');
+    expect(c.errors.batch).toMatch(/batch size/);
+  });
+
+  it('sweeps the four initializers over two seeds: eight runs, each named by what it varies', () => {
+    const c = checkSetupForm({ ...emptySetupForm(), name: 'inits', seed: '5', repeats: '2', sweepField: 'init' });
+    if (!c.ok) throw new Error(JSON.stringify(c.errors));
+    expect(c.runs.map((r) => [r.request.config?.init, r.request.config?.seed])).toEqual([
+      ['glorot_normal', 5], ['glorot_normal', 6], ['glorot_uniform', 5], ['glorot_uniform', 6],
+      ['he_normal', 5], ['he_normal', 6], ['he_uniform', 5], ['he_uniform', 6],
+    ]);
+    expect(c.runs[3]?.request.name).toBe('inits · initializer glorot_uniform · seed 6');
+  });
+
+  it('refuses a sweep value the schema refuses, naming it', () => {
+    const c = checkSetupForm({ ...emptySetupForm(), sweepField: 'lr', sweepValues: '0.1, 0, 0.001' });
+    expect(c.ok).toBe(false);
+    if (!c.ok) expect(c.errors.sweepValues).toBe('learning rate 0: learning rate must be above 0');
+    const single = checkSetupForm({ ...emptySetupForm(), sweepField: 'lr', sweepValues: '0.1' });
+    expect(!single.ok && single.errors.sweepValues).toMatch(/at least two/);
+  });
+});
