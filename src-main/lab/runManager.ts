@@ -99,7 +99,9 @@ export class RunManager {
    */
   resume(id: string): RunSummary {
     const run = this.store.summary(id);
-    if (this.active?.runId === id) {
+    // A run that has just ended may still have its trainer process exiting: it is queued below and
+    // starts once that process is gone, rather than "resuming" a trainer that is on its way out.
+    if (this.active?.runId === id && !RESUMABLE.includes(run.status)) {
       this.active.handle.resume();
       return run;
     }

@@ -33,6 +33,8 @@ export interface EpochLogs {
 export type EndReason =
   | { kind: 'done' }
   | { kind: 'stopped'; message: string }
+  /** Ended by something other than the user (its app went away); resumable like a crash. */
+  | { kind: 'interrupted'; message: string }
   | { kind: 'failed'; message: string };
 
 /** The six hooks. Any may be async; the loop awaits each in order. */
@@ -51,6 +53,7 @@ export interface Callback {
  */
 export class LoopControl {
   private stopMessage: string | null = null;
+  private interruption: string | null = null;
   private failure: string | null = null;
   private resumeWaiters: (() => void)[] = [];
   paused = false;
@@ -60,6 +63,12 @@ export class LoopControl {
   /** Asks the loop to end after the current batch, keeping everything saved so far. */
   stop(message: string): void {
     this.stopMessage ??= message;
+    this.resume();
+  }
+
+  /** Like stop, but the run ends as interrupted: nobody asked for it (e.g. the app that drove it died). */
+  interrupt(message: string): void {
+    this.interruption ??= message;
     this.resume();
   }
 
@@ -92,6 +101,7 @@ export class LoopControl {
 
   get ended(): EndReason | null {
     if (this.failure !== null) return { kind: 'failed', message: this.failure };
+    if (this.interruption !== null) return { kind: 'interrupted', message: this.interruption };
     if (this.stopMessage !== null) return { kind: 'stopped', message: this.stopMessage };
     return null;
   }

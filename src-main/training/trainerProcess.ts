@@ -22,7 +22,9 @@ const parentPort = (process as NodeJS.Process & { parentPort?: ParentPort }).par
 
 function emit(m: TrainerMessage | BenchmarkReply | PredictReply): void {
   if (parentPort) parentPort.postMessage(m);
-  else if (process.send && process.connected) process.send(m);
+  // With a callback, a send that fails because the driver just died is dropped instead of raising an
+  // 'error' event that would crash the process before it records the run as interrupted.
+  else if (process.send && process.connected) process.send(m, undefined, {}, () => undefined);
 }
 
 function isCommand(m: unknown): m is TrainerCommand {
