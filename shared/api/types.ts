@@ -3,6 +3,7 @@
  * Pixel data travels as base64 of raw bytes (one byte per pixel, row-major), which is a third the
  * size of a JSON number array and decodes with `atob` in the renderer.
  */
+import type { BackendProbe } from '../training/protocol';
 import type { Architecture } from '../arch/types';
 import type { ArchError } from '../arch/errors';
 import type { ArchSummary } from '../arch/summary';
@@ -155,6 +156,12 @@ export interface BackendInfo {
   last: { runId: string; startedAt: number | null; backend: RunBackend } | null;
   /** Always set: how the backend is chosen. */
   note: string;
+  /**
+   * What a run started now would train on, found by the backend selection in a trainer process when
+   * the lab opened; null until that probe answers (or when it failed: see `probeProblem`).
+   */
+  available: BackendProbe | null;
+  probeProblem: string | null;
 }
 
 /** A change to the run list; the UI re-reads what it shows. */

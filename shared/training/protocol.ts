@@ -25,6 +25,7 @@ export type TrainerCommand =
   | { type: 'resume' }
   | { type: 'stop'; reason: string }
   | { type: 'benchmark'; job: BenchmarkJob }
+  | { type: 'probe' }
   | { type: 'predict'; job: PredictJob };
 
 /**
@@ -47,6 +48,21 @@ export type BenchmarkReply =
 export function isBenchmarkReply(m: unknown): m is BenchmarkReply {
   const t = typeof m === 'object' && m !== null ? (m as { type?: unknown }).type : undefined;
   return t === 'benchmark-result' || t === 'benchmark-failed';
+}
+
+/** What the trainer's backend selection found on this machine: the backend runs would get now, and why faster ones were skipped. */
+export interface BackendProbe {
+  backend: { name: string; detail: string; threads: number };
+  skipped: { name: string; reason: string }[];
+}
+
+/** The trainer's answer to a `probe` command; it exits after sending it. */
+export type ProbeReply = ({ type: 'probe-result' } & BackendProbe) | { type: 'probe-failed'; message: string };
+
+/** Narrows an unknown IPC payload to a ProbeReply by its tag. */
+export function isProbeReply(m: unknown): m is ProbeReply {
+  const t = typeof m === 'object' && m !== null ? (m as { type?: unknown }).type : undefined;
+  return t === 'probe-result' || t === 'probe-failed';
 }
 
 /**

@@ -21,7 +21,7 @@ import type {
 } from '../../shared/api/types';
 import type { BatchMetric, EpochMetric, RunConfig, RunEvent, RunListQuery, RunRecord, RunSummary } from '../../shared/runs/types';
 import { defaultRunConfig, parseRunConfig } from '../../shared/training/config';
-import type { TrainerMessage } from '../../shared/training/protocol';
+import type { BackendProbe, TrainerMessage } from '../../shared/training/protocol';
 import { splitDataset } from '../data/split';
 import { RunStore } from '../runs/store';
 import { Datasets } from './datasets';
@@ -33,7 +33,7 @@ import type { LabDirs } from './paths';
 import { FolderPredictor } from './folderPredict';
 import { predictionPage } from './predictionView';
 import { RunManager } from './runManager';
-import { benchmarkInTrainer } from './trainerHost';
+import { benchmarkInTrainer, probeBackendInTrainer } from './trainerHost';
 import { checkDesignFits, runDatasetOf } from './runData';
 import { runVersions } from './versions';
 
@@ -61,6 +61,7 @@ export class LabService {
   readonly folders: FolderPredictor;
   private readonly runs: RunManager;
   private closed = false;
+  private probe: { available: BackendProbe | null; problem: string | null } = { available: null, problem: null };
 
   private constructor(
     readonly dirs: LabDirs,
@@ -89,6 +90,7 @@ export class LabService {
     }
     const lab = new LabService(dirs, store, unlock, opts);
     lab.runs.restore();
+    lab.probeBackend();
     return lab;
   }
 
@@ -305,9 +307,23 @@ export class LabService {
   /** The backend of the latest run that chose one; the lab itself never loads a backend. */
   backendInfo(): BackendInfo {
     const note = 'The backend is decided when a run starts, in its trainer process: the fastest of tfjs-node-gpu, tfjs-node, wasm and cpu that loads, unless the run asks for one.';
+    const probe = { available: this.probe.available, probeProblem: this.probe.problem };
     const recent = this.store.list({ orderBy: 'startedAt', limit: 50 }).find((r) => r.backend !== null);
-    if (!recent || !recent.backend) return { last: null, note };
-    return { last: { runId: recent.id, startedAt: recent.startedAt, backend: recent.backend }, note };
+    if (!recent || !recent.backend) return { last: null, note, ...probe };
+    return { last: { runId: recent.id, startedAt: recent.startedAt, backend: recent.backend }, note, ...probe };
+  }
+
+  /**
+   * Finds out, in a trainer process (the lab never loads tfjs), which backend runs would get, so the
+   * status bar names it before any run; the UI is told through the run-list change stream.
+   */
+  private probeBackend(): void {
+    void probeBackendInTrainer({ timeoutMs: 60_000 }).then((r) => {
+      if (this.closed) return;
+      if (r.type === 'probe-result') this.probe = { available: { backend: r.backend, skipped: r.skipped }, problem: null };
+      else this.probe = { available: null, problem: r.message };
+      this.runs.changes.emit({ change: 'status', runId: null });
+    });
   }
 
   /** Listens to a run's trainer messages. */

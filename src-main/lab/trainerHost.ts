@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import type { RunStatus } from '../../shared/runs/types';
 import {
   isBenchmarkReply,
+  isProbeReply,
+  type ProbeReply,
   isTrainerMessage,
   type BenchmarkJob,
   type BenchmarkReply,
@@ -140,31 +142,48 @@ export function startTrainer(job: TrainJob, opts: { env?: NodeJS.ProcessEnv } = 
 }
 
 /**
- * Times a few training steps in a trainer process of its own (the lab never loads tfjs), and
- * resolves with its answer. A process that dies, or does not answer within `timeoutMs`, resolves
- * as `benchmark-failed` with the reason; the process is killed on timeout.
+ * Sends one command to a trainer process of its own and resolves with its one answer. A process
+ * that dies, or does not answer within `timeoutMs`, resolves as `failed(reason)`; it is killed on timeout.
  */
-export function benchmarkInTrainer(job: BenchmarkJob, opts: { timeoutMs: number; env?: NodeJS.ProcessEnv }): Promise<BenchmarkReply> {
+function askTrainer<R>(
+  command: TrainerCommand,
+  isReply: (m: unknown) => m is R,
+  failed: (message: string) => R,
+  opts: { timeoutMs: number; env?: NodeJS.ProcessEnv; what: string },
+): Promise<R> {
   const child = launcher(trainerEntry(), opts.env ?? process.env);
-  return new Promise<BenchmarkReply>((resolve) => {
+  return new Promise<R>((resolve) => {
     let settled = false;
-    const finish = (r: BenchmarkReply) => {
+    const finish = (r: R) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       resolve(r);
     };
     const timer = setTimeout(() => {
-      finish({ type: 'benchmark-failed', message: `the warm-up took longer than ${Math.round(opts.timeoutMs / 1000)} s and was stopped` });
+      finish(failed(`the ${opts.what} took longer than ${Math.round(opts.timeoutMs / 1000)} s and was stopped`));
       child.kill('SIGKILL');
     }, opts.timeoutMs);
     child.onMessage((m) => {
-      if (isBenchmarkReply(m)) finish(m);
+      if (isReply(m)) finish(m);
     });
-    child.onExit((code, signal) => finish({ type: 'benchmark-failed', message: describeExit(code, signal).replace('before finishing the run', 'before answering') }));
-    child.onError((err) => finish({ type: 'benchmark-failed', message: `could not start the trainer: ${err.message}` }));
-    child.send({ type: 'benchmark', job });
+    child.onExit((code, signal) => finish(failed(describeExit(code, signal).replace('before finishing the run', 'before answering'))));
+    child.onError((err) => finish(failed(`could not start the trainer: ${err.message}`)));
+    child.send(command);
   });
+}
+
+/**
+ * Times a few training steps in a trainer process of its own (the lab never loads tfjs), and
+ * resolves with its answer, or `benchmark-failed` with the reason.
+ */
+export function benchmarkInTrainer(job: BenchmarkJob, opts: { timeoutMs: number; env?: NodeJS.ProcessEnv }): Promise<BenchmarkReply> {
+  return askTrainer({ type: 'benchmark', job }, isBenchmarkReply, (message) => ({ type: 'benchmark-failed', message }), { ...opts, what: 'warm-up' });
+}
+
+/** Runs the backend selection in a trainer process of its own: what a run started now would train on. */
+export function probeBackendInTrainer(opts: { timeoutMs: number; env?: NodeJS.ProcessEnv }): Promise<ProbeReply> {
+  return askTrainer({ type: 'probe' }, isProbeReply, (message) => ({ type: 'probe-failed', message }), { ...opts, what: 'backend probe' });
 }
 
 /**

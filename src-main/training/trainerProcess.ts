@@ -4,7 +4,8 @@
  * messages and act between batches. A `benchmark` command instead times a few steps, answers,
  * and exits.
  */
-import type { BenchmarkReply, PredictReply, TrainerCommand, TrainerMessage } from '../../shared/training/protocol';
+import type { BenchmarkReply, PredictReply, ProbeReply, TrainerCommand, TrainerMessage } from '../../shared/training/protocol';
+import { selectBackend } from './backend';
 import { runBenchmark } from './benchmark';
 import { runPredictJob } from './predictJob';
 import { LoopControl } from './loop';
@@ -20,7 +21,15 @@ interface ParentPort {
 }
 const parentPort = (process as NodeJS.Process & { parentPort?: ParentPort }).parentPort;
 
-function emit(m: TrainerMessage | BenchmarkReply | PredictReply): void {
+/** Sends a one-shot command's answer and leaves once the channel has drained. */
+function finishOneShot(reply: BenchmarkReply | PredictReply | ProbeReply): void {
+  emit(reply);
+  process.exitCode = reply.type.endsWith('-failed') ? 1 : 0;
+  if (parentPort) setTimeout(() => process.exit(), 200);
+  else setImmediate(() => process.connected && process.disconnect?.());
+}
+
+function emit(m: TrainerMessage | BenchmarkReply | PredictReply | ProbeReply): void {
   if (parentPort) parentPort.postMessage(m);
   // With a callback, a send that fails because the driver just died is dropped instead of raising an
   // 'error' event that would crash the process before it records the run as interrupted.
@@ -60,22 +69,20 @@ function handle(m: TrainerCommand): void {
     case 'benchmark':
       if (started) return;
       started = true;
-      void runBenchmark(m.job).then((reply) => {
-        emit(reply);
-        process.exitCode = reply.type === 'benchmark-failed' ? 1 : 0;
-        if (parentPort) setTimeout(() => process.exit(), 200);
-        else setImmediate(() => process.connected && process.disconnect?.());
-      });
+      void runBenchmark(m.job).then(finishOneShot);
+      break;
+    case 'probe':
+      if (started) return;
+      started = true;
+      void selectBackend().then(
+        (r) => finishOneShot({ type: 'probe-result', backend: { name: r.name, detail: r.detail, threads: r.threads }, skipped: r.skipped }),
+        (e: unknown) => finishOneShot({ type: 'probe-failed', message: e instanceof Error ? e.message : String(e) }),
+      );
       break;
     case 'predict':
       if (started) return;
       started = true;
-      void runPredictJob(m.job, emit).then((reply) => {
-        emit(reply);
-        process.exitCode = reply.type === 'predict-failed' ? 1 : 0;
-        if (parentPort) setTimeout(() => process.exit(), 200);
-        else setImmediate(() => process.connected && process.disconnect?.());
-      });
+      void runPredictJob(m.job, emit).then(finishOneShot);
       break;
     case 'pause':
       control.pause();

@@ -6,7 +6,7 @@ import type { BackendInfo } from '../../shared/api/types';
 import { api, lab } from '../api/labContext';
 import type { ConnectionState } from '../api/index';
 import { activeRunLabel, activeRunReducer, NO_ACTIVE_RUN, type ActiveRun, type ActiveRunAction } from '../workflows/activeRun';
-import { formatBackend } from '../workflows/format';
+import { backendDetails, backendLabel as labelOf } from '../workflows/backendLabel';
 import { errorMessage } from '../workflows/loadable';
 import { coalesce } from './coalesce';
 
@@ -26,18 +26,11 @@ export const useStatusStore = defineStore('status', () => {
     active.value = activeRunReducer(active.value, a);
   };
 
-  /** The backend to show: the live run's, else the last run's, else what the lab says about choosing one. */
-  const backendLabel = computed<string>(() => {
-    if (active.value.phase === 'live' && active.value.backend) return active.value.backend;
-    const last = backendInfo.value?.last;
-    if (last) return formatBackend(last.backend);
-    return 'backend: chosen when a run starts';
-  });
-  const backendTitle = computed<string>(() => {
-    const last = backendInfo.value?.last;
-    const note = backendInfo.value?.note ?? '';
-    return last ? `Backend of run ${last.runId}. ${note}` : note;
-  });
+  /** The backend to show (see workflows/backendLabel.ts for the order). */
+  const backendLabel = computed<string>(() =>
+    labelOf(backendInfo.value, active.value.phase === 'live' ? active.value.backend : null),
+  );
+  const backendTitle = computed<string>(() => backendDetails(backendInfo.value));
   const runLabel = computed<string>(() => activeRunLabel(active.value));
 
   /** Listens to the live run's trainer messages, and only to the live one's. */
