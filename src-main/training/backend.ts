@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +15,7 @@ import path from 'node:path';
 import '@tensorflow/tfjs';
 import { registerGradientFixes } from './gradientFixes';
 import { registerWasmTrainingKernels } from './wasm/register';
+import { startWasm, type WasmThreadOptions } from './wasm/threads';
 
 /** The backends the lab can train on, fastest first. */
 export type BackendName = 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
@@ -27,11 +28,11 @@ export interface BackendReport {
   name: BackendName;
   /** The name tfjs knows the backend by ('tensorflow', 'wasm', 'cpu'). */
   tfBackend: string;
-  /** Short human detail, e.g. 'CUDA', '1 thread · SIMD'. */
+  /** Short human detail, e.g. 'CUDA', '2 threads · SIMD'. */
   detail: string;
   threads: number;
   skipped: { name: BackendName; reason: string }[];
-  /** Caveats about the chosen backend, e.g. why wasm runs on one thread. */
+  /** Caveats about the chosen backend, e.g. why wasm runs on fewer threads than cores. */
   notes?: string[];
 }
 
@@ -117,7 +118,7 @@ async function probeNative(name: keyof typeof NATIVE_PACKAGES): Promise<Probe> {
 
 let wasmPathsSet = false;
 
-async function probeWasm(): Promise<Probe> {
+async function probeWasm(threads: WasmThreadOptions | undefined): Promise<Probe> {
   if (!wasmPathsSet) {
     try {
       // Under Node the .wasm binaries are read from disk: point tfjs at the package's dist folder.
@@ -129,16 +130,12 @@ async function probeWasm(): Promise<Probe> {
     }
   }
   registerWasmTrainingKernels();
-  const failure = await activate('wasm');
-  if (failure !== null) return { ok: false, reason: failure };
+  const start = await startWasm(threads);
+  if (!start.ok) return { ok: false, reason: start.reason };
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  const threads = getThreadsCount();
-  const notes =
-    threads === 1
-      ? ['single-threaded: threaded wasm needs Web Workers, and the worker_threads shim for Node is not in place yet']
-      : [];
-  const detail = `${threads} thread${threads === 1 ? '' : 's'} · ${simd === true ? 'SIMD' : 'no SIMD'}`;
-  return { ok: true, report: { name: 'wasm', tfBackend: 'wasm', detail, threads, notes } };
+  const n = start.threads;
+  const detail = `${n} thread${n === 1 ? '' : 's'} · ${simd === true ? 'SIMD' : 'no SIMD'}`;
+  return { ok: true, report: { name: 'wasm', tfBackend: 'wasm', detail, threads: n, notes: start.notes } };
 }
 
 async function probeCpu(): Promise<Probe> {
@@ -147,16 +144,24 @@ async function probeCpu(): Promise<Probe> {
   return { ok: true, report: { name: 'cpu', tfBackend: 'cpu', detail: 'plain JavaScript', threads: 1 } };
 }
 
-function probe(name: BackendName): Promise<Probe> {
+function probe(name: BackendName, opts: SelectOptions | undefined): Promise<Probe> {
   switch (name) {
     case 'tfjs-node-gpu':
     case 'tfjs-node':
       return probeNative(name);
     case 'wasm':
-      return probeWasm();
+      return probeWasm(opts?.wasm);
     case 'cpu':
       return probeCpu();
   }
+}
+
+/** Options of {@link selectBackend}. */
+export interface SelectOptions {
+  /** Use exactly this backend. */
+  force?: BackendName;
+  /** Threads of the wasm backend (default: one per physical core), fixed at its first start in a process. */
+  wasm?: WasmThreadOptions;
 }
 
 /**
@@ -164,12 +169,12 @@ function probe(name: BackendName): Promise<Probe> {
  * or exactly `opts.force` (rejecting with BackendUnavailableError if it cannot be used).
  * Also registers the training gradients and, for wasm, the training kernels.
  */
-export async function selectBackend(opts?: { force?: BackendName }): Promise<BackendReport> {
+export async function selectBackend(opts?: SelectOptions): Promise<BackendReport> {
   const skipped: BackendReport['skipped'] = [];
   const candidates = opts?.force === undefined ? BACKEND_ORDER : [opts.force];
   let chosen: Omit<BackendReport, 'skipped'> | null = null;
   for (const name of candidates) {
-    const result = await probe(name);
+    const result = await probe(name, opts);
     if (result.ok) {
       chosen = result.report;
       break;
@@ -184,7 +189,7 @@ export async function selectBackend(opts?: { force?: BackendName }): Promise<Bac
   return { ...chosen, skipped };
 }
 
-/** One line for the status bar and the run log, e.g. "wasm · 1 thread · SIMD". */
+/** One line for the status bar and the run log, e.g. "wasm · 2 threads · SIMD". */
 export function describeBackend(r: BackendReport): string {
   return `${r.name} · ${r.detail}`;
 }

@@ -18,6 +18,7 @@ import { makeLoss } from './losses';
 import { LoopControl, runLoop, type Callback, type EndReason, type EpochLogs } from './loop';
 import { UNetModel } from './model';
 import { makeOptimizer, type Optimizer } from './optimizers';
+import { planMicroBatch, trainStepInMicroBatches } from './microBatch';
 import { validate, type ValidationResult } from './validation';
 
 /** Trains the job's run to its end. Never throws: every failure ends the run as failed with its reason. */
@@ -70,6 +71,12 @@ export async function trainRun(job: TrainJob, control: LoopControl, emit: Emit):
       startStep = ckpt.step;
       event({ type: 'resumed', epoch: startEpoch, step: startStep, message: `resumed from the checkpoint of epoch ${ckpt.epoch + 1}` });
     }
+    // A batch beyond the wasm heap runs as micro-batches with accumulated gradients (see microBatch.ts).
+    const plan = planMicroBatch(arch, run.config.batch, { backend: backend.name });
+    if (plan.reason !== null) {
+      event({ type: 'micro-batch', epoch: startEpoch, step: startStep, message: plan.reason, data: { batch: plan.batch, micro: plan.micro, passes: plan.passes } });
+      emit({ type: 'log', runId, level: 'info', message: plan.reason });
+    }
     // Where the run stands, for events that happen between batches (pause, resume).
     const position = { epoch: startEpoch, step: startStep };
     control.onPauseChange = (paused) => {
@@ -81,6 +88,7 @@ export async function trainRun(job: TrainJob, control: LoopControl, emit: Emit):
     const m = model;
     const opt = optimizer;
 
+    let keptEpoch: number | null = job.resume ? startEpoch - 1 : null;
     const checkpointer: Callback = {
       onEpochEnd: (epoch: number, logs: EpochLogs) => {
         const snapshot = (): Checkpoint => ({
@@ -91,12 +99,24 @@ export async function trainRun(job: TrainJob, control: LoopControl, emit: Emit):
           extra: { plateau: schedule.plateau?.snapshot() ?? null, early: early?.snapshot() ?? null, lr: opt.learningRate, norm: data.norm },
         });
         const ckpt = snapshot();
-        store.saveCheckpoint(runId, 'last', ckpt);
+        // A failed save (disk full, read-only) ends the run; the message says which save failed and
+        // which checkpoint is still there to resume from, since the store's own error names only a file.
+        const save = (kind: 'last' | 'best') => {
+          try {
+            store.saveCheckpoint(runId, kind, ckpt);
+          } catch (e) {
+            const kept = keptEpoch === null ? 'there is no earlier checkpoint' : `the checkpoint of epoch ${keptEpoch + 1} is kept`;
+            const what = kind === 'best' ? 'best checkpoint' : 'checkpoint';
+            throw new Error(`could not save the ${what} of epoch ${epoch + 1}: ${e instanceof Error ? e.message : String(e)}; ${kept}`, { cause: e });
+          }
+        };
+        save('last');
+        keptEpoch = epoch;
         const score = logs['valScore'] ?? -Infinity;
         const improved = best === null || score > best.score;
         if (improved) {
           best = { epoch, score, metric: 'valScore' };
-          store.saveCheckpoint(runId, 'best', ckpt);
+          save('best');
         }
         const wanted = improved || (run.config.predictEpochs ?? []).includes(epoch + 1) || run.config.predictEpochs === undefined;
         if (wanted && lastValidation) {
@@ -143,7 +163,7 @@ export async function trainRun(job: TrainJob, control: LoopControl, emit: Emit):
         startStep,
         trainBatch: async (epoch, batch) => {
           const b = data.trainBatch(epoch, batch);
-          const r = trainStep(m, opt, loss, b.x, b.y, b.shape);
+          const r = b.count > plan.micro ? trainStepInMicroBatches(m, opt, loss, b.x, b.y, b.shape, plan.micro) : trainStep(m, opt, loss, b.x, b.y, b.shape);
           if (!Number.isFinite(r.loss)) {
             control.fail(`the loss became ${r.loss} at epoch ${epoch + 1}, batch ${batch + 1}; the last good checkpoint is kept`);
           }

@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: training speed per preset and backend, each measured in its own process so one
  * backend's heap never slows another. Options: `--presets small,fig2`, `--backends wasm,cpu`,
- * `--steps N`. Batch sizes are chosen per backend so a step fits the 4 GiB wasm heap and the cpu
+ * `--steps N`; `--peer pytorch` instead compares Strata with PyTorch on one model (see peer.ts). Batch sizes are chosen per backend so a step fits the 4 GiB wasm heap and the cpu
  * backend (a plain-JS reference, minutes per step) finishes in reasonable time.
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchPeer } from './peer';
 import { benchRunList } from './runList';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -15,6 +16,13 @@ const opt = (name: string, fallback: string) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 && args[i + 1] ? (args[i + 1] as string) : fallback;
 };
+
+const peer = opt('peer', '');
+if (peer !== '') {
+  const threads = opt('threads', '');
+  await benchPeer({ peer, batch: Number(opt('peer-batch', '32')), steps: Number(opt('steps', '3')), ...(threads === '' ? {} : { threads: Number(threads) }) });
+  process.exit(0);
+}
 
 const presets = opt('presets', 'small,fig2').split(',');
 const backends = opt('backends', 'wasm,cpu').split(',');

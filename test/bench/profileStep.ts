@@ -2,10 +2,11 @@
  * Profiles training steps of a U-Net on one backend: seconds per step, then per-kernel time of
  * one profiled step (optionally per kernel *and* input shapes). A script, not a test:
  *
- *   npx tsx test/bench/profileStep.ts [backend=wasm] [preset=small] [batch=16] [--channels N] [--steps N] [--shapes]
+ *   npx tsx test/bench/profileStep.ts [backend=wasm] [preset=small] [batch=16] [--channels N] [--steps N] [--threads N] [--shapes]
  *
  * `--channels N` rebuilds the preset's U-Net with N channels at the top level (e.g. 16 for the
- * note's width). Random inputs: the timings do not depend on the values.
+ * note's width). Preset `peer` is the 36-conv U-Net of the PyTorch peer benchmark. `--threads N`
+ * sets the wasm backend's threads (default: physical cores). Random inputs: the timings do not depend on the values.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -17,6 +18,7 @@ import { makeLoss } from '../../src-main/training/losses';
 import { UNetModel } from '../../src-main/training/model';
 import { makeOptimizer } from '../../src-main/training/optimizers';
 import { trainStep } from '../../src-main/training/trainer';
+import { peerArchitecture } from './peerDesign';
 
 const BACKENDS: readonly BackendName[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
 
@@ -26,19 +28,21 @@ interface Options {
   batch: number;
   channels: number | null;
   steps: number;
+  threads: number | null;
   shapes: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
   const positional: string[] = [];
-  const opts: Options = { backend: 'wasm', preset: 'small', batch: 16, channels: null, steps: 3, shapes: false };
+  const opts: Options = { backend: 'wasm', preset: 'small', batch: 16, channels: null, steps: 3, threads: null, shapes: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     if (a === '--shapes') opts.shapes = true;
-    else if (a === '--channels' || a === '--steps') {
+    else if (a === '--channels' || a === '--steps' || a === '--threads') {
       const v = Number(argv[++i]);
       if (!Number.isInteger(v) || v < 1) throw new Error(`${a} needs a positive integer, got '${argv[i] ?? ''}'`);
       if (a === '--channels') opts.channels = v;
+      else if (a === '--threads') opts.threads = v;
       else opts.steps = v;
     } else positional.push(a);
   }
@@ -57,6 +61,7 @@ function parseArgs(argv: string[]): Options {
 }
 
 function architecture(o: Options): Architecture {
+  if (o.preset === 'peer') return peerArchitecture();
   const arch = getPreset(o.preset);
   if (arch === undefined) throw new Error(`unknown preset '${o.preset}'`);
   if (o.channels === null) return arch;
@@ -71,7 +76,7 @@ function median(xs: number[]): number {
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  const report = await selectBackend({ force: o.backend });
+  const report = await selectBackend({ force: o.backend, ...(o.threads === null ? {} : { wasm: { threads: o.threads } }) });
   const arch = architecture(o);
   const model = new UNetModel(arch, 1);
   const opt = makeOptimizer({ name: 'sgd', lr: 0.01, momentum: 0.9 });

@@ -7,6 +7,8 @@ import {
   describeBackend,
   selectBackend,
 } from '../../src-main/training/backend';
+import { physicalCoreCount } from '../../src-main/training/wasm/cores';
+import { MAX_WASM_THREADS } from '../../src-main/training/wasm/threads';
 
 function installed(pkg: string): boolean {
   try {
@@ -33,12 +35,14 @@ describe('selectBackend', () => {
     }
   });
 
-  it('reports wasm honestly: one thread under Node, with the reason', async () => {
+  it('starts wasm with one thread per physical core (threaded build under Node) and says so', async () => {
     const r = await selectBackend({ force: 'wasm' });
     expect(tf.getBackend()).toBe('wasm');
-    expect(r.threads).toBe(1);
-    expect(r.detail).toMatch(/^1 thread · (SIMD|no SIMD)$/);
-    expect(r.notes?.join(' ')).toMatch(/worker/);
+    const cores = Math.min(physicalCoreCount(), MAX_WASM_THREADS);
+    expect(r.threads).toBe(cores);
+    expect(r.detail).toBe(`${cores} thread${cores === 1 ? '' : 's'} · SIMD`);
+    // One core: the single-threaded build, with a note only if more were wanted.
+    if (cores > 1) expect(r.notes).toEqual([]);
     expect(r.skipped).toEqual([]);
   });
 

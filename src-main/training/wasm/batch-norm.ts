@@ -49,15 +49,17 @@ function forwardKernel(args: { inputs: NamedTensorInfoMap; backend: unknown; att
   const mean = backend.makeOutput([c], 'float32');
   const variance = backend.makeOutput([c], 'float32');
   const xs = heapF32(backend, x);
+  const n = rows * c;
+  // Row-major walks with the channel innermost; `as number`: every index is inside [0, n).
   const sum = new Float64Array(c);
-  for (let i = 0, k = 0; i < rows; i++) for (let j = 0; j < c; j++) sum[j] = (sum[j] ?? 0) + (xs[k++] ?? 0);
+  for (let k = 0; k < n; k += c) for (let j = 0; j < c; j++) sum[j] = (sum[j] as number) + (xs[k + j] as number);
   const mu = sum.map((s) => s / rows);
   // Two passes (mean, then squared deviations) as tf.moments does: no cancellation for large means.
   const sq = new Float64Array(c);
-  for (let i = 0, k = 0; i < rows; i++) {
+  for (let k = 0; k < n; k += c) {
     for (let j = 0; j < c; j++) {
-      const d = (xs[k++] ?? 0) - (mu[j] ?? 0);
-      sq[j] = (sq[j] ?? 0) + d * d;
+      const d = (xs[k + j] as number) - (mu[j] as number);
+      sq[j] = (sq[j] as number) + d * d;
     }
   }
   const g = heapF32(backend, scale);
@@ -75,7 +77,7 @@ function forwardKernel(args: { inputs: NamedTensorInfoMap; backend: unknown; att
     addC[j] = (b[j] ?? 0) - (mu[j] ?? 0) * (mulC[j] ?? 0);
   }
   const ys = heapF32(backend, y);
-  for (let i = 0, k = 0; i < rows; i++) for (let j = 0; j < c; j++, k++) ys[k] = (xs[k] ?? 0) * (mulC[j] ?? 0) + (addC[j] ?? 0);
+  for (let k = 0; k < n; k += c) for (let j = 0; j < c; j++) ys[k + j] = (xs[k + j] as number) * (mulC[j] as number) + (addC[j] as number);
   return [y, mean, variance];
 }
 
@@ -96,13 +98,14 @@ function gradKernel(args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?
   const dys = heapF32(backend, dy);
   const mu = heapF32(backend, mean);
   const vr = heapF32(backend, variance);
+  const n = rows * c;
   const sdy = new Float64Array(c);
   const sdyx = new Float64Array(c);
-  for (let i = 0, k = 0; i < rows; i++) {
-    for (let j = 0; j < c; j++, k++) {
-      const d = dys[k] ?? 0;
-      sdy[j] = (sdy[j] ?? 0) + d;
-      sdyx[j] = (sdyx[j] ?? 0) + d * ((xs[k] ?? 0) - (mu[j] ?? 0));
+  for (let k = 0; k < n; k += c) {
+    for (let j = 0; j < c; j++) {
+      const d = dys[k + j] as number;
+      sdy[j] = (sdy[j] as number) + d;
+      sdyx[j] = (sdyx[j] as number) + d * ((xs[k + j] as number) - (mu[j] as number));
     }
   }
   const g = heapF32(backend, scale);
@@ -122,9 +125,9 @@ function gradKernel(args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?
     e[j] = (-gr * (sdy[j] ?? 0)) / rows;
   }
   const out = heapF32(backend, dx);
-  for (let i = 0, k = 0; i < rows; i++) {
-    for (let j = 0; j < c; j++, k++) {
-      out[k] = (a[j] ?? 0) * (dys[k] ?? 0) + (bx[j] ?? 0) * ((xs[k] ?? 0) - (mu[j] ?? 0)) + (e[j] ?? 0);
+  for (let k = 0; k < n; k += c) {
+    for (let j = 0; j < c; j++) {
+      out[k + j] = (a[j] as number) * (dys[k + j] as number) + (bx[j] as number) * ((xs[k + j] as number) - (mu[j] as number)) + (e[j] as number);
     }
   }
   return [dx, dScale, dOffset];

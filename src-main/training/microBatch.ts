@@ -1,0 +1,177 @@
+/**
+ * Gradient accumulation for batches that do not fit the wasm heap (4 GiB: wasm32 addresses no
+ * more). The run's `batch` stays the effective batch; the trainer runs it as k micro-batches and
+ * makes one optimizer step:
+ *
+ * - Gradients: each micro-batch's gradient of its own loss, weighted by its share of the batch
+ *   (size / batch) and summed, i.e. the gradient of the size-weighted mean micro-batch loss. For a
+ *   mean loss (BCE) that is the full batch's gradient; for batch IoU it is the mean of micro-batch
+ *   IoU gradients, the usual accumulation approximation.
+ * - BN: every micro-batch is normalised with its own statistics (as if it were the batch), and
+ *   the moving statistics take one update per micro-batch, as k smaller batches would give.
+ * - Reported loss: the size-weighted mean of micro-batch losses; IoU: exact over the whole batch.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { summarize } from '../../shared/arch';
+import type { Architecture } from '../../shared/arch/types';
+import type { makeLoss } from './losses';
+import type { UNetModel } from './model';
+import type { Optimizer } from './optimizers';
+
+/** The wasm heap's hard limit (wasm32 memory; the threaded build declares it as its maximum). */
+export const WASM_HEAP_BYTES = 4 * 2 ** 30;
+
+/**
+ * Heap per float of summarize()'s activation estimate in a training step, measured on wasm
+ * (test/bench/heapPerImage.ts): 2.9x for Figure 2 (slope between batch 2 and 4), 3.1x for the
+ * 36-conv peer U-Net at batch 32. The tape keeps several tensors per layer (conv output, bias
+ * sum, BN output, ReLU output) where the estimate counts one.
+ */
+export const HEAP_PER_ACTIVATION = 3.0;
+
+/**
+ * Share of the heap a plan may fill. Figure 2 at micro-batch 4 measured a flat 4002 MiB high-water
+ * mark (estimate 3994): 98% of the heap, with validation passes and fragmentation still to come.
+ */
+export const HEAP_HEADROOM = 0.95;
+
+/** Heap that does not scale with the batch: the module, weights, gradients, optimizer slots, temporaries. */
+const FIXED_HEAP_BYTES = 128 * 2 ** 20;
+const WEIGHT_COPIES = 8;
+
+/** How a batch will be run. */
+export interface MicroBatchPlan {
+  /** The effective batch (the run's). */
+  batch: number;
+  /** Images per forward/backward pass; equal to `batch` when no accumulation is needed. */
+  micro: number;
+  /** Passes per optimizer step. */
+  passes: number;
+  /** Estimated heap high-water mark of one pass at `micro`. */
+  estimatedBytes: number;
+  /** Why the batch was split, or null. */
+  reason: string | null;
+}
+
+/** Estimated wasm heap of a training pass at `images` per pass. */
+export function estimateHeapBytes(arch: Architecture, images: number): number {
+  const s = summarize(arch, { batch: 1 });
+  if (!s.ok) throw new Error(`cannot plan memory for the invalid design '${arch.name}': ${s.errors.map((e) => e.message).join('; ')}`);
+  return FIXED_HEAP_BYTES + s.summary.params * 4 * WEIGHT_COPIES + images * HEAP_PER_ACTIVATION * s.summary.activationBytes;
+}
+
+const mib = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
+
+/**
+ * The largest micro-batch (≤ batch) whose estimated heap fits {@link HEAP_HEADROOM} of `heapBytes`
+ * (default the 4 GiB wasm heap), on the wasm backend;
+ * other backends run the whole batch. `force` sets the micro-batch (tests, diagnosis).
+ */
+export function planMicroBatch(
+  arch: Architecture,
+  batch: number,
+  opts: { backend: string; heapBytes?: number; force?: number },
+): MicroBatchPlan {
+  if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`batch must be a positive integer, got ${batch}`);
+  const whole = (reason: string | null, micro = batch): MicroBatchPlan => ({
+    batch,
+    micro,
+    passes: Math.ceil(batch / micro),
+    estimatedBytes: estimateHeapBytes(arch, micro),
+    reason,
+  });
+  if (opts.force !== undefined) {
+    if (!Number.isInteger(opts.force) || opts.force < 1) throw new RangeError(`micro-batch must be a positive integer, got ${opts.force}`);
+    const micro = Math.min(opts.force, batch);
+    return whole(micro < batch ? `micro-batch of ${micro} set explicitly` : null, micro);
+  }
+  if (opts.backend !== 'wasm') return whole(null);
+  const heap = opts.heapBytes ?? WASM_HEAP_BYTES;
+  const limit = heap * HEAP_HEADROOM;
+  if (estimateHeapBytes(arch, batch) <= limit) return whole(null);
+  let micro = batch - 1;
+  while (micro > 1 && estimateHeapBytes(arch, micro) > limit) micro--;
+  const need = mib(estimateHeapBytes(arch, batch));
+  const fits = estimateHeapBytes(arch, micro) <= limit;
+  return whole(
+    fits
+      ? `batch ${batch} needs about ${need} of wasm heap (${mib(limit)} usable of ${mib(heap)}): ${Math.ceil(batch / micro)} micro-batches of up to ${micro}, gradients accumulated, one optimizer step`
+      : `even one image needs about ${mib(estimateHeapBytes(arch, 1))} of wasm heap (${mib(limit)} usable of ${mib(heap)}); running micro-batches of 1, which may run out of memory`,
+    micro,
+  );
+}
+
+/**
+ * One optimizer step over `shape[0]` images run as micro-batches of at most `micro` (see the
+ * module comment for what is accumulated). Loss and IoU come back as numbers; all tensors are released.
+ */
+export function trainStepInMicroBatches(
+  model: UNetModel,
+  opt: Optimizer,
+  loss: ReturnType<typeof makeLoss>,
+  x: Float32Array,
+  y: Float32Array,
+  shape: [number, number, number, number],
+  micro: number,
+): { loss: number; iou: number } {
+  const [n, h, w, c] = shape;
+  const vars = model.params.trainableList;
+  const acc = new Map<string, tf.Tensor>();
+  let lossSum = 0;
+  let inter = 0;
+  let union = 0;
+  try {
+    for (let start = 0; start < n; start += micro) {
+      const m = Math.min(micro, n - start);
+      const weight = m / n;
+      let stats: tf.Tensor1D | null = null;
+      const { value, grads } = tf.tidy(() => {
+        const xt = tf.tensor4d(x.subarray(start * h * w * c, (start + m) * h * w * c), [m, h, w, c]);
+        const yt = tf.tensor4d(y.subarray(start * h * w, (start + m) * h * w), [m, h, w, 1]);
+        return tf.variableGrads(() => {
+          const logits = model.forward(xt, true);
+          const probs = tf.sigmoid(logits);
+          stats = tf.keep(intersectionAndUnion(yt, probs));
+          return loss(yt, probs, { logits });
+        }, vars);
+      });
+      const v = value.dataSync()[0] ?? NaN;
+      value.dispose();
+      const s = stats as tf.Tensor1D | null;
+      if (s) {
+        const [i, u] = s.dataSync();
+        inter += i ?? NaN;
+        union += u ?? NaN;
+        s.dispose();
+      }
+      lossSum += v * weight;
+      for (const [name, g] of Object.entries(grads)) {
+        const prev = acc.get(name);
+        acc.set(name, tf.tidy(() => (prev ? tf.add(prev, tf.mul(g, weight)) : tf.mul(g, weight))));
+        prev?.dispose();
+        g.dispose();
+      }
+      if (!Number.isFinite(v)) break;
+    }
+    if (Number.isFinite(lossSum)) {
+      opt.apply(model.params.trainable, model.params.byStableName(Object.fromEntries(acc)));
+      model.commitBnUpdates();
+    } else {
+      model.discardBnUpdates();
+    }
+  } catch (err) {
+    model.discardBnUpdates();
+    throw err;
+  } finally {
+    for (const t of acc.values()) t.dispose();
+  }
+  return { loss: lossSum, iou: union > 0 ? inter / union : 1 };
+}
+
+/** [intersection, union] of the thresholded prediction with the truth, summed over the pass. */
+function intersectionAndUnion(yt: tf.Tensor, probs: tf.Tensor): tf.Tensor1D {
+  const pred = tf.cast(tf.greater(probs, 0.5), 'float32');
+  const i = tf.sum(tf.mul(yt, pred));
+  const u = tf.sub(tf.add(tf.sum(yt), tf.sum(pred)), i);
+  return tf.stack([i, u]) as tf.Tensor1D;
+}
