@@ -71,7 +71,8 @@ async function listFolder(dir: string): Promise<Listing> {
   const others: string[] = [];
   for (const entry of entries) {
     // Hidden files (.DS_Store, editor droppings) are nobody's data.
-    if (!entry.isFile() || entry.name.startsWith('.')) continue;
+    // Symlinked files count (a dataset assembled from links); a dangling link becomes an unreadable-file problem.
+    if (!(entry.isFile() || entry.isSymbolicLink()) || entry.name.startsWith('.')) continue;
     if (/\.png$/i.test(entry.name)) pngs.set(entry.name.slice(0, -4), entry.name);
     else others.push(entry.name);
   }
