@@ -2,6 +2,7 @@
  * Designs in and out of the designer: a dropped or opened file becomes a design or a clear error
  * naming the file, exports get file names, and "Train this design" gets its address.
  */
+import type { DesignChoice } from './trainingSetup';
 import { formatArchErrors } from '../../shared/arch/errors';
 import { parseArchitectureText } from '../../shared/arch/parse';
 import type { Architecture } from '../../shared/arch/types';
@@ -43,9 +44,4 @@ export function exportStem(name: string): string {
 }
 
 /** What the Training view is opened with: a saved design or an unchanged preset. */
-export type TrainTarget = { kind: 'saved'; id: string } | { kind: 'preset'; name: string };
-
-/** The Training view's address for a design: `#/training?design=<id>` or `#/training?preset=<name>`. */
-export function trainingHash(t: TrainTarget): string {
-  return t.kind === 'saved' ? `#/training?design=${encodeURIComponent(t.id)}` : `#/training?preset=${encodeURIComponent(t.name)}`;
-}
+export type TrainTarget = DesignChoice;

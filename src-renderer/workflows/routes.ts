@@ -2,6 +2,7 @@
  * Hash routes of the renderer (`#/data`, `#/runs/<id>`...). Hash routing works the same from
  * file:// in Electron and from the lab's server, and keeps the `?token=` query untouched.
  */
+import type { DesignChoice } from './trainingSetup';
 
 /** The top-level views, in navigation order. */
 export const VIEWS = ['data', 'designer', 'training', 'masks', 'runs'] as const;
@@ -17,8 +18,14 @@ export const VIEW_TITLES: Readonly<Record<ViewName, string>> = {
   runs: 'Runs',
 };
 
-/** Where the app is. Only Runs has a sub-route (the open run). */
-export type Route = { view: 'runs'; runId: string | null } | { view: Exclude<ViewName, 'runs'> };
+/**
+ * Where the app is. Runs has a sub-route (the open run); Training may carry the design to set up
+ * (`#/training?design=<id>` or `#/training?preset=<name>`, as the Designer's "Train this design" sends).
+ */
+export type Route =
+  | { view: 'runs'; runId: string | null }
+  | { view: 'training'; design?: DesignChoice }
+  | { view: Exclude<ViewName, 'runs' | 'training'> };
 
 /** The route the app opens on when the hash names nothing it knows. */
 export const DEFAULT_ROUTE: Route = { view: 'data' };
@@ -29,12 +36,19 @@ function isView(s: string): s is ViewName {
 
 /** The route of a location hash; unknown or empty hashes give {@link DEFAULT_ROUTE}. */
 export function parseHash(hash: string): Route {
-  const path = hash.replace(/^#/, '').replace(/^\/+/, '');
-  const [head = '', ...rest] = path.split('/').filter((s) => s.length > 0);
+  const [pathPart = '', query = ''] = hash.replace(/^#/, '').replace(/^\/+/, '').split('?', 2);
+  const [head = '', ...rest] = pathPart.split('/').filter((s) => s.length > 0);
   if (!isView(head)) return DEFAULT_ROUTE;
   if (head === 'runs') {
     const id = rest[0];
     return { view: 'runs', runId: id === undefined ? null : safeDecode(id) };
+  }
+  if (head === 'training') {
+    const q = new URLSearchParams(query);
+    const id = q.get('design');
+    const preset = q.get('preset');
+    if (id) return { view: 'training', design: { kind: 'saved', id } };
+    if (preset) return { view: 'training', design: { kind: 'preset', name: preset } };
   }
   return { view: head };
 }
@@ -50,6 +64,10 @@ function safeDecode(s: string): string | null {
 /** The hash of a route, e.g. `#/runs/20250607-153012-123-k3j9x2`. */
 export function routeHash(route: Route): string {
   if (route.view === 'runs' && route.runId !== null) return `#/runs/${encodeURIComponent(route.runId)}`;
+  if (route.view === 'training' && route.design) {
+    const d = route.design;
+    return d.kind === 'saved' ? `#/training?design=${encodeURIComponent(d.id)}` : `#/training?preset=${encodeURIComponent(d.name)}`;
+  }
   return `#/${route.view}`;
 }
 

@@ -70,7 +70,8 @@ describe('the app in Chromium', () => {
     await page.locator('nav button[data-view="masks"]').focus();
     await page.keyboard.press('Enter');
     await expect.poll(() => page.evaluate(() => window.location.hash)).toBe('#/masks');
-    expect(await page.locator('[data-testid="status-backend"]').textContent()).toMatch(/backend/);
+    // The lab probes the backend when it opens: the status bar names it before any run.
+    await expect.poll(() => page.locator('[data-testid="status-backend"]').textContent(), { timeout: 30_000 }).toMatch(/^(wasm|cpu|tfjs-node|tfjs-node-gpu) · /);
     await expect.poll(() => page.locator('main').getAttribute('data-view')).toBe('masks');
     await saveScreenshot(page, 'frame-masks');
     expect(errors).toEqual([]);

@@ -111,6 +111,11 @@ describe('the designer in Chromium', () => {
     await page.locator('[data-testid="expand-bottom"]').click();
     expect(await page.locator('[data-testid="blocks-bottom"]').count()).toBe(0);
     expect(await page.locator('[data-testid="design-summary"] tr[data-level="bottom"]').textContent()).toContain('13x13x128');
+    // "Train this design" opens the training setup with Figure 2 filled in.
+    await page.getByRole('button', { name: 'Train this design' }).click();
+    await expect.poll(() => page.evaluate(() => window.location.hash)).toBe('#/training?preset=fig2');
+    await expect.poll(() => page.locator('#ts-design').inputValue()).toBe('preset:fig2');
+    await saveScreenshot(page, 'designer-train-this-design');
     expect(errors).toEqual([]);
   });
 

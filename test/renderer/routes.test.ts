@@ -15,9 +15,23 @@ describe('hash routes', () => {
   });
 
   it('writes hashes that read back to the same route', () => {
-    const routes: Route[] = [{ view: 'data' }, { view: 'designer' }, { view: 'runs', runId: null }, { view: 'runs', runId: 'a b/c' }];
+    const routes: Route[] = [
+      { view: 'data' },
+      { view: 'designer' },
+      { view: 'runs', runId: null },
+      { view: 'runs', runId: 'a b/c' },
+      { view: 'training' },
+      { view: 'training', design: { kind: 'saved', id: 'd-1 x' } },
+      { view: 'training', design: { kind: 'preset', name: 'fig2' } },
+    ];
     for (const r of routes) expect(parseHash(routeHash(r))).toEqual(r);
     expect(routeHash({ view: 'runs', runId: 'a b/c' })).toBe('#/runs/a%20b%2Fc');
+  });
+
+  it('reads the design the Designer sends to the training setup', () => {
+    expect(parseHash('#/training?design=abc')).toEqual({ view: 'training', design: { kind: 'saved', id: 'abc' } });
+    expect(parseHash('#/training?preset=fig3')).toEqual({ view: 'training', design: { kind: 'preset', name: 'fig3' } });
+    expect(parseHash('#/training?other=1')).toEqual({ view: 'training' });
   });
 
   it('maps Alt+1..5 to the views in navigation order, and nothing else', () => {

@@ -1,0 +1,119 @@
+/**
+ * The `strata` command line as users run it: a real process, real files, real data. With `--json`,
+ * stdout must be exactly one JSON object; bad arguments exit with 2 and say what is wrong.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, TGS_DIR } from '../helpers/paths';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'strata-cli-'));
+const runsDir = path.join(tmp, 'runs');
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function strata(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src-main/cli/strata.ts'), ...args], {
+    // tsx is resolved from the working folder; runs go to the temp store through the environment.
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, STRATA_RUNS_DIR: runsDir },
+    timeout: 300_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The one JSON object of a `--json` command; fails if stdout holds anything else. */
+function json(r: { stdout: string }): Record<string, unknown> {
+  return JSON.parse(r.stdout) as Record<string, unknown>;
+}
+
+describe('strata summary', () => {
+  it('counts the note figures and prints the documented JSON fields', () => {
+    const counts = { fig2: 272, fig3: 412, fig4: 428 };
+    for (const [name, convs] of Object.entries(counts)) {
+      const s = json(strata('summary', '--arch', name, '--json'));
+      expect(s['convLayers']).toBe(convs);
+      for (const k of ['layers', 'params', 'macsPerImage', 'levels']) expect(s).toHaveProperty(k);
+      const levels = s['levels'] as { resolution: number[]; channels: number; blocks: number }[];
+      expect(levels.map((l) => l.resolution[0])).toEqual([101, 51, 26, 13, 26, 51, 101]);
+    }
+  });
+
+  it('lists every problem of an invalid design file and exits 2', () => {
+    const file = path.join(tmp, 'bad.json');
+    const tiny = json(strata('summary', '--arch', 'tiny', '--json'));
+    expect(tiny['convLayers']).toBeGreaterThan(0);
+    writeFileSync(file, JSON.stringify({ format: 'strata-arch', version: 1, name: 'bad', init: 'glorot_normal', nodes: [{ id: 'input', kind: 'input', channels: 1, height: 8, width: 8 }], edges: [] }));
+    const r = strata('summary', '--arch', file);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/head/i);
+    expect(r.stdout).toBe('');
+  });
+
+  it('exits 2 with the reason on bad arguments', () => {
+    for (const args of [['summary'], ['summary', '--arch', 'nope'], ['summary', '--arch', 'tiny', '--batch', '0'], ['frobnicate'], ['train', '--arch', 'tiny', '--data', 'demo', '--batch', '0']]) {
+      const r = strata(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(/^strata: /);
+    }
+  });
+});
+
+describe('strata train, runs, eval, predict and score', () => {
+  let runId = '';
+
+  it('trains a run on the demo set, with only the result on stdout', () => {
+    const r = strata('train', '--arch', 'tiny', '--data', 'demo', '--demo-count', '24', '--epochs', '1', '--batch', '8', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const out = json(r);
+    expect(out).toMatchObject({ status: 'done', epochsDone: 1 });
+    runId = String(out['runId']);
+    expect(r.stderr).toContain('synthetic');
+  });
+
+  it('lists and shows the run', () => {
+    const list = json(strata('runs', 'list', '--json'));
+    expect((list['runs'] as { id: string }[]).map((x) => x.id)).toContain(runId);
+    const show = json(strata('runs', 'show', runId, '--json'));
+    expect(show).toMatchObject({ id: runId, status: 'done' });
+    expect(show['epochMetrics']).toHaveLength(1);
+  });
+
+  it('evaluates a run on a labelled folder', () => {
+    // 30 real TGS pairs as a folder of links, so the test reads the real files without copying them.
+    const dir = path.join(tmp, 'tgs30');
+    mkdirSync(path.join(dir, 'images'), { recursive: true });
+    mkdirSync(path.join(dir, 'masks'));
+    for (const f of readdirSync(path.join(TGS_DIR, 'images')).sort().slice(0, 30)) {
+      symlinkSync(path.join(TGS_DIR, 'images', f), path.join(dir, 'images', f));
+      symlinkSync(path.join(TGS_DIR, 'masks', f), path.join(dir, 'masks', f));
+    }
+    const r = strata('eval', '--run', runId, '--data', dir, '--per-image', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const e = json(r);
+    expect(e['images']).toBe(30);
+    for (const k of ['score', 'meanIoU', 'pixelIoU', 'bestThreshold']) expect(typeof e[k], k).toBe('number');
+    expect(e['perImage']).toHaveLength(30);
+  });
+
+  it('predicts a Kaggle submission and scores submissions against the truth', () => {
+    const ids = json(strata('score', '--truth', path.join(TGS_DIR, 'train.csv'), '--pred', path.join(TGS_DIR, 'train.csv'), '--json'));
+    expect(ids['score']).toBe(1);
+    expect(ids['images']).toBe(3600);
+    const sub = path.join(tmp, 'sub.csv');
+    const p = strata('predict', '--run', runId, '--images', path.join(TGS_DIR, 'test/images'), '--out', sub, '--threshold', '0.5', '--json');
+    expect(p.code, p.stderr).toBe(0);
+    expect(json(p)).toMatchObject({ images: 200, threshold: 0.5 });
+    // Test images have no public truth: scoring them against train.csv is refused by name.
+    const s = strata('score', '--truth', path.join(TGS_DIR, 'train.csv'), '--pred', sub);
+    expect(s.code).toBe(2);
+    expect(s.stderr).toContain('have no truth');
+  });
+
+  it('deletes the run', () => {
+    expect(json(strata('runs', 'delete', runId, '--json'))).toEqual({ deleted: runId });
+    expect(strata('runs', 'show', runId).code).toBe(2);
+  });
+});
