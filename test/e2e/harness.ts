@@ -15,6 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
+import type { CallName, ChannelInput, ChannelResult } from '../../shared/api/channels';
+import { decodeWire, encodeWire } from '../../shared/api/wire';
 import { REPO_ROOT } from '../helpers/paths';
 
 /** The Chromium the tests drive (installed by the system package manager). */
@@ -173,4 +175,16 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/** Calls the lab's API over HTTP with its token, as the page does; an error answer throws with its message. */
+export async function apiCall<K extends CallName>(lab: RunningLab, name: K, input: ChannelInput<K>): Promise<ChannelResult<K>> {
+  const res = await fetch(`${lab.origin}/api/${name}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${lab.token}`, 'Content-Type': 'application/json' },
+    body: encodeWire(input),
+  });
+  const out = decodeWire(await res.text()) as { ok: true; value: ChannelResult<K> } | { ok: false; error: { message: string } };
+  if (!out.ok) throw new Error(`${name}: ${out.error.message}`);
+  return out.value;
 }

@@ -9,26 +9,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChannelInput, ChannelResult, CallName } from '../../shared/api/channels';
-import { decodeWire, encodeWire } from '../../shared/api/wire';
+import type { ChannelInput, CallName } from '../../shared/api/channels';
 import { REPO_ROOT, TGS_DIR } from '../helpers/paths';
-import { buildRenderer, launchBrowser, openApp, removeScratch, saveScreenshot, scratchDir, startLab, type RunningLab } from './harness';
+import { apiCall, buildRenderer, launchBrowser, openApp, removeScratch, saveScreenshot, scratchDir, startLab, type RunningLab } from './harness';
 
 let lab: RunningLab;
 let browser: Browser;
 let runId = '';
 
 /** Calls the lab's API over HTTP, as the page does. */
-async function call<K extends CallName>(name: K, input: ChannelInput<K>): Promise<ChannelResult<K>> {
-  const res = await fetch(`${lab.origin}/api/${name}`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${lab.token}`, 'Content-Type': 'application/json' },
-    body: encodeWire(input),
-  });
-  const out = decodeWire(await res.text()) as { ok: true; value: ChannelResult<K> } | { ok: false; error: { message: string } };
-  if (!out.ok) throw new Error(`${name}: ${out.error.message}`);
-  return out.value;
-}
+const call = <K extends CallName>(name: K, input: ChannelInput<K>) => apiCall(lab, name, input);
 
 /** Runs the CLI and returns its stdout. */
 function strata(args: string[]): Promise<string> {
