@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { checkerboardScore } from '../../shared/analysis';
 import { scoreSet, thresholdSweep } from '../../shared/metrics';
 import type { TrainingData } from './data';
 import type { LossFn } from './losses';
@@ -15,6 +16,8 @@ export interface ValidationResult {
     valBestScore: number;
     valEmptyScore: number;
     valNonEmptyScore: number;
+    /** The checkerboard score (share of high-frequency energy at Nyquist) of the predicted maps. */
+    valCheckerboard: number;
   };
   probs: Uint8Array;
 }
@@ -44,7 +47,10 @@ export function validate(model: UNetModel, loss: LossFn, data: TrainingData): Va
     tf.dispose([out.l, out.q]);
   }
   if (n === 0) {
-    return { metrics: { valLoss: NaN, valIoU: NaN, valPixelIoU: NaN, valScore: NaN, bestThreshold: 0.5, valBestScore: NaN, valEmptyScore: NaN, valNonEmptyScore: NaN }, probs };
+    return {
+      metrics: { valLoss: NaN, valIoU: NaN, valPixelIoU: NaN, valScore: NaN, bestThreshold: 0.5, valBestScore: NaN, valEmptyScore: NaN, valNonEmptyScore: NaN, valCheckerboard: NaN },
+      probs,
+    };
   }
   const set = { truths, probs, n, h, w };
   const at = scoreSet({ ...set, threshold: 0.5 });
@@ -59,7 +65,22 @@ export function validate(model: UNetModel, loss: LossFn, data: TrainingData): Va
       valBestScore: sweep.best.score,
       valEmptyScore: at.emptyScore ?? NaN,
       valNonEmptyScore: at.nonEmptyScore ?? NaN,
+      valCheckerboard: predictedCheckerboard(probs, n, h, w),
     },
     probs,
   };
+}
+
+/** Predicted maps scored for checkerboard artefacts: evenly spaced ones, enough for a stable figure at little cost. */
+const CHECKERBOARD_MAPS = 64;
+
+function predictedCheckerboard(probs: Uint8Array, n: number, h: number, w: number): number {
+  const count = Math.min(n, CHECKERBOARD_MAPS);
+  const px = h * w;
+  const maps = new Float32Array(count * px);
+  for (let k = 0; k < count; k++) {
+    const i = Math.floor((k * n) / count);
+    for (let p = 0; p < px; p++) maps[k * px + p] = (probs[i * px + p] ?? 0) / 255;
+  }
+  return checkerboardScore(maps, h, w, count).score;
 }

@@ -187,6 +187,14 @@ export function buildCharts(s: RunSeries, settings: ChartSettings): ChartModel[]
       markers,
     },
     { id: 'score', title: 'Competition score (validation)', xAxis: mode, yLog: false, lines: [epochLine('val score', s.epochs, mode, (m) => m.valScore, maxPoints)], markers },
+    {
+      id: 'checkerboard',
+      title: 'Checkerboard score of predicted maps (validation)',
+      xAxis: mode,
+      yLog: false,
+      lines: [epochLine('checkerboard score', s.epochs, mode, (m) => m.extra?.['valCheckerboard'] ?? NaN, maxPoints)],
+      markers: [],
+    },
     { id: 'lr', title: 'Learning rate', xAxis: mode, yLog: false, lines: [line('learning rate', 'raw', xs, c.lr, maxPoints)], markers: markers.filter((m) => m.kind === 'lr-reduced') },
     {
       id: 'throughput',

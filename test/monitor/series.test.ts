@@ -83,6 +83,13 @@ describe('the monitor series', () => {
     expect(markers[1]?.detail).toMatch(/plateau schedule cut the learning rate/);
   });
 
+  it('draws the checkerboard score of the predicted maps per epoch', () => {
+    const epochs = [em(0, 2, 0.1), em(1, 4, 0.2)].map((e, i) => ({ ...e, extra: { valCheckerboard: [0.31, 0.12][i] as number } }));
+    const s = loaded([bm(0), bm(1), bm(2), bm(3)], epochs);
+    const chart = buildCharts(s, { ...DEFAULT_CHART_SETTINGS, xAxis: 'epoch' }).find((c) => c.id === 'checkerboard');
+    expect(chart?.lines[0]?.points.map((p) => p[1])).toEqual([0.31, 0.12]);
+  });
+
   it('turns values a log axis cannot draw into gaps', () => {
     const s = loaded([bm(0, 0, 0, 0.5), bm(1, 0, 1, 0), bm(2, 0, 2, Number.NaN)]);
     const raw = buildCharts(s, { ...DEFAULT_CHART_SETTINGS, logLoss: true }).find((c) => c.id === 'loss')?.lines[0];

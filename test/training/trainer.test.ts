@@ -89,6 +89,9 @@ describe('training a run in a trainer process', () => {
         expect(e.valScore).toBeGreaterThanOrEqual(0);
         expect(e.valScore).toBeLessThanOrEqual(1);
         expect(e.bestThreshold).toBeGreaterThan(0);
+        // The note's checkerboard diagnostic on the predicted maps, every epoch.
+        expect(e.extra?.['valCheckerboard']).toBeGreaterThanOrEqual(0);
+        expect(e.extra?.['valCheckerboard']).toBeLessThanOrEqual(1);
       }
       // 18 training images at batch 8: 3 batches an epoch.
       expect(s.batchMetrics(runId).map((b) => b.step)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
