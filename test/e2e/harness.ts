@@ -67,14 +67,23 @@ export interface RunningLab {
  * Starts the lab in browser mode on a scratch data folder, serving `staticDir`, on a free port.
  * Resolves once it printed its address (its first stdout line).
  */
-export async function startLab(opts: { staticDir: string; dataDir?: string; startTimeoutMs?: number }): Promise<RunningLab> {
+export async function startLab(opts: {
+  staticDir: string;
+  dataDir?: string;
+  startTimeoutMs?: number;
+  /** Another entry taking main.ts's arguments (e.g. a lab whose trainers are stand-ins, for load tests). */
+  script?: string;
+  env?: NodeJS.ProcessEnv;
+}): Promise<RunningLab> {
   const dataDir = opts.dataDir ?? scratchDir('lab');
-  const { STRATA_RUNS_DIR: _r, STRATA_HOME: _h, ...env } = process.env;
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(REPO_ROOT, 'src-main/lab/server/main.ts'), '--port', '0', '--data-dir', dataDir, '--static-dir', opts.staticDir],
-    { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const { STRATA_RUNS_DIR: _r, STRATA_HOME: _h, ...inherited } = process.env;
+  const env = { ...inherited, ...opts.env };
+  const script = opts.script ?? path.join(REPO_ROOT, 'src-main/lab/server/main.ts');
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, '--port', '0', '--data-dir', dataDir, '--static-dir', opts.staticDir], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
