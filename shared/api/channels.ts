@@ -100,6 +100,8 @@ export const CHANNELS = {
   stopRun: call(z.strictObject({ id: runIdSchema, reason: z.string().min(1).max(500).optional() })).returns<RunSummary>(),
   pauseRun: call(runRefSchema).returns<RunSummary>(),
   resumeRun: call(runRefSchema).returns<RunSummary>(),
+  /** A wrong-step event's offer: continue from the checkpoint before the loss jump with a lower learning rate. */
+  rewindRun: call(z.strictObject({ id: runIdSchema, lrFactor: z.number().gt(0).max(1) })).returns<RunSummary>(),
   renameRun: call(z.strictObject({ id: runIdSchema, name: z.string().min(1).max(200) })).returns<RunSummary>(),
   deleteRun: call(runRefSchema).returns<{ deleted: string }>(),
   getQueue: call(noInput).returns<QueueState>(),

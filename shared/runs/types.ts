@@ -282,8 +282,8 @@ export interface Checkpoint {
   extra?: Record<string, unknown>;
 }
 
-/** The two checkpoints a run keeps. */
-export type CheckpointKind = 'last' | 'best';
+/** The checkpoints a run keeps: the last, the best, and the one before a loss jump (the note's "wrong step"). */
+export type CheckpointKind = 'last' | 'best' | 'before-jump';
 
 /** Stored validation predictions of one epoch. */
 export interface RunPredictions {

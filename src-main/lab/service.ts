@@ -23,6 +23,8 @@ import type { BatchMetric, EpochMetric, RunConfig, RunEvent, RunListQuery, RunRe
 import { defaultRunConfig, parseRunConfig } from '../../shared/training/config';
 import type { BackendProbe, TrainerMessage } from '../../shared/training/protocol';
 import { splitDataset } from '../data/split';
+import { RunInputError } from '../runs/errors';
+import { rewindToBeforeJump } from '../runs/rewind';
 import { RunStore } from '../runs/store';
 import { Datasets } from './datasets';
 import { checkDesign, Designs, listPresets, presetArch } from './designs';
@@ -245,6 +247,28 @@ export class LabService {
   /** Resumes a paused run, or queues a stopped/interrupted/failed one to continue from its checkpoint. */
   resumeRun(id: string): RunSummary {
     this.assertOpen();
+    return this.runs.resume(id);
+  }
+
+  /**
+   * Takes a wrong-step event's offer: rewinds run `id` to the checkpoint kept from before its loss
+   * jump, with the learning rate scaled by `lrFactor`, and queues it to continue from there. The run
+   * must not be training.
+   */
+  rewindRun(id: string, lrFactor: number): RunSummary {
+    this.assertOpen();
+    const run = this.store.summary(id);
+    if (run.status === 'running' || run.status === 'paused' || run.status === 'queued') {
+      throw new LabError('conflict', `run ${id} is ${run.status}; stop it before rewinding it`);
+    }
+    try {
+      rewindToBeforeJump(this.store, id, lrFactor);
+      // A finished run continues too: it now stands at the epoch before the jump.
+      if (run.status === 'done') this.store.update(id, { status: 'stopped', statusReason: 'rewound to before a loss jump', endedAt: Date.now() });
+    } catch (e) {
+      if (e instanceof RunInputError) throw new LabError('conflict', e.message);
+      throw e;
+    }
     return this.runs.resume(id);
   }
 

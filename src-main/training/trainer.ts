@@ -55,7 +55,11 @@ export async function trainRun(job: TrainJob, control: LoopControl, emit: Emit):
     optimizer = makeOptimizer(run.config.optimizer);
     const loss = makeLoss(run.config.loss.name, run.config.loss.eps === undefined ? {} : { eps: run.config.loss.eps });
 
-    const schedule = new LrScheduler(run.config.schedule, run.config.optimizer.lr, run.config.epochs, (lr) => {
+    const resumeFrom = job.resume ? store.loadCheckpoint(runId, 'last') : null;
+    if (job.resume && !resumeFrom) throw new Error(`run ${runId} has no checkpoint to resume from`);
+    // A run rewound to before a loss jump continues with its learning rate scaled (see runs/rewind.ts).
+    const lrScale = typeof resumeFrom?.extra?.['lrScale'] === 'number' ? resumeFrom.extra['lrScale'] : 1;
+    const schedule = new LrScheduler(run.config.schedule, run.config.optimizer.lr * lrScale, run.config.epochs, (lr) => {
       if (optimizer) optimizer.learningRate = lr;
     }, event);
     const early = run.config.earlyStop ? new EarlyStopping(run.config.earlyStop.patience, run.config.earlyStop.minDelta, control, event) : null;
@@ -63,9 +67,8 @@ export async function trainRun(job: TrainJob, control: LoopControl, emit: Emit):
     let startEpoch = 0;
     let startStep = 0;
     let best = run.best;
-    if (job.resume) {
-      const ckpt = store.loadCheckpoint(runId, 'last');
-      if (!ckpt) throw new Error(`run ${runId} has no checkpoint to resume from`);
+    if (resumeFrom) {
+      const ckpt = resumeFrom;
       restore(model, optimizer, ckpt, schedule, early);
       startEpoch = ckpt.epoch + 1;
       startStep = ckpt.step;
@@ -96,7 +99,7 @@ export async function trainRun(job: TrainJob, control: LoopControl, emit: Emit):
           step: logs.step,
           tensors: m.getWeights(),
           optimizer: { name: opt.config.name, tensors: opt.readState(), iterations: opt.iterations },
-          extra: { plateau: schedule.plateau?.snapshot() ?? null, early: early?.snapshot() ?? null, lr: opt.learningRate, norm: data.norm },
+          extra: { plateau: schedule.plateau?.snapshot() ?? null, early: early?.snapshot() ?? null, lr: opt.learningRate, norm: data.norm, lrScale },
         });
         const ckpt = snapshot();
         // A failed save (disk full, read-only) ends the run; the message says which save failed and
@@ -151,7 +154,13 @@ export async function trainRun(job: TrainJob, control: LoopControl, emit: Emit):
       ...(run.config.maxMinutes ? [new TimeLimit(run.config.maxMinutes, control, event)] : []),
       // The note's diagnostics: each writes an event the monitor marks on the charts.
       new PlateauCallback(event),
-      new WrongStepCallback(event),
+      // When a jump is first seen, the last checkpoint (the end of the epoch before it) is kept aside,
+      // so the wrong-step event's offer to resume from before the jump can be taken.
+      new WrongStepCallback(event, {}, () => {
+        const before = store.loadCheckpoint(runId, 'last');
+        if (before) store.saveCheckpoint(runId, 'before-jump', before);
+        return before ? before.epoch : null;
+      }),
       new LevelStatsCallback(m, levelNames(arch), event, () => probeGradients(m, loss, data)),
     ];
 

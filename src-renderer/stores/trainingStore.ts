@@ -21,7 +21,7 @@ import { coalesce } from './coalesce';
 export type TrainingTab = 'setup' | 'monitor' | 'compare';
 
 /** A command on the watched run. */
-export type MonitorCommand = 'pause' | 'resume' | 'stop';
+export type MonitorCommand = 'pause' | 'resume' | 'stop' | 'rewind';
 
 /** Live messages are applied at most this often: 20 events/s become a handful of chart updates. */
 const FLUSH_MS = 150;
@@ -247,7 +247,7 @@ export const useTrainingStore = defineStore('training', () => {
     }
   }
 
-  async function command(c: MonitorCommand): Promise<void> {
+  async function command(c: MonitorCommand, lrFactor = 0.1): Promise<void> {
     const id = watchedId.value;
     if (id === null) return;
     busy.value = c;
@@ -255,6 +255,7 @@ export const useTrainingStore = defineStore('training', () => {
     try {
       if (c === 'pause') await api().pauseRun({ id });
       else if (c === 'resume') await api().resumeRun({ id });
+      else if (c === 'rewind') await api().rewindRun({ id, lrFactor });
       else await api().stopRun({ id, reason: 'stopped from the training monitor' });
     } catch (e) {
       commandError.value = errorMessage(e);
@@ -324,6 +325,8 @@ export const useTrainingStore = defineStore('training', () => {
     pause: () => command('pause'),
     resume: () => command('resume'),
     stop: () => command('stop'),
+    /** Takes a wrong-step offer: back to the checkpoint before the jump, learning rate scaled. */
+    rewind: (lrFactor: number) => command('rewind', lrFactor),
     follow,
   };
 });

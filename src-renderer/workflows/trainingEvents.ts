@@ -58,6 +58,10 @@ export function eventInfo(type: string): EventInfo {
 export interface ResumeOffer {
   fromEpoch: number;
   lr: number;
+  /** The learning rate's scale for the rewind; null when the event does not say. */
+  lrFactor: number | null;
+  /** Whether the checkpoint from before the jump was kept, so the run can be rewound to it. */
+  canRewind: boolean;
 }
 
 /** The offer a `wrong-step` event carries, or null when it carries none (or is another event). */
@@ -68,5 +72,7 @@ export function resumeOffer(e: RunEvent): ResumeOffer | null {
   const fromEpoch = (r as Record<string, unknown>)['fromEpoch'];
   const lr = (r as Record<string, unknown>)['lr'];
   if (typeof fromEpoch !== 'number' || typeof lr !== 'number' || !Number.isFinite(lr) || lr <= 0) return null;
-  return { fromEpoch, lr };
+  const factor = (r as Record<string, unknown>)['lrFactor'];
+  const lrFactor = typeof factor === 'number' && factor > 0 && factor <= 1 ? factor : null;
+  return { fromEpoch, lr, lrFactor, canRewind: (r as Record<string, unknown>)['checkpoint'] === 'before-jump' && lrFactor !== null };
 }

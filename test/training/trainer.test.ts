@@ -6,20 +6,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { getPreset } from '../../shared/arch';
-import type { Architecture } from '../../shared/arch/types';
-import type { RunConfig } from '../../shared/runs/types';
-import { defaultRunConfig } from '../../shared/training/config';
 import type { TrainerMessage } from '../../shared/training/protocol';
-import { makeDemoDataset } from '../../src-main/data/demo';
-import { splitDataset } from '../../src-main/data/split';
 import { startTrainer as start, type TrainerHandle } from '../../src-main/lab/trainerHost';
-import { RunStore } from '../../src-main/runs/store';
+import { createRun, DEMO, withStore } from '../helpers/trainerRuns';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'strata-trainer-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-const DEMO = { kind: 'demo' as const, count: 24, seed: 3 };
 
 // A failed test must not leave a trainer process behind.
 const live: TrainerHandle[] = [];
@@ -31,34 +23,6 @@ const startTrainer: typeof start = (job, opts) => {
 afterEach(() => {
   for (const t of live.splice(0)) t.kill('SIGKILL');
 });
-
-function createRun(runsDir: string, patch: Partial<RunConfig> = {}): string {
-  const ds = makeDemoDataset({ count: DEMO.count, seed: DEMO.seed });
-  const config: RunConfig = { ...defaultRunConfig(), epochs: 2, batch: 8, backend: 'wasm', valFraction: 0.25, ...patch };
-  const split = splitDataset(ds, { valFraction: config.valFraction, seed: config.seed });
-  const store = RunStore.open(runsDir);
-  try {
-    return store.createRun({
-      name: 'test',
-      arch: getPreset('tiny') as Architecture,
-      config,
-      dataset: { name: ds.info.name, source: ds.info.source, fingerprint: ds.info.fingerprint, synthetic: true, count: ds.info.count },
-      split: { train: split.train.map((i) => ds.ids[i] as string), val: split.val.map((i) => ds.ids[i] as string) },
-      versions: { strata: 'test', tfjs: '4.22.0', node: process.versions.node },
-    }).id;
-  } finally {
-    store.close();
-  }
-}
-
-function withStore<T>(runsDir: string, fn: (s: RunStore) => T): T {
-  const s = RunStore.open(runsDir);
-  try {
-    return fn(s);
-  } finally {
-    s.close();
-  }
-}
 
 describe('training a run in a trainer process', () => {
   const runsDir = path.join(root, 'a');

@@ -1,11 +1,19 @@
 import type { RunRecord, RunSummary } from '../../../shared/runs/types';
 import { runOnce } from '../../lab/runRunner';
+import { rewindToBeforeJump } from '../../runs/rewind';
 import { RunStore } from '../../runs/store';
-import { CliError, numberArg, parseCommandArgs, printJson } from '../args';
+import { choiceArg, CliError, numberArg, parseCommandArgs, printJson } from '../args';
 import { formatDuration, ProgressPrinter } from '../progress';
 import { defaultRunsDir } from '../runsDir';
 
-const OPTIONS = { 'runs-dir': { type: 'string' }, json: { type: 'boolean' }, limit: { type: 'string' }, yes: { type: 'boolean' } } as const;
+const OPTIONS = {
+  'runs-dir': { type: 'string' },
+  json: { type: 'boolean' },
+  limit: { type: 'string' },
+  yes: { type: 'boolean' },
+  from: { type: 'string' },
+  'lr-factor': { type: 'string' },
+} as const;
 
 /** `runs list|show|resume|delete`. */
 export async function runsCommand(argv: string[]): Promise<number> {
@@ -22,8 +30,11 @@ export async function runsCommand(argv: string[]): Promise<number> {
       return list(runsDir, numberArg('limit', v.limit, 50, { integer: true, min: 1 }), Boolean(v.json));
     case 'show':
       return show(runsDir, needId(), Boolean(v.json));
-    case 'resume':
-      return resume(runsDir, needId(), Boolean(v.json));
+    case 'resume': {
+      const from = choiceArg('from', v.from, 'last', ['last', 'before-jump'] as const);
+      const lrFactor = from === 'before-jump' ? numberArg('lr-factor', v['lr-factor'], 0.1, { min: 1e-6, max: 1 }) : null;
+      return resume(runsDir, needId(), Boolean(v.json), lrFactor);
+    }
     case 'delete':
       return remove(runsDir, needId(), Boolean(v.json));
     default:
@@ -93,10 +104,22 @@ function show(runsDir: string, id: string, json: boolean): number {
   return 0;
 }
 
-async function resume(runsDir: string, id: string, json: boolean): Promise<number> {
+/**
+ * Continues a run from its last checkpoint; with `lrFactor`, first rewinds it to the checkpoint kept
+ * from before a loss jump (the note's wrong step) with the learning rate scaled.
+ */
+async function resume(runsDir: string, id: string, json: boolean, lrFactor: number | null): Promise<number> {
   const run = withStore(runsDir, (s) => getRun(s, runsDir, id));
   if (run.status === 'running' || run.status === 'paused') throw new CliError(`run ${id} is ${run.status} in another process`);
-  if (run.status === 'done') throw new CliError(`run ${id} is already done (${run.epochsDone} epochs)`);
+  if (lrFactor !== null) {
+    withStore(runsDir, (s) => {
+      try {
+        rewindToBeforeJump(s, id, lrFactor);
+      } catch (err) {
+        throw new CliError(err instanceof Error ? err.message : String(err));
+      }
+    });
+  } else if (run.status === 'done') throw new CliError(`run ${id} is already done (${run.epochsDone} epochs)`);
   if (!run.lastCheckpoint) throw new CliError(`run ${id} has no checkpoint yet; start a new run instead`);
   const printer = new ProgressPrinter();
   const result = await runOnce({ runsDir, runId: id, data: run.dataset.source, resume: true }, (m) => printer.handle(m));

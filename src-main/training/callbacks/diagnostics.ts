@@ -43,17 +43,26 @@ export class PlateauCallback implements Callback {
  */
 export class WrongStepCallback implements Callback {
   readonly detector: WrongStepDetector;
+  /** Epoch of the checkpoint kept aside when the current jump was seen; null when none could be. */
+  private keptEpoch: number | null = null;
 
+  /**
+   * `keepCheckpoint` is called once when a jump is first confirmed; it keeps the checkpoint from
+   * before the jump and returns its epoch (null when there is none yet).
+   */
   constructor(
     private readonly event: EventSink,
     settings: Partial<WrongStepSettings> = {},
+    private readonly keepCheckpoint: () => number | null = () => null,
   ) {
     this.detector = new WrongStepDetector(settings);
   }
 
   onBatchEnd(l: BatchLogs): void {
+    const was = this.detector.watching;
     // The loop counts steps after the batch; the jump's step is the batch's own.
     this.detector.observeBatch({ epoch: l.epoch, step: l.step - 1, loss: l.loss, lr: l.lr });
+    if (!was && this.detector.watching) this.keptEpoch = this.keepCheckpoint();
   }
 
   onEpochEnd(epoch: number, logs: EpochLogs): void {
@@ -65,7 +74,16 @@ export class WrongStepCallback implements Callback {
       epoch,
       step: logs.step,
       message: `wrong step at epoch ${f.epoch + 1} (step ${f.step}): the loss jumped from ${f.before.toFixed(4)} and is still ${f.after.toFixed(4)}; resume from ${from} with lr ${f.suggestedLr}`,
-      data: { ...f, resume: { fromEpoch: f.resumeFromEpoch, lr: f.suggestedLr } },
+      data: {
+        ...f,
+        resume: {
+          fromEpoch: f.resumeFromEpoch,
+          lr: f.suggestedLr,
+          lrFactor: this.detector.settings.lrFactor,
+          // Whether the checkpoint from before the jump was kept, so "rewind and resume" can take it.
+          checkpoint: this.keptEpoch !== null && this.keptEpoch === f.resumeFromEpoch ? 'before-jump' : null,
+        },
+      },
     });
   }
 }

@@ -1,0 +1,41 @@
+/** Shared set-up of trainer tests: a tiny run on a small synthetic demo set, created in a run store. */
+import { getPreset } from '../../shared/arch';
+import type { Architecture } from '../../shared/arch/types';
+import type { RunConfig } from '../../shared/runs/types';
+import { defaultRunConfig } from '../../shared/training/config';
+import { makeDemoDataset } from '../../src-main/data/demo';
+import { splitDataset } from '../../src-main/data/split';
+import { RunStore } from '../../src-main/runs/store';
+
+/** The data of every trainer test: 24 synthetic samples. */
+export const DEMO = { kind: 'demo' as const, count: 24, seed: 3 };
+
+/** Creates a run of the tiny preset on DEMO (wasm, batch 8, 2 epochs unless patched); returns its id. */
+export function createRun(runsDir: string, patch: Partial<RunConfig> = {}): string {
+  const ds = makeDemoDataset({ count: DEMO.count, seed: DEMO.seed });
+  const config: RunConfig = { ...defaultRunConfig(), epochs: 2, batch: 8, backend: 'wasm', valFraction: 0.25, ...patch };
+  const split = splitDataset(ds, { valFraction: config.valFraction, seed: config.seed });
+  const store = RunStore.open(runsDir);
+  try {
+    return store.createRun({
+      name: 'test',
+      arch: getPreset('tiny') as Architecture,
+      config,
+      dataset: { name: ds.info.name, source: ds.info.source, fingerprint: ds.info.fingerprint, synthetic: true, count: ds.info.count },
+      split: { train: split.train.map((i) => ds.ids[i] as string), val: split.val.map((i) => ds.ids[i] as string) },
+      versions: { strata: 'test', tfjs: '4.22.0', node: process.versions.node },
+    }).id;
+  } finally {
+    store.close();
+  }
+}
+
+/** Runs `fn` on the store, closing it afterwards. */
+export function withStore<T>(runsDir: string, fn: (s: RunStore) => T): T {
+  const s = RunStore.open(runsDir);
+  try {
+    return fn(s);
+  } finally {
+    s.close();
+  }
+}
