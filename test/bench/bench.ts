@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: training speed per preset and backend, each measured in its own process so one
  * backend's heap never slows another. Options: `--presets small,fig2`, `--backends wasm,cpu`,
- * `--steps N`; `--peer pytorch` instead compares Strata with PyTorch on one model (see peer.ts). Batch sizes are chosen per backend so a step fits the 4 GiB wasm heap and the cpu
- * backend (a plain-JS reference, minutes per step) finishes in reasonable time.
+ * `--steps N`, `--limit-minutes M` (default 15 per measurement); `--peer pytorch` instead compares
+ * Strata with PyTorch on one model (see peer.ts). Batch sizes are chosen per backend so a step fits
+ * the 4 GiB wasm heap and the cpu backend (a plain-JS reference, minutes per step) finishes.
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -41,16 +42,24 @@ interface Row {
   error?: string;
 }
 
+/** Longest a single measurement may take. */
+const LIMIT_MS = Number(opt('limit-minutes', '15')) * 60_000;
 const rows: Row[] = [];
 for (const backend of backends) {
   for (const preset of presets) {
     const batch = BATCH[backend]?.[preset] ?? 8;
-    const cpuSteps = backend === 'cpu' ? '1' : steps;
+    // The cpu backend is a plain-JS reference at minutes per Figure-2 image: one timed step, no warm-up.
+    const [n, warmup] = backend === 'cpu' ? ['1', '0'] : [steps, '1'];
     process.stderr.write(`bench: ${preset} on ${backend}, batch ${batch}...\n`);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, 'benchStep.ts'), preset, backend, String(batch), cpuSteps], {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, 'benchStep.ts'), preset, backend, String(batch), n, warmup], {
       encoding: 'utf8',
       maxBuffer: 1 << 24,
+      timeout: LIMIT_MS,
     });
+    if (r.error && 'code' in r.error && r.error.code === 'ETIMEDOUT') {
+      rows.push({ preset, backend, batch, error: `over ${LIMIT_MS / 60_000} minutes for one step; stopped` });
+      continue;
+    }
     const line = r.stdout.trim().split('\n').pop() ?? '';
     try {
       rows.push(JSON.parse(line) as Row);
@@ -61,7 +70,7 @@ for (const backend of backends) {
 }
 
 const fmt = (v: number | undefined, d: number) => (v === undefined ? '-' : v.toFixed(d));
-process.stdout.write('\ntraining speed (median step after one warm-up step)\n');
+process.stdout.write('\ntraining speed (wasm: median of the steps after one warm-up step; cpu: one step)\n');
 process.stdout.write(`${'preset'.padEnd(8)}${'backend'.padEnd(28)}${'batch'.padStart(6)}${'s/step'.padStart(10)}${'img/s'.padStart(9)}${'GFLOP/s'.padStart(9)}\n`);
 for (const r of rows) {
   const b = `${r.backend}${r.detail ? ` (${r.detail})` : ''}`;

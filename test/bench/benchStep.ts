@@ -10,13 +10,15 @@ import { UNetModel } from '../../src-main/training/model';
 import { makeOptimizer } from '../../src-main/training/optimizers';
 import { trainStep } from '../../src-main/training/trainer';
 
-const [preset = 'small', backend = 'wasm', batchArg = '16', stepsArg = '3'] = process.argv.slice(2);
+const [preset = 'small', backend = 'wasm', batchArg = '16', stepsArg = '3', warmupArg = '1'] = process.argv.slice(2);
 const arch = getPreset(preset);
 if (!arch) throw new Error(`unknown preset ${preset}`);
 const s = summarize(arch);
 if (!s.ok) throw new Error(`${preset} is invalid`);
 const batch = Number(batchArg);
 const steps = Number(stepsArg);
+/** Untimed steps first (kernel compilation, allocation); the plain-JS cpu backend needs none. */
+const warmup = Number(warmupArg);
 const report = await selectBackend({ force: backend as BackendName });
 const model = new UNetModel(arch, 1);
 const opt = makeOptimizer({ name: 'sgd', lr: 0.01, momentum: 0.9 });
@@ -25,10 +27,10 @@ const { h, w, c } = model.inputShape;
 const x = Float32Array.from({ length: batch * h * w * c }, (_, i) => Math.sin(i * 0.37));
 const y = Float32Array.from({ length: batch * h * w }, (_, i) => (Math.sin(i * 0.011) > 0.3 ? 1 : 0));
 const times: number[] = [];
-for (let i = 0; i <= steps; i++) {
+for (let i = 0; i < warmup + steps; i++) {
   const t0 = performance.now();
   trainStep(model, opt, loss, x, y, [batch, h, w, c]);
-  if (i > 0) times.push((performance.now() - t0) / 1000);
+  if (i >= warmup) times.push((performance.now() - t0) / 1000);
 }
 times.sort((a, b) => a - b);
 const sec = times[Math.floor(times.length / 2)] ?? NaN;
