@@ -7,7 +7,8 @@
 import { z } from 'zod';
 import type { Architecture } from '../arch/types';
 import type { BatchMetric, EpochMetric, RunEvent, RunRecord, RunSummary } from '../runs/types';
-import type { TrainerMessage } from '../training/protocol';
+import type { TrainerMessage, UpsamplerResponse } from '../training/protocol';
+import { BN_PLACEMENTS, INITIALIZERS } from '../arch/types';
 import {
   absolutePathSchema,
   datasetIdSchema,
@@ -92,6 +93,15 @@ export const CHANNELS = {
   saveDesign: call(z.strictObject({ id: designIdSchema.optional(), arch: designDocumentSchema })).returns<DesignRecord>(),
   validateDesign: call(z.strictObject({ arch: designDocumentSchema })).returns<DesignCheck>(),
   deleteDesign: call(id).returns<{ deleted: string }>(),
+  /** The note's checkerboard test at initialisation: each upsampler's response to a constant, an impulse and noise. */
+  upsamplerResponses: call(
+    z.strictObject({
+      arch: designDocumentSchema,
+      init: z.enum(INITIALIZERS).optional(),
+      bnPlacement: z.enum(BN_PLACEMENTS).optional(),
+      seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+    }),
+  ).returns<UpsamplerResponse[]>(),
 
   // Runs
   listRuns: call(runListSchema).returns<RunList>(),

@@ -2,7 +2,7 @@
  * Messages between whoever drives a run (the CLI, the lab service) and the trainer process.
  * Plain data only: numbers and strings, never tensors.
  */
-import type { Architecture } from '../arch/types';
+import type { Architecture, BnPlacement, Initializer } from '../arch/types';
 import type { DatasetSource } from '../data/types';
 import type { BatchMetric, EpochMetric, RunConfig, RunEvent, RunStatus } from '../runs/types';
 
@@ -26,6 +26,7 @@ export type TrainerCommand =
   | { type: 'stop'; reason: string }
   | { type: 'benchmark'; job: BenchmarkJob }
   | { type: 'probe' }
+  | { type: 'upsamplers'; job: UpsamplersJob }
   | { type: 'predict'; job: PredictJob };
 
 /**
@@ -48,6 +49,34 @@ export type BenchmarkReply =
 export function isBenchmarkReply(m: unknown): m is BenchmarkReply {
   const t = typeof m === 'object' && m !== null ? (m as { type?: unknown }).type : undefined;
   return t === 'benchmark-result' || t === 'benchmark-failed';
+}
+
+/** The note's checkerboard at initialisation: each upsampler of a design fed a constant, an impulse and noise. */
+export interface UpsamplersJob {
+  arch: Architecture;
+  init: Initializer;
+  bnPlacement: BnPlacement;
+  seed: number;
+}
+
+/** One upsampler's output for one input: its checkerboard score and (first channel) map. */
+export interface UpsamplerResponse {
+  nodeId: string;
+  input: 'constant' | 'impulse' | 'noise';
+  height: number;
+  width: number;
+  /** Share of high-frequency energy at the Nyquist frequencies: ~0 smooth, 1 a pure checkerboard. */
+  score: number;
+  map: number[];
+}
+
+/** The trainer's answer to an `upsamplers` command; it exits after sending it. */
+export type UpsamplersReply = { type: 'upsamplers-result'; responses: UpsamplerResponse[] } | { type: 'upsamplers-failed'; message: string };
+
+/** Narrows an unknown IPC payload to an UpsamplersReply by its tag. */
+export function isUpsamplersReply(m: unknown): m is UpsamplersReply {
+  const t = typeof m === 'object' && m !== null ? (m as { type?: unknown }).type : undefined;
+  return t === 'upsamplers-result' || t === 'upsamplers-failed';
 }
 
 /** What the trainer's backend selection found on this machine: the backend runs would get now, and why faster ones were skipped. */

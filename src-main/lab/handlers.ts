@@ -33,6 +33,7 @@ export function createHandlers(lab: LabService) {
     stopRun: (p) => lab.stopRun(p.id, p.reason),
     pauseRun: (p) => lab.pauseRun(p.id),
     resumeRun: (p) => lab.resumeRun(p.id),
+    upsamplerResponses: (p) => lab.upsamplerResponses(p.arch, p.init, p.bnPlacement, p.seed),
     rewindRun: (p) => lab.rewindRun(p.id, p.lrFactor),
     renameRun: (p) => lab.renameRun(p.id, p.name),
     deleteRun: (p) => {

@@ -21,7 +21,9 @@ import type {
 } from '../../shared/api/types';
 import type { BatchMetric, EpochMetric, RunConfig, RunEvent, RunListQuery, RunRecord, RunSummary } from '../../shared/runs/types';
 import { defaultRunConfig, parseRunConfig } from '../../shared/training/config';
-import type { BackendProbe, TrainerMessage } from '../../shared/training/protocol';
+import type { BackendProbe, TrainerMessage, UpsamplerResponse } from '../../shared/training/protocol';
+import { bnPlacementOf } from '../../shared/arch';
+import type { BnPlacement, Initializer } from '../../shared/arch/types';
 import { splitDataset } from '../data/split';
 import { RunInputError } from '../runs/errors';
 import { rewindToBeforeJump } from '../runs/rewind';
@@ -35,7 +37,7 @@ import type { LabDirs } from './paths';
 import { FolderPredictor } from './folderPredict';
 import { predictionPage } from './predictionView';
 import { RunManager } from './runManager';
-import { benchmarkInTrainer, probeBackendInTrainer } from './trainerHost';
+import { benchmarkInTrainer, probeBackendInTrainer, upsamplersInTrainer } from './trainerHost';
 import { checkDesignFits, runDatasetOf } from './runData';
 import { runVersions } from './versions';
 
@@ -148,6 +150,22 @@ export class LabService {
   /** Checks a design without saving it. */
   validateDesign(doc: unknown): DesignCheck {
     return checkDesign(doc);
+  }
+
+  /**
+   * The note's checkerboard test of a design as initialised: each upsampler fed a constant, an impulse
+   * and noise, with its output's checkerboard score and map. Runs in a trainer process (tfjs).
+   */
+  async upsamplerResponses(doc: unknown, init: Initializer | undefined, bn: BnPlacement | undefined, seed: number): Promise<UpsamplerResponse[]> {
+    const check = checkDesign(doc);
+    if (!check.valid || !check.arch) throw new LabError('bad-request', `the design is invalid: ${check.errors.slice(0, 3).map((e) => e.message).join('; ')}`);
+    const arch = check.arch;
+    const r = await upsamplersInTrainer(
+      { arch, init: init ?? arch.init, bnPlacement: bn ?? (bnPlacementOf(arch) === 'custom' ? 'samplers' : (bnPlacementOf(arch) as BnPlacement)), seed },
+      { timeoutMs: 120_000 },
+    );
+    if (r.type === 'upsamplers-failed') throw new LabError('unavailable', `the upsampler test failed: ${r.message}`);
+    return r.responses;
   }
 
   /** Deletes a saved design. */

@@ -5,6 +5,9 @@ import {
   isBenchmarkReply,
   isProbeReply,
   type ProbeReply,
+  isUpsamplersReply,
+  type UpsamplersJob,
+  type UpsamplersReply,
   isTrainerMessage,
   type BenchmarkJob,
   type BenchmarkReply,
@@ -179,6 +182,11 @@ function askTrainer<R>(
  */
 export function benchmarkInTrainer(job: BenchmarkJob, opts: { timeoutMs: number; env?: NodeJS.ProcessEnv }): Promise<BenchmarkReply> {
   return askTrainer({ type: 'benchmark', job }, isBenchmarkReply, (message) => ({ type: 'benchmark-failed', message }), { ...opts, what: 'warm-up' });
+}
+
+/** The note's checkerboard test of a design at initialisation, in a trainer process of its own. */
+export function upsamplersInTrainer(job: UpsamplersJob, opts: { timeoutMs: number; env?: NodeJS.ProcessEnv }): Promise<UpsamplersReply> {
+  return askTrainer({ type: 'upsamplers', job }, isUpsamplersReply, (message) => ({ type: 'upsamplers-failed', message }), { ...opts, what: 'upsampler test' });
 }
 
 /** Runs the backend selection in a trainer process of its own: what a run started now would train on. */

@@ -4,9 +4,10 @@
  * messages and act between batches. A `benchmark` command instead times a few steps, answers,
  * and exits.
  */
-import type { BenchmarkReply, PredictReply, ProbeReply, TrainerCommand, TrainerMessage } from '../../shared/training/protocol';
+import type { BenchmarkReply, PredictReply, ProbeReply, TrainerCommand, TrainerMessage, UpsamplersReply } from '../../shared/training/protocol';
 import { selectBackend } from './backend';
 import { runBenchmark } from './benchmark';
+import { runUpsamplersJob } from './upsamplersJob';
 import { runPredictJob } from './predictJob';
 import { LoopControl } from './loop';
 import { trainRun } from './trainer';
@@ -22,14 +23,14 @@ interface ParentPort {
 const parentPort = (process as NodeJS.Process & { parentPort?: ParentPort }).parentPort;
 
 /** Sends a one-shot command's answer and leaves once the channel has drained. */
-function finishOneShot(reply: BenchmarkReply | PredictReply | ProbeReply): void {
+function finishOneShot(reply: BenchmarkReply | PredictReply | ProbeReply | UpsamplersReply): void {
   emit(reply);
   process.exitCode = reply.type.endsWith('-failed') ? 1 : 0;
   if (parentPort) setTimeout(() => process.exit(), 200);
   else setImmediate(() => process.connected && process.disconnect?.());
 }
 
-function emit(m: TrainerMessage | BenchmarkReply | PredictReply | ProbeReply): void {
+function emit(m: TrainerMessage | BenchmarkReply | PredictReply | ProbeReply | UpsamplersReply): void {
   if (parentPort) parentPort.postMessage(m);
   // With a callback, a send that fails because the driver just died is dropped instead of raising an
   // 'error' event that would crash the process before it records the run as interrupted.
@@ -78,6 +79,11 @@ function handle(m: TrainerCommand): void {
         (r) => finishOneShot({ type: 'probe-result', backend: { name: r.name, detail: r.detail, threads: r.threads }, skipped: r.skipped }),
         (e: unknown) => finishOneShot({ type: 'probe-failed', message: e instanceof Error ? e.message : String(e) }),
       );
+      break;
+    case 'upsamplers':
+      if (started) return;
+      started = true;
+      void runUpsamplersJob(m.job).then(finishOneShot);
       break;
     case 'predict':
       if (started) return;

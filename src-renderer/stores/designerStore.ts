@@ -7,6 +7,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import type { DesignListItem } from '../../shared/api/types';
+import type { UpsamplerResponse } from '../../shared/training/protocol';
 import {
   addNodeChange,
   applyArchChange,
@@ -79,6 +80,7 @@ export const useDesignerStore = defineStore('designer', () => {
   const notice = ref<DesignerNotice | null>(null);
   const batch = ref(DEFAULT_BATCH);
   const designs = ref<Loadable<DesignListItem[]>>(IDLE);
+  const upsamplers = ref<Loadable<UpsamplerResponse[]>>(IDLE);
   const busy = ref(false);
 
   const arch = computed(() => history.value.present);
@@ -327,7 +329,19 @@ export const useDesignerStore = defineStore('designer', () => {
     return id === null ? null : { kind: 'saved', id };
   }
 
+  /** The note's checkerboard test of the current design at initialisation (runs in a trainer process). */
+  async function measureUpsamplers(): Promise<void> {
+    upsamplers.value = startLoading(upsamplers.value);
+    try {
+      upsamplers.value = { state: 'ready', value: await api().upsamplerResponses({ arch: { ...arch.value } }) };
+    } catch (e) {
+      upsamplers.value = loadFailed(upsamplers.value, errorMessage(e));
+    }
+  }
+
   return {
+    upsamplers,
+    measureUpsamplers,
     history,
     arch,
     origin,

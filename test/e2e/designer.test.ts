@@ -157,6 +157,13 @@ describe('the designer in Chromium', () => {
     expect(colours).toBeGreaterThan(3);
     await page.locator('[data-config="bn:blocks"]').check();
     await saveScreenshot(page, 'designer-init-analysis');
+    // The real initialised model's upsamplers, fed a constant, an impulse and noise (in a trainer process).
+    await page.locator('[data-testid="measure-upsamplers"]').click();
+    const figures = page.locator('[data-testid="upsampler-responses"] figure');
+    await expect.poll(() => figures.count(), { timeout: 90_000 }).toBe(9);
+    expect(await page.locator('figure[data-node="up0"][data-input="constant"] figcaption').textContent()).toMatch(/score (0\.[5-9]|1\.0)/);
+    await page.locator('[data-testid="upsampler-responses"]').scrollIntoViewIfNeeded();
+    await saveScreenshot(page, 'designer-upsampler-responses');
     expect(errors).toEqual([]);
   });
 

@@ -22,6 +22,8 @@ export interface UpsamplerCheckerboard extends CheckerboardScore {
   input: 'constant' | 'impulse' | 'noise';
   /** Output resolution and channels. */
   shape: Shape;
+  /** With `maps`: the output's first channel, row-major h x w, to be shown as an image. */
+  map?: number[];
 }
 
 /** Score of NHWC maps with `c` channels, each channel of each image scored as one map, energies pooled. */
@@ -41,7 +43,7 @@ function scoreNhwc(data: Float32Array, n: number, h: number, w: number, c: numbe
 }
 
 /** Every upsampler's score on a constant, an impulse (one pixel at the centre, every channel) and unit white noise. */
-export function measureUpsamplers(model: UNetModel, seed = 1): UpsamplerCheckerboard[] {
+export function measureUpsamplers(model: UNetModel, seed = 1, opts: { maps?: boolean } = {}): UpsamplerCheckerboard[] {
   const arch = model.arch;
   const { shapes } = inferShapes(arch);
   const weight = (name: string) => {
@@ -69,7 +71,8 @@ export function measureUpsamplers(model: UNetModel, seed = 1): UpsamplerCheckerb
         for (let i = 0; i < node.convs; i++) y = tf.conv2d(y, weight(`${node.id}/conv${i}/kernel`), 1, 'same');
         return y.dataSync() as Float32Array;
       });
-      out.push({ nodeId: node.id, input, shape: { ...outShape }, ...scoreNhwc(data, 1, outShape.h, outShape.w, outShape.c) });
+      const map = opts.maps ? Array.from({ length: outShape.h * outShape.w }, (_, p) => data[p * outShape.c] ?? 0) : undefined;
+      out.push({ nodeId: node.id, input, shape: { ...outShape }, ...scoreNhwc(data, 1, outShape.h, outShape.w, outShape.c), ...(map ? { map } : {}) });
     }
   }
   return out;
