@@ -187,10 +187,10 @@ export class LabService {
   }
 
   /**
-   * Creates a run and queues it: the same steps as `strata train` (load the data, check the design
-   * fits it, split it), then the queue starts it when no other run trains.
+   * What starting a run takes, shared by starting and estimating one so both refuse the same input
+   * with the same reason: the design, the checked settings, the data (fitting the design) and its split.
    */
-  async startRun(req: StartRunRequest): Promise<RunSummary> {
+  private async prepareRun(req: Omit<StartRunRequest, 'name'>) {
     this.assertOpen();
     const arch = req.design.kind === 'preset' ? presetArch(req.design.name) : this.designs.trainable(req.design.id);
     const checked = parseRunConfig({ ...defaultRunConfig(), ...req.config });
@@ -203,6 +203,15 @@ export class LabService {
     const ds = await this.datasets.loadSource(source);
     checkDesignFits(arch, ds);
     const split = splitDataset(ds, { valFraction: config.valFraction, seed: config.seed });
+    return { arch, config, ds, split };
+  }
+
+  /**
+   * Creates a run and queues it: the same steps as `strata train` (load the data, check the design
+   * fits it, split it), then the queue starts it when no other run trains.
+   */
+  async startRun(req: StartRunRequest): Promise<RunSummary> {
+    const { arch, config, ds, split } = await this.prepareRun(req);
     const ids = (idx: number[]) => idx.map((i) => ds.ids[i] as string);
     return this.runs.create({
       name: req.name ?? `${arch.name} · ${ds.info.name}`,
@@ -220,18 +229,7 @@ export class LabService {
    * warm-up of the design in a trainer process of its own.
    */
   async estimateEpoch(req: Omit<StartRunRequest, 'name'> & { steps: number }): Promise<EpochEstimate> {
-    this.assertOpen();
-    const arch = req.design.kind === 'preset' ? presetArch(req.design.name) : this.designs.trainable(req.design.id);
-    const checked = parseRunConfig({ ...defaultRunConfig(), ...req.config });
-    if (!checked.ok) throw new LabError('bad-request', `invalid run settings: ${checked.errors.join('; ')}`, checked.errors.map((m) => ({ path: 'config', message: m })));
-    const config = checked.config;
-    const source = this.datasets.sourceOf(req.datasetId, {
-      ...(req.demoCount === undefined ? {} : { demoCount: req.demoCount }),
-      ...(req.subset === undefined ? {} : { subset: req.subset }),
-    });
-    const ds = await this.datasets.loadSource(source);
-    checkDesignFits(arch, ds);
-    const split = splitDataset(ds, { valFraction: config.valFraction, seed: config.seed });
+    const { arch, config, ds, split } = await this.prepareRun(req);
     const contended = this.runs.queueState().active !== null;
     // Generous: a deep design on a slow backend takes a while to build and to step twice.
     const reply = await benchmarkInTrainer({ arch, config, steps: req.steps }, { timeoutMs: 180_000 });

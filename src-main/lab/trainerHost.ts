@@ -87,7 +87,8 @@ export const forkLauncher: TrainerLauncher = (entry, env) => {
       if (child.connected) child.send(c);
     },
     onMessage: (l) => child.on('message', l),
-    onExit: (l) => child.on('exit', l),
+    // 'close' comes after the IPC channel has delivered every message; 'exit' can overtake a large last one.
+    onExit: (l) => child.on('close', l),
     onError: (l) => child.on('error', l),
     kill: (signal) => {
       child.kill(signal);

@@ -23,11 +23,21 @@ interface ParentPort {
 const parentPort = (process as NodeJS.Process & { parentPort?: ParentPort }).parentPort;
 
 /** Sends a one-shot command's answer and leaves once the channel has drained. */
-function finishOneShot(reply: BenchmarkReply | PredictReply | ProbeReply | UpsamplersReply): void {
-  emit(reply);
-  process.exitCode = reply.type.endsWith('-failed') ? 1 : 0;
+/**
+ * Leaves once every message sent so far is written: messages go out in order, so the callback of a
+ * last one (which drivers ignore: it names no run) means the `ended` before it was delivered.
+ */
+function leaveAfterDrain(): void {
   if (parentPort) setTimeout(() => process.exit(), 200);
-  else setImmediate(() => process.connected && process.disconnect?.());
+  // After the driver went away there is no channel left to close (disconnecting again would throw).
+  else if (process.send && process.connected) process.send({ type: 'bye' }, undefined, {}, () => process.connected && process.disconnect?.());
+}
+
+function finishOneShot(reply: BenchmarkReply | PredictReply | ProbeReply | UpsamplersReply): void {
+  process.exitCode = reply.type.endsWith('-failed') ? 1 : 0;
+  // Leave only once the answer is written: disconnecting earlier can drop a large one.
+  emit(reply);
+  leaveAfterDrain();
 }
 
 function emit(m: TrainerMessage | BenchmarkReply | PredictReply | ProbeReply | UpsamplersReply): void {
@@ -61,10 +71,7 @@ function handle(m: TrainerCommand): void {
       started = true;
       void trainRun(m.job, control, emit).then((status) => {
         process.exitCode = status === 'failed' ? 1 : 0;
-        // Let the IPC channel drain the last messages, then leave.
-        if (parentPort) setTimeout(() => process.exit(), 200);
-        // After the driver went away there is no channel left to close (disconnecting again would throw).
-        else setImmediate(() => process.connected && process.disconnect?.());
+        leaveAfterDrain();
       });
       break;
     case 'benchmark':
