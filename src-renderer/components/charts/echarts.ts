@@ -1,5 +1,6 @@
 /**
- * The ECharts pieces the charts use, registered once: line and scatter charts, the grid, axes
+ * The ECharts pieces every chart of the app uses (monitor, comparison, the designer's analysis),
+ * registered once: line and scatter charts, the grid, axes
  * tooltips, legends, zoom and marker lines, drawn on canvas. Importing only these keeps the
  * bundle small.
  */
