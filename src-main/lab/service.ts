@@ -229,7 +229,7 @@ export class LabService {
    * warm-up of the design in a trainer process of its own.
    */
   async estimateEpoch(req: Omit<StartRunRequest, 'name'> & { steps: number }): Promise<EpochEstimate> {
-    const { arch, config, ds, split } = await this.prepareRun(req);
+    const { arch, config, split } = await this.prepareRun(req);
     const contended = this.runs.queueState().active !== null;
     // Generous: a deep design on a slow backend takes a while to build and to step twice.
     const reply = await benchmarkInTrainer({ arch, config, steps: req.steps }, { timeoutMs: 180_000 });
