@@ -73,6 +73,19 @@ describe('strata train, runs, eval, predict and score', () => {
     expect(r.stderr).toContain('synthetic');
   });
 
+  it('trains with a named validation set, and refuses unknown ids by name', () => {
+    const ids = path.join(tmp, 'val.txt');
+    writeFileSync(ids, '# fixed validation set\ndemo-0001\ndemo-0005\n');
+    const r = strata('train', '--arch', 'tiny', '--data', 'demo', '--demo-count', '16', '--epochs', '1', '--batch', '8', '--val-ids', ids, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const show = json(strata('runs', 'show', String(json(r)['runId']), '--json'));
+    expect((show['split'] as { val: string[] }).val).toEqual(['demo-0001', 'demo-0005']);
+    writeFileSync(ids, 'nope-1\n');
+    const bad = strata('train', '--arch', 'tiny', '--data', 'demo', '--demo-count', '16', '--epochs', '1', '--val-ids', ids);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('nope-1');
+  });
+
   it('lists and shows the run', () => {
     const list = json(strata('runs', 'list', '--json'));
     expect((list['runs'] as { id: string }[]).map((x) => x.id)).toContain(runId);

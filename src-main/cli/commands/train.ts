@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { INITIALIZERS, BN_PLACEMENTS, type Architecture } from '../../../shared/arch/types';
 import { BACKEND_REQUESTS, LOSS_NAMES, type RunConfig, type RunRecord } from '../../../shared/runs/types';
 import { defaultRunConfig, parseRunConfig } from '../../../shared/training/config';
@@ -33,6 +34,7 @@ const OPTIONS = {
   bn: { type: 'string' },
   seed: { type: 'string' },
   val: { type: 'string' },
+  'val-ids': { type: 'string' },
   'no-hflip': { type: 'boolean' },
   vflip: { type: 'boolean' },
   backend: { type: 'string' },
@@ -53,7 +55,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const source = dataSource(v);
   const dataset = await loadDataset(source);
   checkFit(arch, dataset);
-  const split = splitDataset(dataset, { valFraction: config.valFraction, seed: config.seed });
+  const fixedValIds = v['val-ids'] === undefined ? undefined : await readIdList(v['val-ids']);
+  let split: ReturnType<typeof splitDataset>;
+  try {
+    split = splitDataset(dataset, { valFraction: config.valFraction, seed: config.seed, ...(fixedValIds ? { fixedValIds } : {}) });
+  } catch (err) {
+    throw new CliError(err instanceof Error ? err.message : String(err));
+  }
   const runsDir = v['runs-dir'] ?? defaultRunsDir();
   const store = RunStore.open(runsDir);
   let run: RunRecord;
@@ -144,6 +152,19 @@ export async function loadDataset(source: DataSource): Promise<Dataset> {
     if (problems.length > 20) process.stderr.write(`  ... and ${problems.length - 20} more\n`);
   }
   return ds;
+}
+
+/** A named validation set: one id per line (blank lines and `#` comments ignored). */
+async function readIdList(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`--val-ids: cannot read '${file}' (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const ids = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  if (ids.length === 0) throw new CliError(`--val-ids: '${file}' names no ids`);
+  return ids;
 }
 
 /** The design's input must take the data's images (the same check as the lab's). */
