@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { encode } from 'fast-png';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer, launchBrowser, openApp, removeScratch, saveScreenshot, scratchDir, startLab, type RunningLab } from './harness';
+import { describe, expect, it } from 'vitest';
+import { openApp, saveScreenshot, scratchDir, setUpLabAndBrowser, type RunningLab } from './harness';
 
 const SIZE = 101;
 const GOOD = ['g0', 'g1', 'g2', 'g3', 'g4', 'g5'];
@@ -42,15 +42,9 @@ function writeFolder(): string {
 let lab: RunningLab;
 let browser: Browser;
 
-beforeAll(async () => {
-  const ui = await buildRenderer();
-  [lab, browser] = await Promise.all([startLab({ staticDir: ui }), launchBrowser()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await lab?.stop();
-  removeScratch();
+setUpLabAndBrowser((l, b) => {
+  lab = l;
+  browser = b;
 });
 
 /** The run row for `id` in the runs table. */

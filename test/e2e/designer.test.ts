@@ -4,21 +4,15 @@
  * Keras export, the initialisation analysis chart, and saving and importing designs.
  */
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer, launchBrowser, openApp, removeScratch, saveScreenshot, startLab, type RunningLab } from './harness';
+import { describe, expect, it } from 'vitest';
+import { openApp, saveScreenshot, setUpLabAndBrowser, type RunningLab } from './harness';
 
 let lab: RunningLab;
 let browser: Browser;
 
-beforeAll(async () => {
-  const ui = await buildRenderer();
-  [lab, browser] = await Promise.all([startLab({ staticDir: ui }), launchBrowser()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await lab?.stop();
-  removeScratch();
+setUpLabAndBrowser((l, b) => {
+  lab = l;
+  browser = b;
 });
 
 const node = (page: Page, id: string) => page.locator(`.vue-flow__node[data-id="${id}"]`);

@@ -17,6 +17,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import type { CallName, ChannelInput, ChannelResult } from '../../shared/api/channels';
 import { decodeWire, encodeWire } from '../../shared/api/wire';
+import { afterAll, beforeAll } from 'vitest';
 import { REPO_ROOT } from '../helpers/paths';
 
 /** The Chromium the tests drive (installed by the system package manager). */
@@ -196,4 +197,23 @@ export async function apiCall<K extends CallName>(lab: RunningLab, name: K, inpu
   const out = decodeWire(await res.text()) as { ok: true; value: ChannelResult<K> } | { ok: false; error: { message: string } };
   if (!out.ok) throw new Error(`${name}: ${out.error.message}`);
   return out.value;
+}
+
+/**
+ * The set-up of an end-to-end file, registered as its hooks: the UI built, a lab started on it and
+ * Chromium launched (`ready` receives them), then all of it closed and the scratch folders removed.
+ */
+export function setUpLabAndBrowser(ready: (lab: RunningLab, browser: Browser) => void, opts: Omit<Parameters<typeof startLab>[0], 'staticDir'> = {}): void {
+  let lab: RunningLab | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    const staticDir = await buildRenderer();
+    [lab, browser] = await Promise.all([startLab({ ...opts, staticDir }), launchBrowser()]);
+    ready(lab, browser);
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await lab?.stop();
+    removeScratch();
+  });
 }

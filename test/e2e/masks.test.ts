@@ -8,10 +8,10 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelInput, CallName } from '../../shared/api/channels';
 import { REPO_ROOT, TGS_DIR } from '../helpers/paths';
-import { apiCall, buildRenderer, launchBrowser, openApp, removeScratch, saveScreenshot, scratchDir, startLab, type RunningLab } from './harness';
+import { apiCall, openApp, saveScreenshot, scratchDir, setUpLabAndBrowser, type RunningLab } from './harness';
 
 let lab: RunningLab;
 let browser: Browser;
@@ -32,9 +32,12 @@ function strata(args: string[]): Promise<string> {
   });
 }
 
+setUpLabAndBrowser((l, b) => {
+  lab = l;
+  browser = b;
+});
+
 beforeAll(async () => {
-  const ui = await buildRenderer();
-  [lab, browser] = await Promise.all([startLab({ staticDir: ui }), launchBrowser()]);
   const ds = await call('importDataset', { path: TGS_DIR });
   const run = await call('startRun', { design: { kind: 'preset', name: 'tiny' }, datasetId: ds.id, subset: 48, name: 'e2e masks', config: { epochs: 1, batch: 8 } });
   runId = run.id;
@@ -47,12 +50,6 @@ beforeAll(async () => {
     await new Promise((res) => setTimeout(res, 500));
   }
 }, 300_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await lab?.stop();
-  removeScratch();
-});
 
 describe('the Masks view', () => {
   it('sorts worst-first, moves the set score with the threshold, steps with the arrows, and exports a submission strata scores alike', async () => {

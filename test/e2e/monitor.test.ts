@@ -5,21 +5,15 @@
  * the difference) and see the seed group's band and statistics.
  */
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer, launchBrowser, openApp, removeScratch, saveScreenshot, startLab, type RunningLab } from './harness';
+import { describe, expect, it } from 'vitest';
+import { openApp, saveScreenshot, setUpLabAndBrowser, type RunningLab } from './harness';
 
 let lab: RunningLab;
 let browser: Browser;
 
-beforeAll(async () => {
-  const ui = await buildRenderer();
-  [lab, browser] = await Promise.all([startLab({ staticDir: ui }), launchBrowser()]);
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await lab?.stop();
-  removeScratch();
+setUpLabAndBrowser((l, b) => {
+  lab = l;
+  browser = b;
 });
 
 const header = (page: Page) => page.locator('[data-testid="monitor-header"]');

@@ -6,29 +6,24 @@
  */
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/paths';
-import { apiCall, buildRenderer, launchBrowser, openApp, removeScratch, saveScreenshot, startLab, type RunningLab } from './harness';
+import { apiCall, openApp, saveScreenshot, setUpLabAndBrowser, type RunningLab } from './harness';
 
 const MESSAGES = 36_000;
 let lab: RunningLab;
 let browser: Browser;
 
-beforeAll(async () => {
-  const staticDir = await buildRenderer();
-  lab = await startLab({
-    staticDir,
+setUpLabAndBrowser(
+  (l, b) => {
+    lab = l;
+    browser = b;
+  },
+  {
     script: path.join(REPO_ROOT, 'test/reliability/fixtures/fakeLab.ts'),
     env: { STRATA_FAKE_TRAINER_COUNT: String(MESSAGES), STRATA_FAKE_TRAINER_DELAY_MS: '8000', STRATA_FAKE_TRAINER_HOLD: '1' },
-  });
-  browser = await launchBrowser();
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await lab?.stop();
-  removeScratch();
-});
+  },
+);
 
 describe('the monitor under a long run', () => {
   it('keeps every one of 36,000 steps with a bounded heap', { timeout: 300_000 }, async () => {

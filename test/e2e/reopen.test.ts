@@ -4,22 +4,15 @@
  * the closed page.
  */
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiCall, buildRenderer, launchBrowser, openApp, removeScratch, saveScreenshot, startLab, type RunningLab } from './harness';
+import { describe, expect, it } from 'vitest';
+import { apiCall, openApp, saveScreenshot, setUpLabAndBrowser, type RunningLab } from './harness';
 
 let lab: RunningLab;
 let browser: Browser;
 
-beforeAll(async () => {
-  const staticDir = await buildRenderer();
-  lab = await startLab({ staticDir });
-  browser = await launchBrowser();
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await lab?.stop();
-  removeScratch();
+setUpLabAndBrowser((l, b) => {
+  lab = l;
+  browser = b;
 });
 
 const runLabel = (page: import('playwright-core').Page) => page.locator('[data-testid="status-run"]').textContent();
