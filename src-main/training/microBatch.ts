@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { summarize } from '../../shared/arch';
 import type { Architecture } from '../../shared/arch/types';
+import { batchGradients, hardIoU } from './batchGradients';
 import type { makeLoss } from './losses';
 import type { UNetModel } from './model';
 import type { Optimizer } from './optimizers';
@@ -115,7 +116,6 @@ export function trainStepInMicroBatches(
   micro: number,
 ): { loss: number; iou: number } {
   const [n, h, w, c] = shape;
-  const vars = model.params.trainableList;
   const acc = new Map<string, tf.Tensor>();
   let lossSum = 0;
   let inter = 0;
@@ -124,26 +124,11 @@ export function trainStepInMicroBatches(
     for (let start = 0; start < n; start += micro) {
       const m = Math.min(micro, n - start);
       const weight = m / n;
-      let stats: tf.Tensor1D | null = null;
-      const { value, grads } = tf.tidy(() => {
-        const xt = tf.tensor4d(x.subarray(start * h * w * c, (start + m) * h * w * c), [m, h, w, c]);
-        const yt = tf.tensor4d(y.subarray(start * h * w, (start + m) * h * w), [m, h, w, 1]);
-        return tf.variableGrads(() => {
-          const logits = model.forward(xt, true);
-          const probs = tf.sigmoid(logits);
-          stats = tf.keep(intersectionAndUnion(yt, probs));
-          return loss(yt, probs, { logits });
-        }, vars);
-      });
-      const v = value.dataSync()[0] ?? NaN;
-      value.dispose();
-      const s = stats as tf.Tensor1D | null;
-      if (s) {
-        const [i, u] = s.dataSync();
-        inter += i ?? NaN;
-        union += u ?? NaN;
-        s.dispose();
-      }
+      const r = batchGradients(model, loss, x.subarray(start * h * w * c, (start + m) * h * w * c), y.subarray(start * h * w, (start + m) * h * w), [m, h, w, c]);
+      const { grads } = r;
+      const v = r.loss;
+      inter += r.intersection;
+      union += r.union;
       lossSum += v * weight;
       for (const [name, g] of Object.entries(grads)) {
         const prev = acc.get(name);
@@ -165,13 +150,7 @@ export function trainStepInMicroBatches(
   } finally {
     for (const t of acc.values()) t.dispose();
   }
-  return { loss: lossSum, iou: union > 0 ? inter / union : 1 };
+  return { loss: lossSum, iou: hardIoU(inter, union) };
 }
 
-/** [intersection, union] of the thresholded prediction with the truth, summed over the pass. */
-function intersectionAndUnion(yt: tf.Tensor, probs: tf.Tensor): tf.Tensor1D {
-  const pred = tf.cast(tf.greater(probs, 0.5), 'float32');
-  const i = tf.sum(tf.mul(yt, pred));
-  const u = tf.sub(tf.add(tf.sum(yt), tf.sum(pred)), i);
-  return tf.stack([i, u]) as tf.Tensor1D;
-}
+

@@ -16,6 +16,7 @@ import { LevelStatsCallback, PlateauCallback, WrongStepCallback } from './callba
 import { loadJobDataset, TrainingData } from './data';
 import { makeLoss } from './losses';
 import { LoopControl, runLoop, type Callback, type EndReason, type EpochLogs } from './loop';
+import { batchGradients, hardIoU } from './batchGradients';
 import { UNetModel } from './model';
 import { makeOptimizer, type Optimizer } from './optimizers';
 import { planMicroBatch, trainStepInMicroBatches } from './microBatch';
@@ -234,31 +235,15 @@ export function trainStep(
   y: Float32Array,
   shape: [number, number, number, number],
 ): { loss: number; iou: number } {
-  const [n, h, w] = shape;
-  const vars = model.params.trainableList;
-  let iouT: tf.Scalar | null = null;
-  const { value, grads } = tf.tidy(() => {
-    const xt = tf.tensor4d(x, shape);
-    const yt = tf.tensor4d(y, [n, h, w, 1]);
-    return tf.variableGrads(() => {
-      const logits = model.forward(xt, true);
-      const probs = tf.sigmoid(logits);
-      iouT = tf.keep(hardIoU(yt, probs));
-      return loss(yt, probs, { logits });
-    }, vars);
-  });
-  const lossValue = value.dataSync()[0] ?? NaN;
-  const iouValue = iouT ? ((iouT as tf.Scalar).dataSync()[0] ?? NaN) : NaN;
-  if (Number.isFinite(lossValue)) {
-    opt.apply(model.params.trainable, model.params.byStableName(grads));
+  const r = batchGradients(model, loss, x, y, shape);
+  if (Number.isFinite(r.loss)) {
+    opt.apply(model.params.trainable, model.params.byStableName(r.grads));
     model.commitBnUpdates();
   } else {
     model.discardBnUpdates();
   }
-  value.dispose();
-  if (iouT) (iouT as tf.Scalar).dispose();
-  tf.dispose(grads);
-  return { loss: lossValue, iou: iouValue };
+  tf.dispose(r.grads);
+  return { loss: r.loss, iou: hardIoU(r.intersection, r.union) };
 }
 
 /**
@@ -268,27 +253,10 @@ export function trainStep(
 function probeGradients(model: UNetModel, loss: ReturnType<typeof makeLoss>, data: TrainingData): Map<string, tf.Tensor> {
   const first = data.valBatches().next();
   const b = first.done ? data.trainBatch(0, 0) : first.value;
-  const [n, h, w] = b.shape;
-  const { value, grads } = tf.tidy(() => {
-    const xt = tf.tensor4d(b.x, b.shape);
-    const yt = tf.tensor4d(b.y, [n, h, w, 1]);
-    return tf.variableGrads(() => {
-      const logits = model.forward(xt, true);
-      return loss(yt, tf.sigmoid(logits), { logits });
-    }, model.params.trainableList);
-  });
+  const { grads } = batchGradients(model, loss, b.x, b.y, b.shape);
   // A probe must not move the BN statistics.
   model.discardBnUpdates();
-  value.dispose();
   return model.params.byStableName(grads);
-}
-
-/** IoU of the batch at threshold 0.5 over all pixels (1 when there is no salt anywhere). */
-function hardIoU(yt: tf.Tensor, probs: tf.Tensor): tf.Scalar {
-  const pred = tf.cast(tf.greater(probs, 0.5), 'float32');
-  const inter = tf.sum(tf.mul(yt, pred));
-  const union = tf.sub(tf.add(tf.sum(yt), tf.sum(pred)), inter);
-  return tf.where(tf.greater(union, 0), tf.div(inter, tf.maximum(union, 1)), tf.scalar(1)) as tf.Scalar;
 }
 
 function restore(model: UNetModel, opt: Optimizer, ckpt: Checkpoint, schedule: LrScheduler, early: EarlyStopping | null): void {

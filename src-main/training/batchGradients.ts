@@ -1,0 +1,50 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LossFn } from './losses';
+import type { UNetModel } from './model';
+
+/** One batch's loss and gradients in training mode, with the hard (p > 0.5) intersection and union of its masks. */
+export interface BatchGradients {
+  loss: number;
+  /** By engine variable name, as tf.variableGrads returns them; the caller owns and disposes them. */
+  grads: tf.NamedTensorMap;
+  intersection: number;
+  union: number;
+}
+
+/**
+ * The one forward-and-backward pass every training path uses (a step, a micro-batch, the gradient
+ * probe): inputs [n, h, w, c] and 0/1 targets [n, h, w] from plain arrays, BN on batch statistics
+ * (its moving-average updates are queued for the caller to commit or discard).
+ */
+export function batchGradients(model: UNetModel, loss: LossFn, x: Float32Array, y: Float32Array, shape: [number, number, number, number]): BatchGradients {
+  const [n, h, w] = shape;
+  let stats: tf.Tensor1D | null = null;
+  const { value, grads } = tf.tidy(() => {
+    const xt = tf.tensor4d(x, shape);
+    const yt = tf.tensor4d(y, [n, h, w, 1]);
+    return tf.variableGrads(() => {
+      const logits = model.forward(xt, true);
+      const probs = tf.sigmoid(logits);
+      stats = tf.keep(intersectionAndUnion(yt, probs));
+      return loss(yt, probs, { logits });
+    }, model.params.trainableList);
+  });
+  const lossValue = value.dataSync()[0] ?? NaN;
+  value.dispose();
+  const s = stats as tf.Tensor1D | null;
+  const [intersection = NaN, union = NaN] = s ? Array.from(s.dataSync()) : [];
+  s?.dispose();
+  return { loss: lossValue, grads, intersection, union };
+}
+
+/** IoU at threshold 0.5 from summed intersection and union; 1 when there is no salt anywhere. */
+export function hardIoU(intersection: number, union: number): number {
+  return union > 0 ? intersection / union : 1;
+}
+
+function intersectionAndUnion(yt: tf.Tensor, probs: tf.Tensor): tf.Tensor1D {
+  const pred = tf.cast(tf.greater(probs, 0.5), 'float32');
+  const i = tf.sum(tf.mul(yt, pred));
+  const u = tf.sub(tf.add(tf.sum(yt), tf.sum(pred)), i);
+  return tf.stack([i, u]) as tf.Tensor1D;
+}
