@@ -5,6 +5,8 @@ import { Rng } from '../../src-main/training/random';
 import { batchNormTrain } from '../../src-main/training/wasm/batch-norm';
 import { axisPhases } from '../../src-main/training/wasm/conv-phases';
 import { WASM_TRAINING_KERNELS } from '../../src-main/training/wasm/register';
+import { simdKernels } from '../../src-main/training/wasm/simd-kernels';
+import { BackendWasm, getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 
 type Shape4 = [number, number, number, number];
 interface Input {
@@ -67,6 +69,14 @@ describe('wasm training kernels', () => {
     for (const k of WASM_TRAINING_KERNELS) expect(tf.getKernel(k.kernelName, 'wasm')).toBeDefined();
   });
 
+  it("run Strata's SIMD kernels on as many threads as the backend (so the cases below test them)", () => {
+    tf.setBackend('wasm');
+    const simd = simdKernels(tf.backend() as BackendWasm);
+    expect(simd).not.toBeNull();
+    expect(simd?.threads).toBe(getThreadsCount());
+    expect(simd?.note).toBeNull();
+  });
+
   // [batch, height, width, inC, outC, kernel, stride, pad]
   const cases: [number, number, number, number, number, number, number, 'same' | 'valid'][] = [
     [2, 13, 13, 3, 4, 3, 1, 'same'],
@@ -84,6 +94,15 @@ describe('wasm training kernels', () => {
     [2, 51, 51, 8, 16, 1, 1, 'same'],
     [2, 10, 10, 4, 4, 4, 2, 'same'],
     [2, 14, 11, 3, 5, 3, 3, 'valid'],
+    // Channels that take the SIMD loop (cin % 4, cout % 8), split over threads when large.
+    [2, 13, 13, 4, 8, 3, 1, 'same'],
+    [2, 40, 40, 16, 16, 3, 1, 'same'],
+    [2, 51, 51, 16, 32, 3, 2, 'same'],
+    [2, 26, 26, 32, 16, 3, 2, 'same'],
+    [2, 14, 11, 4, 8, 3, 3, 'valid'],
+    [2, 10, 10, 8, 8, 4, 2, 'same'],
+    [2, 13, 12, 12, 24, 5, 2, 'valid'],
+    [3, 7, 7, 32, 64, 3, 1, 'same'],
   ];
   for (const [n, h, w, ci, co, k, s, pad] of cases) {
     it(`Conv2DBackpropFilter ${n}x${h}x${w}x${ci} -> ${co}, ${k}x${k}, stride ${s}, ${pad}`, () => {
@@ -160,7 +179,8 @@ describe('wasm training kernels', () => {
   });
 
   // batchNormTrain runs the fused kernels on wasm and tf.moments + tf.batchNorm4d on cpu: same values and gradients.
-  for (const [n, h, c, statsInLoss] of [[3, 13, 4, false], [2, 26, 32, false], [2, 51, 1, false], [4, 7, 3, true]] as const) {
+  // c % 4 === 0 takes the SIMD kernels (4x51x51x16 is split over threads), the others the JS loops.
+  for (const [n, h, c, statsInLoss] of [[3, 13, 4, false], [2, 26, 32, false], [2, 51, 1, false], [4, 7, 3, true], [4, 51, 16, false], [3, 26, 8, true]] as const) {
     it(`batchNormTrain ${n}x${h}x${h}x${c} (values, batch statistics and gradients${statsInLoss ? ', statistics in the loss' : ''})`, () => {
       const x = randomInput([n, h, h, c]);
       // Offset the input so that the mean is far from zero, as after a conv with a bias.

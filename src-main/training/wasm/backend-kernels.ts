@@ -79,3 +79,10 @@ export function heapF32(backend: BackendWasm, info: TensorInfo): Float32Array {
   if (!(view instanceof Float32Array)) throw new TypeError(`expected float32 data, got ${info.dtype}`);
   return view;
 }
+
+/** The byte offset of `info`'s data on the wasm heap (for kernels that take pointers). */
+export function heapOffset(backend: BackendWasm, info: TensorInfo): number {
+  const entry = backend.dataIdMap.get(info.dataId);
+  if (entry === undefined || typeof entry.memoryOffset !== 'number') throw new Error('tensor data is not on the wasm heap');
+  return entry.memoryOffset;
+}

@@ -11,7 +11,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { asWasmBackend, heapF32 } from './backend-kernels';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { asWasmBackend, heapF32, heapOffset } from './backend-kernels';
+import { simdKernels, splitRows, type SimdKernels } from './simd-kernels';
+
+/** Elements below which one thread does a whole pass. */
+const MIN_ELEMENTS_PER_THREAD = 1 << 15;
 
 /** Kernel names (this repo's own; no tfjs kernel has them). */
 export const BATCH_NORM_TRAIN = 'StrataBatchNormTrain';
@@ -48,6 +53,11 @@ function forwardKernel(args: { inputs: NamedTensorInfoMap; backend: unknown; att
   const y = backend.makeOutput(x.shape, 'float32');
   const mean = backend.makeOutput([c], 'float32');
   const variance = backend.makeOutput([c], 'float32');
+  const simd = simdKernels(backend);
+  if (simd !== null && c % 4 === 0) {
+    simdForward(simd, backend, { x, scale, offset, y, mean, variance }, rows, c, eps);
+    return [y, mean, variance];
+  }
   const xs = heapF32(backend, x);
   const n = rows * c;
   // Row-major walks with the channel innermost; `as number`: every index is inside [0, n).
@@ -94,6 +104,11 @@ function gradKernel(args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?
   const dx = backend.makeOutput(x.shape, 'float32');
   const dScale = backend.makeOutput([c], 'float32');
   const dOffset = backend.makeOutput([c], 'float32');
+  const simd = simdKernels(backend);
+  if (simd !== null && c % 4 === 0 && rows > 0) {
+    simdGrad(simd, backend, { dy, x, scale, mean, variance, dx, dScale, dOffset }, rows, c, eps);
+    return [dx, dScale, dOffset];
+  }
   const xs = heapF32(backend, x);
   const dys = heapF32(backend, dy);
   const mu = heapF32(backend, mean);
@@ -131,6 +146,134 @@ function gradKernel(args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?
     }
   }
   return [dx, dScale, dOffset];
+}
+
+/**
+ * Scratch on the heap for one SIMD call: per-thread f64 column sums (`sums` arrays of c per
+ * range) and `coefs` f32 arrays of c. Freed by `free`.
+ */
+class Scratch {
+  readonly ptr: number;
+  constructor(
+    private readonly simd: SimdKernels,
+    private readonly c: number,
+    private readonly ranges: number,
+    sums: number,
+    coefs: number,
+  ) {
+    this.ptr = simd.malloc(8 * c * ranges * sums + 4 * c * coefs);
+    new Float64Array(simd.heap, this.ptr, c * ranges * sums).fill(0);
+    this.coefBase = this.ptr + 8 * c * ranges * sums;
+  }
+  private readonly coefBase: number;
+  /** Byte offset of range k's sums number s. */
+  sumPtr(s: number, k: number): number {
+    return this.ptr + 8 * this.c * (s * this.ranges + k);
+  }
+  /** Sums number s, added over the ranges. */
+  total(s: number): Float64Array {
+    const out = new Float64Array(this.c);
+    for (let k = 0; k < this.ranges; k++) {
+      const part = new Float64Array(this.simd.heap, this.sumPtr(s, k), this.c);
+      for (let j = 0; j < this.c; j++) out[j] = (out[j] as number) + (part[j] as number);
+    }
+    return out;
+  }
+  coefPtr(i: number): number {
+    return this.coefBase + 4 * this.c * i;
+  }
+  coef(i: number): Float32Array {
+    return new Float32Array(this.simd.heap, this.coefPtr(i), this.c);
+  }
+  free(): void {
+    this.simd.free(this.ptr);
+  }
+}
+
+/** Forward pass on the SIMD kernels: sums, squared deviations, then γr·(x - μ) + β, each split by rows. */
+function simdForward(
+  simd: SimdKernels,
+  backend: BackendWasm,
+  t: { x: TensorInfo; scale: TensorInfo; offset: TensorInfo; y: TensorInfo; mean: TensorInfo; variance: TensorInfo },
+  rows: number,
+  c: number,
+  eps: number,
+): void {
+  const ranges = splitRows(rows, simd.threads, Math.ceil(MIN_ELEMENTS_PER_THREAD / c));
+  const scratch = new Scratch(simd, c, ranges.length, 2, 2);
+  try {
+    const x = heapOffset(backend, t.x);
+    const y = heapOffset(backend, t.y);
+    const mu = heapOffset(backend, t.mean);
+    const at = (ptr: number, r0: number) => ptr + 4 * r0 * c;
+    simd.run('col_moments', ranges.map(([r0, r1], k) => [at(x, r0), r1 - r0, c, 0, scratch.sumPtr(0, k), 0]));
+    const sum = scratch.total(0);
+    const meanOut = heapF32(backend, t.mean);
+    for (let j = 0; j < c; j++) meanOut[j] = (sum[j] ?? 0) / rows;
+    // Squared deviations from the float32 mean, as tf.moments computes them.
+    simd.run('col_moments', ranges.map(([r0, r1], k) => [at(x, r0), r1 - r0, c, mu, scratch.sumPtr(1, k), 1]));
+    const sq = scratch.total(1);
+    const g = heapF32(backend, t.scale);
+    const b = heapF32(backend, t.offset);
+    const varOut = heapF32(backend, t.variance);
+    const a = scratch.coef(0);
+    const e = scratch.coef(1);
+    for (let j = 0; j < c; j++) {
+      const v = (sq[j] ?? 0) / rows;
+      varOut[j] = v;
+      a[j] = (g[j] ?? 0) / Math.sqrt(v + eps);
+      e[j] = b[j] ?? 0;
+    }
+    simd.run('affine', ranges.map(([r0, r1]) => [at(x, r0), r1 - r0, c, mu, scratch.coefPtr(0), scratch.coefPtr(1), at(y, r0)]));
+  } finally {
+    scratch.free();
+  }
+}
+
+/** Gradient on the SIMD kernels: Σdy and Σdy·(x - μ) in one pass, then dx in another. */
+function simdGrad(
+  simd: SimdKernels,
+  backend: BackendWasm,
+  t: { dy: TensorInfo; x: TensorInfo; scale: TensorInfo; mean: TensorInfo; variance: TensorInfo; dx: TensorInfo; dScale: TensorInfo; dOffset: TensorInfo },
+  rows: number,
+  c: number,
+  eps: number,
+): void {
+  const ranges = splitRows(rows, simd.threads, Math.ceil(MIN_ELEMENTS_PER_THREAD / c));
+  const scratch = new Scratch(simd, c, ranges.length, 2, 3);
+  try {
+    const dy = heapOffset(backend, t.dy);
+    const x = heapOffset(backend, t.x);
+    const dx = heapOffset(backend, t.dx);
+    const mu = heapOffset(backend, t.mean);
+    const at = (ptr: number, r0: number) => ptr + 4 * r0 * c;
+    simd.run('grad_sums', ranges.map(([r0, r1], k) => [at(dy, r0), at(x, r0), r1 - r0, c, mu, scratch.sumPtr(0, k), scratch.sumPtr(1, k)]));
+    const sdy = scratch.total(0);
+    const sdyx = scratch.total(1);
+    const g = heapF32(backend, t.scale);
+    const vr = heapF32(backend, t.variance);
+    const ds = heapF32(backend, t.dScale);
+    const db = heapF32(backend, t.dOffset);
+    // dx = a·dy + b·(x - μ) + e per channel: a = γr, b = -γr³·Σdy(x-μ)/R, e = -γr·Σdy/R.
+    const a = scratch.coef(0);
+    const bx = scratch.coef(1);
+    const e = scratch.coef(2);
+    for (let j = 0; j < c; j++) {
+      const r = 1 / Math.sqrt((vr[j] ?? 0) + eps);
+      const gr = (g[j] ?? 0) * r;
+      ds[j] = (sdyx[j] ?? 0) * r;
+      db[j] = sdy[j] ?? 0;
+      a[j] = gr;
+      bx[j] = (-gr * r * r * (sdyx[j] ?? 0)) / rows;
+      e[j] = (-gr * (sdy[j] ?? 0)) / rows;
+    }
+    simd.run(
+      'axpby',
+      ranges.map(([r0, r1]) => [at(dy, r0), at(x, r0), r1 - r0, c, scratch.coefPtr(0), scratch.coefPtr(1), mu, scratch.coefPtr(2), at(dx, r0)]),
+    );
+  } finally {
+    scratch.free();
+  }
 }
 
 /** Registration records for `registerKernel` (wasm only). */

@@ -12,8 +12,13 @@
  */
 import { backend_util, Conv2DBackpropFilter } from '@tensorflow/tfjs-core';
 import type { Conv2DBackpropFilterAttrs, KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { asWasmBackend, heapF32, release, xnnConv2d } from './backend-kernels';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { asWasmBackend, heapF32, heapOffset, release, xnnConv2d } from './backend-kernels';
 import { batchInnermost, pixelsOutermost } from './heap-transpose';
+import { simdKernels, splitRows, type SimdKernels } from './simd-kernels';
+
+/** Rows of dy below which one thread does the whole filter gradient. */
+const MIN_ROWS_PER_THREAD = 8;
 
 function floatInput(inputs: NamedTensorInfoMap, name: string): TensorInfo {
   const t = inputs[name];
@@ -54,6 +59,11 @@ function conv2DBackpropFilter(args: { inputs: NamedTensorInfoMap; backend: unkno
   }
   const top = info.padInfo.top;
   const left = info.padInfo.left;
+  const simd = simdKernels(backend);
+  if (simd !== null && inChannels % 4 === 0 && outChannels % 8 === 0) {
+    simdFilterGrad(simd, backend, x, dy, out, info, top, left);
+    return out;
+  }
   // Pad past the end only as far as the last tap reaches; rows that no tap reaches come out as
   // extra (ignored) outputs instead of negative padding, which XNNPACK does not take.
   const bottom = Math.max(0, kh + (outHeight - 1) * sh - inHeight - top);
@@ -90,6 +100,50 @@ function conv2DBackpropFilter(args: { inputs: NamedTensorInfoMap; backend: unkno
     for (const t of temps) release(backend, t);
   }
   return out;
+}
+
+/**
+ * The filter gradient as a direct SIMD loop (kernels.wat's filter_grad): no transposes and no
+ * packing of dy as a filter. Threads take ranges of dy's rows, each into its own copy of dW,
+ * summed at the end (dW is small next to x and dy).
+ */
+function simdFilterGrad(
+  simd: SimdKernels,
+  backend: BackendWasm,
+  x: TensorInfo,
+  dy: TensorInfo,
+  out: TensorInfo,
+  info: backend_util.Conv2DInfo,
+  top: number,
+  left: number,
+): void {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const size = kh * kw * inChannels * outChannels;
+  const ranges = splitRows(batchSize * outHeight, simd.threads, MIN_ROWS_PER_THREAD);
+  const partials = ranges.length > 1 ? simd.malloc(4 * size * (ranges.length - 1)) : 0;
+  try {
+    const xPtr = heapOffset(backend, x);
+    const dyPtr = heapOffset(backend, dy);
+    const outPtr = heapOffset(backend, out);
+    const heap = simd.heap;
+    new Float32Array(heap, outPtr, size).fill(0);
+    if (partials !== 0) new Float32Array(heap, partials, size * (ranges.length - 1)).fill(0);
+    const dest = (k: number) => (k === 0 ? outPtr : partials + 4 * size * (k - 1));
+    simd.run(
+      'filter_grad',
+      ranges.map(([r0, r1], k) => [xPtr, dyPtr, dest(k), inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, kh, kw, sh, sw, top, left, r0, r1]),
+    );
+    if (partials !== 0) {
+      const dst = new Float32Array(heap, outPtr, size);
+      for (let k = 1; k < ranges.length; k++) {
+        const src = new Float32Array(heap, dest(k), size);
+        for (let i = 0; i < size; i++) dst[i] = (dst[i] as number) + (src[i] as number);
+      }
+    }
+  } finally {
+    if (partials !== 0) simd.free(partials);
+  }
 }
 
 /** Registration record for `registerKernel`. */
