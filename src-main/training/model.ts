@@ -147,9 +147,9 @@ export class UNetModel {
         const c = x.shape[3];
         for (let b = 0; b < node.blocks; b++) {
           const p = `${id}/block${b}`;
-          let r = tf.relu(this.bn(`${p}/bn1`, y, training));
+          let r = this.bn(`${p}/bn1`, y, training, true);
           r = this.conv(`${p}/conv1`, r, node.kernel, c, 1, this.initOf(node));
-          r = tf.relu(this.bn(`${p}/bn2`, r, training));
+          r = this.bn(`${p}/bn2`, r, training, true);
           r = this.conv(`${p}/conv2`, r, node.kernel, c, 1, this.initOf(node));
           y = tf.add(y, r);
           if (node.bnAfterBlock) y = this.bn(`${p}/bn_out`, y, training);
@@ -212,15 +212,19 @@ export class UNetModel {
     return tf.add(y, b);
   }
 
-  private bn(name: string, x: tf.Tensor4D, training: boolean): tf.Tensor4D {
+  /** Batch norm, followed by a ReLU when `relu` (one fused op in training on wasm). */
+  private bn(name: string, x: tf.Tensor4D, training: boolean, relu = false): tf.Tensor4D {
     const c = x.shape[3];
     const gamma = this.params.vector(`${name}/gamma`, c, 1);
     const beta = this.params.vector(`${name}/beta`, c, 0);
     const movingMean = this.params.movingVector(`${name}/moving_mean`, c, 0);
     const movingVariance = this.params.movingVector(`${name}/moving_variance`, c, 1);
-    if (!training) return tf.batchNorm4d(x, movingMean as tf.Tensor1D, movingVariance as tf.Tensor1D, beta as tf.Tensor1D, gamma as tf.Tensor1D, BN_EPSILON);
-    // One fused op on wasm (half the heap of moments + batchNorm4d); exactly those ops elsewhere.
-    const { y, mean, variance } = batchNormTrain(x, gamma as tf.Tensor1D, beta as tf.Tensor1D, BN_EPSILON);
+    if (!training) {
+      const y = tf.batchNorm4d(x, movingMean as tf.Tensor1D, movingVariance as tf.Tensor1D, beta as tf.Tensor1D, gamma as tf.Tensor1D, BN_EPSILON);
+      return relu ? tf.relu(y) : y;
+    }
+    // One fused op on wasm (a fraction of the heap and passes of moments + batchNorm4d + relu); exactly those ops elsewhere.
+    const { y, mean, variance } = batchNormTrain(x, gamma as tf.Tensor1D, beta as tf.Tensor1D, BN_EPSILON, relu);
     this.pendingBn.push({
       mean: tf.keep(tf.clone(mean)),
       variance: tf.keep(tf.clone(variance)),

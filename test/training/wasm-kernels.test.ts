@@ -180,8 +180,21 @@ describe('wasm training kernels', () => {
 
   // batchNormTrain runs the fused kernels on wasm and tf.moments + tf.batchNorm4d on cpu: same values and gradients.
   // c % 4 === 0 takes the SIMD kernels (4x51x51x16 is split over threads), the others the JS loops.
-  for (const [n, h, c, statsInLoss] of [[3, 13, 4, false], [2, 26, 32, false], [2, 51, 1, false], [4, 7, 3, true], [4, 51, 16, false], [3, 26, 8, true]] as const) {
-    it(`batchNormTrain ${n}x${h}x${h}x${c} (values, batch statistics and gradients${statsInLoss ? ', statistics in the loss' : ''})`, () => {
+  // relu: the fused ReLU (its mask recomputed in the gradient) against tf.relu after the composite.
+  const bnCases = [
+    [3, 13, 4, false, false],
+    [2, 26, 32, false, false],
+    [2, 51, 1, false, false],
+    [4, 7, 3, true, false],
+    [4, 51, 16, false, false],
+    [3, 26, 8, true, false],
+    [3, 13, 4, false, true],
+    [4, 51, 16, true, true],
+    [2, 13, 3, false, true],
+    [3, 9, 5, true, true],
+  ] as const;
+  for (const [n, h, c, statsInLoss, relu] of bnCases) {
+    it(`batchNormTrain ${n}x${h}x${h}x${c}${relu ? ' + ReLU' : ''} (values, batch statistics and gradients${statsInLoss ? ', statistics in the loss' : ''})`, () => {
       const x = randomInput([n, h, h, c]);
       // Offset the input so that the mean is far from zero, as after a conv with a bias.
       x.data.forEach((v, i) => (x.data[i] = 3 + 2 * v));
@@ -190,11 +203,11 @@ describe('wasm training kernels', () => {
       const r = randomInput([n, h, h, c]);
       const f = (xt?: tf.Tensor, gt?: tf.Tensor, bt?: tf.Tensor, rt?: tf.Tensor): tf.Tensor[] => {
         const loss = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Scalar => {
-          const { y, mean, variance } = batchNormTrain(a as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D, 1e-3);
+          const { y, mean, variance } = batchNormTrain(a as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D, 1e-3, relu);
           const main = tf.sum(tf.mul(y, rt!));
           return (statsInLoss ? tf.add(main, tf.sum(tf.mul(mean, variance))) : main) as tf.Scalar;
         };
-        const { y, mean, variance } = batchNormTrain(xt as tf.Tensor4D, gt as tf.Tensor1D, bt as tf.Tensor1D, 1e-3);
+        const { y, mean, variance } = batchNormTrain(xt as tf.Tensor4D, gt as tf.Tensor1D, bt as tf.Tensor1D, 1e-3, relu);
         return [y, mean, variance, ...tf.grads(loss)([xt!, gt!, bt!])];
       };
       const a = runOn('wasm', [x, gamma, beta, r], f);
@@ -203,6 +216,47 @@ describe('wasm training kernels', () => {
       b.forEach((bi, i) => expect(relError([a[i]!], [bi])).toBeLessThan(TOL));
     });
   }
+
+  // [shape, axes, keepDims]: the first ones take the SIMD path (all axes but the last, c % 4 === 0).
+  const sumCases: [number[], number | number[] | undefined, boolean][] = [
+    [[4, 51, 51, 16], [0, 1, 2], false],
+    [[4, 51, 51, 16], [2, 0, 1], true],
+    [[3, 7, 8], [-3, -2], false],
+    [[2, 5, 4], [0, 1], true],
+    [[4, 13, 13, 6], [0, 1, 2], false],
+    [[4, 13, 13, 8], [1, 2], false],
+    [[4, 13, 13, 8], undefined, false],
+    [[4, 13, 13, 8], 3, true],
+  ];
+  for (const [shape, axis, keepDims] of sumCases) {
+    it(`Sum [${shape.join(',')}] over ${JSON.stringify(axis ?? 'all')}${keepDims ? ', keepDims' : ''}`, () => {
+      const x = randomInput(shape);
+      x.data.forEach((v, i) => (x.data[i] = 5 + v));
+      const a = runOn('wasm', [x], (xt) => tf.sum(xt!, axis, keepDims));
+      const b = runOn('cpu', [x], (xt) => tf.sum(xt!, axis, keepDims));
+      expect(a[0]?.length).toBe(b[0]?.length);
+      expect(relError(a, b)).toBeLessThan(TOL);
+      tf.setBackend('wasm');
+      const t = tf.tensor(x.data, shape);
+      const s = tf.sum(t, axis, keepDims);
+      expect(s.shape).toEqual(tf.tidy(() => tf.sum(tf.zeros(shape), axis, keepDims).shape));
+      tf.dispose([t, s]);
+    });
+  }
+
+  it('Identity shares the data of its input (the engine saves tensors for the gradient by cloning them)', () => {
+    tf.setBackend('wasm');
+    const backend = tf.backend() as BackendWasm;
+    const x = tf.tensor([1, 2, 3, 4], [2, 2]);
+    const data = backend.numDataIds();
+    const y = tf.clone(x);
+    expect(backend.numDataIds()).toBe(data);
+    expect(backend.refCount(x.dataId)).toBe(2);
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3, 4]);
+    y.dispose();
+    expect(backend.numDataIds()).toBe(data - 1);
+  });
 
   it('batchNormTrain keeps backend data and tensor counts flat on wasm', () => {
     tf.setBackend('wasm');

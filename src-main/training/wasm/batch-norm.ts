@@ -1,13 +1,19 @@
 /**
- * Training-mode batch norm as one op with a fused gradient, for the wasm backend.
+ * Training-mode batch norm (optionally with the ReLU that follows it) as one op with a fused
+ * gradient, for the wasm backend.
  *
  * Written with tf.moments + tf.batchNorm4d, one BN layer costs ~25 full-size passes in a training
  * step (the moments' own gradients, tfjs's FusedBatchNorm gradient with its Tile, broadcasts that
- * wasm runs slowly). Here the forward pass is 3 passes over x and the backward 2:
- *   y = γ·x̂ + β,  x̂ = (x - μ)·r,  r = (σ² + ε)^-½    (μ, σ² over N, H, W; σ² biased, as tf.moments)
- *   dx = γ·r·(dy - mean(dy) - x̂·mean(dy·x̂)),  dγ = Σ dy·x̂,  dβ = Σ dy
+ * wasm runs slowly), and the ReLU after it 4 more. Here the forward pass is 3 passes over x and
+ * the backward 2:
+ *   y = max(γ·x̂ + β, 0 if relu),  x̂ = (x - μ)·r,  r = (σ² + ε)^-½   (μ, σ² over N, H, W; biased σ²)
+ *   g = dy · [γ·x̂ + β > 0 if relu]     (the mask recomputed from x: nothing extra is kept)
+ *   dx = γ·r·(g - mean(g) - x̂·mean(g·x̂)) + dμ/R + 2·dσ²·(x - μ)/R,  dγ = Σ g·x̂,  dβ = Σ g
+ * (dμ, dσ²: gradients reaching the batch statistics, zero in a plain training step.)
  * The same values as the composite, to float rounding (sums are accumulated in float64).
- * Other backends take the composite path unchanged, so the native/GPU path runs no wasm code.
+ * Channels divisible by 4 run on the SIMD kernels (kernels.wat), split over threads; others on
+ * JS loops. Other backends take the composite path unchanged, so the native/GPU path runs no
+ * wasm code.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
@@ -15,12 +21,14 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { asWasmBackend, heapF32, heapOffset } from './backend-kernels';
 import { simdKernels, splitRows, type SimdKernels } from './simd-kernels';
 
-/** Elements below which one thread does a whole pass. */
-const MIN_ELEMENTS_PER_THREAD = 1 << 15;
-
 /** Kernel names (this repo's own; no tfjs kernel has them). */
 export const BATCH_NORM_TRAIN = 'StrataBatchNormTrain';
 export const BATCH_NORM_TRAIN_GRAD = 'StrataBatchNormTrainGrad';
+
+/** Elements below which one thread does a whole pass. */
+const MIN_ELEMENTS_PER_THREAD = 1 << 15;
+
+type KernelArgs = { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap };
 
 function input(inputs: NamedTensorInfoMap, kernel: string, name: string): TensorInfo {
   const t = inputs[name];
@@ -29,10 +37,10 @@ function input(inputs: NamedTensorInfoMap, kernel: string, name: string): Tensor
   return t;
 }
 
-function epsilonOf(attrs: NamedAttrMap | undefined, kernel: string): number {
+function attrsOf(attrs: NamedAttrMap | undefined, kernel: string): { eps: number; relu: boolean } {
   const eps = attrs?.['varianceEpsilon'];
   if (typeof eps !== 'number' || !(eps > 0)) throw new Error(`${kernel}: varianceEpsilon must be a positive number`);
-  return eps;
+  return { eps, relu: attrs?.['relu'] === true };
 }
 
 /** Channels and rows of an NHWC tensor seen as [rows, channels]. */
@@ -42,118 +50,14 @@ function layout(x: TensorInfo, kernel: string): { c: number; rows: number } {
   return { c, rows: c === 0 ? 0 : tf.util.sizeFromShape(x.shape) / c };
 }
 
-function forwardKernel(args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo[] {
-  const backend = asWasmBackend(args.backend, BATCH_NORM_TRAIN);
-  const x = input(args.inputs, BATCH_NORM_TRAIN, 'x');
-  const scale = input(args.inputs, BATCH_NORM_TRAIN, 'scale');
-  const offset = input(args.inputs, BATCH_NORM_TRAIN, 'offset');
-  const eps = epsilonOf(args.attrs, BATCH_NORM_TRAIN);
-  const { c, rows } = layout(x, BATCH_NORM_TRAIN);
-  if (rows === 0) throw new Error(`${BATCH_NORM_TRAIN}: empty batch`);
-  const y = backend.makeOutput(x.shape, 'float32');
-  const mean = backend.makeOutput([c], 'float32');
-  const variance = backend.makeOutput([c], 'float32');
-  const simd = simdKernels(backend);
-  if (simd !== null && c % 4 === 0) {
-    simdForward(simd, backend, { x, scale, offset, y, mean, variance }, rows, c, eps);
-    return [y, mean, variance];
-  }
-  const xs = heapF32(backend, x);
-  const n = rows * c;
-  // Row-major walks with the channel innermost; `as number`: every index is inside [0, n).
-  const sum = new Float64Array(c);
-  for (let k = 0; k < n; k += c) for (let j = 0; j < c; j++) sum[j] = (sum[j] as number) + (xs[k + j] as number);
-  const mu = sum.map((s) => s / rows);
-  // Two passes (mean, then squared deviations) as tf.moments does: no cancellation for large means.
-  const sq = new Float64Array(c);
-  for (let k = 0; k < n; k += c) {
-    for (let j = 0; j < c; j++) {
-      const d = (xs[k + j] as number) - (mu[j] as number);
-      sq[j] = (sq[j] as number) + d * d;
-    }
-  }
-  const g = heapF32(backend, scale);
-  const b = heapF32(backend, offset);
-  const mulC = new Float32Array(c);
-  const addC = new Float32Array(c);
-  const meanOut = heapF32(backend, mean);
-  const varOut = heapF32(backend, variance);
-  for (let j = 0; j < c; j++) {
-    const v = (sq[j] ?? 0) / rows;
-    meanOut[j] = mu[j] ?? 0;
-    varOut[j] = v;
-    const r = 1 / Math.sqrt(v + eps);
-    mulC[j] = (g[j] ?? 0) * r;
-    addC[j] = (b[j] ?? 0) - (mu[j] ?? 0) * (mulC[j] ?? 0);
-  }
-  const ys = heapF32(backend, y);
-  for (let k = 0; k < n; k += c) for (let j = 0; j < c; j++) ys[k + j] = (xs[k + j] as number) * (mulC[j] as number) + (addC[j] as number);
-  return [y, mean, variance];
-}
-
-function gradKernel(args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo[] {
-  const name = BATCH_NORM_TRAIN_GRAD;
-  const backend = asWasmBackend(args.backend, name);
-  const dy = input(args.inputs, name, 'dy');
-  const x = input(args.inputs, name, 'x');
-  const scale = input(args.inputs, name, 'scale');
-  const mean = input(args.inputs, name, 'mean');
-  const variance = input(args.inputs, name, 'variance');
-  const eps = epsilonOf(args.attrs, name);
-  const { c, rows } = layout(x, name);
-  const dx = backend.makeOutput(x.shape, 'float32');
-  const dScale = backend.makeOutput([c], 'float32');
-  const dOffset = backend.makeOutput([c], 'float32');
-  const simd = simdKernels(backend);
-  if (simd !== null && c % 4 === 0 && rows > 0) {
-    simdGrad(simd, backend, { dy, x, scale, mean, variance, dx, dScale, dOffset }, rows, c, eps);
-    return [dx, dScale, dOffset];
-  }
-  const xs = heapF32(backend, x);
-  const dys = heapF32(backend, dy);
-  const mu = heapF32(backend, mean);
-  const vr = heapF32(backend, variance);
-  const n = rows * c;
-  const sdy = new Float64Array(c);
-  const sdyx = new Float64Array(c);
-  for (let k = 0; k < n; k += c) {
-    for (let j = 0; j < c; j++) {
-      const d = dys[k + j] as number;
-      sdy[j] = (sdy[j] as number) + d;
-      sdyx[j] = (sdyx[j] as number) + d * ((xs[k + j] as number) - (mu[j] as number));
-    }
-  }
-  const g = heapF32(backend, scale);
-  const ds = heapF32(backend, dScale);
-  const db = heapF32(backend, dOffset);
-  // dx = a·dy + b·(x - μ) + e per channel: a = γr, b = -γr³·Σdy(x-μ)/R, e = -γr·Σdy/R.
-  const a = new Float32Array(c);
-  const bx = new Float32Array(c);
-  const e = new Float32Array(c);
-  for (let j = 0; j < c; j++) {
-    const r = 1 / Math.sqrt((vr[j] ?? 0) + eps);
-    const gr = (g[j] ?? 0) * r;
-    ds[j] = (sdyx[j] ?? 0) * r;
-    db[j] = sdy[j] ?? 0;
-    a[j] = gr;
-    bx[j] = (-gr * r * r * (sdyx[j] ?? 0)) / rows;
-    e[j] = (-gr * (sdy[j] ?? 0)) / rows;
-  }
-  const out = heapF32(backend, dx);
-  for (let k = 0; k < n; k += c) {
-    for (let j = 0; j < c; j++) {
-      out[k + j] = (a[j] as number) * (dys[k + j] as number) + (bx[j] as number) * ((xs[k + j] as number) - (mu[j] as number)) + (e[j] as number);
-    }
-  }
-  return [dx, dScale, dOffset];
-}
-
 /**
- * Scratch on the heap for one SIMD call: per-thread f64 column sums (`sums` arrays of c per
- * range) and `coefs` f32 arrays of c. Freed by `free`.
+ * Heap scratch for one call: `sums` float64 arrays of c per row range (the threads' partial
+ * column sums) and `coefs` float32 arrays of c (per-channel coefficients the kernels read).
  */
 class Scratch {
-  readonly ptr: number;
+  private readonly ptr: number;
+  private readonly coefBase: number;
+
   constructor(
     private readonly simd: SimdKernels,
     private readonly c: number,
@@ -162,14 +66,15 @@ class Scratch {
     coefs: number,
   ) {
     this.ptr = simd.malloc(8 * c * ranges * sums + 4 * c * coefs);
-    new Float64Array(simd.heap, this.ptr, c * ranges * sums).fill(0);
     this.coefBase = this.ptr + 8 * c * ranges * sums;
+    new Float64Array(simd.heap, this.ptr, c * ranges * sums).fill(0);
   }
-  private readonly coefBase: number;
-  /** Byte offset of range k's sums number s. */
+
+  /** Byte offset of sums number s of range k. */
   sumPtr(s: number, k: number): number {
     return this.ptr + 8 * this.c * (s * this.ranges + k);
   }
+
   /** Sums number s, added over the ranges. */
   total(s: number): Float64Array {
     const out = new Float64Array(this.c);
@@ -179,28 +84,43 @@ class Scratch {
     }
     return out;
   }
+
   coefPtr(i: number): number {
     return this.coefBase + 4 * this.c * i;
   }
+
   coef(i: number): Float32Array {
     return new Float32Array(this.simd.heap, this.coefPtr(i), this.c);
   }
+
   free(): void {
     this.simd.free(this.ptr);
   }
 }
 
-/** Forward pass on the SIMD kernels: sums, squared deviations, then γr·(x - μ) + β, each split by rows. */
-function simdForward(
-  simd: SimdKernels,
-  backend: BackendWasm,
-  t: { x: TensorInfo; scale: TensorInfo; offset: TensorInfo; y: TensorInfo; mean: TensorInfo; variance: TensorInfo },
-  rows: number,
-  c: number,
-  eps: number,
-): void {
+function forwardKernel(args: KernelArgs): TensorInfo[] {
+  const backend = asWasmBackend(args.backend, BATCH_NORM_TRAIN);
+  const x = input(args.inputs, BATCH_NORM_TRAIN, 'x');
+  const scale = input(args.inputs, BATCH_NORM_TRAIN, 'scale');
+  const offset = input(args.inputs, BATCH_NORM_TRAIN, 'offset');
+  const { eps, relu } = attrsOf(args.attrs, BATCH_NORM_TRAIN);
+  const { c, rows } = layout(x, BATCH_NORM_TRAIN);
+  if (rows === 0) throw new Error(`${BATCH_NORM_TRAIN}: empty batch`);
+  const y = backend.makeOutput(x.shape, 'float32');
+  const mean = backend.makeOutput([c], 'float32');
+  const variance = backend.makeOutput([c], 'float32');
+  const simd = simdKernels(backend);
+  if (simd !== null && c % 4 === 0) simdForward(simd, backend, { x, scale, offset, y, mean, variance }, rows, c, eps, relu);
+  else jsForward(backend, { x, scale, offset, y, mean, variance }, rows, c, eps, relu);
+  return [y, mean, variance];
+}
+
+type ForwardTensors = { x: TensorInfo; scale: TensorInfo; offset: TensorInfo; y: TensorInfo; mean: TensorInfo; variance: TensorInfo };
+
+/** Forward pass on the SIMD kernels: sums, squared deviations, then the affine map, each split by rows. */
+function simdForward(simd: SimdKernels, backend: BackendWasm, t: ForwardTensors, rows: number, c: number, eps: number, relu: boolean): void {
   const ranges = splitRows(rows, simd.threads, Math.ceil(MIN_ELEMENTS_PER_THREAD / c));
-  const scratch = new Scratch(simd, c, ranges.length, 2, 2);
+  const scratch = new Scratch(simd, c, ranges.length, 2, 1);
   try {
     const x = heapOffset(backend, t.x);
     const y = heapOffset(backend, t.y);
@@ -214,65 +134,186 @@ function simdForward(
     simd.run('col_moments', ranges.map(([r0, r1], k) => [at(x, r0), r1 - r0, c, mu, scratch.sumPtr(1, k), 1]));
     const sq = scratch.total(1);
     const g = heapF32(backend, t.scale);
-    const b = heapF32(backend, t.offset);
     const varOut = heapF32(backend, t.variance);
-    const a = scratch.coef(0);
-    const e = scratch.coef(1);
+    const gr = scratch.coef(0);
     for (let j = 0; j < c; j++) {
       const v = (sq[j] ?? 0) / rows;
       varOut[j] = v;
-      a[j] = (g[j] ?? 0) / Math.sqrt(v + eps);
-      e[j] = b[j] ?? 0;
+      gr[j] = (g[j] ?? 0) / Math.sqrt(v + eps);
     }
-    simd.run('affine', ranges.map(([r0, r1]) => [at(x, r0), r1 - r0, c, mu, scratch.coefPtr(0), scratch.coefPtr(1), at(y, r0)]));
+    const beta = heapOffset(backend, t.offset);
+    simd.run('affine', ranges.map(([r0, r1]) => [at(x, r0), r1 - r0, c, mu, scratch.coefPtr(0), beta, relu ? 1 : 0, at(y, r0)]));
   } finally {
     scratch.free();
   }
 }
 
-/** Gradient on the SIMD kernels: Σdy and Σdy·(x - μ) in one pass, then dx in another. */
-function simdGrad(
-  simd: SimdKernels,
+/** The forward pass as JS loops, for channel counts the SIMD kernels do not take. */
+function jsForward(backend: BackendWasm, t: ForwardTensors, rows: number, c: number, eps: number, relu: boolean): void {
+  const xs = heapF32(backend, t.x);
+  const n = rows * c;
+  // Row-major walks with the channel innermost; `as number`: every index is inside [0, n).
+  const sum = new Float64Array(c);
+  for (let k = 0; k < n; k += c) for (let j = 0; j < c; j++) sum[j] = (sum[j] as number) + (xs[k + j] as number);
+  const meanOut = heapF32(backend, t.mean);
+  for (let j = 0; j < c; j++) meanOut[j] = (sum[j] ?? 0) / rows;
+  // Two passes (mean, then squared deviations from the float32 mean) as tf.moments does.
+  const sq = new Float64Array(c);
+  for (let k = 0; k < n; k += c) {
+    for (let j = 0; j < c; j++) {
+      const d = (xs[k + j] as number) - (meanOut[j] as number);
+      sq[j] = (sq[j] as number) + d * d;
+    }
+  }
+  const g = heapF32(backend, t.scale);
+  const b = heapF32(backend, t.offset);
+  const varOut = heapF32(backend, t.variance);
+  const gr = new Float32Array(c);
+  for (let j = 0; j < c; j++) {
+    const v = (sq[j] ?? 0) / rows;
+    varOut[j] = v;
+    gr[j] = (g[j] ?? 0) / Math.sqrt(v + eps);
+  }
+  const lo = relu ? 0 : -Infinity;
+  const ys = heapF32(backend, t.y);
+  for (let k = 0; k < n; k += c) {
+    for (let j = 0; j < c; j++) {
+      const v = Math.fround((gr[j] as number) * Math.fround((xs[k + j] as number) - (meanOut[j] as number))) + (b[j] as number);
+      ys[k + j] = v > lo || Number.isNaN(v) ? v : lo;
+    }
+  }
+}
+
+type GradTensors = {
+  dy: TensorInfo;
+  x: TensorInfo;
+  scale: TensorInfo;
+  offset: TensorInfo;
+  mean: TensorInfo;
+  variance: TensorInfo;
+  dyMean: TensorInfo;
+  dyVar: TensorInfo;
+  dx: TensorInfo;
+  dScale: TensorInfo;
+  dOffset: TensorInfo;
+};
+
+function gradKernel(args: KernelArgs): TensorInfo[] {
+  const name = BATCH_NORM_TRAIN_GRAD;
+  const backend = asWasmBackend(args.backend, name);
+  const [dy, x, scale, offset, mean, variance, dyMean, dyVar] = ['dy', 'x', 'scale', 'offset', 'mean', 'variance', 'dyMean', 'dyVar'].map((k) =>
+    input(args.inputs, name, k),
+  ) as [TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo];
+  const { eps, relu } = attrsOf(args.attrs, name);
+  const { c, rows } = layout(x, name);
+  const dx = backend.makeOutput(x.shape, 'float32');
+  const dScale = backend.makeOutput([c], 'float32');
+  const dOffset = backend.makeOutput([c], 'float32');
+  const t: GradTensors = { dy, x, scale, offset, mean, variance, dyMean, dyVar, dx, dScale, dOffset };
+  const simd = simdKernels(backend);
+  if (simd !== null && c % 4 === 0 && rows > 0) simdGrad(simd, backend, t, rows, c, eps, relu);
+  else jsGrad(backend, t, rows, c, eps, relu);
+  return [dx, dScale, dOffset];
+}
+
+/**
+ * Per-channel coefficients of dx = a·g + b·(x - μ) + e from the sums Σg and Σg·(x - μ); also
+ * writes dγ and dβ.
+ */
+function gradCoefficients(
   backend: BackendWasm,
-  t: { dy: TensorInfo; x: TensorInfo; scale: TensorInfo; mean: TensorInfo; variance: TensorInfo; dx: TensorInfo; dScale: TensorInfo; dOffset: TensorInfo },
+  t: GradTensors,
+  sdy: Float64Array,
+  sdyx: Float64Array,
   rows: number,
-  c: number,
   eps: number,
+  out: { a: Float32Array; b: Float32Array; e: Float32Array },
 ): void {
+  const g = heapF32(backend, t.scale);
+  const vr = heapF32(backend, t.variance);
+  const dMean = heapF32(backend, t.dyMean);
+  const dVar = heapF32(backend, t.dyVar);
+  const ds = heapF32(backend, t.dScale);
+  const db = heapF32(backend, t.dOffset);
+  for (let j = 0; j < out.a.length; j++) {
+    const r = 1 / Math.sqrt((vr[j] ?? 0) + eps);
+    const gr = (g[j] ?? 0) * r;
+    ds[j] = (sdyx[j] ?? 0) * r;
+    db[j] = sdy[j] ?? 0;
+    out.a[j] = gr;
+    // d mean/dx = 1/R and d var/dx = 2(x - μ)/R carry the statistics' own gradients.
+    out.b[j] = (-gr * r * r * (sdyx[j] ?? 0) + 2 * (dVar[j] ?? 0)) / rows;
+    out.e[j] = (-gr * (sdy[j] ?? 0) + (dMean[j] ?? 0)) / rows;
+  }
+}
+
+/** γr per channel, as the forward pass computed it (for the ReLU mask). */
+function scaleTimesR(backend: BackendWasm, t: GradTensors, eps: number, out: Float32Array): void {
+  const g = heapF32(backend, t.scale);
+  const vr = heapF32(backend, t.variance);
+  for (let j = 0; j < out.length; j++) out[j] = (g[j] ?? 0) / Math.sqrt((vr[j] ?? 0) + eps);
+}
+
+/** Gradient on the SIMD kernels: Σg and Σg·(x - μ) in one pass, then dx in another. */
+function simdGrad(simd: SimdKernels, backend: BackendWasm, t: GradTensors, rows: number, c: number, eps: number, relu: boolean): void {
   const ranges = splitRows(rows, simd.threads, Math.ceil(MIN_ELEMENTS_PER_THREAD / c));
-  const scratch = new Scratch(simd, c, ranges.length, 2, 3);
+  const scratch = new Scratch(simd, c, ranges.length, 2, 4);
   try {
     const dy = heapOffset(backend, t.dy);
     const x = heapOffset(backend, t.x);
     const dx = heapOffset(backend, t.dx);
     const mu = heapOffset(backend, t.mean);
+    const beta = heapOffset(backend, t.offset);
     const at = (ptr: number, r0: number) => ptr + 4 * r0 * c;
-    simd.run('grad_sums', ranges.map(([r0, r1], k) => [at(dy, r0), at(x, r0), r1 - r0, c, mu, scratch.sumPtr(0, k), scratch.sumPtr(1, k)]));
-    const sdy = scratch.total(0);
-    const sdyx = scratch.total(1);
-    const g = heapF32(backend, t.scale);
-    const vr = heapF32(backend, t.variance);
-    const ds = heapF32(backend, t.dScale);
-    const db = heapF32(backend, t.dOffset);
-    // dx = a·dy + b·(x - μ) + e per channel: a = γr, b = -γr³·Σdy(x-μ)/R, e = -γr·Σdy/R.
-    const a = scratch.coef(0);
-    const bx = scratch.coef(1);
-    const e = scratch.coef(2);
-    for (let j = 0; j < c; j++) {
-      const r = 1 / Math.sqrt((vr[j] ?? 0) + eps);
-      const gr = (g[j] ?? 0) * r;
-      ds[j] = (sdyx[j] ?? 0) * r;
-      db[j] = sdy[j] ?? 0;
-      a[j] = gr;
-      bx[j] = (-gr * r * r * (sdyx[j] ?? 0)) / rows;
-      e[j] = (-gr * (sdy[j] ?? 0)) / rows;
-    }
+    scaleTimesR(backend, t, eps, scratch.coef(3));
+    const gr = scratch.coefPtr(3);
+    const mask = relu ? 1 : 0;
+    simd.run(
+      'grad_sums',
+      ranges.map(([r0, r1], k) => [at(dy, r0), at(x, r0), r1 - r0, c, mu, gr, beta, mask, scratch.sumPtr(0, k), scratch.sumPtr(1, k)]),
+    );
+    gradCoefficients(backend, t, scratch.total(0), scratch.total(1), rows, eps, { a: scratch.coef(0), b: scratch.coef(1), e: scratch.coef(2) });
     simd.run(
       'axpby',
-      ranges.map(([r0, r1]) => [at(dy, r0), at(x, r0), r1 - r0, c, scratch.coefPtr(0), scratch.coefPtr(1), mu, scratch.coefPtr(2), at(dx, r0)]),
+      ranges.map(([r0, r1]) => [at(dy, r0), at(x, r0), r1 - r0, c, scratch.coefPtr(0), scratch.coefPtr(1), mu, scratch.coefPtr(2), gr, beta, mask, at(dx, r0)]),
     );
   } finally {
     scratch.free();
+  }
+}
+
+/** The gradient as JS loops, for channel counts the SIMD kernels do not take. */
+function jsGrad(backend: BackendWasm, t: GradTensors, rows: number, c: number, eps: number, relu: boolean): void {
+  const xs = heapF32(backend, t.x);
+  const dys = heapF32(backend, t.dy);
+  const mu = heapF32(backend, t.mean);
+  const beta = heapF32(backend, t.offset);
+  const gr = new Float32Array(c);
+  scaleTimesR(backend, t, eps, gr);
+  const n = rows * c;
+  // The upstream gradient, masked by the ReLU where it is fused.
+  const masked = (k: number, j: number): number => {
+    const d = dys[k + j] as number;
+    if (!relu) return d;
+    const y = Math.fround((gr[j] as number) * Math.fround((xs[k + j] as number) - (mu[j] as number))) + (beta[j] as number);
+    return y > 0 ? d : 0;
+  };
+  const sdy = new Float64Array(c);
+  const sdyx = new Float64Array(c);
+  for (let k = 0; k < n; k += c) {
+    for (let j = 0; j < c; j++) {
+      const d = masked(k, j);
+      sdy[j] = (sdy[j] as number) + d;
+      sdyx[j] = (sdyx[j] as number) + d * ((xs[k + j] as number) - (mu[j] as number));
+    }
+  }
+  const coefs = { a: new Float32Array(c), b: new Float32Array(c), e: new Float32Array(c) };
+  gradCoefficients(backend, t, sdy, sdyx, rows, eps, coefs);
+  const out = heapF32(backend, t.dx);
+  for (let k = 0; k < n; k += c) {
+    for (let j = 0; j < c; j++) {
+      out[k + j] = (coefs.a[j] as number) * masked(k, j) + (coefs.b[j] as number) * ((xs[k + j] as number) - (mu[j] as number)) + (coefs.e[j] as number);
+    }
   }
 }
 
@@ -288,34 +329,29 @@ export const batchNormTrainGradConfig: KernelConfig = {
   kernelFunc: gradKernel as KernelConfig['kernelFunc'],
 };
 
-/** Gradient of the fused kernel; also carries gradients that reach the batch mean and variance outputs. */
+/** Gradient of the fused kernel, including gradients that reach the batch mean and variance outputs. */
 export const batchNormTrainGradConfigForTape: GradConfig = {
   kernelName: BATCH_NORM_TRAIN,
-  inputsToSave: ['x', 'scale'],
+  inputsToSave: ['x', 'scale', 'offset'],
   outputsToSave: [false, true, true],
   gradFunc: (dy, saved, attrs) => {
-    const [x, scale, mean, variance] = saved as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+    const [x, scale, offset, mean, variance] = saved as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
     const [dyY, dyMean, dyVar] = dy as [tf.Tensor | null, tf.Tensor | null, tf.Tensor | null];
     // One kernel call for all three gradients, made here rather than per input: the engine runs
     // each input's closure in its own tidy, and these tensors belong to the backward pass's scope.
-    const upstream = dyY ?? tf.zerosLike(x);
-    const [dx, dScale, dOffset] = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, { dy: upstream, x, scale, mean, variance }, attrs as NamedAttrMap) as [
-      tf.Tensor,
-      tf.Tensor,
-      tf.Tensor,
-    ];
-    return {
-      x: () => {
-        // d mean/dx = 1/R and d var/dx = 2(x - μ)/R, for a caller that differentiates the statistics.
-        const rows = x.size / (x.shape[3] || 1);
-        let g = dx;
-        if (dyMean) g = tf.add(g, tf.div(dyMean, rows));
-        if (dyVar) g = tf.add(g, tf.mul(tf.sub(x, mean), tf.mul(dyVar, 2 / rows)));
-        return g;
-      },
-      scale: () => dScale,
-      offset: () => dOffset,
+    // (The engine hands zeros for outputs that no gradient reached; they cost nothing here.)
+    const inputs = {
+      dy: dyY ?? tf.zerosLike(x),
+      x,
+      scale,
+      offset,
+      mean,
+      variance,
+      dyMean: dyMean ?? tf.zerosLike(mean),
+      dyVar: dyVar ?? tf.zerosLike(variance),
     };
+    const [dx, dScale, dOffset] = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, inputs, attrs as NamedAttrMap) as [tf.Tensor, tf.Tensor, tf.Tensor];
+    return { x: () => dx, scale: () => dScale, offset: () => dOffset };
   },
 };
 
@@ -328,12 +364,13 @@ export interface BatchNormTrainResult {
 
 /**
  * Batch norm in training mode over N, H, W of an NHWC tensor, exactly
- * `tf.moments(x, [0, 1, 2])` + `tf.batchNorm4d(x, mean, variance, offset, scale, eps)`.
- * On wasm (with the kernels registered) it runs the fused kernels above; elsewhere, that composite.
+ * `tf.moments(x, [0, 1, 2])` + `tf.batchNorm4d(x, mean, variance, offset, scale, eps)`, followed by
+ * `tf.relu` when `relu`. On wasm (with the kernels registered) it runs the fused kernels above;
+ * elsewhere, that composite.
  */
-export function batchNormTrain(x: tf.Tensor4D, scale: tf.Tensor1D, offset: tf.Tensor1D, epsilon: number): BatchNormTrainResult {
+export function batchNormTrain(x: tf.Tensor4D, scale: tf.Tensor1D, offset: tf.Tensor1D, epsilon: number, relu = false): BatchNormTrainResult {
   if (tf.getBackend() === 'wasm' && tf.getKernel(BATCH_NORM_TRAIN, 'wasm') !== undefined && x.dtype === 'float32' && x.size > 0) {
-    const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x, scale, offset }, { varianceEpsilon: epsilon }) as [
+    const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x, scale, offset }, { varianceEpsilon: epsilon, relu }) as [
       tf.Tensor4D,
       tf.Tensor1D,
       tf.Tensor1D,
@@ -341,6 +378,6 @@ export function batchNormTrain(x: tf.Tensor4D, scale: tf.Tensor1D, offset: tf.Te
     return { y, mean, variance };
   }
   const { mean, variance } = tf.moments(x, [0, 1, 2]);
-  const y = tf.batchNorm4d(x, mean as tf.Tensor1D, variance as tf.Tensor1D, offset, scale, epsilon);
-  return { y, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+  const normed = tf.batchNorm4d(x, mean as tf.Tensor1D, variance as tf.Tensor1D, offset, scale, epsilon);
+  return { y: relu ? tf.relu(normed) : normed, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
 }

@@ -68,10 +68,24 @@
         (local.set $r0 (local.get $r1))
         (br $blocks))))
 
-  ;; The batch-norm gradient's two sums in one pass: sdy[j] += Σ dy, sdyx[j] += Σ dy·(x - mu[j]).
-  (func (export "grad_sums") (param $dy i32) (param $x i32) (param $rows i32) (param $c i32) (param $mu i32) (param $sdy i32) (param $sdyx i32)
+  ;; The ReLU mask of a fused batch norm + ReLU, recomputed from x in the gradient kernels below:
+  ;; lanes where γr·(x - μ) + β > 0 (as the forward pass computed it), or every lane when $pass is
+  ;; all ones (batch norm without ReLU).
+
+  ;; All ones unless $relu, then all zeros: the $pass of $relu_mask.
+  (func $pass_all (param $relu i32) (result v128)
+    (if (result v128) (local.get $relu)
+      (then (v128.const i32x4 0 0 0 0))
+      (else (v128.const i32x4 -1 -1 -1 -1))))
+
+  ;; The batch-norm gradient's two sums in one pass, with g = dy masked by the ReLU when $relu:
+  ;; sdy[j] += Σ g, sdyx[j] += Σ g·(x - mu[j]). gr = γr and beta (f32 per channel) give the mask.
+  (func (export "grad_sums") (param $dy i32) (param $x i32) (param $rows i32) (param $c i32) (param $mu i32)
+    (param $gr i32) (param $beta i32) (param $relu i32) (param $sdy i32) (param $sdyx i32)
     (local $stride i32) (local $block i32) (local $r0 i32) (local $r1 i32) (local $g i32) (local $off i32)
     (local $p i32) (local $q i32) (local $end i32) (local $a1 v128) (local $a2 v128) (local $m v128) (local $d v128)
+    (local $xv v128) (local $grv v128) (local $bv v128) (local $pass v128)
+    (local.set $pass (call $pass_all (local.get $relu)))
     (local.set $stride (i32.shl (local.get $c) (i32.const 2)))
     (local.set $block (call $block_rows (local.get $c)))
     (local.set $r0 (i32.const 0))
@@ -89,10 +103,17 @@
           (local.set $q (i32.add (local.get $x) (local.get $off)))
           (local.set $end (i32.add (local.get $dy) (i32.shl (i32.add (i32.mul (local.get $r1) (local.get $c)) (local.get $g)) (i32.const 2))))
           (local.set $m (v128.load (i32.add (local.get $mu) (i32.shl (local.get $g) (i32.const 2)))))
+          (local.set $grv (v128.load (i32.add (local.get $gr) (i32.shl (local.get $g) (i32.const 2)))))
+          (local.set $bv (v128.load (i32.add (local.get $beta) (i32.shl (local.get $g) (i32.const 2)))))
           (loop $rows
-            (local.set $d (v128.load (local.get $p)))
+            (local.set $xv (v128.load (local.get $q)))
+            ;; The ReLU mask (inlined: V8 does not inline wasm calls in hot loops).
+            (local.set $d (v128.and (v128.load (local.get $p))
+              (v128.or
+                (f32x4.gt (f32x4.add (f32x4.mul (local.get $grv) (f32x4.sub (local.get $xv) (local.get $m))) (local.get $bv)) (v128.const f32x4 0 0 0 0))
+                (local.get $pass))))
             (local.set $a1 (f32x4.add (local.get $a1) (local.get $d)))
-            (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $d) (f32x4.sub (v128.load (local.get $q)) (local.get $m)))))
+            (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $d) (f32x4.sub (local.get $xv) (local.get $m)))))
             (local.set $p (i32.add (local.get $p) (local.get $stride)))
             (local.set $q (i32.add (local.get $q) (local.get $stride)))
             (br_if $rows (i32.lt_u (local.get $p) (local.get $end))))
@@ -103,35 +124,51 @@
         (local.set $r0 (local.get $r1))
         (br $blocks))))
 
-  ;; out[row, j] = a[j]·u[row, j] + b[j]·(v[row, j] - m[j]) + e[j]  (a, b, m, e f32 per channel):
-  ;; the batch norm's dx, with u = dy and v = x.
-  (func (export "axpby") (param $u i32) (param $v i32) (param $rows i32) (param $c i32) (param $a i32) (param $b i32) (param $m i32) (param $e i32) (param $out i32)
-    (local $end i32) (local $g i32) (local $stride i32) (local $p i32)
+  ;; The batch norm's dx: out = a·g + b·(x - m) + e per channel (f32 arrays), with g = dy masked
+  ;; by the ReLU as in grad_sums (gr, beta, relu).
+  (func (export "axpby") (param $dy i32) (param $x i32) (param $rows i32) (param $c i32) (param $a i32) (param $b i32) (param $m i32) (param $e i32)
+    (param $gr i32) (param $beta i32) (param $relu i32) (param $out i32)
+    (local $end i32) (local $g i32) (local $stride i32) (local $p i32) (local $pass v128) (local $xv v128) (local $mv v128) (local $d v128)
+    (local.set $pass (call $pass_all (local.get $relu)))
     (local.set $stride (i32.shl (local.get $c) (i32.const 2)))
-    (local.set $end (i32.add (local.get $u) (i32.mul (local.get $rows) (local.get $stride))))
+    (local.set $end (i32.add (local.get $dy) (i32.mul (local.get $rows) (local.get $stride))))
     (block $done
       (br_if $done (i32.eqz (local.get $rows)))
       (loop $rowloop
         (local.set $g (i32.const 0))
         (loop $groups
           (local.set $p (i32.shl (local.get $g) (i32.const 2)))
+          (local.set $xv (v128.load (i32.add (local.get $x) (local.get $p))))
+          (local.set $mv (v128.load (i32.add (local.get $m) (local.get $p))))
+          ;; The ReLU mask, as in grad_sums.
+          (local.set $d (v128.and (v128.load (i32.add (local.get $dy) (local.get $p)))
+            (v128.or
+              (f32x4.gt
+                (f32x4.add
+                  (f32x4.mul (v128.load (i32.add (local.get $gr) (local.get $p))) (f32x4.sub (local.get $xv) (local.get $mv)))
+                  (v128.load (i32.add (local.get $beta) (local.get $p))))
+                (v128.const f32x4 0 0 0 0))
+              (local.get $pass))))
           (v128.store (i32.add (local.get $out) (local.get $p))
             (f32x4.add
               (f32x4.add
-                (f32x4.mul (v128.load (i32.add (local.get $a) (local.get $p))) (v128.load (i32.add (local.get $u) (local.get $p))))
-                (f32x4.mul (v128.load (i32.add (local.get $b) (local.get $p)))
-                  (f32x4.sub (v128.load (i32.add (local.get $v) (local.get $p))) (v128.load (i32.add (local.get $m) (local.get $p))))))
+                (f32x4.mul (v128.load (i32.add (local.get $a) (local.get $p))) (local.get $d))
+                (f32x4.mul (v128.load (i32.add (local.get $b) (local.get $p))) (f32x4.sub (local.get $xv) (local.get $mv))))
               (v128.load (i32.add (local.get $e) (local.get $p)))))
           (local.set $g (i32.add (local.get $g) (i32.const 4)))
           (br_if $groups (i32.lt_u (local.get $g) (local.get $c))))
-        (local.set $u (i32.add (local.get $u) (local.get $stride)))
-        (local.set $v (i32.add (local.get $v) (local.get $stride)))
+        (local.set $dy (i32.add (local.get $dy) (local.get $stride)))
+        (local.set $x (i32.add (local.get $x) (local.get $stride)))
         (local.set $out (i32.add (local.get $out) (local.get $stride)))
-        (br_if $rowloop (i32.lt_u (local.get $u) (local.get $end))))))
+        (br_if $rowloop (i32.lt_u (local.get $dy) (local.get $end))))))
 
-  ;; out[row, j] = a[j]·(u[row, j] - m[j]) + e[j]: the batch norm's forward, γr·(x - μ) + β.
-  (func (export "affine") (param $u i32) (param $rows i32) (param $c i32) (param $m i32) (param $a i32) (param $e i32) (param $out i32)
-    (local $end i32) (local $g i32) (local $stride i32) (local $p i32)
+  ;; The batch norm's forward: out = max(a·(u - m) + e, lo) per channel, lo = 0 with the ReLU
+  ;; fused ($relu), else -inf (which leaves every value, NaN included, as it is).
+  (func (export "affine") (param $u i32) (param $rows i32) (param $c i32) (param $m i32) (param $a i32) (param $e i32) (param $relu i32) (param $out i32)
+    (local $end i32) (local $g i32) (local $stride i32) (local $p i32) (local $lo v128)
+    (local.set $lo (if (result v128) (local.get $relu)
+      (then (v128.const f32x4 0 0 0 0))
+      (else (v128.const f32x4 -inf -inf -inf -inf))))
     (local.set $stride (i32.shl (local.get $c) (i32.const 2)))
     (local.set $end (i32.add (local.get $u) (i32.mul (local.get $rows) (local.get $stride))))
     (block $done
@@ -141,10 +178,12 @@
         (loop $groups
           (local.set $p (i32.shl (local.get $g) (i32.const 2)))
           (v128.store (i32.add (local.get $out) (local.get $p))
-            (f32x4.add
-              (f32x4.mul (v128.load (i32.add (local.get $a) (local.get $p)))
-                (f32x4.sub (v128.load (i32.add (local.get $u) (local.get $p))) (v128.load (i32.add (local.get $m) (local.get $p)))))
-              (v128.load (i32.add (local.get $e) (local.get $p)))))
+            (f32x4.max
+              (f32x4.add
+                (f32x4.mul (v128.load (i32.add (local.get $a) (local.get $p)))
+                  (f32x4.sub (v128.load (i32.add (local.get $u) (local.get $p))) (v128.load (i32.add (local.get $m) (local.get $p)))))
+                (v128.load (i32.add (local.get $e) (local.get $p))))
+              (local.get $lo)))
           (local.set $g (i32.add (local.get $g) (i32.const 4)))
           (br_if $groups (i32.lt_u (local.get $g) (local.get $c))))
         (local.set $u (i32.add (local.get $u) (local.get $stride)))
