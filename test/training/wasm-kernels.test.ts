@@ -116,6 +116,36 @@ describe('wasm training kernels', () => {
     });
   }
 
+  // Conv2D and FusedConv2D (bias): the direct SIMD loop takes cin % 4, cout % 8 and small
+  // channel products; the rest (and 64 -> 64) goes to XNNPACK. Narrow images test the edges.
+  // [batch, height, width, inC, outC, kernel, stride, pad, bias]
+  const convCases: [number, number, number, number, number, number, number, 'same' | 'valid', boolean][] = [
+    [2, 13, 13, 4, 8, 3, 1, 'same', false],
+    [2, 13, 13, 4, 8, 3, 1, 'same', true],
+    [3, 26, 26, 16, 16, 3, 1, 'same', true],
+    [2, 51, 51, 16, 32, 3, 2, 'same', true],
+    [2, 14, 11, 8, 24, 5, 2, 'valid', true],
+    [2, 10, 10, 8, 8, 4, 2, 'same', false],
+    [2, 3, 2, 4, 8, 3, 1, 'same', true],
+    [2, 7, 6, 4, 16, 5, 1, 'same', true],
+    [2, 9, 9, 32, 64, 3, 1, 'same', true],
+    [2, 9, 9, 64, 64, 3, 1, 'same', true],
+    [2, 9, 9, 3, 8, 3, 1, 'same', true],
+  ];
+  for (const [n, h, w, ci, co, k, s, pad, withBias] of convCases) {
+    it(`Conv2D${withBias ? ' + bias' : ''} ${n}x${h}x${w}x${ci} -> ${co}, ${k}x${k}, stride ${s}, ${pad}`, () => {
+      const x = randomInput([n, h, w, ci]);
+      const wt = randomInput([k, k, ci, co]);
+      const b = randomInput([co]);
+      const err = compare([x, wt, b], (xt, wtt, bt) =>
+        withBias
+          ? tf.fused.conv2d({ x: xt as tf.Tensor4D, filter: wtt as tf.Tensor4D, strides: s, pad, bias: bt })
+          : tf.conv2d(xt as tf.Tensor4D, wtt as tf.Tensor4D, s, pad),
+      );
+      expect(err).toBeLessThan(TOL);
+    });
+  }
+
   // Conv2DBackpropInput is conv2d's input gradient and conv2dTranspose's forward pass.
   // [batch, height, width, inC, outC, kernel, stride, pad]
   const inputCases: [number, number, number, number, number, number, number | [number, number], 'same' | 'valid'][] = [
@@ -373,5 +403,42 @@ describe('wasm training kernels', () => {
     const b = grads('cpu');
     expect(b).toHaveLength(5);
     b.forEach((bi, i) => expect(relError([a[i]!], [bi])).toBeLessThan(TOL));
+  });
+
+  it('run on tensors beyond 2 GiB of heap (addresses that are negative as wasm i32)', () => {
+    tf.setBackend('wasm');
+    const backend = tf.backend() as BackendWasm;
+    // Ballast that fills the heap below 2 GiB, so that the tensors below land above it: blocks of
+    // 1 MiB, then of 16 KiB (for the gaps), until one lands past 2 GiB. Never written: no pages touched.
+    const heap = backend.wasm as unknown as { _malloc(n: number): number; _free(p: number): void };
+    const ballast: number[] = [];
+    for (const size of [2 ** 20, 2 ** 14]) {
+      for (;;) {
+        const ptr = heap._malloc(size) >>> 0;
+        expect(ptr).not.toBe(0);
+        ballast.push(ptr);
+        if (ptr > 2 ** 31) break;
+      }
+    }
+    try {
+      const x = randomInput([2, 26, 26, 16]);
+      const dy = randomInput([2, 26, 26, 16]);
+      const wt = randomInput([3, 3, 16, 16]);
+      const g = randomInput([16]);
+      const run = (xt?: tf.Tensor, dyt?: tf.Tensor, wtt?: tf.Tensor, gt?: tf.Tensor): tf.Tensor[] => {
+        const y = batchNormTrain(xt as tf.Tensor4D, gt as tf.Tensor1D, tf.zerosLike(gt!) as tf.Tensor1D, 1e-3, true).y;
+        const z = tf.conv2d(y, wtt as tf.Tensor4D, 1, 'same');
+        const dw = tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: xt!, dy: dyt! }, { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 16, 16] }) as tf.Tensor;
+        return [z, dw, tf.sum(z, [0, 1, 2])];
+      };
+      const a = runOn('wasm', [x, dy, wt, g], (...ts) => {
+        expect(backend.dataIdMap.get(ts[0]!.dataId)?.memoryOffset).toBeGreaterThan(2 ** 31);
+        return run(...ts);
+      });
+      const b = runOn('cpu', [x, dy, wt, g], run);
+      b.forEach((bi, i) => expect(relError([a[i]!], [bi])).toBeLessThan(TOL));
+    } finally {
+      for (const ptr of ballast) heap._free(ptr);
+    }
   });
 });

@@ -48,18 +48,19 @@ export interface SpatialPadding {
 }
 
 /**
- * The wasm backend's XNNPACK convolution (NHWC x, HWIO filter) with explicit padding. The
- * operator XNNPACK builds for `filter` is cached by tfjs under the filter's id and freed when
- * that data is released, so per-call filters cost one packing and leave nothing behind.
+ * The wasm backend's Conv2D kernel (NHWC x, HWIO filter) with explicit padding: the direct SIMD
+ * loop where it applies (see conv2d.ts), else XNNPACK. The operator XNNPACK builds for `filter`
+ * is cached by tfjs under the filter's id and freed when that data is released, so per-call
+ * filters cost one packing and leave nothing behind.
  */
-export function xnnConv2d(
+export function wasmConv2d(
   backend: BackendWasm,
   x: TensorInfo,
   filter: TensorInfo,
   opts: { stride: [number, number]; dilation: [number, number]; pad: SpatialPadding },
 ): TensorInfo {
   const { top, bottom, left, right } = opts.pad;
-  if (Math.min(top, bottom, left, right) < 0) throw new RangeError(`xnnConv2d: negative padding ${JSON.stringify(opts.pad)}`);
+  if (Math.min(top, bottom, left, right) < 0) throw new RangeError(`wasmConv2d: negative padding ${JSON.stringify(opts.pad)}`);
   return runWasmKernel(
     backend,
     'Conv2D',

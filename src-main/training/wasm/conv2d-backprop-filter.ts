@@ -13,7 +13,7 @@
 import { backend_util, Conv2DBackpropFilter } from '@tensorflow/tfjs-core';
 import type { Conv2DBackpropFilterAttrs, KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { asWasmBackend, heapF32, heapOffset, release, xnnConv2d } from './backend-kernels';
+import { asWasmBackend, heapF32, heapOffset, release, wasmConv2d } from './backend-kernels';
 import { batchInnermost, pixelsOutermost } from './heap-transpose';
 import { simdKernels, splitRows, type SimdKernels } from './simd-kernels';
 
@@ -77,7 +77,7 @@ function conv2DBackpropFilter(args: { inputs: NamedTensorInfoMap; backend: unkno
     temps.push(dyT);
     batchInnermost(heapF32(backend, x), heapF32(backend, xT), batchSize, inHeight * inWidth, inChannels);
     pixelsOutermost(heapF32(backend, dy), heapF32(backend, dyT), batchSize, outHeight * outWidth, outChannels);
-    const g = xnnConv2d(backend, xT, dyT, { stride: [1, 1], dilation: [sh, sw], pad: { top, bottom, left, right } });
+    const g = wasmConv2d(backend, xT, dyT, { stride: [1, 1], dilation: [sh, sw], pad: { top, bottom, left, right } });
     temps.push(g);
     const [, gh, gw] = g.shape as [number, number, number, number];
     const src = heapF32(backend, g);

@@ -11,7 +11,7 @@
 import { backend_util, Conv2DBackpropInput } from '@tensorflow/tfjs-core';
 import type { Conv2DBackpropInputAttrs, KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { asWasmBackend, heapF32, release, xnnConv2d } from './backend-kernels';
+import { asWasmBackend, heapF32, release, wasmConv2d } from './backend-kernels';
 import { axisPhases, type AxisPhase } from './conv-phases';
 
 function floatInput(inputs: NamedTensorInfoMap, name: string): TensorInfo {
@@ -140,7 +140,7 @@ function conv2DBackpropInput(args: { inputs: NamedTensorInfoMap; backend: unknow
 function phaseConv(backend: BackendWasm, dy: TensorInfo, filter: TensorInfo, ph: AxisPhase, pw: AxisPhase, s: [number, number]): TensorInfo {
   const sub = phaseFilter(backend, filter, ph, pw, s);
   try {
-    return xnnConv2d(backend, dy, sub, {
+    return wasmConv2d(backend, dy, sub, {
       stride: [1, 1],
       dilation: [1, 1],
       pad: { top: ph.padBefore, bottom: ph.padAfter, left: pw.padBefore, right: pw.padAfter },

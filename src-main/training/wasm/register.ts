@@ -1,12 +1,15 @@
 /**
  * The wasm kernels training needs. tfjs-backend-wasm 4.22 lacks Conv2DBackpropFilter (probed by
- * running tf.grads through every op a strict-ResNet U-Net uses) and runs Conv2DBackpropInput as a
- * naive loop, and Tile (used by tfjs's batch-norm gradient) per element; these are replaced here. Registered per backend, so the
- * native and cpu backends never see them.
+ * running tf.grads through every op a strict-ResNet U-Net uses), runs Conv2DBackpropInput as a
+ * naive loop and Tile per element, and copies in Identity; these are replaced here. Sum, Conv2D
+ * and FusedConv2D keep tfjs's kernels behind a faster path for the cases training hits most.
+ * The fused batch norm (+ ReLU) is this repo's own kernel. Registered per backend, so the native
+ * and cpu backends never see them.
  */
 import { getGradient, getKernel, registerGradient, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { batchNormTrainConfig, batchNormTrainGradConfig, batchNormTrainGradConfigForTape } from './batch-norm';
+import { makeConv2DConfig, makeFusedConv2DConfig } from './conv2d';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { identityConfig } from './identity';
@@ -19,11 +22,20 @@ const MISSING: readonly KernelConfig[] = [conv2DBackpropFilterConfig, batchNormT
 /** Kernels the wasm backend has, but far slower than these (or copying where they need not): always take their place. */
 const REPLACEMENTS: readonly KernelConfig[] = [conv2DBackpropInputConfig, tileConfig, identityConfig];
 
-/** Every kernel this folder adds to (or replaces in) the wasm backend, the Sum wrapper aside. */
+/** Every kernel this folder adds to (or replaces in) the wasm backend, the wrappers below aside. */
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [...MISSING, ...REPLACEMENTS];
 
-/** The Sum wrapper installed over tfjs's own (which it calls for all but its fast path). */
-let sumWrapper: KernelConfig | null = null;
+/**
+ * Kernels wrapped around tfjs-backend-wasm's own, which they call for every case but their fast
+ * path: name, and how to wrap the stock kernel.
+ */
+const WRAPPERS: readonly [string, (stock: KernelConfig) => KernelConfig][] = [
+  ['Sum', makeSumConfig],
+  ['Conv2D', makeConv2DConfig],
+  ['FusedConv2D', makeFusedConv2DConfig],
+];
+/** The wrappers installed, by kernel name (so that registering twice does not wrap a wrapper). */
+const installed = new Map<string, KernelConfig>();
 
 /**
  * Registers the kernels. Idempotent; a kernel the wasm backend already has is left alone unless it
@@ -39,11 +51,13 @@ export function registerWasmTrainingKernels(): void {
     if (current !== undefined) unregisterKernel(config.kernelName, 'wasm');
     registerKernel(config);
   }
-  const sum = getKernel('Sum', 'wasm');
-  if (sum !== undefined && sum !== sumWrapper && sum.kernelFunc !== sumWrapper?.kernelFunc) {
-    sumWrapper = makeSumConfig(sum);
-    unregisterKernel('Sum', 'wasm');
-    registerKernel(sumWrapper);
+  for (const [name, wrap] of WRAPPERS) {
+    const stock = getKernel(name, 'wasm');
+    if (stock === undefined || stock === installed.get(name)) continue;
+    const wrapper = wrap(stock);
+    unregisterKernel(name, 'wasm');
+    registerKernel(wrapper);
+    installed.set(name, wrapper);
   }
   // The fused batch norm's gradient: keyed by this repo's own kernel name, so no tfjs gradient is touched.
   if (getGradient(batchNormTrainGradConfigForTape.kernelName) === undefined) registerGradient(batchNormTrainGradConfigForTape);

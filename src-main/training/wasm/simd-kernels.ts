@@ -32,7 +32,7 @@ interface EmscriptenModule {
 }
 
 /** Exported kernel names, in the order workers index them. */
-const FUNCTIONS = ['col_moments', 'grad_sums', 'axpby', 'affine', 'filter_grad'] as const;
+const FUNCTIONS = ['col_moments', 'grad_sums', 'axpby', 'affine', 'filter_grad', 'conv_fwd'] as const;
 export type SimdKernelName = (typeof FUNCTIONS)[number];
 
 /** Int32 slots per worker in the control array: seq, done, status, function, then arguments. */
@@ -162,7 +162,8 @@ export class SimdKernels {
   }
 
   malloc(bytes: number): number {
-    const ptr = this.emscripten._malloc(bytes);
+    // Unsigned: the heap passes 2 GiB, and wasm returns the address as a signed i32.
+    const ptr = this.emscripten._malloc(bytes) >>> 0;
     if (ptr === 0) throw new RangeError(`wasm heap: could not allocate ${bytes} bytes of scratch`);
     return ptr;
   }

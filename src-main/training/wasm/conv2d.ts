@@ -1,0 +1,114 @@
+/**
+ * Conv2D and FusedConv2D (bias, no activation) for the wasm backend, on kernels.wat's conv_fwd
+ * where it applies: small filters, no dilation, input channels divisible by 4 and output
+ * channels by 8. XNNPACK's convolution runs the U-Net's 16- and 32-channel layers at about
+ * 45-75 GFLOP/s on two cores; the direct loop does better there because it needs no indirection
+ * buffer or packing and keeps 4 pixels x 8 channels in registers. Every other case goes to
+ * tfjs-backend-wasm's own kernel. Also used by Conv2DBackpropInput, whose stride-1 form and
+ * stride-s phases are convolutions too.
+ */
+import { backend_util, Conv2D, FusedConv2D } from '@tensorflow/tfjs-core';
+import type { Conv2DAttrs, FusedConv2DAttrs, KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { asWasmBackend, heapOffset, type SpatialPadding } from './backend-kernels';
+import { simdKernels, splitRows } from './simd-kernels';
+
+/** Largest filter (taps) the direct loop takes; bigger ones (e.g. the filter gradient's fallback) stay on XNNPACK. */
+const MAX_TAPS = 49;
+/**
+ * Largest cin x cout the direct loop takes. Measured at batch 32, 3x3 (test/bench/convKernels.ts):
+ * 16 -> 16 and 32 -> 32 channels run 20-30% faster than XNNPACK, 64 -> 64 the same, 128 -> 128
+ * 25% slower (XNNPACK's packed weights stay in cache; the direct loop streams them per pixel block).
+ */
+const MAX_CHANNEL_PRODUCT = 32 * 64;
+/** Output rows below which one thread does the whole conv. */
+const MIN_ROWS_PER_THREAD = 4;
+
+/**
+ * `x` (NHWC) convolved with `filter` (HWIO) at `stride` with explicit padding, plus `bias` per
+ * output channel if given, on the SIMD kernels; null where they do not apply (the caller runs
+ * XNNPACK instead).
+ */
+export function simdConv2d(
+  backend: BackendWasm,
+  x: TensorInfo,
+  filter: TensorInfo,
+  bias: TensorInfo | null,
+  stride: [number, number],
+  pad: SpatialPadding,
+): TensorInfo | null {
+  const simd = simdKernels(backend);
+  if (simd === null || x.dtype !== 'float32' || filter.dtype !== 'float32' || (bias !== null && bias.dtype !== 'float32')) return null;
+  if (x.shape.length !== 4 || filter.shape.length !== 4) return null;
+  const [n, h, w, cin] = x.shape as [number, number, number, number];
+  const [kh, kw, fin, cout] = filter.shape as [number, number, number, number];
+  if (fin !== cin || cin % 4 !== 0 || cout % 8 !== 0 || cin === 0 || cout === 0 || kh * kw > MAX_TAPS || cin * cout > MAX_CHANNEL_PRODUCT) return null;
+  if (bias !== null && (bias.shape.length !== 1 || bias.shape[0] !== cout)) return null;
+  const [sh, sw] = stride;
+  const oh = Math.floor((h + pad.top + pad.bottom - kh) / sh) + 1;
+  const ow = Math.floor((w + pad.left + pad.right - kw) / sw) + 1;
+  if (!(n > 0 && oh > 0 && ow > 0 && kh > 0 && kw > 0 && sh > 0 && sw > 0)) return null;
+  if (Math.min(pad.top, pad.left, pad.bottom, pad.right) < 0) return null;
+  const out = backend.makeOutput([n, oh, ow, cout], 'float32');
+  const xPtr = heapOffset(backend, x);
+  const wPtr = heapOffset(backend, filter);
+  const bPtr = bias === null ? 0 : heapOffset(backend, bias);
+  const oPtr = heapOffset(backend, out);
+  const ranges = splitRows(n * oh, simd.threads, MIN_ROWS_PER_THREAD);
+  simd.run(
+    'conv_fwd',
+    ranges.map(([r0, r1]) => [xPtr, wPtr, bPtr, oPtr, h, w, cin, oh, ow, cout, kh, kw, sh, sw, pad.top, pad.left, r0, r1]),
+  );
+  return out;
+}
+
+type KernelArgs = { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap };
+
+/** The padding and strides of a conv's attrs, or null where the direct loop does not apply (dilation, NCHW). */
+function geometry(x: TensorInfo, filter: TensorInfo, attrs: Conv2DAttrs): { stride: [number, number]; pad: SpatialPadding } | null {
+  if (attrs.dataFormat !== 'NHWC' || x.shape.length !== 4 || filter.shape.length !== 4) return null;
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
+  const { top, bottom, left, right } = info.padInfo;
+  return { stride: [info.strideHeight, info.strideWidth], pad: { top, bottom, left, right } };
+}
+
+/** Conv2D: the direct loop where it applies, else `stock` (tfjs-backend-wasm's XNNPACK kernel). */
+export function makeConv2DConfig(stock: KernelConfig): KernelConfig {
+  const kernelFunc = (args: KernelArgs): TensorInfo | TensorInfo[] => {
+    const backend = asWasmBackend(args.backend, Conv2D);
+    const { x, filter } = args.inputs;
+    if (x !== undefined && filter !== undefined) {
+      const g = geometry(x, filter, args.attrs as unknown as Conv2DAttrs);
+      const out = g === null ? null : simdConv2d(backend, x, filter, null, g.stride, g.pad);
+      if (out !== null) return out;
+    }
+    return stock.kernelFunc(args as Parameters<KernelConfig['kernelFunc']>[0]);
+  };
+  return { ...stock, kernelFunc: kernelFunc as KernelConfig['kernelFunc'] };
+}
+
+/** FusedConv2D with a bias and no activation: the direct loop where it applies, else `stock`. */
+export function makeFusedConv2DConfig(stock: KernelConfig): KernelConfig {
+  const kernelFunc = (args: KernelArgs): TensorInfo | TensorInfo[] => {
+    const backend = asWasmBackend(args.backend, FusedConv2D);
+    const { x, filter, bias, preluActivationWeights } = args.inputs;
+    const attrs = args.attrs as unknown as FusedConv2DAttrs;
+    if (x !== undefined && filter !== undefined && preluActivationWeights === undefined && (attrs.activation ?? 'linear') === 'linear') {
+      const g = geometry(x, filter, attrs);
+      const out = g === null ? null : simdConv2d(backend, x, filter, bias ?? null, g.stride, g.pad);
+      if (out !== null) return out;
+    }
+    return stock.kernelFunc(args as Parameters<KernelConfig['kernelFunc']>[0]);
+  };
+  return { ...stock, kernelFunc: kernelFunc as KernelConfig['kernelFunc'] };
+}
