@@ -1,24 +1,25 @@
 /**
- * Times the wasm conv kernels of a U-Net layer against the forward conv of the same layer:
- * Conv2D, Conv2DBackpropInput (this repo's and tfjs-backend-wasm's own) and Conv2DBackpropFilter.
- * Median (and best) of repeated, interleaved runs, since the machine is shared. A script, not a test:
+ * Times the wasm conv kernels of the peer U-Net's layers (test/bench/peerDesign.ts): Conv2D as
+ * tfjs-backend-wasm runs it (XNNPACK) and as Strata runs it (the direct SIMD loop where it
+ * applies, see src-main/training/wasm/conv2d.ts), and Strata's Conv2DBackpropInput and
+ * Conv2DBackpropFilter. Median (and best) of repeated, interleaved runs, with GFLOP/s of the
+ * median. A script, not a test:
  *
- *   npx tsx test/bench/convKernels.ts [batch=16] [reps=7]
+ *   npx tsx test/bench/convKernels.ts [batch=32] [reps=7]
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../src-main/training/backend';
 
-/** [size, inC, outC, kernel, stride] of the layers of the `small` U-Net (and their transposed twins). */
+/** [size, inC, outC, kernel, stride] of the peer U-Net's convs (3x3, 'same'). */
 const LAYERS: [number, number, number, number, number][] = [
-  [101, 8, 8, 3, 1],
-  [51, 16, 16, 3, 1],
-  [26, 32, 32, 3, 1],
-  [13, 64, 64, 3, 1],
-  [101, 8, 16, 3, 2],
-  [51, 16, 32, 3, 2],
-  [26, 32, 64, 3, 2],
-  [101, 1, 8, 3, 1],
+  [101, 16, 16, 3, 1],
+  [51, 32, 32, 3, 1],
+  [26, 64, 64, 3, 1],
+  [13, 128, 128, 3, 1],
+  [101, 16, 32, 3, 2],
+  [51, 32, 64, 3, 2],
+  [26, 64, 128, 3, 2],
 ];
 
 function median(xs: number[]): number {
@@ -27,48 +28,46 @@ function median(xs: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const batch = Number(process.argv[2] ?? 16);
+  const batch = Number(process.argv[2] ?? 32);
   const reps = Number(process.argv[3] ?? 7);
-  // tfjs-backend-wasm's own kernel, captured before selectBackend replaces it.
+  // tfjs-backend-wasm's own Conv2D, captured before selectBackend wraps it.
   await import('@tensorflow/tfjs-backend-wasm');
-  const stock: KernelConfig | undefined = tf.getKernel(tf.Conv2DBackpropInput, 'wasm');
-  await selectBackend({ force: 'wasm' });
-  const ours = tf.getKernel(tf.Conv2DBackpropInput, 'wasm');
-  if (stock === undefined || ours === undefined) throw new Error('Conv2DBackpropInput is not registered on wasm');
+  const stock: KernelConfig | undefined = tf.getKernel(tf.Conv2D, 'wasm');
+  const report = await selectBackend({ force: 'wasm' });
+  if (stock === undefined) throw new Error('Conv2D is not registered on wasm');
   const backend = tf.backend();
-  // Its cwrap set-up ran only if it was registered when the backend started; run it again.
-  stock.setupFunc?.(backend);
-
-  console.log('layer [ms, median/best]        Conv2D        BackpropInput (stock)       BackpropFilter');
+  console.log(`wasm (${report.detail}), batch ${batch}; ms median/best, GFLOP/s of the median`);
+  console.log('layer                          Conv2D XNNPACK        Conv2D Strata         BackpropInput         BackpropFilter');
   for (const [size, ci, co, k, s] of LAYERS) {
     const x = tf.randomUniform([batch, size, size, ci]);
     const w = tf.randomUniform([k, k, ci, co]);
     const info = tf.backend_util.computeConv2DInfo([batch, size, size, ci], [k, k, ci, co], s, 1, 'same');
     const dy = tf.randomUniform([batch, info.outHeight, info.outWidth, co]);
-    const inputAttrs: NamedAttrMap = { strides: s, pad: 'same', dataFormat: 'NHWC', inputShape: [batch, size, size, ci] };
+    const convAttrs: NamedAttrMap = { strides: s, pad: 'same', dataFormat: 'NHWC', dilations: 1 };
     const runs: Record<string, () => TensorInfo> = {
-      conv: () => tf.engine().runKernel(tf.Conv2D, { x, filter: w }, { strides: s, pad: 'same', dataFormat: 'NHWC', dilations: 1 }) as TensorInfo,
-      input: () => ours.kernelFunc({ inputs: { dy, filter: w }, backend, attrs: inputAttrs }) as TensorInfo,
-      stock: () => stock.kernelFunc({ inputs: { dy, filter: w }, backend, attrs: inputAttrs }) as TensorInfo,
+      xnn: () => stock.kernelFunc({ inputs: { x, filter: w }, backend, attrs: convAttrs }) as TensorInfo,
+      conv: () => tf.engine().runKernel(tf.Conv2D, { x, filter: w }, convAttrs) as TensorInfo,
+      input: () =>
+        tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: w }, { strides: s, pad: 'same', dataFormat: 'NHWC', inputShape: [batch, size, size, ci] }) as TensorInfo,
       filter: () =>
         tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, { strides: s, pad: 'same', dataFormat: 'NHWC', filterShape: [k, k, ci, co] }) as TensorInfo,
     };
-    const times: Record<string, number[]> = { conv: [], input: [], stock: [], filter: [] };
+    const times: Record<string, number[]> = { xnn: [], conv: [], input: [], filter: [] };
     for (let r = 0; r < reps; r++) {
       for (const [name, run] of Object.entries(runs)) {
-        if (name === 'stock' && r >= 3) continue; // slow and only a reference
         const t0 = performance.now();
         const out = run();
         times[name]?.push(performance.now() - t0);
         backend.disposeData(out.dataId);
       }
     }
+    const gflop = (2 * batch * info.outHeight * info.outWidth * co * k * k * ci) / 1e9;
     const m = (name: string) => {
       const t = times[name] ?? [];
-      return `${median(t).toFixed(1).padStart(6)}/${Math.min(...t).toFixed(1).padStart(5)}`;
+      return `${median(t).toFixed(1).padStart(6)}/${Math.min(...t).toFixed(1).padStart(5)} ${(gflop / (median(t) / 1000)).toFixed(0).padStart(4)}`;
     };
     const label = `${batch}x${size}x${size}x${ci} -> ${co}, ${k}x${k}/${s}`.padEnd(30);
-    console.log(`${label} ${m('conv')}  ${m('input')} (${m('stock')})        ${m('filter')}`);
+    console.log(`${label} ${m('xnn')}      ${m('conv')}      ${m('input')}      ${m('filter')}`);
     tf.dispose([x, w, dy]);
   }
 }

@@ -165,6 +165,14 @@ describe('wasm training kernels', () => {
     [2, 14, 11, 3, 5, 3, 3, 'valid'],
     [2, 13, 12, 3, 4, 3, [1, 2], 'same'],
     [2, 13, 13, 3, 4, 1, 2, 'valid'],
+    // Channels that take the direct SIMD conv (dy's channels % 4, x's % 8), phases written into dx.
+    [2, 12, 12, 8, 8, 3, 2, 'valid'],
+    [2, 14, 11, 8, 16, 3, 3, 'valid'],
+    [2, 10, 10, 8, 8, 4, 2, 'same'],
+    [2, 13, 12, 8, 16, 3, [1, 2], 'same'],
+    [2, 13, 13, 8, 8, 1, 2, 'valid'],
+    [2, 9, 9, 16, 8, 5, 3, 'same'],
+    [3, 26, 26, 8, 32, 3, 2, 'same'],
   ];
   for (const [n, h, w, ci, co, k, s, pad] of inputCases) {
     it(`Conv2DBackpropInput ${n}x${h}x${w}x${ci} <- ${co}, ${k}x${k}, stride ${String(s)}, ${pad}`, () => {

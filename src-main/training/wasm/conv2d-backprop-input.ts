@@ -13,6 +13,8 @@ import type { Conv2DBackpropInputAttrs, KernelConfig, NamedAttrMap, NamedTensorI
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { asWasmBackend, heapF32, release, wasmConv2d } from './backend-kernels';
 import { axisPhases, type AxisPhase } from './conv-phases';
+import { directConvApplies, runDirectConv } from './conv2d';
+import { simdKernels } from './simd-kernels';
 
 function floatInput(inputs: NamedTensorInfoMap, name: string): TensorInfo {
   const t = inputs[name];
@@ -121,6 +123,7 @@ function conv2DBackpropInput(args: { inputs: NamedTensorInfoMap; backend: unknow
     for (const ph of rowPhases) {
       for (const pw of colPhases) {
         if (ph.taps === 0 || pw.taps === 0 || ph.count === 0 || pw.count === 0) continue;
+        if (directPhase(backend, dy, filter, dx, ph, pw, s)) continue;
         const part = phaseConv(backend, dy, filter, ph, pw, s);
         try {
           interleave(backend, part, dx, ph, pw, s);
@@ -134,6 +137,29 @@ function conv2DBackpropInput(args: { inputs: NamedTensorInfoMap; backend: unknow
     throw err;
   }
   return dx;
+}
+
+/**
+ * One phase on the direct SIMD conv, written straight into its rows and columns of dx (no
+ * intermediate and no interleaving pass). False where the direct loop does not apply.
+ */
+function directPhase(backend: BackendWasm, dy: TensorInfo, filter: TensorInfo, dx: TensorInfo, ph: AxisPhase, pw: AxisPhase, s: [number, number]): boolean {
+  const [kh, kw, ci, co] = filter.shape as [number, number, number, number];
+  if (simdKernels(backend) === null || !directConvApplies(dy, { ...filter, shape: [kh, kw, co, ci] }, null)) return false;
+  const sub = phaseFilter(backend, filter, ph, pw, s);
+  try {
+    runDirectConv(
+      backend,
+      dy,
+      sub,
+      null,
+      { stride: [1, 1], top: ph.padBefore - ph.skip, left: pw.padBefore - pw.skip, outRows: ph.count, outCols: pw.count },
+      { out: dx, stride: s, offset: [ph.phase, pw.phase] },
+    );
+  } finally {
+    release(backend, sub);
+  }
+  return true;
 }
 
 /** One phase's stride-1 correlation of dy with its sub-filter. */

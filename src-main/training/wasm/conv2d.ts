@@ -24,6 +24,59 @@ const MAX_CHANNEL_PRODUCT = 32 * 64;
 /** Output rows below which one thread does the whole conv. */
 const MIN_ROWS_PER_THREAD = 4;
 
+/** Where a direct conv's output pixels go: row p·stride[0] + offset[0], column q·stride[1] + offset[1] of `out`. */
+export interface OutputPlacement {
+  out: TensorInfo;
+  stride: [number, number];
+  offset: [number, number];
+}
+
+/**
+ * Whether the direct loop takes `x` (NHWC) by `filter` (HWIO) with `bias`: float32, input
+ * channels divisible by 4, output channels by 8, small filters and channel counts.
+ */
+export function directConvApplies(x: TensorInfo, filter: TensorInfo, bias: TensorInfo | null): boolean {
+  if (x.dtype !== 'float32' || filter.dtype !== 'float32' || (bias !== null && bias.dtype !== 'float32')) return false;
+  if (x.shape.length !== 4 || filter.shape.length !== 4) return false;
+  const cin = x.shape[3] ?? 0;
+  const [kh, kw, fin, cout] = filter.shape as [number, number, number, number];
+  if (fin !== cin || cin % 4 !== 0 || cout % 8 !== 0 || cin === 0 || cout === 0 || kh * kw > MAX_TAPS || cin * cout > MAX_CHANNEL_PRODUCT) return false;
+  return bias === null || (bias.shape.length === 1 && bias.shape[0] === cout);
+}
+
+/**
+ * Runs the direct loop (the caller checked {@link directConvApplies}): the `outRows` x `outCols`
+ * outputs of `x` convolved with `filter` at `stride`, the first reading x from row -top, column
+ * -left (top and left may be negative: the outputs then start inside x), written to `place`.
+ */
+export function runDirectConv(
+  backend: BackendWasm,
+  x: TensorInfo,
+  filter: TensorInfo,
+  bias: TensorInfo | null,
+  geometry: { stride: [number, number]; top: number; left: number; outRows: number; outCols: number },
+  place: OutputPlacement,
+): void {
+  const simd = simdKernels(backend);
+  if (simd === null) throw new Error('runDirectConv: the SIMD kernels are not available');
+  const [n, h, w, cin] = x.shape as [number, number, number, number];
+  const [kh, kw, , cout] = filter.shape as [number, number, number, number];
+  const [, ohf, owf] = place.out.shape as [number, number, number, number];
+  const { stride, top, left, outRows, outCols } = geometry;
+  const xPtr = heapOffset(backend, x);
+  const wPtr = heapOffset(backend, filter);
+  const bPtr = bias === null ? 0 : heapOffset(backend, bias);
+  const oPtr = heapOffset(backend, place.out);
+  const ranges = splitRows(n * outRows, simd.threads, MIN_ROWS_PER_THREAD);
+  simd.run(
+    'conv_fwd',
+    ranges.map(([r0, r1]) => [
+      xPtr, wPtr, bPtr, oPtr, h, w, cin, outRows, outCols, cout, kh, kw, stride[0], stride[1], top, left, r0, r1,
+      ohf, owf, place.stride[0], place.stride[1], place.offset[0], place.offset[1],
+    ]),
+  );
+}
+
 /**
  * `x` (NHWC) convolved with `filter` (HWIO) at `stride` with explicit padding, plus `bias` per
  * output channel if given, on the SIMD kernels; null where they do not apply (the caller runs
@@ -37,28 +90,15 @@ export function simdConv2d(
   stride: [number, number],
   pad: SpatialPadding,
 ): TensorInfo | null {
-  const simd = simdKernels(backend);
-  if (simd === null || x.dtype !== 'float32' || filter.dtype !== 'float32' || (bias !== null && bias.dtype !== 'float32')) return null;
-  if (x.shape.length !== 4 || filter.shape.length !== 4) return null;
-  const [n, h, w, cin] = x.shape as [number, number, number, number];
-  const [kh, kw, fin, cout] = filter.shape as [number, number, number, number];
-  if (fin !== cin || cin % 4 !== 0 || cout % 8 !== 0 || cin === 0 || cout === 0 || kh * kw > MAX_TAPS || cin * cout > MAX_CHANNEL_PRODUCT) return null;
-  if (bias !== null && (bias.shape.length !== 1 || bias.shape[0] !== cout)) return null;
+  if (simdKernels(backend) === null || !directConvApplies(x, filter, bias)) return null;
+  const [n, h, w] = x.shape as [number, number, number, number];
+  const [kh, kw, , cout] = filter.shape as [number, number, number, number];
   const [sh, sw] = stride;
   const oh = Math.floor((h + pad.top + pad.bottom - kh) / sh) + 1;
   const ow = Math.floor((w + pad.left + pad.right - kw) / sw) + 1;
-  if (!(n > 0 && oh > 0 && ow > 0 && kh > 0 && kw > 0 && sh > 0 && sw > 0)) return null;
-  if (Math.min(pad.top, pad.left, pad.bottom, pad.right) < 0) return null;
+  if (!(n > 0 && oh > 0 && ow > 0 && sh > 0 && sw > 0) || Math.min(pad.top, pad.left, pad.bottom, pad.right) < 0) return null;
   const out = backend.makeOutput([n, oh, ow, cout], 'float32');
-  const xPtr = heapOffset(backend, x);
-  const wPtr = heapOffset(backend, filter);
-  const bPtr = bias === null ? 0 : heapOffset(backend, bias);
-  const oPtr = heapOffset(backend, out);
-  const ranges = splitRows(n * oh, simd.threads, MIN_ROWS_PER_THREAD);
-  simd.run(
-    'conv_fwd',
-    ranges.map(([r0, r1]) => [xPtr, wPtr, bPtr, oPtr, h, w, cin, oh, ow, cout, kh, kw, sh, sw, pad.top, pad.left, r0, r1]),
-  );
+  runDirectConv(backend, x, filter, bias, { stride, top: pad.top, left: pad.left, outRows: oh, outCols: ow }, { out, stride: [1, 1], offset: [0, 0] });
   return out;
 }
 

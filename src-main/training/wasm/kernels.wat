@@ -345,7 +345,10 @@
 
   ;; Conv2D (NHWC x, HWIO wt, bias or 0) over the output rows [row0, row1) (row = n·oh + p):
   ;;   out[n, p, q, co] = bias[co] + Σ_{i, j, ci} x[n, p·sh + i - top, q·sw + j - left, ci] · wt[i, j, ci, co]
-  ;; Taps in the padding read zeros. Inside the image, 4 output pixels times 8 output channels
+  ;; Taps in the padding read zeros (top and left may be negative: the first outputs start inside x).
+  ;; Output (p, q) is stored at row p·osh + oph, column q·osw + opw of an [n, ohf, owf, cout] tensor:
+  ;; (1, 1, 0, 0) and ohf, owf = oh, ow for a plain conv; a stride-s phase of a transposed conv
+  ;; writes its rows and columns of dx directly. Inside the image, 4 output pixels times 8 output channels
   ;; run in 8 registers: per input channel, 2 vectors of weights times 4 broadcast x values.
   (func (export "conv_fwd")
     (param $x i32) (param $wt i32) (param $bias i32) (param $out i32)
@@ -353,6 +356,8 @@
     (param $oh i32) (param $ow i32) (param $cout i32)
     (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $top i32) (param $left i32)
     (param $row0 i32) (param $row1 i32)
+    (param $ohf i32) (param $owf i32) (param $osh i32) (param $osw i32) (param $oph i32) (param $opw i32)
+    (local $ostep i32)
     (local $row i32) (local $n i32) (local $p i32) (local $ob i32) (local $q i32) (local $t i32)
     (local $qlo i32) (local $qhi i32) (local $i i32) (local $j i32) (local $xr i32) (local $xrow i32)
     (local $outrow i32) (local $op i32) (local $xs i32) (local $wstep i32) (local $k i32) (local $kend i32) (local $wp i32)
@@ -363,8 +368,11 @@
     (local.set $xs (i32.shl (i32.mul (local.get $sw) (local.get $cin)) (i32.const 2)))
     (local.set $wstep (i32.shl (local.get $cout) (i32.const 2)))
     (local.set $kend (i32.shl (local.get $cin) (i32.const 2)))
+    (local.set $ostep (i32.shl (i32.mul (local.get $cout) (local.get $osw)) (i32.const 2)))
     ;; Output columns whose taps all fall inside the image: q in [qlo, qhi).
-    (local.set $qlo (i32.div_u (i32.add (local.get $left) (i32.sub (local.get $sw) (i32.const 1))) (local.get $sw)))
+    (local.set $qlo (i32.const 0))
+    (if (i32.gt_s (local.get $left) (i32.const 0))
+      (then (local.set $qlo (i32.div_u (i32.add (local.get $left) (i32.sub (local.get $sw) (i32.const 1))) (local.get $sw)))))
     (local.set $t (i32.add (i32.sub (local.get $w) (local.get $kw)) (local.get $left)))
     (local.set $qhi (i32.const 0))
     (if (i32.ge_s (local.get $t) (i32.const 0))
@@ -378,7 +386,8 @@
         (br_if $rows_done (i32.ge_u (local.get $row) (local.get $row1)))
         (local.set $n (i32.div_u (local.get $row) (local.get $oh)))
         (local.set $p (i32.rem_u (local.get $row) (local.get $oh)))
-        (local.set $outrow (i32.add (local.get $out) (i32.shl (i32.mul (i32.mul (local.get $row) (local.get $ow)) (local.get $cout)) (i32.const 2))))
+        (local.set $outrow (i32.add (local.get $out)
+          (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $ohf)) (i32.add (i32.mul (local.get $p) (local.get $osh)) (local.get $oph))) (local.get $owf)) (local.get $opw)) (local.get $cout)) (i32.const 2))))
         (local.set $ob (i32.const 0))
         (loop $oblocks
           (if (local.get $bias)
@@ -394,7 +403,7 @@
             (loop $left_px
               (br_if $left_done (i32.ge_u (local.get $q) (local.get $qlo)))
               (call $conv_pixel (local.get $x) (local.get $wt) (local.get $bias)
-                (i32.add (local.get $outrow) (i32.shl (i32.add (i32.mul (local.get $q) (local.get $cout)) (local.get $ob)) (i32.const 2)))
+                (i32.add (local.get $outrow) (i32.shl (i32.add (i32.mul (i32.mul (local.get $q) (local.get $osw)) (local.get $cout)) (local.get $ob)) (i32.const 2)))
                 (local.get $n) (local.get $p) (local.get $q) (local.get $ob) (local.get $h) (local.get $w) (local.get $cin) (local.get $cout)
                 (local.get $kh) (local.get $kw) (local.get $sh) (local.get $sw) (local.get $top) (local.get $left))
               (local.set $q (i32.add (local.get $q) (i32.const 1)))
@@ -445,16 +454,16 @@
                       (br_if $taps_j (i32.lt_u (local.get $j) (local.get $kw))))))
                 (local.set $i (i32.add (local.get $i) (i32.const 1)))
                 (br_if $taps_i (i32.lt_u (local.get $i) (local.get $kh))))
-              (local.set $op (i32.add (local.get $outrow) (i32.shl (i32.add (i32.mul (local.get $q) (local.get $cout)) (local.get $ob)) (i32.const 2))))
+              (local.set $op (i32.add (local.get $outrow) (i32.shl (i32.add (i32.mul (i32.mul (local.get $q) (local.get $osw)) (local.get $cout)) (local.get $ob)) (i32.const 2))))
               (v128.store offset=0 (local.get $op) (local.get $a00))
               (v128.store offset=16 (local.get $op) (local.get $a01))
-              (local.set $op (i32.add (local.get $op) (local.get $wstep)))
+              (local.set $op (i32.add (local.get $op) (local.get $ostep)))
               (v128.store offset=0 (local.get $op) (local.get $a10))
               (v128.store offset=16 (local.get $op) (local.get $a11))
-              (local.set $op (i32.add (local.get $op) (local.get $wstep)))
+              (local.set $op (i32.add (local.get $op) (local.get $ostep)))
               (v128.store offset=0 (local.get $op) (local.get $a20))
               (v128.store offset=16 (local.get $op) (local.get $a21))
-              (local.set $op (i32.add (local.get $op) (local.get $wstep)))
+              (local.set $op (i32.add (local.get $op) (local.get $ostep)))
               (v128.store offset=0 (local.get $op) (local.get $a30))
               (v128.store offset=16 (local.get $op) (local.get $a31))
               (local.set $q (i32.add (local.get $q) (i32.const 4)))
@@ -464,7 +473,7 @@
             (loop $right_px
               (br_if $right_done (i32.ge_u (local.get $q) (local.get $ow)))
               (call $conv_pixel (local.get $x) (local.get $wt) (local.get $bias)
-                (i32.add (local.get $outrow) (i32.shl (i32.add (i32.mul (local.get $q) (local.get $cout)) (local.get $ob)) (i32.const 2)))
+                (i32.add (local.get $outrow) (i32.shl (i32.add (i32.mul (i32.mul (local.get $q) (local.get $osw)) (local.get $cout)) (local.get $ob)) (i32.const 2)))
                 (local.get $n) (local.get $p) (local.get $q) (local.get $ob) (local.get $h) (local.get $w) (local.get $cin) (local.get $cout)
                 (local.get $kh) (local.get $kw) (local.get $sh) (local.get $sw) (local.get $top) (local.get $left))
               (local.set $q (i32.add (local.get $q) (i32.const 1)))
