@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { BackendWasm, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +15,7 @@ import path from 'node:path';
 import '@tensorflow/tfjs';
 import { registerGradientFixes } from './gradientFixes';
 import { registerWasmTrainingKernels } from './wasm/register';
+import { simdKernels } from './wasm/simd-kernels';
 import { startWasm, type WasmThreadOptions } from './wasm/threads';
 
 /** The backends the lab can train on, fastest first. */
@@ -135,7 +136,13 @@ async function probeWasm(threads: WasmThreadOptions | undefined): Promise<Probe>
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const n = start.threads;
   const detail = `${n} thread${n === 1 ? '' : 's'} · ${simd === true ? 'SIMD' : 'no SIMD'}`;
-  return { ok: true, report: { name: 'wasm', tfBackend: 'wasm', detail, threads: n, notes: start.notes } };
+  const notes = [...start.notes];
+  // Strata's own SIMD kernels (wasm/kernels.wat), started now so that a problem shows with the backend.
+  const backend = tf.backend();
+  const kernels = backend instanceof BackendWasm ? simdKernels(backend) : null;
+  if (kernels === null) notes.push("Strata's SIMD training kernels cannot run here (no WebAssembly SIMD); slower JavaScript kernels run instead");
+  else if (kernels.note !== null) notes.push(kernels.note);
+  return { ok: true, report: { name: 'wasm', tfBackend: 'wasm', detail, threads: n, notes } };
 }
 
 async function probeCpu(): Promise<Probe> {

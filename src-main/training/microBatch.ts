@@ -32,8 +32,9 @@ export const WASM_HEAP_BYTES = 4 * 2 ** 30;
 export const HEAP_PER_ACTIVATION = 1.75;
 
 /**
- * Share of the heap a plan may fill. Figure 2 at micro-batch 4 measured a flat 4002 MiB high-water
- * mark (estimate 3994): 98% of the heap, with validation passes and fragmentation still to come.
+ * Share of the heap a plan may fill, leaving room for validation passes and fragmentation. Figure 2
+ * at batch 32 runs as 6 micro-batches of up to 6 (estimate 3546 MiB) and measured a flat 2943 MiB
+ * high-water mark (test/bench/microBatchFig2.ts).
  */
 export const HEAP_HEADROOM = 0.95;
 

@@ -39,7 +39,7 @@ export type SimdKernelName = (typeof FUNCTIONS)[number];
 const SLOT = 32;
 const MAX_ARGS = SLOT - 4;
 /** A worker that has not answered by then is taken as dead: the set falls back to one thread. */
-const WORKER_TIMEOUT_MS = 60_000;
+const DEFAULT_WORKER_TIMEOUT_MS = 60_000;
 
 /** The worker: instantiates the module on the shared memory, then runs calls posted through `ctrl`. */
 const WORKER_SOURCE = `
@@ -87,6 +87,11 @@ export class SimdKernels {
   private seq = 0;
   /** Why the set runs on fewer threads than the backend, if it does. */
   note: string | null = null;
+  /**
+   * How long a call waits for a worker before taking it as dead (the call then fails and the set
+   * goes on with one thread). Kernel calls take milliseconds; the default is a minute.
+   */
+  workerTimeoutMs = DEFAULT_WORKER_TIMEOUT_MS;
 
   private constructor(
     private readonly exports: WasmExports,
@@ -104,7 +109,10 @@ export class SimdKernels {
             workerData: { module, memory, ctrl: this.ctrl.buffer, slot, functions: FUNCTIONS },
           });
           worker.unref();
-          worker.on('error', () => this.dropWorkers('a kernel worker failed'));
+          worker.on('error', (err) => this.dropWorkers(`a kernel worker failed (${err.message})`));
+          worker.on('exit', (code) => {
+            if (this.workers.includes(worker)) this.dropWorkers(`a kernel worker exited (code ${code})`);
+          });
           this.workers.push(worker);
         }
       } catch (err) {
@@ -138,13 +146,22 @@ export class SimdKernels {
     return this.memory.buffer;
   }
 
+  /** The worker threads (for diagnostics and fault tests). */
+  workerThreads(): readonly Worker[] {
+    return this.workers;
+  }
+
   /** Threads a call is split over (this one included). */
   get threads(): number {
     return this.workers.length + 1;
   }
 
   private dropWorkers(reason: string): void {
-    if (this.note === null) this.note = `${reason}; Strata's SIMD kernels run on one thread`;
+    if (this.note === null && reason !== 'disposed') {
+      this.note = `${reason}; Strata's SIMD kernels run on one thread`;
+      // Training goes on (slower); the trainer's log says why.
+      console.warn(`strata: ${this.note}`);
+    }
     const ctrl = this.ctrl;
     for (const [slot, w] of this.workers.entries()) {
       if (ctrl !== null) {
@@ -202,13 +219,13 @@ export class SimdKernels {
     if (posted > 0 && ctrl !== null) {
       for (let k = 0; k < posted; k++) {
         const base = k * SLOT;
-        const deadline = Date.now() + WORKER_TIMEOUT_MS;
+        const deadline = Date.now() + this.workerTimeoutMs;
         for (;;) {
           const done = Atomics.load(ctrl, base + 1);
           if (done === this.seq) break;
           if (Atomics.wait(ctrl, base + 1, done, Math.max(1, deadline - Date.now())) === 'timed-out' && Date.now() >= deadline) {
             this.dropWorkers('a kernel worker stopped answering');
-            throw new Error(`${fn}: kernel worker ${k + 1} did not answer in ${WORKER_TIMEOUT_MS / 1000} s`);
+            throw new Error(`${fn}: kernel worker ${k + 1} did not answer in ${this.workerTimeoutMs / 1000} s`);
           }
         }
         const status = ctrl[base + 2];
