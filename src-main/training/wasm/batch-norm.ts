@@ -19,14 +19,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { asWasmBackend, heapF32, heapOffset } from './backend-kernels';
-import { simdKernels, splitRows, type SimdKernels } from './simd-kernels';
+import { passRanges, simdKernels, type SimdKernels } from './simd-kernels';
 
 /** Kernel names (this repo's own; no tfjs kernel has them). */
 export const BATCH_NORM_TRAIN = 'StrataBatchNormTrain';
 export const BATCH_NORM_TRAIN_GRAD = 'StrataBatchNormTrainGrad';
 
-/** Elements below which one thread does a whole pass. */
-const MIN_ELEMENTS_PER_THREAD = 1 << 15;
 
 type KernelArgs = { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap };
 
@@ -119,7 +117,7 @@ type ForwardTensors = { x: TensorInfo; scale: TensorInfo; offset: TensorInfo; y:
 
 /** Forward pass on the SIMD kernels: sums, squared deviations, then the affine map, each split by rows. */
 function simdForward(simd: SimdKernels, backend: BackendWasm, t: ForwardTensors, rows: number, c: number, eps: number, relu: boolean): void {
-  const ranges = splitRows(rows, simd.threads, Math.ceil(MIN_ELEMENTS_PER_THREAD / c));
+  const ranges = passRanges(simd, rows, c);
   const scratch = new Scratch(simd, c, ranges.length, 2, 1);
   try {
     const x = heapOffset(backend, t.x);
@@ -256,7 +254,7 @@ function scaleTimesR(backend: BackendWasm, t: GradTensors, eps: number, out: Flo
 
 /** Gradient on the SIMD kernels: Σg and Σg·(x - μ) in one pass, then dx in another. */
 function simdGrad(simd: SimdKernels, backend: BackendWasm, t: GradTensors, rows: number, c: number, eps: number, relu: boolean): void {
-  const ranges = splitRows(rows, simd.threads, Math.ceil(MIN_ELEMENTS_PER_THREAD / c));
+  const ranges = passRanges(simd, rows, c);
   const scratch = new Scratch(simd, c, ranges.length, 2, 4);
   try {
     const dy = heapOffset(backend, t.dy);

@@ -259,3 +259,11 @@ export function splitRows(rows: number, parts: number, minRows: number): [number
   for (let k = 0; k < n; k++) ranges.push([Math.floor((rows * k) / n), Math.floor((rows * (k + 1)) / n)]);
   return ranges;
 }
+
+/** Elements below which one thread does a whole elementwise pass. */
+const MIN_ELEMENTS_PER_THREAD = 1 << 15;
+
+/** The row ranges of one pass over a [rows, c] tensor: one per thread, or one for small tensors. */
+export function passRanges(simd: SimdKernels, rows: number, c: number): [number, number][] {
+  return splitRows(rows, simd.threads, Math.ceil(MIN_ELEMENTS_PER_THREAD / c));
+}

@@ -8,10 +8,8 @@
 import { Sum, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap, SumAttrs, TensorInfo } from '@tensorflow/tfjs-core';
 import { asWasmBackend, heapF32, heapOffset } from './backend-kernels';
-import { simdKernels, splitRows } from './simd-kernels';
+import { passRanges, simdKernels } from './simd-kernels';
 
-/** Elements below which one thread sums alone. */
-const MIN_ELEMENTS_PER_THREAD = 1 << 15;
 
 type KernelArgs = { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap };
 
@@ -30,7 +28,7 @@ export function makeSumConfig(stock: KernelConfig): KernelConfig {
       if (leading && c > 0 && c % 4 === 0) {
         const rows = util.sizeFromShape(x.shape) / c;
         const out = backend.makeOutput(keepDims ? [...x.shape.slice(0, -1).map(() => 1), c] : [c], 'float32');
-        const ranges = splitRows(rows, simd.threads, Math.ceil(MIN_ELEMENTS_PER_THREAD / c));
+        const ranges = passRanges(simd, rows, c);
         const scratch = simd.malloc(8 * c * ranges.length);
         try {
           new Float64Array(simd.heap, scratch, c * ranges.length).fill(0);
