@@ -5,7 +5,7 @@
  *   npm run build:kernels            writes the file
  *   npm run build:kernels -- --check exits 1 if the committed file is out of date
  *
- * `compileKernels` is also what test/training/wasmKernels.test.ts runs to check the committed file.
+ * `compileKernels` is also what test/training/simd-kernels.test.ts runs to check the committed file.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -4,8 +4,29 @@
  * with `release`; nothing here creates engine tensors.
  */
 import { getKernel } from '@tensorflow/tfjs-core';
-import type { NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+/** What the engine hands a kernel function (attrs untyped). */
+export type KernelArgs = { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap };
+
+/** Input `name` of a float32-only kernel; a missing or non-float32 one is an error naming both. */
+export function floatInput(inputs: NamedTensorInfoMap, kernel: string, name: string): TensorInfo {
+  const t = inputs[name];
+  if (t === undefined) throw new Error(`${kernel}: missing input '${name}'`);
+  if (t.dtype !== 'float32') throw new Error(`${kernel}: input '${name}' is ${t.dtype}, expected float32`);
+  return t;
+}
+
+/**
+ * `stock` (a tfjs-backend-wasm kernel) behind a fast path: `fast` returns its output, or null for
+ * the cases it does not take, which `stock` then runs as before.
+ */
+export function withFastPath(stock: KernelConfig, fast: (args: KernelArgs, backend: BackendWasm) => TensorInfo | null): KernelConfig {
+  const kernelFunc = (args: KernelArgs): TensorInfo | TensorInfo[] =>
+    fast(args, asWasmBackend(args.backend, stock.kernelName)) ?? stock.kernelFunc(args as Parameters<KernelConfig['kernelFunc']>[0]);
+  return { ...stock, kernelFunc: kernelFunc as KernelConfig['kernelFunc'] };
+}
 
 /** Narrows the `backend` a kernel receives; anything else means the kernel was registered for the wrong backend. */
 export function asWasmBackend(backend: unknown, kernelName: string): BackendWasm {

@@ -16,24 +16,14 @@
  * wasm code.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { GradConfig, KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { GradConfig, KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { asWasmBackend, heapF32, heapOffset } from './backend-kernels';
-import { passRanges, simdKernels, type SimdKernels } from './simd-kernels';
+import { asWasmBackend, floatInput, heapF32, heapOffset, type KernelArgs } from './backend-kernels';
+import { passRanges, simdKernels, SimdScratch, type SimdKernels } from './simd-kernels';
 
 /** Kernel names (this repo's own; no tfjs kernel has them). */
 export const BATCH_NORM_TRAIN = 'StrataBatchNormTrain';
 export const BATCH_NORM_TRAIN_GRAD = 'StrataBatchNormTrainGrad';
-
-
-type KernelArgs = { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap };
-
-function input(inputs: NamedTensorInfoMap, kernel: string, name: string): TensorInfo {
-  const t = inputs[name];
-  if (t === undefined) throw new Error(`${kernel}: missing input '${name}'`);
-  if (t.dtype !== 'float32') throw new Error(`${kernel}: input '${name}' is ${t.dtype}, expected float32`);
-  return t;
-}
 
 function attrsOf(attrs: NamedAttrMap | undefined, kernel: string): { eps: number; relu: boolean } {
   const eps = attrs?.['varianceEpsilon'];
@@ -48,59 +38,11 @@ function layout(x: TensorInfo, kernel: string): { c: number; rows: number } {
   return { c, rows: c === 0 ? 0 : tf.util.sizeFromShape(x.shape) / c };
 }
 
-/**
- * Heap scratch for one call: `sums` float64 arrays of c per row range (the threads' partial
- * column sums) and `coefs` float32 arrays of c (per-channel coefficients the kernels read).
- */
-class Scratch {
-  private readonly ptr: number;
-  private readonly coefBase: number;
-
-  constructor(
-    private readonly simd: SimdKernels,
-    private readonly c: number,
-    private readonly ranges: number,
-    sums: number,
-    coefs: number,
-  ) {
-    this.ptr = simd.malloc(8 * c * ranges * sums + 4 * c * coefs);
-    this.coefBase = this.ptr + 8 * c * ranges * sums;
-    new Float64Array(simd.heap, this.ptr, c * ranges * sums).fill(0);
-  }
-
-  /** Byte offset of sums number s of range k. */
-  sumPtr(s: number, k: number): number {
-    return this.ptr + 8 * this.c * (s * this.ranges + k);
-  }
-
-  /** Sums number s, added over the ranges. */
-  total(s: number): Float64Array {
-    const out = new Float64Array(this.c);
-    for (let k = 0; k < this.ranges; k++) {
-      const part = new Float64Array(this.simd.heap, this.sumPtr(s, k), this.c);
-      for (let j = 0; j < this.c; j++) out[j] = (out[j] as number) + (part[j] as number);
-    }
-    return out;
-  }
-
-  coefPtr(i: number): number {
-    return this.coefBase + 4 * this.c * i;
-  }
-
-  coef(i: number): Float32Array {
-    return new Float32Array(this.simd.heap, this.coefPtr(i), this.c);
-  }
-
-  free(): void {
-    this.simd.free(this.ptr);
-  }
-}
-
 function forwardKernel(args: KernelArgs): TensorInfo[] {
   const backend = asWasmBackend(args.backend, BATCH_NORM_TRAIN);
-  const x = input(args.inputs, BATCH_NORM_TRAIN, 'x');
-  const scale = input(args.inputs, BATCH_NORM_TRAIN, 'scale');
-  const offset = input(args.inputs, BATCH_NORM_TRAIN, 'offset');
+  const x = floatInput(args.inputs, BATCH_NORM_TRAIN, 'x');
+  const scale = floatInput(args.inputs, BATCH_NORM_TRAIN, 'scale');
+  const offset = floatInput(args.inputs, BATCH_NORM_TRAIN, 'offset');
   const { eps, relu } = attrsOf(args.attrs, BATCH_NORM_TRAIN);
   const { c, rows } = layout(x, BATCH_NORM_TRAIN);
   if (rows === 0) throw new Error(`${BATCH_NORM_TRAIN}: empty batch`);
@@ -115,30 +57,41 @@ function forwardKernel(args: KernelArgs): TensorInfo[] {
 
 type ForwardTensors = { x: TensorInfo; scale: TensorInfo; offset: TensorInfo; y: TensorInfo; mean: TensorInfo; variance: TensorInfo };
 
+/** γr per channel from the stored float32 variance: the same values in the forward pass and the gradient's ReLU mask. */
+function scaleTimesR(backend: BackendWasm, t: { scale: TensorInfo; variance: TensorInfo }, eps: number, out: Float32Array): void {
+  const g = heapF32(backend, t.scale);
+  const vr = heapF32(backend, t.variance);
+  for (let j = 0; j < out.length; j++) out[j] = (g[j] ?? 0) / Math.sqrt((vr[j] ?? 0) + eps);
+}
+
+/** Writes the batch mean from the column sums; returns it (a heap view). */
+function writeMean(backend: BackendWasm, t: { mean: TensorInfo }, sum: Float64Array, rows: number): Float32Array {
+  const meanOut = heapF32(backend, t.mean);
+  for (let j = 0; j < meanOut.length; j++) meanOut[j] = (sum[j] ?? 0) / rows;
+  return meanOut;
+}
+
+/** Writes the batch variance from the squared deviations, then γr into `gr` (from the float32 variance, as the gradient reads it). */
+function writeVariance(backend: BackendWasm, t: { scale: TensorInfo; variance: TensorInfo }, sq: Float64Array, rows: number, eps: number, gr: Float32Array): void {
+  const varOut = heapF32(backend, t.variance);
+  for (let j = 0; j < varOut.length; j++) varOut[j] = (sq[j] ?? 0) / rows;
+  scaleTimesR(backend, t, eps, gr);
+}
+
 /** Forward pass on the SIMD kernels: sums, squared deviations, then the affine map, each split by rows. */
 function simdForward(simd: SimdKernels, backend: BackendWasm, t: ForwardTensors, rows: number, c: number, eps: number, relu: boolean): void {
   const ranges = passRanges(simd, rows, c);
-  const scratch = new Scratch(simd, c, ranges.length, 2, 1);
+  const scratch = new SimdScratch(simd, c, ranges.length, 2, 1);
   try {
     const x = heapOffset(backend, t.x);
     const y = heapOffset(backend, t.y);
     const mu = heapOffset(backend, t.mean);
     const at = (ptr: number, r0: number) => ptr + 4 * r0 * c;
     simd.run('col_moments', ranges.map(([r0, r1], k) => [at(x, r0), r1 - r0, c, 0, scratch.sumPtr(0, k), 0]));
-    const sum = scratch.total(0);
-    const meanOut = heapF32(backend, t.mean);
-    for (let j = 0; j < c; j++) meanOut[j] = (sum[j] ?? 0) / rows;
+    writeMean(backend, t, scratch.total(0), rows);
     // Squared deviations from the float32 mean, as tf.moments computes them.
     simd.run('col_moments', ranges.map(([r0, r1], k) => [at(x, r0), r1 - r0, c, mu, scratch.sumPtr(1, k), 1]));
-    const sq = scratch.total(1);
-    const g = heapF32(backend, t.scale);
-    const varOut = heapF32(backend, t.variance);
-    const gr = scratch.coef(0);
-    for (let j = 0; j < c; j++) {
-      const v = (sq[j] ?? 0) / rows;
-      varOut[j] = v;
-      gr[j] = (g[j] ?? 0) / Math.sqrt(v + eps);
-    }
+    writeVariance(backend, t, scratch.total(1), rows, eps, scratch.coef(0));
     const beta = heapOffset(backend, t.offset);
     simd.run('affine', ranges.map(([r0, r1]) => [at(x, r0), r1 - r0, c, mu, scratch.coefPtr(0), beta, relu ? 1 : 0, at(y, r0)]));
   } finally {
@@ -153,8 +106,7 @@ function jsForward(backend: BackendWasm, t: ForwardTensors, rows: number, c: num
   // Row-major walks with the channel innermost; `as number`: every index is inside [0, n).
   const sum = new Float64Array(c);
   for (let k = 0; k < n; k += c) for (let j = 0; j < c; j++) sum[j] = (sum[j] as number) + (xs[k + j] as number);
-  const meanOut = heapF32(backend, t.mean);
-  for (let j = 0; j < c; j++) meanOut[j] = (sum[j] ?? 0) / rows;
+  const meanOut = writeMean(backend, t, sum, rows);
   // Two passes (mean, then squared deviations from the float32 mean) as tf.moments does.
   const sq = new Float64Array(c);
   for (let k = 0; k < n; k += c) {
@@ -163,15 +115,9 @@ function jsForward(backend: BackendWasm, t: ForwardTensors, rows: number, c: num
       sq[j] = (sq[j] as number) + d * d;
     }
   }
-  const g = heapF32(backend, t.scale);
-  const b = heapF32(backend, t.offset);
-  const varOut = heapF32(backend, t.variance);
   const gr = new Float32Array(c);
-  for (let j = 0; j < c; j++) {
-    const v = (sq[j] ?? 0) / rows;
-    varOut[j] = v;
-    gr[j] = (g[j] ?? 0) / Math.sqrt(v + eps);
-  }
+  writeVariance(backend, t, sq, rows, eps, gr);
+  const b = heapF32(backend, t.offset);
   const lo = relu ? 0 : -Infinity;
   const ys = heapF32(backend, t.y);
   for (let k = 0; k < n; k += c) {
@@ -200,7 +146,7 @@ function gradKernel(args: KernelArgs): TensorInfo[] {
   const name = BATCH_NORM_TRAIN_GRAD;
   const backend = asWasmBackend(args.backend, name);
   const [dy, x, scale, offset, mean, variance, dyMean, dyVar] = ['dy', 'x', 'scale', 'offset', 'mean', 'variance', 'dyMean', 'dyVar'].map((k) =>
-    input(args.inputs, name, k),
+    floatInput(args.inputs, name, k),
   ) as [TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo, TensorInfo];
   const { eps, relu } = attrsOf(args.attrs, name);
   const { c, rows } = layout(x, name);
@@ -245,17 +191,10 @@ function gradCoefficients(
   }
 }
 
-/** γr per channel, as the forward pass computed it (for the ReLU mask). */
-function scaleTimesR(backend: BackendWasm, t: GradTensors, eps: number, out: Float32Array): void {
-  const g = heapF32(backend, t.scale);
-  const vr = heapF32(backend, t.variance);
-  for (let j = 0; j < out.length; j++) out[j] = (g[j] ?? 0) / Math.sqrt((vr[j] ?? 0) + eps);
-}
-
 /** Gradient on the SIMD kernels: Σg and Σg·(x - μ) in one pass, then dx in another. */
 function simdGrad(simd: SimdKernels, backend: BackendWasm, t: GradTensors, rows: number, c: number, eps: number, relu: boolean): void {
   const ranges = passRanges(simd, rows, c);
-  const scratch = new Scratch(simd, c, ranges.length, 2, 4);
+  const scratch = new SimdScratch(simd, c, ranges.length, 2, 4);
   try {
     const dy = heapOffset(backend, t.dy);
     const x = heapOffset(backend, t.x);

@@ -11,26 +11,19 @@
  * x and dy and XNNPACK's packing of dy.
  */
 import { backend_util, Conv2DBackpropFilter } from '@tensorflow/tfjs-core';
-import type { Conv2DBackpropFilterAttrs, KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { Conv2DBackpropFilterAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { asWasmBackend, heapF32, heapOffset, release, wasmConv2d } from './backend-kernels';
+import { asWasmBackend, floatInput, heapF32, heapOffset, release, wasmConv2d, type KernelArgs } from './backend-kernels';
 import { batchInnermost, pixelsOutermost } from './heap-transpose';
 import { simdKernels, splitRows, type SimdKernels } from './simd-kernels';
 
 /** Rows of dy below which one thread does the whole filter gradient. */
 const MIN_ROWS_PER_THREAD = 8;
 
-function floatInput(inputs: NamedTensorInfoMap, name: string): TensorInfo {
-  const t = inputs[name];
-  if (t === undefined) throw new Error(`${Conv2DBackpropFilter}: missing input '${name}'`);
-  if (t.dtype !== 'float32') throw new Error(`${Conv2DBackpropFilter}: input '${name}' is ${t.dtype}, expected float32`);
-  return t;
-}
-
-function conv2DBackpropFilter(args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
+function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
   const backend = asWasmBackend(args.backend, Conv2DBackpropFilter);
-  const x = floatInput(args.inputs, 'x');
-  const dy = floatInput(args.inputs, 'dy');
+  const x = floatInput(args.inputs, Conv2DBackpropFilter, 'x');
+  const dy = floatInput(args.inputs, Conv2DBackpropFilter, 'dy');
   // The engine hands kernels their attrs untyped; these are the ones conv2DBackpropFilter() sets.
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = (args.attrs ?? {}) as unknown as Conv2DBackpropFilterAttrs;
   if (dataFormat !== 'NHWC') throw new Error(`${Conv2DBackpropFilter}: only NHWC is supported on wasm, got ${dataFormat}`);

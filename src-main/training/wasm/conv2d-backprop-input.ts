@@ -9,19 +9,11 @@
  * interleaved into dx — the forward conv's multiply-adds and one extra pass over dx.
  */
 import { backend_util, Conv2DBackpropInput } from '@tensorflow/tfjs-core';
-import type { Conv2DBackpropInputAttrs, KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { Conv2DBackpropInputAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { asWasmBackend, heapF32, release, wasmConv2d } from './backend-kernels';
+import { asWasmBackend, floatInput, heapF32, release, wasmConv2d, type KernelArgs } from './backend-kernels';
 import { axisPhases, type AxisPhase } from './conv-phases';
 import { directConvApplies, runDirectConv } from './conv2d';
-import { simdKernels } from './simd-kernels';
-
-function floatInput(inputs: NamedTensorInfoMap, name: string): TensorInfo {
-  const t = inputs[name];
-  if (t === undefined) throw new Error(`${Conv2DBackpropInput}: missing input '${name}'`);
-  if (t.dtype !== 'float32') throw new Error(`${Conv2DBackpropInput}: input '${name}' is ${t.dtype}, expected float32`);
-  return t;
-}
 
 /**
  * The sub-filter of one phase, flipped and with in/out swapped, as HWIO for the correlation over dy:
@@ -77,10 +69,10 @@ function interleave(
   }
 }
 
-function conv2DBackpropInput(args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
+function conv2DBackpropInput(args: KernelArgs): TensorInfo {
   const backend = asWasmBackend(args.backend, Conv2DBackpropInput);
-  const dy = floatInput(args.inputs, 'dy');
-  const filter = floatInput(args.inputs, 'filter');
+  const dy = floatInput(args.inputs, Conv2DBackpropInput, 'dy');
+  const filter = floatInput(args.inputs, Conv2DBackpropInput, 'filter');
   // The engine hands kernels their attrs untyped; these are the ones conv2DBackpropInput() sets.
   const { strides, pad, dataFormat, dimRoundingMode, inputShape } = (args.attrs ?? {}) as unknown as Conv2DBackpropInputAttrs;
   if (dataFormat !== 'NHWC') throw new Error(`${Conv2DBackpropInput}: only NHWC is supported on wasm, got ${dataFormat}`);
@@ -112,7 +104,12 @@ function conv2DBackpropInput(args: { inputs: NamedTensorInfoMap; backend: unknow
     ph0.taps > 0 && pw0.taps > 0 && ph0.skip === 0 && pw0.skip === 0 &&
     ph0.convSize === inHeight && pw0.convSize === inWidth && batchSize > 0
   ) {
-    return phaseConv(backend, dy, filter, ph0, pw0, s);
+    const sub = phaseFilter(backend, filter, ph0, pw0, s);
+    try {
+      return phaseConv(backend, dy, sub, ph0, pw0);
+    } finally {
+      release(backend, sub);
+    }
   }
 
   const dx = backend.makeOutput(dxShape, 'float32');
@@ -123,12 +120,11 @@ function conv2DBackpropInput(args: { inputs: NamedTensorInfoMap; backend: unknow
     for (const ph of rowPhases) {
       for (const pw of colPhases) {
         if (ph.taps === 0 || pw.taps === 0 || ph.count === 0 || pw.count === 0) continue;
-        if (directPhase(backend, dy, filter, dx, ph, pw, s)) continue;
-        const part = phaseConv(backend, dy, filter, ph, pw, s);
+        const sub = phaseFilter(backend, filter, ph, pw, s);
         try {
-          interleave(backend, part, dx, ph, pw, s);
+          writePhase(backend, dy, sub, dx, ph, pw, s);
         } finally {
-          release(backend, part);
+          release(backend, sub);
         }
       }
     }
@@ -140,14 +136,11 @@ function conv2DBackpropInput(args: { inputs: NamedTensorInfoMap; backend: unknow
 }
 
 /**
- * One phase on the direct SIMD conv, written straight into its rows and columns of dx (no
- * intermediate and no interleaving pass). False where the direct loop does not apply.
+ * One phase's correlation of dy with its sub-filter into its rows and columns of dx: on the direct
+ * SIMD conv, written straight into dx; else on the wasm Conv2D, then interleaved.
  */
-function directPhase(backend: BackendWasm, dy: TensorInfo, filter: TensorInfo, dx: TensorInfo, ph: AxisPhase, pw: AxisPhase, s: [number, number]): boolean {
-  const [kh, kw, ci, co] = filter.shape as [number, number, number, number];
-  if (simdKernels(backend) === null || !directConvApplies(dy, { ...filter, shape: [kh, kw, co, ci] }, null)) return false;
-  const sub = phaseFilter(backend, filter, ph, pw, s);
-  try {
+function writePhase(backend: BackendWasm, dy: TensorInfo, sub: TensorInfo, dx: TensorInfo, ph: AxisPhase, pw: AxisPhase, s: [number, number]): void {
+  if (directConvApplies(backend, dy, sub, null)) {
     runDirectConv(
       backend,
       dy,
@@ -156,24 +149,23 @@ function directPhase(backend: BackendWasm, dy: TensorInfo, filter: TensorInfo, d
       { stride: [1, 1], top: ph.padBefore - ph.skip, left: pw.padBefore - pw.skip, outRows: ph.count, outCols: pw.count },
       { out: dx, stride: s, offset: [ph.phase, pw.phase] },
     );
-  } finally {
-    release(backend, sub);
+    return;
   }
-  return true;
+  const part = phaseConv(backend, dy, sub, ph, pw);
+  try {
+    interleave(backend, part, dx, ph, pw, s);
+  } finally {
+    release(backend, part);
+  }
 }
 
-/** One phase's stride-1 correlation of dy with its sub-filter. */
-function phaseConv(backend: BackendWasm, dy: TensorInfo, filter: TensorInfo, ph: AxisPhase, pw: AxisPhase, s: [number, number]): TensorInfo {
-  const sub = phaseFilter(backend, filter, ph, pw, s);
-  try {
-    return wasmConv2d(backend, dy, sub, {
-      stride: [1, 1],
-      dilation: [1, 1],
-      pad: { top: ph.padBefore, bottom: ph.padAfter, left: pw.padBefore, right: pw.padAfter },
-    });
-  } finally {
-    release(backend, sub);
-  }
+/** One phase's stride-1 correlation of dy with its sub-filter (see phaseFilter). */
+function phaseConv(backend: BackendWasm, dy: TensorInfo, sub: TensorInfo, ph: AxisPhase, pw: AxisPhase): TensorInfo {
+  return wasmConv2d(backend, dy, sub, {
+    stride: [1, 1],
+    dilation: [1, 1],
+    pad: { top: ph.padBefore, bottom: ph.padAfter, left: pw.padBefore, right: pw.padAfter },
+  });
 }
 
 /** Registration record for `registerKernel`. */

@@ -7,10 +7,10 @@
  * tfjs-backend-wasm's own kernel. Also used by Conv2DBackpropInput, whose stride-1 form and
  * stride-s phases are convolutions too.
  */
-import { backend_util, Conv2D, FusedConv2D } from '@tensorflow/tfjs-core';
-import type { Conv2DAttrs, FusedConv2DAttrs, KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util } from '@tensorflow/tfjs-core';
+import type { Conv2DAttrs, FusedConv2DAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { asWasmBackend, heapOffset, type SpatialPadding } from './backend-kernels';
+import { heapOffset, withFastPath, type SpatialPadding } from './backend-kernels';
 import { simdKernels, splitRows } from './simd-kernels';
 
 /** Largest filter (taps) the direct loop takes; bigger ones (e.g. the filter gradient's fallback) stay on XNNPACK. */
@@ -32,10 +32,12 @@ export interface OutputPlacement {
 }
 
 /**
- * Whether the direct loop takes `x` (NHWC) by `filter` (HWIO) with `bias`: float32, input
- * channels divisible by 4, output channels by 8, small filters and channel counts.
+ * Whether the direct loop takes `x` (NHWC) by `filter` (HWIO) with `bias` on `backend`: SIMD
+ * kernels running, float32, input channels divisible by 4, output channels by 8, small filters
+ * and channel counts.
  */
-export function directConvApplies(x: TensorInfo, filter: TensorInfo, bias: TensorInfo | null): boolean {
+export function directConvApplies(backend: BackendWasm, x: TensorInfo, filter: TensorInfo, bias: TensorInfo | null): boolean {
+  if (simdKernels(backend) === null) return false;
   if (x.dtype !== 'float32' || filter.dtype !== 'float32' || (bias !== null && bias.dtype !== 'float32')) return false;
   if (x.shape.length !== 4 || filter.shape.length !== 4) return false;
   const cin = x.shape[3] ?? 0;
@@ -90,7 +92,7 @@ export function simdConv2d(
   stride: [number, number],
   pad: SpatialPadding,
 ): TensorInfo | null {
-  if (simdKernels(backend) === null || !directConvApplies(x, filter, bias)) return null;
+  if (!directConvApplies(backend, x, filter, bias)) return null;
   const [n, h, w] = x.shape as [number, number, number, number];
   const [kh, kw, , cout] = filter.shape as [number, number, number, number];
   const [sh, sw] = stride;
@@ -101,8 +103,6 @@ export function simdConv2d(
   runDirectConv(backend, x, filter, bias, { stride, top: pad.top, left: pad.left, outRows: oh, outCols: ow }, { out, stride: [1, 1], offset: [0, 0] });
   return out;
 }
-
-type KernelArgs = { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap };
 
 /** The padding and strides of a conv's attrs, or null where the direct loop does not apply (dilation, NCHW). */
 function geometry(x: TensorInfo, filter: TensorInfo, attrs: Conv2DAttrs): { stride: [number, number]; pad: SpatialPadding } | null {
@@ -124,31 +124,21 @@ function geometry(x: TensorInfo, filter: TensorInfo, attrs: Conv2DAttrs): { stri
 
 /** Conv2D: the direct loop where it applies, else `stock` (tfjs-backend-wasm's XNNPACK kernel). */
 export function makeConv2DConfig(stock: KernelConfig): KernelConfig {
-  const kernelFunc = (args: KernelArgs): TensorInfo | TensorInfo[] => {
-    const backend = asWasmBackend(args.backend, Conv2D);
+  return withFastPath(stock, (args, backend) => {
     const { x, filter } = args.inputs;
-    if (x !== undefined && filter !== undefined) {
-      const g = geometry(x, filter, args.attrs as unknown as Conv2DAttrs);
-      const out = g === null ? null : simdConv2d(backend, x, filter, null, g.stride, g.pad);
-      if (out !== null) return out;
-    }
-    return stock.kernelFunc(args as Parameters<KernelConfig['kernelFunc']>[0]);
-  };
-  return { ...stock, kernelFunc: kernelFunc as KernelConfig['kernelFunc'] };
+    if (x === undefined || filter === undefined) return null;
+    const g = geometry(x, filter, args.attrs as unknown as Conv2DAttrs);
+    return g === null ? null : simdConv2d(backend, x, filter, null, g.stride, g.pad);
+  });
 }
 
 /** FusedConv2D with a bias and no activation: the direct loop where it applies, else `stock`. */
 export function makeFusedConv2DConfig(stock: KernelConfig): KernelConfig {
-  const kernelFunc = (args: KernelArgs): TensorInfo | TensorInfo[] => {
-    const backend = asWasmBackend(args.backend, FusedConv2D);
+  return withFastPath(stock, (args, backend) => {
     const { x, filter, bias, preluActivationWeights } = args.inputs;
     const attrs = args.attrs as unknown as FusedConv2DAttrs;
-    if (x !== undefined && filter !== undefined && preluActivationWeights === undefined && (attrs.activation ?? 'linear') === 'linear') {
-      const g = geometry(x, filter, attrs);
-      const out = g === null ? null : simdConv2d(backend, x, filter, bias ?? null, g.stride, g.pad);
-      if (out !== null) return out;
-    }
-    return stock.kernelFunc(args as Parameters<KernelConfig['kernelFunc']>[0]);
-  };
-  return { ...stock, kernelFunc: kernelFunc as KernelConfig['kernelFunc'] };
+    if (x === undefined || filter === undefined || preluActivationWeights !== undefined || (attrs.activation ?? 'linear') !== 'linear') return null;
+    const g = geometry(x, filter, attrs);
+    return g === null ? null : simdConv2d(backend, x, filter, bias ?? null, g.stride, g.pad);
+  });
 }

@@ -7,10 +7,10 @@
  * outputs they allocate, and a variable's assign() takes the new value's data instead.
  */
 import { Identity } from '@tensorflow/tfjs-core';
-import type { KernelConfig, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { asWasmBackend } from './backend-kernels';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+import { asWasmBackend, type KernelArgs } from './backend-kernels';
 
-function identity(args: { inputs: NamedTensorInfoMap; backend: unknown }): TensorInfo {
+function identity(args: KernelArgs): TensorInfo {
   const backend = asWasmBackend(args.backend, Identity);
   const x = args.inputs['x'];
   if (x === undefined) throw new Error(`${Identity}: missing input 'x'`);

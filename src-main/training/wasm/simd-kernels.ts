@@ -267,3 +267,51 @@ const MIN_ELEMENTS_PER_THREAD = 1 << 15;
 export function passRanges(simd: SimdKernels, rows: number, c: number): [number, number][] {
   return splitRows(rows, simd.threads, Math.ceil(MIN_ELEMENTS_PER_THREAD / c));
 }
+
+/**
+ * Heap scratch for one call: `sums` float64 arrays of c per row range (the threads' partial
+ * column sums) and `coefs` float32 arrays of c (per-channel coefficients the kernels read).
+ */
+export class SimdScratch {
+  private readonly ptr: number;
+  private readonly coefBase: number;
+
+  constructor(
+    private readonly simd: SimdKernels,
+    private readonly c: number,
+    private readonly ranges: number,
+    sums: number,
+    coefs: number,
+  ) {
+    this.ptr = simd.malloc(8 * c * ranges * sums + 4 * c * coefs);
+    this.coefBase = this.ptr + 8 * c * ranges * sums;
+    new Float64Array(simd.heap, this.ptr, c * ranges * sums).fill(0);
+  }
+
+  /** Byte offset of sums number s of range k. */
+  sumPtr(s: number, k: number): number {
+    return this.ptr + 8 * this.c * (s * this.ranges + k);
+  }
+
+  /** Sums number s, added over the ranges. */
+  total(s: number): Float64Array {
+    const out = new Float64Array(this.c);
+    for (let k = 0; k < this.ranges; k++) {
+      const part = new Float64Array(this.simd.heap, this.sumPtr(s, k), this.c);
+      for (let j = 0; j < this.c; j++) out[j] = (out[j] as number) + (part[j] as number);
+    }
+    return out;
+  }
+
+  coefPtr(i: number): number {
+    return this.coefBase + 4 * this.c * i;
+  }
+
+  coef(i: number): Float32Array {
+    return new Float32Array(this.simd.heap, this.coefPtr(i), this.c);
+  }
+
+  free(): void {
+    this.simd.free(this.ptr);
+  }
+}

@@ -6,8 +6,8 @@
  * one memcpy-speed pass over the output.
  */
 import { Tile } from '@tensorflow/tfjs-core';
-import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo, TileAttrs } from '@tensorflow/tfjs-core';
-import { asWasmBackend } from './backend-kernels';
+import type { KernelConfig, TensorInfo, TileAttrs } from '@tensorflow/tfjs-core';
+import { asWasmBackend, type KernelArgs } from './backend-kernels';
 
 type Heap = Float32Array | Int32Array | Uint8Array;
 
@@ -37,7 +37,7 @@ function fill(src: Heap, dst: Heap, shape: number[], reps: number[], axis: numbe
   }
 }
 
-function tile(args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
+function tile(args: KernelArgs): TensorInfo {
   const backend = asWasmBackend(args.backend, Tile);
   const x = args.inputs['x'];
   if (x === undefined) throw new Error(`${Tile}: missing input 'x'`);
