@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { DatasetInfo, DatasetProblemCode } from '../../shared/data/types';
 import { writeFileAtomic } from '../runs/atomic';
+import { readStateFile } from './stateFile';
 
 /** One imported folder. */
 export interface RegisteredDataset {
@@ -64,25 +65,14 @@ export class DatasetRegistry {
 
   /** Reads the file; a damaged one is set aside (never deleted) and the lab starts with an empty list. */
   private static read(file: string): RegisteredDataset[] {
-    let text: string;
     try {
-      text = fs.readFileSync(file, 'utf8');
+      const data = readStateFile(file, fileSchema, (aside) =>
+        process.stderr.write(`lab: ${file} could not be read as a dataset list; moved it to ${aside} and started an empty list\n`),
+      );
+      return data?.datasets ?? [];
     } catch (e) {
-      if (e instanceof Error && 'code' in e && e.code === 'ENOENT') return [];
       throw new Error(`cannot read the dataset list ${file}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    const r = fileSchema.safeParse(json);
-    if (r.success) return r.data.datasets;
-    const aside = `${file}.damaged-${Date.now()}`;
-    fs.renameSync(file, aside);
-    process.stderr.write(`lab: ${file} could not be read as a dataset list; moved it to ${aside} and started an empty list\n`);
-    return [];
   }
 
   private write(): void {

@@ -11,7 +11,7 @@ import type { ArchError } from '../../shared/arch/errors';
 import type { Architecture } from '../../shared/arch/types';
 import { DESIGN_ID_PATTERN } from '../../shared/api/schemas';
 import type { DesignCheck, DesignListItem, DesignRecord, PresetInfo } from '../../shared/api/types';
-import { writeFileAtomic } from '../runs/atomic';
+import { errnoCode, unlessMissing, writeFileAtomic } from '../runs/atomic';
 import { LabError } from './errors';
 
 /** Parses and validates a design document; the summary is computed only for a valid design. */
@@ -70,13 +70,7 @@ export class Designs {
 
   /** Every saved design, most recently changed first. */
   list(): DesignListItem[] {
-    let names: string[];
-    try {
-      names = fs.readdirSync(this.dir);
-    } catch (e) {
-      if (e instanceof Error && 'code' in e && e.code === 'ENOENT') return [];
-      throw e;
-    }
+    const names = unlessMissing(() => fs.readdirSync(this.dir), []);
     const items: DesignListItem[] = [];
     for (const name of names) {
       const id = name.endsWith('.json') ? name.slice(0, -5) : '';
@@ -101,7 +95,7 @@ export class Designs {
       st = fs.statSync(file);
       text = fs.readFileSync(file, 'utf8');
     } catch (e) {
-      if (e instanceof Error && 'code' in e && e.code === 'ENOENT') throw new LabError('not-found', `no design ${id}`);
+      if (errnoCode(e) === 'ENOENT') throw new LabError('not-found', `no design ${id}`);
       throw e;
     }
     const cached = this.checked.get(file);
@@ -163,7 +157,7 @@ export class Designs {
     try {
       fs.rmSync(file);
     } catch (e) {
-      if (e instanceof Error && 'code' in e && e.code === 'ENOENT') throw new LabError('not-found', `no design ${id}`);
+      if (errnoCode(e) === 'ENOENT') throw new LabError('not-found', `no design ${id}`);
       throw e;
     }
     this.checked.delete(file);

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../runs/atomic';
+import { readStateFile } from './stateFile';
 
 const fileSchema = z.object({
   format: z.literal('strata-lab-runs'),
@@ -20,28 +21,12 @@ export class LabRunsState {
   queue: string[] = [];
 
   constructor(readonly file: string) {
-    let text: string | null = null;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (e) {
-      if (!(e instanceof Error && 'code' in e && e.code === 'ENOENT')) throw e;
-    }
-    if (text === null) return;
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    const r = fileSchema.safeParse(json);
-    if (r.success) {
-      this.queue = r.data.queue;
-      return;
-    }
-    // The runs are still in the run store as queued; `resumeRun` takes each of them up again.
-    const aside = `${file}.damaged-${Date.now()}`;
-    fs.renameSync(file, aside);
-    process.stderr.write(`lab: ${file} could not be read; moved it to ${aside}; resume queued runs to start them\n`);
+    // A damaged file loses only the order: the runs are still in the run store as queued, and
+    // `resumeRun` takes each of them up again.
+    const data = readStateFile(file, fileSchema, (aside) =>
+      process.stderr.write(`lab: ${file} could not be read; moved it to ${aside}; resume queued runs to start them\n`),
+    );
+    if (data !== null) this.queue = data.queue;
   }
 
   /** Writes the state. */

@@ -46,6 +46,19 @@ export function errnoCode(e: unknown): string {
 }
 
 /**
+ * `read()`, or `missing` when what it reads does not exist (ENOENT); every other error propagates.
+ * E.g. `unlessMissing(() => fs.readdirSync(dir), [])`.
+ */
+export function unlessMissing<T, M>(read: () => T, missing: M): T | M {
+  try {
+    return read();
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return missing;
+    throw e;
+  }
+}
+
+/**
  * Makes a rename in `dir` durable. Windows cannot open a folder for fsync; there NTFS's
  * metadata journal gives rename the same guarantee, so the step is skipped.
  */

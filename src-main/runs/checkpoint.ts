@@ -11,7 +11,7 @@ import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Checkpoint, CheckpointKind, CheckpointTensor } from '../../shared/runs/types';
-import { isAtomicTempName, writeFileAtomic } from './atomic';
+import { isAtomicTempName, unlessMissing, writeFileAtomic } from './atomic';
 import { CheckpointCorruptError, RunInputError, RunStoreCorruptError } from './errors';
 import { parseJson } from './parse';
 
@@ -90,13 +90,8 @@ function bytesOf(a: Float32Array): Uint8Array {
 }
 
 function readManifest(file: string): { manifest: Manifest; text: string } | null {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    if (e instanceof Error && 'code' in e && e.code === 'ENOENT') return null;
-    throw e;
-  }
+  const text = unlessMissing(() => fs.readFileSync(file, 'utf8'), null);
+  if (text === null) return null;
   try {
     return { manifest: parseJson(manifestSchema, text, file), text };
   } catch (e) {

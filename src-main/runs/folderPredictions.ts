@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { FOLDER_KEY_PATTERN } from '../../shared/api/schemas';
 import type { FolderPrediction } from '../../shared/api/types';
 import type { RunPredictions } from '../../shared/runs/types';
-import { writeFileAtomic } from './atomic';
+import { unlessMissing, writeFileAtomic } from './atomic';
 import { RunStoreCorruptError } from './errors';
 import { runFolder } from './ids';
 import { parseJson } from './parse';
@@ -74,25 +74,13 @@ export function saveFolderPrediction(
 /** The description of one stored folder prediction; null when there is none under `key`. */
 export function folderPredictionInfo(runsDir: string, runId: string, key: string): FolderPrediction | null {
   const file = path.join(keyDir(runsDir, runId, key), 'folder.json');
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    if (e instanceof Error && 'code' in e && e.code === 'ENOENT') return null;
-    throw e;
-  }
-  return { runId, key, ...parseJson(metaSchema, text, file) };
+  const text = unlessMissing(() => fs.readFileSync(file, 'utf8'), null);
+  return text === null ? null : { runId, key, ...parseJson(metaSchema, text, file) };
 }
 
 /** Every stored folder prediction of a run, newest first. Unreadable entries are skipped. */
 export function listFolderPredictions(runsDir: string, runId: string): FolderPrediction[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync(baseDir(runsDir, runId));
-  } catch (e) {
-    if (e instanceof Error && 'code' in e && e.code === 'ENOENT') return [];
-    throw e;
-  }
+  const names = unlessMissing(() => fs.readdirSync(baseDir(runsDir, runId)), []);
   const out: FolderPrediction[] = [];
   for (const n of names.filter((x) => FOLDER_KEY_PATTERN.test(x))) {
     try {

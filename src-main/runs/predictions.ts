@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { RunPredictions } from '../../shared/runs/types';
-import { writeFileAtomic } from './atomic';
+import { unlessMissing, writeFileAtomic } from './atomic';
 import { RunInputError, RunStoreCorruptError } from './errors';
 import { parseJson } from './parse';
 
@@ -50,13 +50,8 @@ export function writePredictions(dir: string, p: RunPredictions, what: string): 
 /** Reads the predictions of `epoch` from `dir`; null when that epoch has none. */
 export function readPredictions(dir: string, epoch: number): RunPredictions | null {
   const file = fileFor(dir, epoch);
-  let buf: Buffer;
-  try {
-    buf = fs.readFileSync(file);
-  } catch (e) {
-    if (e instanceof Error && 'code' in e && e.code === 'ENOENT') return null;
-    throw e;
-  }
+  const buf = unlessMissing(() => fs.readFileSync(file), null);
+  if (buf === null) return null;
   if (buf.length < 12 || !buf.subarray(0, 8).equals(MAGIC)) throw new RunStoreCorruptError(file, 'not a Strata predictions file');
   const hlen = buf.readUInt32LE(8);
   if (12 + hlen > buf.length) throw new RunStoreCorruptError(file, 'header runs past the end of the file');
@@ -75,13 +70,7 @@ export function readPredictions(dir: string, epoch: number): RunPredictions | nu
 
 /** The epochs with stored predictions in `dir`, ascending. */
 export function predictionEpochsIn(dir: string): number[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch (e) {
-    if (e instanceof Error && 'code' in e && e.code === 'ENOENT') return [];
-    throw e;
-  }
+  const names = unlessMissing(() => fs.readdirSync(dir), []);
   const epochs: number[] = [];
   for (const n of names) {
     const m = FILE_PATTERN.exec(n);
