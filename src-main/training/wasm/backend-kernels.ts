@@ -3,8 +3,8 @@
  * engine (no tape, no tidy), so intermediates are backend data that the caller must release
  * with `release`; nothing here creates engine tensors.
  */
-import { getKernel } from '@tensorflow/tfjs-core';
-import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, getKernel } from '@tensorflow/tfjs-core';
+import type { Conv2DAttrs, KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /** What the engine hands a kernel function (attrs untyped). */
@@ -58,6 +58,26 @@ export function runWasmKernel(
 /** Releases one reference to a kernel-internal intermediate (reshape views share data and hold a reference each). */
 export function release(backend: BackendWasm, info: TensorInfo): void {
   backend.disposeData(info.dataId);
+}
+
+/**
+ * The geometry of the conv (NHWC, no dilation) whose gradient `kernel` computes, from x's and the
+ * filter's shapes and the kernel's attrs, after checking that dy has that conv's output shape.
+ */
+export function convGradientInfo(
+  kernel: string,
+  xShape: [number, number, number, number],
+  filterShape: [number, number, number, number],
+  attrs: Pick<Conv2DAttrs, 'strides' | 'pad' | 'dataFormat' | 'dimRoundingMode'>,
+  dy: TensorInfo,
+): backend_util.Conv2DInfo {
+  if (attrs.dataFormat !== 'NHWC') throw new Error(`${kernel}: only NHWC is supported on wasm, got ${attrs.dataFormat}`);
+  const info = backend_util.computeConv2DInfo(xShape, filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+  const expectedDy = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
+  if (dy.shape.join() !== expectedDy.join()) {
+    throw new Error(`${kernel}: dy has shape [${dy.shape.join(', ')}], expected [${expectedDy.join(', ')}]`);
+  }
+  return info;
 }
 
 /** Padding of the two spatial axes, [top, bottom] and [left, right]; each must be ≥ 0. */

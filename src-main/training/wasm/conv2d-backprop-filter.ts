@@ -10,10 +10,11 @@
  * size (odd sizes included); the multiply-adds are the forward conv's, plus two transposes of
  * x and dy and XNNPACK's packing of dy.
  */
-import { backend_util, Conv2DBackpropFilter } from '@tensorflow/tfjs-core';
+import { Conv2DBackpropFilter } from '@tensorflow/tfjs-core';
+import type { backend_util } from '@tensorflow/tfjs-core';
 import type { Conv2DBackpropFilterAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { asWasmBackend, floatInput, heapF32, heapOffset, release, wasmConv2d, type KernelArgs } from './backend-kernels';
+import { asWasmBackend, convGradientInfo, floatInput, heapF32, heapOffset, release, wasmConv2d, type KernelArgs } from './backend-kernels';
 import { batchInnermost, pixelsOutermost } from './heap-transpose';
 import { simdKernels, splitRows, type SimdKernels } from './simd-kernels';
 
@@ -25,38 +26,23 @@ function conv2DBackpropFilter(args: KernelArgs): TensorInfo {
   const x = floatInput(args.inputs, Conv2DBackpropFilter, 'x');
   const dy = floatInput(args.inputs, Conv2DBackpropFilter, 'dy');
   // The engine hands kernels their attrs untyped; these are the ones conv2DBackpropFilter() sets.
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = (args.attrs ?? {}) as unknown as Conv2DBackpropFilterAttrs;
-  if (dataFormat !== 'NHWC') throw new Error(`${Conv2DBackpropFilter}: only NHWC is supported on wasm, got ${dataFormat}`);
-
-  const info = backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const attrs = (args.attrs ?? {}) as unknown as Conv2DBackpropFilterAttrs;
+  const info = convGradientInfo(Conv2DBackpropFilter, x.shape as [number, number, number, number], attrs.filterShape, attrs, dy);
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-  const expectedDy = [batchSize, outHeight, outWidth, outChannels];
-  if (dy.shape.join() !== expectedDy.join()) {
-    throw new Error(`${Conv2DBackpropFilter}: dy has shape [${dy.shape.join(', ')}], expected [${expectedDy.join(', ')}]`);
-  }
 
   const out = backend.makeOutput([kh, kw, inChannels, outChannels], 'float32');
   if (batchSize * outHeight * outWidth * inChannels * outChannels === 0) {
     heapF32(backend, out).fill(0);
     return out;
   }
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
   const simd = simdKernels(backend);
   if (simd !== null && inChannels % 4 === 0 && outChannels % 8 === 0) {
-    simdFilterGrad(simd, backend, x, dy, out, info, top, left);
+    simdFilterGrad(simd, backend, x, dy, out, info);
     return out;
   }
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
   // Pad past the end only as far as the last tap reaches; rows that no tap reaches come out as
   // extra (ignored) outputs instead of negative padding, which XNNPACK does not take.
   const bottom = Math.max(0, kh + (outHeight - 1) * sh - inHeight - top);
@@ -107,10 +93,9 @@ function simdFilterGrad(
   dy: TensorInfo,
   out: TensorInfo,
   info: backend_util.Conv2DInfo,
-  top: number,
-  left: number,
 ): void {
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, padInfo } = info;
+  const { top, left } = padInfo;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const size = kh * kw * inChannels * outChannels;
   const ranges = splitRows(batchSize * outHeight, simd.threads, MIN_ROWS_PER_THREAD);

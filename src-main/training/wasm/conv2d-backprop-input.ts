@@ -8,10 +8,10 @@
  * (see conv-phases): s² dense stride-1 convolutions with sub-filters, whose outputs are
  * interleaved into dx — the forward conv's multiply-adds and one extra pass over dx.
  */
-import { backend_util, Conv2DBackpropInput } from '@tensorflow/tfjs-core';
+import { Conv2DBackpropInput } from '@tensorflow/tfjs-core';
 import type { Conv2DBackpropInputAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { asWasmBackend, floatInput, heapF32, release, wasmConv2d, type KernelArgs } from './backend-kernels';
+import { asWasmBackend, convGradientInfo, floatInput, heapF32, release, wasmConv2d, type KernelArgs } from './backend-kernels';
 import { axisPhases, type AxisPhase } from './conv-phases';
 import { directConvApplies, runDirectConv } from './conv2d';
 
@@ -74,23 +74,9 @@ function conv2DBackpropInput(args: KernelArgs): TensorInfo {
   const dy = floatInput(args.inputs, Conv2DBackpropInput, 'dy');
   const filter = floatInput(args.inputs, Conv2DBackpropInput, 'filter');
   // The engine hands kernels their attrs untyped; these are the ones conv2DBackpropInput() sets.
-  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = (args.attrs ?? {}) as unknown as Conv2DBackpropInputAttrs;
-  if (dataFormat !== 'NHWC') throw new Error(`${Conv2DBackpropInput}: only NHWC is supported on wasm, got ${dataFormat}`);
-  const info = backend_util.computeConv2DInfo(
-    inputShape,
-    filter.shape as [number, number, number, number],
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    'channelsLast',
-  );
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, strideHeight, strideWidth } = info;
-  const expectedDy = [batchSize, outHeight, outWidth, outChannels];
-  if (dy.shape.join() !== expectedDy.join()) {
-    throw new Error(`${Conv2DBackpropInput}: dy has shape [${dy.shape.join(', ')}], expected [${expectedDy.join(', ')}]`);
-  }
+  const attrs = (args.attrs ?? {}) as unknown as Conv2DBackpropInputAttrs;
+  const info = convGradientInfo(Conv2DBackpropInput, attrs.inputShape, filter.shape as [number, number, number, number], attrs, dy);
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, strideHeight, strideWidth } = info;
   const s: [number, number] = [strideHeight, strideWidth];
   const rowPhases = axisPhases(inHeight, outHeight, info.filterHeight, strideHeight, info.padInfo.top);
   const colPhases = axisPhases(inWidth, outWidth, info.filterWidth, strideWidth, info.padInfo.left);
