@@ -4,6 +4,7 @@
  */
 import type { ChannelInput } from '../../shared/api/channels';
 import { DEMO_DATASET_ID } from '../../shared/api/types';
+import { wholeNumber } from './formNumbers';
 
 /** The form as typed: text fields stay strings until checked. */
 export interface NewRunForm {
@@ -27,15 +28,6 @@ export type NewRunCheck =
 /** A fresh form: the smallest preset on the demo set, a short run. */
 export function emptyNewRunForm(preset = 'tiny'): NewRunForm {
   return { preset, datasetId: DEMO_DATASET_ID, epochs: '1', batch: '8', demoCount: '64', name: '' };
-}
-
-function wholeNumber(raw: string, what: string, min: number, max: number): number | string {
-  const t = raw.trim();
-  if (!/^\d+$/.test(t)) return `${what} must be a whole number`;
-  const n = Number(t);
-  if (n < min) return `${what} must be at least ${min}`;
-  if (n > max) return `${what} must be at most ${max}`;
-  return n;
 }
 
 /** Checks the form; the lab checks again and its message is shown if it still refuses. */

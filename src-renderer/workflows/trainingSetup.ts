@@ -10,6 +10,7 @@ import { BN_PLACEMENTS, INITIALIZERS, type BnPlacement, type Initializer } from 
 import { LOSS_NAMES, type BackendRequest, type LossName, type RunConfig } from '../../shared/runs/types';
 import { defaultRunConfig, parseRunConfig } from '../../shared/training/config';
 import type { ScheduleConfig } from '../../shared/training/schedule';
+import { wholeNumber } from './formNumbers';
 
 /** Which design to train. */
 export type DesignChoice = { kind: 'preset'; name: string } | { kind: 'saved'; id: string };
@@ -234,15 +235,6 @@ function withSweep(f: SetupForm, field: SweepField, value: string): SetupForm | 
   }
 }
 
-function wholeNumber(raw: string, what: string, min: number, max: number): number | string {
-  const t = raw.trim();
-  if (!/^\d+$/.test(t)) return `${what} must be a whole number`;
-  const n = Number(t);
-  if (n < min) return `${what} must be at least ${min}`;
-  if (n > max) return `${what} must be at most ${max}`;
-  return n;
-}
-
 function checkConfig(f: SetupForm): { ok: true; config: RunConfig } | { ok: false; errors: Partial<Record<SetupField, string>> } {
   const r = parseRunConfig(configOf(f));
   if (r.ok) return r;
@@ -325,12 +317,4 @@ export function estimateRequest(check: Extract<SetupCheck, { ok: true }>): Chann
   if (!first) return null;
   const { name: _name, ...rest } = first.request;
   return { ...rest, steps: 2 };
-}
-
-/** Bytes as "12.3 MB" / "1.20 GB". */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes)) return '—';
-  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`;
-  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
-  return `${Math.round(bytes / 1e3)} kB`;
 }
