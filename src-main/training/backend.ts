@@ -140,7 +140,10 @@ async function probeWasm(threads: WasmThreadOptions | undefined): Promise<Probe>
   // Strata's own SIMD kernels (wasm/kernels.wat), started now so that a problem shows with the backend.
   const backend = tf.backend();
   const kernels = backend instanceof BackendWasm ? simdKernels(backend) : null;
-  if (kernels === null) notes.push("Strata's SIMD training kernels cannot run here (no WebAssembly SIMD); slower JavaScript kernels run instead");
+  if (kernels === null) {
+    const why = process.env['STRATA_SIMD_KERNELS'] === '0' ? 'turned off by STRATA_SIMD_KERNELS=0' : 'cannot run here (no WebAssembly SIMD)';
+    notes.push(`Strata's SIMD training kernels ${why}; slower JavaScript and XNNPACK kernels run instead`);
+  }
   else if (kernels.note !== null) notes.push(kernels.note);
   return { ok: true, report: { name: 'wasm', tfBackend: 'wasm', detail, threads: n, notes } };
 }

@@ -241,12 +241,15 @@ export class SimdKernels {
 
 const perBackend = new WeakMap<BackendWasm, SimdKernels | null>();
 
-/** The kernels on `backend`'s heap (created on first use), or null where they cannot run. */
+/**
+ * The kernels on `backend`'s heap (created on first use), or null where they cannot run or are
+ * turned off with STRATA_SIMD_KERNELS=0 (read once per backend; for comparing with the JS and
+ * XNNPACK paths they replace).
+ */
 export function simdKernels(backend: BackendWasm): SimdKernels | null {
-  if (process.env['STRATA_SIMD_KERNELS'] === '0') return null;
   let k = perBackend.get(backend);
   if (k === undefined) {
-    k = SimdKernels.create(backend);
+    k = process.env['STRATA_SIMD_KERNELS'] === '0' ? null : SimdKernels.create(backend);
     perBackend.set(backend, k);
   }
   return k;
