@@ -148,9 +148,11 @@ export async function trainRun(job: TrainJob, control: LoopControl, emit: Emit):
         },
       },
       schedule,
-      new ProgressReporter(runId, emit, run.config.epochs),
       new MetricsRecorder(runId, store),
       checkpointer,
+      // After the two above: an epoch is announced once its metrics and checkpoint are stored, so
+      // whoever sees it (the monitor, a test that then kills the trainer) finds it committed.
+      new ProgressReporter(runId, emit, run.config.epochs),
       ...(early ? [early] : []),
       ...(run.config.maxMinutes ? [new TimeLimit(run.config.maxMinutes, control, event)] : []),
       // The note's diagnostics: each writes an event the monitor marks on the charts.
