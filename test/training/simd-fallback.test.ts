@@ -69,19 +69,23 @@ describe('SIMD kernel workers', () => {
     if (set === null) throw new Error('the SIMD kernels must run on this machine');
     expect(set.threads).toBeGreaterThan(1);
     const worker = set.workerThreads()[0];
-    const x = tf.randomUniform([64, 101, 101, 16]);
+    const x = tf.randomUniform([8, 101, 101, 16]);
     const rows = x.size / 16;
     const sums = set.malloc(2 * 16 * 8);
+    // The worker's share: 512 MiB (malloc'd, never written, so it reads zeros), which takes 13 ms
+    // to sum on one core here with its pages in memory and ~180 ms on first touch: far past the
+    // 1 ms the call will wait. The calling thread's share is one row.
+    const slowBytes = 512 * 2 ** 20;
+    const slow = set.malloc(slowBytes);
     try {
       set.workerTimeoutMs = 1;
-      // The worker sums 650k rows (milliseconds), the calling thread one: it gives up waiting first.
       const xPtr = heapOffset(backend, x);
-      expect(() => set.run('col_moments', [[xPtr, 1, 16, 0, sums, 0], [xPtr, rows, 16, 0, sums + 128, 0]])).toThrow(
+      expect(() => set.run('col_moments', [[xPtr, 1, 16, 0, sums, 0], [slow, slowBytes / 64, 16, 0, sums + 128, 0]])).toThrow(
         /col_moments: kernel worker 1 did not answer in 0.001 s/,
       );
       expect(set.threads).toBe(1);
       expect(set.note).toMatch(/stopped answering.*one thread/);
-      // The worker was stopped: wait for it before freeing memory it may have been writing.
+      // The worker was stopped: wait for it before freeing memory it may have been reading or writing.
       if (worker !== undefined && worker.threadId !== -1) await new Promise((resolve) => worker.once('exit', resolve));
       new Float64Array(set.heap, sums, 32).fill(0);
       set.run('col_moments', [[xPtr, rows, 16, 0, sums, 0]]);
@@ -89,6 +93,7 @@ describe('SIMD kernel workers', () => {
       const exact = (x.dataSync() as Float32Array).reduce((a, b) => a + b, 0);
       expect(Math.abs(total - exact) / exact).toBeLessThan(1e-6);
     } finally {
+      set.free(slow);
       set.free(sums);
       tf.dispose(x);
     }
