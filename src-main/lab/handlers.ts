@@ -36,8 +36,8 @@ export function createHandlers(lab: LabService) {
     upsamplerResponses: (p) => lab.upsamplerResponses(p.arch, p.init, p.bnPlacement, p.seed),
     rewindRun: (p) => lab.rewindRun(p.id, p.lrFactor),
     renameRun: (p) => lab.renameRun(p.id, p.name),
-    deleteRun: (p) => {
-      lab.deleteRun(p.id);
+    deleteRun: async (p) => {
+      await lab.deleteRun(p.id);
       return { deleted: p.id };
     },
     getQueue: () => lab.getQueue(),

@@ -16,6 +16,8 @@ import { startTrainer, type TrainerHandle } from './trainerHost';
 
 /** Statuses from which a run can be resumed from its checkpoint. */
 const RESUMABLE: readonly RunStatus[] = ['stopped', 'interrupted', 'failed'];
+/** Statuses a trainer leaves its run in when it has finished with it (and is about to exit). */
+const FINISHED: readonly RunStatus[] = ['done', ...RESUMABLE];
 /** How long a trainer may take by default to stop cleanly when the lab shuts down, before it is killed. */
 export const SHUTDOWN_GRACE_MS = 15_000;
 
@@ -118,11 +120,20 @@ export class RunManager {
     return this.store.summary(id);
   }
 
-  /** Deletes a run that is not training; a queued run is taken off the queue first. */
-  delete(id: string): void {
+  /**
+   * Deletes a run that is not training; a queued run is taken off the queue first. A run whose
+   * trainer has already finished it (its status is final) but has not exited yet is deleted once
+   * that process is gone, so a run shown as done can always be deleted.
+   */
+  async delete(id: string): Promise<void> {
     const run = this.store.summary(id);
-    if (this.active?.runId === id) throw new LabError('conflict', `run ${id} is ${run.status === 'queued' ? 'starting' : run.status}; stop it before deleting it`);
-    if (run.status === 'running' || run.status === 'paused') throw new LabError('conflict', `run ${id} is ${run.status} in another process; stop it before deleting it`);
+    const a = this.active;
+    if (a?.runId === id) {
+      if (!FINISHED.includes(run.status)) throw new LabError('conflict', `run ${id} is ${run.status === 'queued' ? 'starting' : run.status}; stop it before deleting it`);
+      await this.awaitExit(a);
+    } else if (run.status === 'running' || run.status === 'paused') {
+      throw new LabError('conflict', `run ${id} is ${run.status} in another process; stop it before deleting it`);
+    }
     this.dequeue(id);
     this.store.delete(id);
     this.runTopics.delete(id);
@@ -153,11 +164,16 @@ export class RunManager {
     const a = this.active;
     if (!a) return;
     a.handle.stop('the lab was shut down');
+    await this.awaitExit(a);
+  }
+
+  /** Waits up to the shutdown grace for trainer `a` to exit, then kills it and waits for that. */
+  private async awaitExit(a: Active): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
       a.ended.then(() => false),
       new Promise<boolean>((r) => {
-        timer = setTimeout(() => r(true), SHUTDOWN_GRACE_MS);
+        timer = setTimeout(() => r(true), this.shutdownGraceMs);
       }),
     ]);
     clearTimeout(timer);

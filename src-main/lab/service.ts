@@ -294,8 +294,8 @@ export class LabService {
   }
 
   /** Deletes a run that is not training. */
-  deleteRun(id: string): void {
-    this.runs.delete(id);
+  deleteRun(id: string): Promise<void> {
+    return this.runs.delete(id);
   }
 
   /** The live trainer (with its pid) and the waiting runs. */

@@ -56,6 +56,35 @@ describe('the training queue', () => {
     }
   });
 
+  it('deletes a run as soon as it shows as done, waiting for its trainer to exit', async () => {
+    const home = scratchDir('delete-done');
+    const lab = openLab(home, { shutdownGraceMs: 30_000 });
+    try {
+      const run = await lab.startRun({ ...short, name: 'gone' });
+      // Called in the listener of the trainer's last message: the run is done in the store, and its
+      // trainer process is still live (the queue frees up only on its exit).
+      const deleted = new Promise<{ activeAtDelete: string | null; done: Promise<void> }>((resolve) => {
+        lab.onRunEvent(run.id, (m) => {
+          if (m.type !== 'ended') return;
+          const activeAtDelete = lab.getQueue().active?.runId ?? null;
+          try {
+            resolve({ activeAtDelete, done: lab.deleteRun(run.id) });
+          } catch (e) {
+            resolve({ activeAtDelete, done: Promise.reject(e instanceof Error ? e : new Error(String(e))) });
+          }
+        });
+      });
+      const { activeAtDelete, done } = await deleted;
+      expect(activeAtDelete).toBe(run.id);
+      await done;
+      expect(lab.getQueue()).toEqual({ active: null, queued: [] });
+      expect(() => lab.getRun(run.id)).toThrow(/no run|not found/i);
+      expect(fs.existsSync(path.join(home, 'runs', run.id))).toBe(false);
+    } finally {
+      await lab.close();
+    }
+  });
+
   it('does not start a queued run it did not queue itself, until asked to', async () => {
     const home = scratchDir('foreign');
     const runsDir = path.join(home, 'runs');
