@@ -116,8 +116,9 @@ describe('wasm training kernels', () => {
     });
   }
 
-  // Conv2D and FusedConv2D (bias): the direct SIMD loop takes cin % 4, cout % 8 and small
-  // channel products; the rest (and 64 -> 64) goes to XNNPACK. Narrow images test the edges.
+  // Conv2D and FusedConv2D (bias): the direct SIMD loop takes cin % 4, cout % 8 and channel
+  // products up to 128 x 128; the rest goes to XNNPACK. Narrow images and widths that are not a
+  // multiple of 4 test the edges and a row's partial last block.
   // [batch, height, width, inC, outC, kernel, stride, pad, bias]
   const convCases: [number, number, number, number, number, number, number, 'same' | 'valid', boolean][] = [
     [2, 13, 13, 4, 8, 3, 1, 'same', false],
@@ -131,6 +132,9 @@ describe('wasm training kernels', () => {
     [2, 9, 9, 32, 64, 3, 1, 'same', true],
     [2, 9, 9, 64, 64, 3, 1, 'same', true],
     [2, 9, 9, 3, 8, 3, 1, 'same', true],
+    [2, 7, 7, 128, 128, 3, 1, 'same', true],
+    [2, 13, 13, 64, 128, 3, 2, 'same', true],
+    [2, 6, 5, 128, 136, 3, 1, 'same', true],
   ];
   for (const [n, h, w, ci, co, k, s, pad, withBias] of convCases) {
     it(`Conv2D${withBias ? ' + bias' : ''} ${n}x${h}x${w}x${ci} -> ${co}, ${k}x${k}, stride ${s}, ${pad}`, () => {
@@ -173,6 +177,8 @@ describe('wasm training kernels', () => {
     [2, 13, 13, 8, 8, 1, 2, 'valid'],
     [2, 9, 9, 16, 8, 5, 3, 'same'],
     [3, 26, 26, 8, 32, 3, 2, 'same'],
+    [2, 13, 13, 64, 128, 3, 2, 'same'],
+    [2, 7, 7, 128, 128, 3, 1, 'same'],
   ];
   for (const [n, h, w, ci, co, k, s, pad] of inputCases) {
     it(`Conv2DBackpropInput ${n}x${h}x${w}x${ci} <- ${co}, ${k}x${k}, stride ${String(s)}, ${pad}`, () => {

@@ -298,58 +298,15 @@
         (local.set $row (i32.add (local.get $row) (i32.const 1)))
         (br $rows))))
 
-  ;; One output pixel of conv_fwd, for pixels whose taps reach into the padding: 8 output
-  ;; channels from ob, every tap checked against the image.
-  (func $conv_pixel
-    (param $x i32) (param $wt i32) (param $bias i32) (param $op i32) (param $n i32) (param $p i32) (param $q i32) (param $ob i32)
-    (param $h i32) (param $w i32) (param $cin i32) (param $cout i32)
-    (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $top i32) (param $left i32)
-    (local $i i32) (local $j i32) (local $xr i32) (local $col i32) (local $xp i32) (local $wp i32) (local $xend i32) (local $wstep i32)
-    (local $a0 v128) (local $a1 v128) (local $xv v128)
-    (local.set $wstep (i32.shl (local.get $cout) (i32.const 2)))
-    (if (local.get $bias)
-      (then
-        (local.set $a0 (v128.load offset=0 (i32.add (local.get $bias) (i32.shl (local.get $ob) (i32.const 2)))))
-        (local.set $a1 (v128.load offset=16 (i32.add (local.get $bias) (i32.shl (local.get $ob) (i32.const 2))))))
-      (else
-        (local.set $a0 (v128.const f32x4 0 0 0 0))
-        (local.set $a1 (v128.const f32x4 0 0 0 0))))
-    (local.set $i (i32.const 0))
-    (loop $taps_i
-      (local.set $xr (i32.sub (i32.add (i32.mul (local.get $p) (local.get $sh)) (local.get $i)) (local.get $top)))
-      (if (i32.and (i32.ge_s (local.get $xr) (i32.const 0)) (i32.lt_s (local.get $xr) (local.get $h)))
-        (then
-          (local.set $j (i32.const 0))
-          (loop $taps_j
-            (local.set $col (i32.sub (i32.add (i32.mul (local.get $q) (local.get $sw)) (local.get $j)) (local.get $left)))
-            (if (i32.and (i32.ge_s (local.get $col) (i32.const 0)) (i32.lt_s (local.get $col) (local.get $w)))
-              (then
-                (local.set $xp (i32.add (local.get $x)
-                  (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $h)) (local.get $xr)) (local.get $w)) (local.get $col)) (local.get $cin)) (i32.const 2))))
-                (local.set $xend (i32.add (local.get $xp) (i32.shl (local.get $cin) (i32.const 2))))
-                (local.set $wp (i32.add (local.get $wt)
-                  (i32.shl (i32.add (i32.mul (i32.mul (i32.add (i32.mul (local.get $i) (local.get $kw)) (local.get $j)) (local.get $cin)) (local.get $cout)) (local.get $ob)) (i32.const 2))))
-                (loop $ci
-                  (local.set $xv (v128.load32_splat (local.get $xp)))
-                  (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $xv) (v128.load offset=0 (local.get $wp)))))
-                  (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $xv) (v128.load offset=16 (local.get $wp)))))
-                  (local.set $wp (i32.add (local.get $wp) (local.get $wstep)))
-                  (local.set $xp (i32.add (local.get $xp) (i32.const 4)))
-                  (br_if $ci (i32.lt_u (local.get $xp) (local.get $xend))))))
-            (local.set $j (i32.add (local.get $j) (i32.const 1)))
-            (br_if $taps_j (i32.lt_u (local.get $j) (local.get $kw))))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $taps_i (i32.lt_u (local.get $i) (local.get $kh))))
-    (v128.store offset=0 (local.get $op) (local.get $a0))
-    (v128.store offset=16 (local.get $op) (local.get $a1)))
-
   ;; Conv2D (NHWC x, HWIO wt, bias or 0) over the output rows [row0, row1) (row = n·oh + p):
   ;;   out[n, p, q, co] = bias[co] + Σ_{i, j, ci} x[n, p·sh + i - top, q·sw + j - left, ci] · wt[i, j, ci, co]
   ;; Taps in the padding read zeros (top and left may be negative: the first outputs start inside x).
   ;; Output (p, q) is stored at row p·osh + oph, column q·osw + opw of an [n, ohf, owf, cout] tensor:
   ;; (1, 1, 0, 0) and ohf, owf = oh, ow for a plain conv; a stride-s phase of a transposed conv
-  ;; writes its rows and columns of dx directly. Inside the image, 4 output pixels times 8 output channels
-  ;; run in 8 registers: per input channel, 2 vectors of weights times 4 broadcast x values.
+  ;; writes its rows and columns of dx directly. 4 output pixels times 8 output channels run in 8
+  ;; registers: per input channel, 2 vectors of weights times 4 broadcast x values. A tap row outside
+  ;; the image is skipped; a pixel whose tap column is outside reads `zeros` (cin zero floats), so the
+  ;; image's edges and a row's last, partial block run the same loop as its interior.
   (func (export "conv_fwd")
     (param $x i32) (param $wt i32) (param $bias i32) (param $out i32)
     (param $h i32) (param $w i32) (param $cin i32)
@@ -357,29 +314,19 @@
     (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $top i32) (param $left i32)
     (param $row0 i32) (param $row1 i32)
     (param $ohf i32) (param $owf i32) (param $osh i32) (param $osw i32) (param $oph i32) (param $opw i32)
-    (local $ostep i32)
-    (local $row i32) (local $n i32) (local $p i32) (local $ob i32) (local $q i32) (local $t i32)
-    (local $qlo i32) (local $qhi i32) (local $i i32) (local $j i32) (local $xr i32) (local $xrow i32)
-    (local $outrow i32) (local $op i32) (local $xs i32) (local $wstep i32) (local $k i32) (local $kend i32) (local $wp i32)
+    (param $zeros i32)
+    (local $ostep i32) (local $cstep i32)
+    (local $row i32) (local $n i32) (local $p i32) (local $ob i32) (local $q i32) (local $npx i32)
+    (local $i i32) (local $j i32) (local $xr i32) (local $xrow i32) (local $col i32)
+    (local $outrow i32) (local $op i32) (local $wstep i32) (local $k i32) (local $kend i32) (local $wp i32)
     (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32)
     (local $w0 v128) (local $w1 v128) (local $xv v128) (local $b0 v128) (local $b1 v128)
     (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128)
     (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128)
-    (local.set $xs (i32.shl (i32.mul (local.get $sw) (local.get $cin)) (i32.const 2)))
     (local.set $wstep (i32.shl (local.get $cout) (i32.const 2)))
     (local.set $kend (i32.shl (local.get $cin) (i32.const 2)))
+    (local.set $cstep (i32.shl (local.get $cin) (i32.const 2)))
     (local.set $ostep (i32.shl (i32.mul (local.get $cout) (local.get $osw)) (i32.const 2)))
-    ;; Output columns whose taps all fall inside the image: q in [qlo, qhi).
-    (local.set $qlo (i32.const 0))
-    (if (i32.gt_s (local.get $left) (i32.const 0))
-      (then (local.set $qlo (i32.div_u (i32.add (local.get $left) (i32.sub (local.get $sw) (i32.const 1))) (local.get $sw)))))
-    (local.set $t (i32.add (i32.sub (local.get $w) (local.get $kw)) (local.get $left)))
-    (local.set $qhi (i32.const 0))
-    (if (i32.ge_s (local.get $t) (i32.const 0))
-      (then (local.set $qhi (i32.add (i32.div_u (local.get $t) (local.get $sw)) (i32.const 1)))))
-    (if (i32.gt_u (local.get $qhi) (local.get $ow)) (then (local.set $qhi (local.get $ow))))
-    (if (i32.lt_u (local.get $qhi) (local.get $qlo)) (then (local.set $qhi (local.get $qlo))))
-    (if (i32.gt_u (local.get $qlo) (local.get $ow)) (then (local.set $qlo (local.get $ow)) (local.set $qhi (local.get $ow))))
     (local.set $row (local.get $row0))
     (block $rows_done
       (loop $rows
@@ -397,21 +344,11 @@
             (else
               (local.set $b0 (v128.const f32x4 0 0 0 0))
               (local.set $b1 (v128.const f32x4 0 0 0 0))))
-          ;; Left edge, one pixel at a time.
           (local.set $q (i32.const 0))
-          (block $left_done
-            (loop $left_px
-              (br_if $left_done (i32.ge_u (local.get $q) (local.get $qlo)))
-              (call $conv_pixel (local.get $x) (local.get $wt) (local.get $bias)
-                (i32.add (local.get $outrow) (i32.shl (i32.add (i32.mul (i32.mul (local.get $q) (local.get $osw)) (local.get $cout)) (local.get $ob)) (i32.const 2)))
-                (local.get $n) (local.get $p) (local.get $q) (local.get $ob) (local.get $h) (local.get $w) (local.get $cin) (local.get $cout)
-                (local.get $kh) (local.get $kw) (local.get $sh) (local.get $sw) (local.get $top) (local.get $left))
-              (local.set $q (i32.add (local.get $q) (i32.const 1)))
-              (br $left_px)))
-          ;; Interior, 4 pixels at a time.
-          (block $inner_done
+          (block $blocks_done
             (loop $blocks
-              (br_if $inner_done (i32.gt_u (i32.add (local.get $q) (i32.const 4)) (local.get $qhi)))
+              (br_if $blocks_done (i32.ge_u (local.get $q) (local.get $ow)))
+              (local.set $npx (i32.sub (local.get $ow) (local.get $q)))
               (local.set $a00 (local.get $b0)) (local.set $a01 (local.get $b1))
               (local.set $a10 (local.get $b0)) (local.set $a11 (local.get $b1))
               (local.set $a20 (local.get $b0)) (local.set $a21 (local.get $b1))
@@ -419,16 +356,24 @@
               (local.set $i (i32.const 0))
               (loop $taps_i
                 (local.set $xr (i32.sub (i32.add (i32.mul (local.get $p) (local.get $sh)) (local.get $i)) (local.get $top)))
-                (if (i32.and (i32.ge_s (local.get $xr) (i32.const 0)) (i32.lt_s (local.get $xr) (local.get $h)))
+                (if (i32.lt_u (local.get $xr) (local.get $h))
                   (then
                     (local.set $xrow (i32.add (local.get $x) (i32.shl (i32.mul (i32.mul (i32.add (i32.mul (local.get $n) (local.get $h)) (local.get $xr)) (local.get $w)) (local.get $cin)) (i32.const 2))))
                     (local.set $j (i32.const 0))
                     (loop $taps_j
-                      (local.set $x0 (i32.add (local.get $xrow)
-                        (i32.shl (i32.mul (i32.sub (i32.add (i32.mul (local.get $q) (local.get $sw)) (local.get $j)) (local.get $left)) (local.get $cin)) (i32.const 2))))
-                      (local.set $x1 (i32.add (local.get $x0) (local.get $xs)))
-                      (local.set $x2 (i32.add (local.get $x1) (local.get $xs)))
-                      (local.set $x3 (i32.add (local.get $x2) (local.get $xs)))
+                      ;; Column of pixel 0's tap; pixel k's is col + k·sw. Unsigned compares reject both sides.
+                      (local.set $col (i32.sub (i32.add (i32.mul (local.get $q) (local.get $sw)) (local.get $j)) (local.get $left)))
+                      (local.set $x0 (select (i32.add (local.get $xrow) (i32.mul (local.get $col) (local.get $cstep))) (local.get $zeros)
+                        (i32.lt_u (local.get $col) (local.get $w))))
+                      (local.set $col (i32.add (local.get $col) (local.get $sw)))
+                      (local.set $x1 (select (i32.add (local.get $xrow) (i32.mul (local.get $col) (local.get $cstep))) (local.get $zeros)
+                        (i32.lt_u (local.get $col) (local.get $w))))
+                      (local.set $col (i32.add (local.get $col) (local.get $sw)))
+                      (local.set $x2 (select (i32.add (local.get $xrow) (i32.mul (local.get $col) (local.get $cstep))) (local.get $zeros)
+                        (i32.lt_u (local.get $col) (local.get $w))))
+                      (local.set $col (i32.add (local.get $col) (local.get $sw)))
+                      (local.set $x3 (select (i32.add (local.get $xrow) (i32.mul (local.get $col) (local.get $cstep))) (local.get $zeros)
+                        (i32.lt_u (local.get $col) (local.get $w))))
                       (local.set $wp (i32.add (local.get $wt)
                         (i32.shl (i32.add (i32.mul (i32.mul (i32.add (i32.mul (local.get $i) (local.get $kw)) (local.get $j)) (local.get $cin)) (local.get $cout)) (local.get $ob)) (i32.const 2))))
                       (local.set $k (i32.const 0))
@@ -454,30 +399,27 @@
                       (br_if $taps_j (i32.lt_u (local.get $j) (local.get $kw))))))
                 (local.set $i (i32.add (local.get $i) (i32.const 1)))
                 (br_if $taps_i (i32.lt_u (local.get $i) (local.get $kh))))
+              ;; Store the block's pixels that exist (a row's last block may have 1-3).
               (local.set $op (i32.add (local.get $outrow) (i32.shl (i32.add (i32.mul (i32.mul (local.get $q) (local.get $osw)) (local.get $cout)) (local.get $ob)) (i32.const 2))))
               (v128.store offset=0 (local.get $op) (local.get $a00))
               (v128.store offset=16 (local.get $op) (local.get $a01))
-              (local.set $op (i32.add (local.get $op) (local.get $ostep)))
-              (v128.store offset=0 (local.get $op) (local.get $a10))
-              (v128.store offset=16 (local.get $op) (local.get $a11))
-              (local.set $op (i32.add (local.get $op) (local.get $ostep)))
-              (v128.store offset=0 (local.get $op) (local.get $a20))
-              (v128.store offset=16 (local.get $op) (local.get $a21))
-              (local.set $op (i32.add (local.get $op) (local.get $ostep)))
-              (v128.store offset=0 (local.get $op) (local.get $a30))
-              (v128.store offset=16 (local.get $op) (local.get $a31))
+              (if (i32.gt_u (local.get $npx) (i32.const 1))
+                (then
+                  (local.set $op (i32.add (local.get $op) (local.get $ostep)))
+                  (v128.store offset=0 (local.get $op) (local.get $a10))
+                  (v128.store offset=16 (local.get $op) (local.get $a11))
+                  (if (i32.gt_u (local.get $npx) (i32.const 2))
+                    (then
+                      (local.set $op (i32.add (local.get $op) (local.get $ostep)))
+                      (v128.store offset=0 (local.get $op) (local.get $a20))
+                      (v128.store offset=16 (local.get $op) (local.get $a21))
+                      (if (i32.gt_u (local.get $npx) (i32.const 3))
+                        (then
+                          (local.set $op (i32.add (local.get $op) (local.get $ostep)))
+                          (v128.store offset=0 (local.get $op) (local.get $a30))
+                          (v128.store offset=16 (local.get $op) (local.get $a31))))))))
               (local.set $q (i32.add (local.get $q) (i32.const 4)))
               (br $blocks)))
-          ;; The rest of the row (interior leftovers and the right edge), one pixel at a time.
-          (block $right_done
-            (loop $right_px
-              (br_if $right_done (i32.ge_u (local.get $q) (local.get $ow)))
-              (call $conv_pixel (local.get $x) (local.get $wt) (local.get $bias)
-                (i32.add (local.get $outrow) (i32.shl (i32.add (i32.mul (i32.mul (local.get $q) (local.get $osw)) (local.get $cout)) (local.get $ob)) (i32.const 2)))
-                (local.get $n) (local.get $p) (local.get $q) (local.get $ob) (local.get $h) (local.get $w) (local.get $cin) (local.get $cout)
-                (local.get $kh) (local.get $kw) (local.get $sh) (local.get $sw) (local.get $top) (local.get $left))
-              (local.set $q (i32.add (local.get $q) (i32.const 1)))
-              (br $right_px)))
           (local.set $ob (i32.add (local.get $ob) (i32.const 8)))
           (br_if $oblocks (i32.lt_u (local.get $ob) (local.get $cout))))
         (local.set $row (i32.add (local.get $row) (i32.const 1)))
