@@ -19,7 +19,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { asWasmBackend, floatInput, heapF32, heapOffset, type KernelArgs } from './backend-kernels';
-import { passRanges, simdKernels, SimdScratch, type SimdKernels } from './simd-kernels';
+import { simdKernels, withPass, type SimdKernels } from './simd-kernels';
 
 /** Kernel names (this repo's own; no tfjs kernel has them). */
 export const BATCH_NORM_TRAIN = 'StrataBatchNormTrain';
@@ -80,13 +80,10 @@ function writeVariance(backend: BackendWasm, t: { scale: TensorInfo; variance: T
 
 /** Forward pass on the SIMD kernels: sums, squared deviations, then the affine map, each split by rows. */
 function simdForward(simd: SimdKernels, backend: BackendWasm, t: ForwardTensors, rows: number, c: number, eps: number, relu: boolean): void {
-  const ranges = passRanges(simd, rows, c);
-  const scratch = new SimdScratch(simd, c, ranges.length, 2, 1);
-  try {
+  withPass(simd, rows, c, 2, 1, ({ ranges, scratch, row: at }) => {
     const x = heapOffset(backend, t.x);
     const y = heapOffset(backend, t.y);
     const mu = heapOffset(backend, t.mean);
-    const at = (ptr: number, r0: number) => ptr + 4 * r0 * c;
     simd.run('col_moments', ranges.map(([r0, r1], k) => [at(x, r0), r1 - r0, c, 0, scratch.sumPtr(0, k), 0]));
     writeMean(backend, t, scratch.total(0), rows);
     // Squared deviations from the float32 mean, as tf.moments computes them.
@@ -94,9 +91,7 @@ function simdForward(simd: SimdKernels, backend: BackendWasm, t: ForwardTensors,
     writeVariance(backend, t, scratch.total(1), rows, eps, scratch.coef(0));
     const beta = heapOffset(backend, t.offset);
     simd.run('affine', ranges.map(([r0, r1]) => [at(x, r0), r1 - r0, c, mu, scratch.coefPtr(0), beta, relu ? 1 : 0, at(y, r0)]));
-  } finally {
-    scratch.free();
-  }
+  });
 }
 
 /** The forward pass as JS loops, for channel counts the SIMD kernels do not take. */
@@ -193,15 +188,12 @@ function gradCoefficients(
 
 /** Gradient on the SIMD kernels: Σg and Σg·(x - μ) in one pass, then dx in another. */
 function simdGrad(simd: SimdKernels, backend: BackendWasm, t: GradTensors, rows: number, c: number, eps: number, relu: boolean): void {
-  const ranges = passRanges(simd, rows, c);
-  const scratch = new SimdScratch(simd, c, ranges.length, 2, 4);
-  try {
+  withPass(simd, rows, c, 2, 4, ({ ranges, scratch, row: at }) => {
     const dy = heapOffset(backend, t.dy);
     const x = heapOffset(backend, t.x);
     const dx = heapOffset(backend, t.dx);
     const mu = heapOffset(backend, t.mean);
     const beta = heapOffset(backend, t.offset);
-    const at = (ptr: number, r0: number) => ptr + 4 * r0 * c;
     scaleTimesR(backend, t, eps, scratch.coef(3));
     const gr = scratch.coefPtr(3);
     const mask = relu ? 1 : 0;
@@ -214,9 +206,7 @@ function simdGrad(simd: SimdKernels, backend: BackendWasm, t: GradTensors, rows:
       'axpby',
       ranges.map(([r0, r1]) => [at(dy, r0), at(x, r0), r1 - r0, c, scratch.coefPtr(0), scratch.coefPtr(1), mu, scratch.coefPtr(2), gr, beta, mask, at(dx, r0)]),
     );
-  } finally {
-    scratch.free();
-  }
+  });
 }
 
 /** The gradient as JS loops, for channel counts the SIMD kernels do not take. */

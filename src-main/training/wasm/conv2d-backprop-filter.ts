@@ -2,13 +2,13 @@
  * Conv2DBackpropFilter for the wasm backend, which tfjs-backend-wasm 4.22 does not have
  * (so on wasm no conv2d or conv2dTranspose kernel could be trained).
  *
- * The filter gradient is itself a convolution, run on XNNPACK:
  *   dW[i, j, ci, co] = Σ_{n, p, q} x[n, s·p + i - top, s·q + j - left, ci] · dy[n, p, q, co]
- * reads as a conv of x with batch and channel axes swapped ([Cin, H, W, N]: Cin "images" of N
- * "channels") by dy laid out as a filter ([OH, OW, N, Cout]) dilated by the stride, whose output
- * [Cin, kh, kw, Cout] is dW with its first two axes rotated. Exact for any stride, padding and
- * size (odd sizes included); the multiply-adds are the forward conv's, plus two transposes of
- * x and dy and XNNPACK's packing of dy.
+ *
+ * Input channels divisible by 4 and output channels by 8 run on the direct SIMD loop
+ * (kernels.wat's filter_grad), split over threads. Other channel counts run it as a convolution on
+ * XNNPACK: x with batch and channel axes swapped ([Cin, H, W, N]: Cin "images" of N "channels") by
+ * dy laid out as a filter ([OH, OW, N, Cout]) dilated by the stride, whose output [Cin, kh, kw,
+ * Cout] is dW with its first two axes rotated. Both are exact for any stride, padding and size.
  */
 import { Conv2DBackpropFilter } from '@tensorflow/tfjs-core';
 import type { backend_util } from '@tensorflow/tfjs-core';

@@ -1,12 +1,13 @@
 /**
- * Conv2DBackpropInput for the wasm backend on XNNPACK convolutions. It is conv2d's input
- * gradient and conv2dTranspose's forward pass; tfjs-backend-wasm 4.22 runs it as a naive
- * scalar loop, ~15x slower than the forward conv of the same size.
+ * Conv2DBackpropInput for the wasm backend. It is conv2d's input gradient and conv2dTranspose's
+ * forward pass; tfjs-backend-wasm 4.22 runs it as a naive scalar loop, ~15x slower than the
+ * forward conv of the same size.
  *
  * dx = Σ taps of dy ⋆ (spatially flipped filter with in/out channels swapped). With stride 1 that
- * is one XNNPACK convolution whose output is dx itself. With stride s it is split by output phase
- * (see conv-phases): s² dense stride-1 convolutions with sub-filters, whose outputs are
- * interleaved into dx — the forward conv's multiply-adds and one extra pass over dx.
+ * is one convolution (the wasm Conv2D: the direct SIMD loop where it applies, else XNNPACK) whose
+ * output is dx itself. With stride s it is split by output phase (see conv-phases): s² dense
+ * stride-1 convolutions with sub-filters. On the direct loop each phase writes its rows and columns
+ * of dx in place; on XNNPACK its output is interleaved into dx afterwards.
  */
 import { Conv2DBackpropInput } from '@tensorflow/tfjs-core';
 import type { Conv2DBackpropInputAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';

@@ -266,9 +266,25 @@ export function splitRows(rows: number, parts: number, minRows: number): [number
 /** Elements below which one thread does a whole elementwise pass. */
 const MIN_ELEMENTS_PER_THREAD = 1 << 15;
 
-/** The row ranges of one pass over a [rows, c] tensor: one per thread, or one for small tensors. */
-export function passRanges(simd: SimdKernels, rows: number, c: number): [number, number][] {
-  return splitRows(rows, simd.threads, Math.ceil(MIN_ELEMENTS_PER_THREAD / c));
+/** One threaded pass over [rows, c] float32 tensors: what {@link withPass} hands its body. */
+export interface Pass {
+  /** The row ranges: one per thread, or one for small tensors. */
+  ranges: [number, number][];
+  /** Scratch with one sums array per range (freed when the body returns). */
+  scratch: SimdScratch;
+  /** The heap address of row r of the [rows, c] tensor at `ptr`. */
+  row(ptr: number, r: number): number;
+}
+
+/** Runs `body` over one pass of [rows, c] tensors, with a scratch of `sums` x ranges float64 and `coefs` float32 arrays of c. */
+export function withPass<T>(simd: SimdKernels, rows: number, c: number, sums: number, coefs: number, body: (pass: Pass) => T): T {
+  const ranges = splitRows(rows, simd.threads, Math.ceil(MIN_ELEMENTS_PER_THREAD / c));
+  const scratch = new SimdScratch(simd, c, ranges.length, sums, coefs);
+  try {
+    return body({ ranges, scratch, row: (ptr, r) => ptr + 4 * r * c });
+  } finally {
+    scratch.free();
+  }
 }
 
 /**

@@ -9,7 +9,7 @@ import { util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, SumAttrs, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapF32, heapOffset, withFastPath, type KernelArgs } from './backend-kernels';
-import { passRanges, simdKernels, SimdScratch } from './simd-kernels';
+import { simdKernels, withPass } from './simd-kernels';
 
 /** Σ over all axes but the last, on the SIMD kernels; null for every other Sum. */
 function sumOverLeadingAxes(args: KernelArgs, backend: BackendWasm): TensorInfo | null {
@@ -24,15 +24,11 @@ function sumOverLeadingAxes(args: KernelArgs, backend: BackendWasm): TensorInfo 
   if (!leading || c === 0 || c % 4 !== 0) return null;
   const rows = util.sizeFromShape(x.shape) / c;
   const out = backend.makeOutput(keepDims ? [...x.shape.slice(0, -1).map(() => 1), c] : [c], 'float32');
-  const ranges = passRanges(simd, rows, c);
-  const scratch = new SimdScratch(simd, c, ranges.length, 1, 0);
-  try {
+  withPass(simd, rows, c, 1, 0, ({ ranges, scratch, row }) => {
     const xPtr = heapOffset(backend, x);
-    simd.run('col_moments', ranges.map(([r0, r1], k) => [xPtr + 4 * r0 * c, r1 - r0, c, 0, scratch.sumPtr(0, k), 0]));
+    simd.run('col_moments', ranges.map(([r0, r1], k) => [row(xPtr, r0), r1 - r0, c, 0, scratch.sumPtr(0, k), 0]));
     heapF32(backend, out).set(scratch.total(0));
-  } finally {
-    scratch.free();
-  }
+  });
   return out;
 }
 
