@@ -160,8 +160,9 @@ export class LabService {
     const check = checkDesign(doc);
     if (!check.valid || !check.arch) throw new LabError('bad-request', `the design is invalid: ${check.errors.slice(0, 3).map((e) => e.message).join('; ')}`);
     const arch = check.arch;
+    const placement = bnPlacementOf(arch);
     const r = await upsamplersInTrainer(
-      { arch, init: init ?? arch.init, bnPlacement: bn ?? (bnPlacementOf(arch) === 'custom' ? 'samplers' : (bnPlacementOf(arch) as BnPlacement)), seed },
+      { arch, init: init ?? arch.init, bnPlacement: bn ?? (placement === 'custom' ? 'samplers' : placement), seed },
       { timeoutMs: 120_000 },
     );
     if (r.type === 'upsamplers-failed') throw new LabError('unavailable', `the upsampler test failed: ${r.message}`);
@@ -349,8 +350,8 @@ export class LabService {
     const note = 'The backend is decided when a run starts, in its trainer process: the fastest of tfjs-node-gpu, tfjs-node, wasm and cpu that loads, unless the run asks for one.';
     const probe = { available: this.probe.available, probeProblem: this.probe.problem };
     const recent = this.store.list({ orderBy: 'startedAt', limit: 50 }).find((r) => r.backend !== null);
-    if (!recent || !recent.backend) return { last: null, note, ...probe };
-    return { last: { runId: recent.id, startedAt: recent.startedAt, backend: recent.backend }, note, ...probe };
+    const last = recent?.backend ? { runId: recent.id, startedAt: recent.startedAt, backend: recent.backend } : null;
+    return { last, note, ...probe };
   }
 
   /**
