@@ -56,11 +56,18 @@ export interface MicroBatchPlan {
   reason: string | null;
 }
 
-/** Estimated wasm heap of a training pass at `images` per pass. */
-export function estimateHeapBytes(arch: Architecture, images: number): number {
+/** The estimated wasm heap of a training pass of `arch` as a function of images per pass (the design summarised once). */
+function heapEstimate(arch: Architecture): (images: number) => number {
   const s = summarize(arch, { batch: 1 });
   if (!s.ok) throw new Error(`cannot plan memory for the invalid design '${arch.name}': ${s.errors.map((e) => e.message).join('; ')}`);
-  return FIXED_HEAP_BYTES + s.summary.params * 4 * WEIGHT_COPIES + images * HEAP_PER_ACTIVATION * s.summary.activationBytes;
+  const fixed = FIXED_HEAP_BYTES + s.summary.params * 4 * WEIGHT_COPIES;
+  const perImage = HEAP_PER_ACTIVATION * s.summary.activationBytes;
+  return (images) => fixed + images * perImage;
+}
+
+/** Estimated wasm heap of a training pass at `images` per pass. */
+export function estimateHeapBytes(arch: Architecture, images: number): number {
+  return heapEstimate(arch)(images);
 }
 
 const mib = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
@@ -76,11 +83,12 @@ export function planMicroBatch(
   opts: { backend: string; heapBytes?: number; force?: number },
 ): MicroBatchPlan {
   if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`batch must be a positive integer, got ${batch}`);
+  const estimate = heapEstimate(arch);
   const whole = (reason: string | null, micro = batch): MicroBatchPlan => ({
     batch,
     micro,
     passes: Math.ceil(batch / micro),
-    estimatedBytes: estimateHeapBytes(arch, micro),
+    estimatedBytes: estimate(micro),
     reason,
   });
   if (opts.force !== undefined) {
@@ -91,15 +99,15 @@ export function planMicroBatch(
   if (opts.backend !== 'wasm') return whole(null);
   const heap = opts.heapBytes ?? WASM_HEAP_BYTES;
   const limit = heap * HEAP_HEADROOM;
-  if (estimateHeapBytes(arch, batch) <= limit) return whole(null);
+  if (estimate(batch) <= limit) return whole(null);
   let micro = batch - 1;
-  while (micro > 1 && estimateHeapBytes(arch, micro) > limit) micro--;
-  const need = mib(estimateHeapBytes(arch, batch));
-  const fits = estimateHeapBytes(arch, micro) <= limit;
+  while (micro > 1 && estimate(micro) > limit) micro--;
+  const need = mib(estimate(batch));
+  const fits = estimate(micro) <= limit;
   return whole(
     fits
       ? `batch ${batch} needs about ${need} of wasm heap (${mib(limit)} usable of ${mib(heap)}): ${Math.ceil(batch / micro)} micro-batches of up to ${micro}, gradients accumulated, one optimizer step`
-      : `even one image needs about ${mib(estimateHeapBytes(arch, 1))} of wasm heap (${mib(limit)} usable of ${mib(heap)}); running micro-batches of 1, which may run out of memory`,
+      : `even one image needs about ${mib(estimate(1))} of wasm heap (${mib(limit)} usable of ${mib(heap)}); running micro-batches of 1, which may run out of memory`,
     micro,
   );
 }
@@ -127,18 +135,16 @@ export function trainStepInMicroBatches(
       const m = Math.min(micro, n - start);
       const weight = m / n;
       const r = batchGradients(model, loss, x.subarray(start * h * w * c, (start + m) * h * w * c), y.subarray(start * h * w, (start + m) * h * w), [m, h, w, c]);
-      const { grads } = r;
-      const v = r.loss;
       inter += r.intersection;
       union += r.union;
-      lossSum += v * weight;
-      for (const [name, g] of Object.entries(grads)) {
+      lossSum += r.loss * weight;
+      for (const [name, g] of Object.entries(r.grads)) {
         const prev = acc.get(name);
         acc.set(name, tf.tidy(() => (prev ? tf.add(prev, tf.mul(g, weight)) : tf.mul(g, weight))));
         prev?.dispose();
         g.dispose();
       }
-      if (!Number.isFinite(v)) break;
+      if (!Number.isFinite(r.loss)) break;
     }
     if (Number.isFinite(lossSum)) {
       opt.apply(model.params.trainable, model.params.byStableName(Object.fromEntries(acc)));
@@ -154,5 +160,3 @@ export function trainStepInMicroBatches(
   }
   return { loss: lossSum, iou: hardIoU(inter, union) };
 }
-
-

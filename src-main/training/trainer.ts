@@ -69,11 +69,10 @@ export async function trainRun(job: TrainJob, control: LoopControl, emit: Emit):
     let startStep = 0;
     let best = run.best;
     if (resumeFrom) {
-      const ckpt = resumeFrom;
-      restore(model, optimizer, ckpt, schedule, early);
-      startEpoch = ckpt.epoch + 1;
-      startStep = ckpt.step;
-      event({ type: 'resumed', epoch: startEpoch, step: startStep, message: `resumed from the checkpoint of epoch ${ckpt.epoch + 1}` });
+      restore(model, optimizer, resumeFrom, schedule, early);
+      startEpoch = resumeFrom.epoch + 1;
+      startStep = resumeFrom.step;
+      event({ type: 'resumed', epoch: startEpoch, step: startStep, message: `resumed from the checkpoint of epoch ${resumeFrom.epoch + 1}` });
     }
     // A batch beyond the wasm heap runs as micro-batches with accumulated gradients (see microBatch.ts).
     const plan = planMicroBatch(arch, run.config.batch, { backend: backend.name });

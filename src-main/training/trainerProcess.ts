@@ -22,7 +22,6 @@ interface ParentPort {
 }
 const parentPort = (process as NodeJS.Process & { parentPort?: ParentPort }).parentPort;
 
-/** Sends a one-shot command's answer and leaves once the channel has drained. */
 /**
  * Leaves once every message sent so far is written: messages go out in order, so the callback of a
  * last one (which drivers ignore: it names no run) means the `ended` before it was delivered.
@@ -33,6 +32,7 @@ function leaveAfterDrain(): void {
   else if (process.send && process.connected) process.send({ type: 'bye' }, undefined, {}, () => process.connected && process.disconnect?.());
 }
 
+/** Sends a one-shot command's answer and leaves once the channel has drained. */
 function finishOneShot(reply: BenchmarkReply | PredictReply | ProbeReply | UpsamplersReply): void {
   process.exitCode = reply.type.endsWith('-failed') ? 1 : 0;
   // Leave only once the answer is written: disconnecting earlier can drop a large one.
