@@ -25,8 +25,13 @@ import {
   runRefSchema,
   startRunSchema,
 } from './schemas';
+import { FOLDER_PURPOSES, SAVE_PURPOSES } from './types';
 import type {
+  AppInfo,
   BackendInfo,
+  DesignFile,
+  MenuCommand,
+  PickResult,
   DatasetEntry,
   DesignCheck,
   DesignListItem,
@@ -136,7 +141,30 @@ export const CHANNELS = {
   exportSubmission: call(exportSubmissionSchema).returns<SubmissionExport>(),
   estimateEpoch: call(estimateEpochSchema).returns<EpochEstimate>(),
 
+  // The shell. Browser mode answers the native dialogs with an `unsupported` error: paths are typed there.
+  getAppInfo: call(noInput).returns<AppInfo>(),
+  /** The native folder dialog. */
+  pickFolder: call(z.strictObject({ purpose: z.enum(FOLDER_PURPOSES) })).returns<PickResult>(),
+  /** The native save dialog; `defaultName` is the proposed file name (no folders). */
+  pickSaveFile: call(
+    z.strictObject({
+      purpose: z.enum(SAVE_PURPOSES),
+      defaultName: z
+        .string()
+        .min(1)
+        .max(255)
+        .refine((n) => !/[\\/\0]/.test(n), 'a file name may not contain / or \\'),
+    }),
+  ).returns<PickResult>(),
+  /** A path dropped on the page (desktop): answered with the folder, or a `bad-request` naming what it is instead. */
+  checkDroppedFolder: call(z.strictObject({ path: absolutePathSchema })).returns<{ path: string }>(),
+  /** The native open dialog for a design file, read as text; null when cancelled. */
+  openDesignFile: call(noInput).returns<DesignFile | null>(),
+  /** Writes a design as JSON to `path` (chosen with pickSaveFile). */
+  writeDesignFile: call(z.strictObject({ path: absolutePathSchema, arch: designDocumentSchema })).returns<{ path: string; bytes: number }>(),
+
   // Event streams
+  onMenuCommand: listen(noInput).emits<MenuCommand>(),
   onRunEvent: listen(z.strictObject({ runId: runIdSchema })).emits<TrainerMessage>(),
   onRunsChanged: listen(noInput).emits<RunsChanged>(),
 } as const;

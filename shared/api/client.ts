@@ -90,6 +90,7 @@ const STATUS_CODES: Readonly<Record<number, ApiErrorCode>> = {
   404: 'not-found',
   409: 'conflict',
   413: 'too-large',
+  501: 'unsupported',
   503: 'unavailable',
 };
 

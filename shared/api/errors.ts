@@ -21,6 +21,8 @@ export const API_ERROR_CODES = [
   'unavailable',
   /** A fault inside the lab; the message says what went wrong. */
   'internal',
+  /** Only the desktop app offers this (native dialogs, the menu); browser mode types paths instead. */
+  'unsupported',
 ] as const;
 
 /** An error code, see {@link API_ERROR_CODES}. */
@@ -87,4 +89,5 @@ export const HTTP_STATUS: Readonly<Record<ApiErrorCode, number>> = {
   'too-large': 413,
   internal: 500,
   unavailable: 503,
+  unsupported: 501,
 };

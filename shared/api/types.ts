@@ -194,3 +194,58 @@ export interface EpochEstimate {
   /** True when another run was training during the warm-up, so the figure is pessimistic. */
   contended: boolean;
 }
+
+/** Which shell serves the page: the Electron desktop app, or the lab in a browser (`npm run lab`). */
+export type AppShell = 'desktop' | 'browser';
+
+/** What the About box and the Help menu show, and what the page needs to know of its shell. */
+export interface AppInfo {
+  shell: AppShell;
+  /** Strata's version (package.json). */
+  version: string;
+  /** Runtime versions: `node` always; `electron`, `chrome` and `v8` in the desktop app. */
+  versions: Record<string, string>;
+  platform: string;
+  /** The lab's data folder (datasets, designs) and the run store. */
+  dataDir: string;
+  runsDir: string;
+  /** Where the main and trainer logs go; null when the shell writes none (browser mode logs to its terminal). */
+  logsDir: string | null;
+}
+
+/** What a native picker returned: the chosen absolute path, or null when the user cancelled. */
+export interface PickResult {
+  path: string | null;
+}
+
+/** Why a folder is asked for: the dialog's title and button follow from it. */
+export const FOLDER_PURPOSES = ['import-dataset', 'predict-folder'] as const;
+export type FolderPurpose = (typeof FOLDER_PURPOSES)[number];
+
+/** What a file is saved as: the dialog's title and file-type filter follow from it. */
+export const SAVE_PURPOSES = ['submission', 'design'] as const;
+export type SavePurpose = (typeof SAVE_PURPOSES)[number];
+
+/** The views the View menu and Alt+1..5 lead to. */
+export const MENU_VIEWS = ['data', 'designer', 'training', 'masks', 'runs'] as const;
+
+/**
+ * A command from the desktop app's menu to the page. The page carries it out with its own state
+ * (the design on the canvas, the run shown), through the usual channels.
+ */
+export type MenuCommand =
+  | { command: 'import-dataset' }
+  | { command: 'open-design' }
+  | { command: 'save-design' }
+  | { command: 'export-submission' }
+  | { command: 'show-view'; view: (typeof MENU_VIEWS)[number] };
+
+/** A design file read from disk through the native open dialog. */
+export interface DesignFile {
+  /** The file's absolute path. */
+  path: string;
+  /** Its name, for messages. */
+  name: string;
+  /** Its text, parsed by the page like a dropped file. */
+  text: string;
+}

@@ -4,10 +4,18 @@
  */
 import type { ApiHandlers } from '../../shared/api/channels';
 import type { LabService } from './service';
+import { browserShell, checkDroppedFolder, writeDesignFile, type ShellHandlers } from './shell';
 
-/** The handlers of every channel, served by `lab`. */
-export function createHandlers(lab: LabService) {
+/**
+ * The handlers of every channel, served by `lab`. `shell` answers the native dialogs and the menu:
+ * browser mode's by default, the desktop app passes its own.
+ */
+export function createHandlers(lab: LabService, shell: ShellHandlers = browserShell(lab.dirs)) {
   return {
+    ...shell,
+    checkDroppedFolder: (p) => checkDroppedFolder(p.path),
+    writeDesignFile: (p) => writeDesignFile(p.path, p.arch),
+
     listDatasets: () => lab.listDatasets(),
     importDataset: (p) => lab.importDataset(p.path),
     removeDataset: (p) => {
