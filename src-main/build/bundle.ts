@@ -2,36 +2,62 @@
  * Bundles the Electron side: the main process and the trainer as ES modules, the preload as one
  * CommonJS file (a sandboxed preload cannot load other files). Dependencies stay external: they ship
  * in node_modules (native ones unpacked from the asar, see electron-builder.yml).
+ *
+ * The layout under `dist/main` is what the code resolves at run time, relative to its own file:
+ * - main.ts (dist/main/electron/main.js) loads `preload.cjs` beside it and `../../renderer/index.html`;
+ * - lab/trainerHost.ts, inlined into main.js, starts `../training/trainerProcess.js` from there;
+ * - the trainer's wasm kernels are inlined (kernels.generated.ts holds them as base64), its kernel
+ *   workers are evaluated from source, and tfjs's own .wasm and pthread scripts are resolved in
+ *   node_modules from the bundled file.
+ *
+ *   npm run build:main     bundles into dist/main
  */
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
-const external = ['electron', ...Object.keys(pkg['dependencies'] ?? {}), ...Object.keys(pkg['optionalDependencies'] ?? {})];
-const outdir = path.join(root, 'dist/main');
+/** The repository root. */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning', absWorkingDir: root } as const;
+/** The entry points and where each lands under `dist/main`: package.json's `main` is the first. */
+export const MAIN_ENTRIES = {
+  main: { source: 'src-main/electron/main.ts', out: 'dist/main/electron/main.js' },
+  trainer: { source: 'src-main/training/trainerProcess.ts', out: 'dist/main/training/trainerProcess.js' },
+  preload: { source: 'src-main/electron/preload.ts', out: 'dist/main/electron/preload.cjs' },
+} as const;
 
-await build({
-  ...common,
-  entryPoints: ['src-main/electron/main.ts', 'src-main/training/trainerProcess.ts'],
-  outbase: 'src-main',
-  outdir,
-  format: 'esm',
-  external,
-  // ESM output still meets CommonJS dependencies that call require().
-  banner: { js: "import { createRequire as __strataRequire } from 'node:module'; const require = __strataRequire(import.meta.url);" },
-});
+function externals(): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
+  return ['electron', ...Object.keys(pkg['dependencies'] ?? {}), ...Object.keys(pkg['optionalDependencies'] ?? {})];
+}
 
-await build({
-  ...common,
-  entryPoints: ['src-main/electron/preload.ts'],
-  outfile: path.join(outdir, 'electron/preload.cjs'),
-  format: 'cjs',
-  external: ['electron'],
-});
+/**
+ * Bundles the main process, the trainer and the preload under `outRoot`/dist/main (the repository
+ * by default). `outRoot` must see the project's node_modules (itself or a folder above it, or a link).
+ */
+export async function bundleMain(outRoot: string = ROOT): Promise<void> {
+  const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning', absWorkingDir: ROOT } as const;
+  await build({
+    ...common,
+    entryPoints: [MAIN_ENTRIES.main.source, MAIN_ENTRIES.trainer.source],
+    outbase: 'src-main',
+    outdir: path.join(outRoot, 'dist/main'),
+    format: 'esm',
+    external: externals(),
+    // ESM output still meets CommonJS dependencies that call require().
+    banner: { js: "import { createRequire as __strataRequire } from 'node:module'; const require = __strataRequire(import.meta.url);" },
+  });
+  await build({
+    ...common,
+    entryPoints: [MAIN_ENTRIES.preload.source],
+    outfile: path.join(outRoot, MAIN_ENTRIES.preload.out),
+    format: 'cjs',
+    external: ['electron'],
+  });
+}
 
-process.stdout.write(`bundled the main process, the trainer and the preload into ${path.relative(root, outdir)}/\n`);
+if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await bundleMain();
+  process.stdout.write('bundled the main process, the trainer and the preload into dist/main/\n');
+}

@@ -6,25 +6,19 @@
  * depend on the shell and live here once.
  */
 import { statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { ApiHandlers } from '../../shared/api/channels';
 import type { AppInfo } from '../../shared/api/types';
 import { writeFileAtomic } from '../runs/atomic';
 import { LabError } from './errors';
 import type { LabDirs } from './paths';
+import { strataPackageVersion } from './versions';
 
 /** The shell-specific channels. */
 export type ShellHandlers = Pick<ApiHandlers, 'getAppInfo' | 'pickFolder' | 'pickSaveFile' | 'openDesignFile' | 'onMenuCommand'>;
 
-const require = createRequire(import.meta.url);
-
 /** Strata's version from package.json ('unknown' if it cannot be read). */
 export function strataVersion(): string {
-  try {
-    return (require('../../package.json') as { version?: string }).version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
+  return strataPackageVersion();
 }
 
 /** The app info every shell shares; the desktop adds Electron's versions and its logs folder. */
