@@ -1,4 +1,6 @@
 /** The renderer's entry: connects to the lab, then mounts the app (or says why it cannot). */
+// First: zod must be told before any schema is built that the page's CSP allows no eval.
+import './zodConfig';
 import { createPinia } from 'pinia';
 import { createApp } from 'vue';
 import App from './App.vue';

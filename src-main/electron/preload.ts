@@ -1,8 +1,9 @@
 /**
  * The preload: exposes exactly one object, `window.strata`, implementing the lab API over three
- * IPC channels. Runs sandboxed with context isolation; it is bundled into one file.
+ * IPC channels, plus `pathForFile` for files dropped on the page (Electron's `webUtils`, which only
+ * a preload can call). Runs sandboxed with context isolation; it is bundled into one file.
  */
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import { CHANNELS, CHANNEL_NAMES, type StrataApi } from '../../shared/api/channels';
 import { ApiError, isApiErrorBody } from '../../shared/api/errors';
 import { IPC } from '../../shared/api/ipcChannels';
@@ -53,4 +54,14 @@ const api = Object.fromEntries(
   ]),
 ) as StrataApi;
 
-contextBridge.exposeInMainWorld('strata', api);
+/**
+ * The path on disk of a File dropped on the page: '' when it has none (text or an image dragged from
+ * a web page). The page then asks the lab what the path is (`checkDroppedFolder`); browsers never
+ * reveal it, which is why browser mode types paths instead.
+ */
+function pathForFile(file: unknown): string {
+  if (typeof file !== 'object' || file === null) return '';
+  return webUtils.getPathForFile(file as File);
+}
+
+contextBridge.exposeInMainWorld('strata', { ...api, pathForFile });

@@ -4,23 +4,8 @@
  */
 import type { BrowserWindowConstructorOptions } from 'electron';
 
-/**
- * The renderer's Content-Security-Policy: only the app's own files; no remote content, no eval, no
- * plugins, no frames. Styles may be inline (Vue's scoped styles and ECharts set style attributes);
- * images may be data:/blob: URLs (canvas thumbnails).
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "frame-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-].join('; ');
+/** The renderer's Content-Security-Policy: one definition, in shared/ (the page's `<meta>` tag carries the same). */
+export { CONTENT_SECURITY_POLICY } from '../../shared/api/csp';
 
 /** Where a window sits; remembered between sessions. */
 export interface WindowBounds {

@@ -4,6 +4,7 @@
  * `window.strata`, so the renderer cannot tell the two apart. Browser code only: nothing from node.
  */
 import { createApiClient, tokenFromUrl, type HttpTransport, type WebSocketLike } from '../../shared/api/client';
+import { TOKEN_PARAM } from '../../shared/api/http';
 
 export { tokenFromUrl, type ConnectionState, type HttpTransport } from '../../shared/api/client';
 
@@ -31,11 +32,56 @@ export function createHttpTransport(opts: HttpTransportOptions): HttpTransport {
   });
 }
 
+/** Where the page keeps the token for a reload, once it has taken it out of the address bar. */
+export const TOKEN_STORAGE_KEY = 'strata.labToken';
+
+/** The token a page should use, and the address to show instead of its own (null: leave it). */
+export interface PageToken {
+  token: string | null;
+  /** The same address without `?token=` (path, other query parameters and the hash route kept). */
+  cleanAddress: string | null;
+}
+
 /**
- * The transport for the page the lab served: its origin, and the token from its address; null when
- * the address has no token (the page was not opened from the address the lab printed).
+ * The token for the page at `href`: the one in its address (which is then taken out of the address
+ * bar, so it is not left on screen, in screenshots or in the history), else the one kept from an
+ * earlier load of this tab (`stored`), so a reload stays connected.
+ */
+export function pageToken(href: string, stored: string | null): PageToken {
+  const fromAddress = tokenFromUrl(href);
+  if (!fromAddress) return { token: stored || null, cleanAddress: null };
+  const u = new URL(href);
+  u.searchParams.delete(TOKEN_PARAM);
+  return { token: fromAddress, cleanAddress: `${u.pathname}${u.search}${u.hash}` };
+}
+
+function storedToken(): string | null {
+  try {
+    return window.sessionStorage.getItem(TOKEN_STORAGE_KEY);
+  } catch {
+    return null; // storage disabled: only the address can carry the token
+  }
+}
+
+function keepToken(token: string): boolean {
+  try {
+    window.sessionStorage.setItem(TOKEN_STORAGE_KEY, token);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The transport for the page the lab served: its origin, and the token from its address (or the
+ * tab's session storage after a reload); null when there is neither (the page was not opened from
+ * the address the lab printed). The token is kept in session storage (this tab only, gone when it
+ * closes) and removed from the address bar with `history.replaceState`; where storage is disabled the
+ * address keeps it, or a reload would lose the connection.
  */
 export function transportFromPage(): HttpTransport | null {
-  const token = tokenFromUrl(window.location.href);
-  return token ? createHttpTransport({ token }) : null;
+  const { token, cleanAddress } = pageToken(window.location.href, storedToken());
+  if (!token) return null;
+  if (cleanAddress !== null && keepToken(token)) window.history.replaceState(window.history.state, '', cleanAddress);
+  return createHttpTransport({ token });
 }

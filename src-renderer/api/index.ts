@@ -1,10 +1,12 @@
 /**
  * The lab API for the renderer: Electron's `window.strata` when the preload put it there, else the
  * HTTP transport of browser mode. Both implement the same `StrataApi`, so nothing past this file
- * knows which one it talks to; only the connection state (browser mode) and the folder picker
- * (desktop) differ, and they are offered as optional extras.
+ * knows which one it talks to. Native dialogs and the menu are channels of that API too (browser
+ * mode answers them `unsupported`); only the connection state (browser mode) and the path of a
+ * dropped file (desktop) are extras.
  */
 import type { StrataApi, Unsubscribe } from '../../shared/api/channels';
+import type { AppShell } from '../../shared/api/types';
 import { transportFromPage, type ConnectionState } from './httpTransport';
 
 export type { ConnectionState } from './httpTransport';
@@ -13,10 +15,16 @@ export type { ConnectionState } from './httpTransport';
 export interface LabConnection {
   api: StrataApi;
   mode: 'electron' | 'browser';
+  /**
+   * Which shell serves the page: the desktop app offers native pickers and folder drops, browser mode
+   * types paths. Follows from the connection (Electron's preload is the desktop app); `getAppInfo`
+   * answers the same.
+   */
+  shell: AppShell;
   /** Changes of the event socket (browser mode); null where the link cannot drop (Electron IPC). */
   onConnectionChange: ((listener: (state: ConnectionState) => void) => Unsubscribe) | null;
-  /** The native folder picker (desktop); null in browser mode, where a path is typed instead. */
-  pickFolder: (() => Promise<string | null>) | null;
+  /** The path on disk of a dropped File ('' when it has none); null in browser mode, which never reveals it. */
+  pathForFile: ((file: File) => string) | null;
 }
 
 /**
@@ -26,15 +34,16 @@ export interface LabConnection {
 export function connectLab(): LabConnection | null {
   const preload = window.strata;
   if (preload) {
-    const desktop = window.strataDesktop;
-    return { api: preload, mode: 'electron', onConnectionChange: null, pickFolder: desktop ? () => desktop.pickFolder() : null };
+    const pathOf = preload.pathForFile;
+    return { api: preload, mode: 'electron', shell: 'desktop', onConnectionChange: null, pathForFile: pathOf ? (f) => pathOf(f) : null };
   }
   const transport = transportFromPage();
   if (!transport) return null;
   return {
     api: transport.api,
     mode: 'browser',
+    shell: 'browser',
     onConnectionChange: (listener) => transport.onConnectionChange(listener),
-    pickFolder: null,
+    pathForFile: null,
   };
 }

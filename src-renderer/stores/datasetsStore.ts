@@ -1,9 +1,13 @@
-/** Datasets: the list, the selected one, its sample pages, and importing folders. */
+/**
+ * Datasets: the list, the selected one, its sample pages, and importing folders (a typed path, the
+ * desktop app's folder dialog, or a folder dropped on the Data view).
+ */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { DatasetEntry, SamplePage } from '../../shared/api/types';
 import { DEMO_DATASET_ID } from '../../shared/api/types';
 import { api } from '../api/labContext';
+import type { FolderDrop } from '../workflows/desktopShell';
 import { IMPORT_IDLE, importReducer, type ImportAction, type ImportState } from '../workflows/importFlow';
 import { current, errorMessage, IDLE, loadFailed, startLoading, type Loadable } from '../workflows/loadable';
 import { pageInfo } from '../workflows/paging';
@@ -11,11 +15,18 @@ import { pageInfo } from '../workflows/paging';
 /** Samples on one page of the grid. */
 export const SAMPLE_PAGE_SIZE = 24;
 
+/** A message about a drop or the folder dialog, shown in the import panel. */
+export interface ImportNote {
+  tone: 'info' | 'error';
+  text: string;
+}
+
 /** The datasets store. */
 export const useDatasetsStore = defineStore('datasets', () => {
   const list = ref<Loadable<DatasetEntry[]>>(IDLE);
   const selectedId = ref<string>(DEMO_DATASET_ID);
   const importState = ref<ImportState>(IMPORT_IDLE);
+  const note = ref<ImportNote | null>(null);
   const samples = ref<Loadable<SamplePage>>(IDLE);
   const page = ref(0);
   /** Guards against a slow page answer overwriting a later one. */
@@ -75,6 +86,53 @@ export const useDatasetsStore = defineStore('datasets', () => {
     }
   }
 
+  /**
+   * The desktop app's folder dialog, then the import of the chosen folder. A cancelled dialog
+   * changes nothing.
+   */
+  async function chooseAndImport(): Promise<void> {
+    if (importState.value.phase === 'importing') return;
+    let chosen: string | null;
+    try {
+      chosen = (await api().pickFolder({ purpose: 'import-dataset' })).path;
+    } catch (e) {
+      note.value = { tone: 'error', text: `The folder dialog could not open: ${errorMessage(e)}` };
+      return;
+    }
+    if (chosen === null) return;
+    note.value = null;
+    await importFolder(chosen);
+  }
+
+  /**
+   * A drop on the Data view, read by `folderDrop`: a refusal is shown as it is; a path is checked by
+   * the lab (a file, or nothing at all, is refused with a message naming it) and then imported.
+   */
+  async function importDrop(drop: FolderDrop): Promise<void> {
+    if (drop.kind === 'refused') {
+      note.value = { tone: drop.tone, text: drop.message };
+      return;
+    }
+    if (importState.value.phase === 'importing') {
+      note.value = { tone: 'error', text: `An import is running: drop ${drop.path} again when it is done.` };
+      return;
+    }
+    let folder: string;
+    try {
+      folder = (await api().checkDroppedFolder({ path: drop.path })).path;
+    } catch (e) {
+      note.value = { tone: 'error', text: errorMessage(e) };
+      return;
+    }
+    note.value = null;
+    await importFolder(folder);
+  }
+
+  /** Clears the note about a drop or the folder dialog. */
+  function dismissNote(): void {
+    note.value = null;
+  }
+
   /** Clears a finished import's message. */
   function dismissImport(): void {
     dispatchImport({ type: 'dismiss' });
@@ -87,5 +145,8 @@ export const useDatasetsStore = defineStore('datasets', () => {
     await refresh();
   }
 
-  return { list, entries, selectedId, selected, importState, samples, page, paging, refresh, loadPage, select, importFolder, dismissImport, remove };
+  return {
+    list, entries, selectedId, selected, importState, note, samples, page, paging,
+    refresh, loadPage, select, importFolder, chooseAndImport, importDrop, dismissNote, dismissImport, remove,
+  };
 });

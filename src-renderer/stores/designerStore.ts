@@ -31,7 +31,7 @@ import { ARCH_FORMAT, ARCH_VERSION, type Architecture, type Edge, type NodeKind,
 import { validateArchitecture } from '../../shared/arch/validate';
 import { api } from '../api/labContext';
 import { canvasModel, edgeKey } from '../workflows/designerGraph';
-import { importDesignText, type TrainTarget } from '../workflows/designerIo';
+import { exportStem, fileSizeProblem, importDesignText, type TrainTarget } from '../workflows/designerIo';
 import { errorMessage, IDLE, loadFailed, startLoading, type Loadable } from '../workflows/loadable';
 
 /** Where the open design came from, for saving and for "Train this design". */
@@ -228,6 +228,36 @@ export const useDesignerStore = defineStore('designer', () => {
     notice.value = { tone: 'ok', text: `Imported ${fileName}. Save it to keep it in the lab.` };
   }
 
+  /**
+   * The desktop app's open dialog (File > Open design): the chosen file is imported like a dropped
+   * one. A cancelled dialog changes nothing.
+   */
+  async function openFile(): Promise<void> {
+    const file = await run(() => api().openDesignFile());
+    if (!file) return;
+    const tooBig = fileSizeProblem(file.name, file.text.length);
+    if (tooBig) {
+      notice.value = { tone: 'error', text: tooBig };
+      return;
+    }
+    importText(file.name, file.text);
+  }
+
+  /**
+   * The desktop app's save dialog (File > Save design), proposing `<name>.json`, then the design
+   * written there as JSON. A cancelled dialog changes nothing. Returns the path written.
+   */
+  async function saveFileAs(): Promise<string | null> {
+    const doc = arch.value;
+    const picked = await run(() => api().pickSaveFile({ purpose: 'design', defaultName: `${exportStem(doc.name)}.json` }));
+    if (!picked || picked.path === null) return null;
+    const path = picked.path;
+    const written = await run(() => api().writeDesignFile({ path, arch: { ...doc } }));
+    if (!written) return null;
+    notice.value = { tone: 'ok', text: `Wrote ${doc.name} to ${written.path} (${written.bytes} bytes).` };
+    return written.path;
+  }
+
   /** Re-reads the saved designs. */
   async function refreshDesigns(): Promise<void> {
     designs.value = startLoading(designs.value);
@@ -378,6 +408,8 @@ export const useDesignerStore = defineStore('designer', () => {
     openPreset,
     openNew,
     importText,
+    openFile,
+    saveFileAs,
     refreshDesigns,
     save,
     duplicate,

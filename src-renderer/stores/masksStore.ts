@@ -12,6 +12,7 @@ import { checkerboardScore } from '../../shared/analysis/checkerboard';
 import { thresholdSweep, type Sweep } from '../../shared/metrics';
 import type { RunSummary } from '../../shared/runs/types';
 import { api } from '../api/labContext';
+import { submissionFileName } from '../workflows/desktopShell';
 import { orderImages } from '../workflows/masksGrid';
 import { buildHistograms, scoresAt, summarize, type SetHistograms } from '../workflows/masksScores';
 import { INITIAL_MASKS_VIEW, masksViewReducer, type MasksViewAction, type MasksViewState } from '../workflows/masksView';
@@ -274,6 +275,40 @@ export const useMasksStore = defineStore('masks', () => {
     }
   }
 
+  /** The desktop app's folder dialog, then the prediction of the chosen folder; a cancelled dialog changes nothing. */
+  async function chooseAndPredict(): Promise<void> {
+    if (runId.value === null || predicting.value.state === 'loading') return;
+    let chosen: string | null;
+    try {
+      chosen = (await api().pickFolder({ purpose: 'predict-folder' })).path;
+    } catch (e) {
+      predicting.value = loadFailed(predicting.value, `The folder dialog could not open: ${errorMessage(e)}`);
+      return;
+    }
+    if (chosen !== null) await predictFolder(chosen);
+  }
+
+  /**
+   * The desktop app's save dialog (proposing `<run>-submission.csv`), then the submission written
+   * there; a cancelled dialog changes nothing. Also File > Export submission.
+   */
+  async function saveSubmissionAs(): Promise<void> {
+    const id = runId.value;
+    if (id === null || source.value === null) {
+      exported.value = loadFailed(exported.value, 'There are no predictions to export: choose a run and its predictions first.');
+      return;
+    }
+    const name = (current(runs.value) ?? []).find((r) => r.id === id)?.name ?? id;
+    let chosen: string | null;
+    try {
+      chosen = (await api().pickSaveFile({ purpose: 'submission', defaultName: submissionFileName(name) })).path;
+    } catch (e) {
+      exported.value = loadFailed(exported.value, `The save dialog could not open: ${errorMessage(e)}`);
+      return;
+    }
+    if (chosen !== null) await exportSubmission(chosen);
+  }
+
   /** Follows the open run's trainer: each stored epoch shows up as it completes. */
   function followRun(id: string | null): void {
     if (runEvents?.runId === id) return;
@@ -297,6 +332,6 @@ export const useMasksStore = defineStore('masks', () => {
   return {
     runs, runId, epochs, folders, source, pinned, set, progress, view, frames, frameEpoch, predicting, exported,
     loaded, scores, summary, order, openIndex,
-    dispatch, refreshRuns, refreshSources, selectRun, choose, loadFrames, showEpoch, predictFolder, exportSubmission, unfollow,
+    dispatch, refreshRuns, refreshSources, selectRun, choose, loadFrames, showEpoch, predictFolder, exportSubmission, chooseAndPredict, saveSubmissionAs, unfollow,
   };
 });

@@ -76,10 +76,31 @@ export function sameRoute(a: Route, b: Route): boolean {
   return routeHash(a) === routeHash(b);
 }
 
-/** The view a navigation shortcut (Alt+1..5) leads to, or null for other keys. */
-export function viewForShortcut(key: { altKey: boolean; ctrlKey: boolean; metaKey: boolean; key: string }): ViewName | null {
-  if (!key.altKey || key.ctrlKey || key.metaKey) return null;
-  const n = Number(key.key);
-  if (!Number.isInteger(n) || n < 1 || n > VIEWS.length) return null;
+/** What {@link viewForShortcut} reads of a key press (a KeyboardEvent has all of it). */
+export interface ShortcutKey {
+  altKey: boolean;
+  ctrlKey: boolean;
+  metaKey: boolean;
+  /** The character typed: on macOS, Option+1 types "¡", so this alone cannot tell the digit. */
+  key: string;
+  /** The physical key ('Digit1', 'Numpad1'), the same on every layout and platform; may be '' (synthetic events). */
+  code?: string;
+}
+
+/** The digit of a physical key code ('Digit3', 'Numpad3'), or null. */
+function digitOfCode(code: string | undefined): number | null {
+  const m = /^(?:Digit|Numpad)([0-9])$/.exec(code ?? '');
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * The view a navigation shortcut (Alt+1..5, Option+1..5 on macOS) leads to, or null for other keys.
+ * The physical key (`code`) decides, so macOS's "¡" for Option+1 still means 1; `key` is the fallback
+ * when no code is given.
+ */
+export function viewForShortcut(e: ShortcutKey): ViewName | null {
+  if (!e.altKey || e.ctrlKey || e.metaKey) return null;
+  const n = digitOfCode(e.code) ?? (/^[0-9]$/.test(e.key) ? Number(e.key) : null);
+  if (n === null || n < 1 || n > VIEWS.length) return null;
   return VIEWS[n - 1] ?? null;
 }

@@ -127,6 +127,39 @@ describe('the app in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  it('in browser mode the Data view types paths: no folder dialog, and a dropped file only gets a note', async () => {
+    const { page, errors, httpErrors } = await openApp(browser, lab, { hash: '#/data' });
+    await page.getByLabel('Folder on the lab machine (absolute path)').waitFor();
+    await page.locator('[data-testid="dataset-list"] [data-dataset="demo"]').waitFor();
+    expect(await page.getByRole('button', { name: 'Choose folder…' }).count()).toBe(0);
+    const zone = page.locator('[data-testid="data-drop-zone"]');
+    /** Dispatches drag event `type` carrying one file, as a drag from the file manager does. */
+    const drag = (type: 'dragenter' | 'drop') =>
+      zone.evaluate((el, t) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File(['id,rle_mask\n'], 'train.csv', { type: 'text/csv' }));
+        el.dispatchEvent(new DragEvent(t, { dataTransfer: dt, bubbles: true, cancelable: true }));
+      }, type);
+    // Files dragged over the view light it up as a drop zone...
+    await drag('dragenter');
+    await expect.poll(() => zone.getAttribute('data-dragging')).toBe('true');
+    await page.locator('.drop-hint').waitFor();
+    await saveScreenshot(page, 'data-browser-dragging');
+    // ...and a drop explains that dropping folders needs the desktop app, asking the lab nothing.
+    await drag('drop');
+    const note = page.locator('[data-testid="import-note"]');
+    await note.waitFor();
+    expect(await zone.getAttribute('data-dragging')).toBe('false');
+    expect(await note.getAttribute('data-tone')).toBe('info');
+    expect(await note.textContent()).toMatch(/Dropping a folder works in the desktop app\..*type \(or paste\) the folder’s absolute path/s);
+    expect(await page.locator('[data-testid="import-result"]').count()).toBe(0);
+    await saveScreenshot(page, 'data-browser-drop-note');
+    await note.getByRole('button', { name: 'Dismiss' }).click();
+    expect(await note.count()).toBe(0);
+    expect(errors).toEqual([]);
+    expect(httpErrors).toEqual([]);
+  });
+
   it('starts a run on the demo set from the UI, sees it train and finish, then deletes it', async () => {
     const { page, errors } = await openApp(browser, lab, { hash: '#/runs' });
     await page.getByRole('button', { name: 'New run' }).click();

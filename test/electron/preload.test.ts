@@ -1,4 +1,7 @@
-/** The preload with Electron mocked: it must expose one object covering every channel of the table. */
+/**
+ * The preload with Electron mocked (`vi.mock('electron')` stands in for contextBridge, ipcRenderer and
+ * webUtils): it must expose one object covering every channel of the table, plus `pathForFile`.
+ */
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { CHANNEL_NAMES, CHANNELS } from '../../shared/api/channels';
 import { ApiError } from '../../shared/api/errors';
@@ -6,6 +9,7 @@ import { ApiError } from '../../shared/api/errors';
 const exposed = new Map<string, unknown>();
 const invoke = vi.fn<(channel: string, ...args: unknown[]) => Promise<unknown>>();
 const onListeners = new Map<string, (e: unknown, ...args: unknown[]) => void>();
+const getPathForFile = vi.fn<(file: unknown) => string>();
 
 vi.mock('electron', () => ({
   contextBridge: { exposeInMainWorld: (key: string, value: unknown) => exposed.set(key, value) },
@@ -13,6 +17,7 @@ vi.mock('electron', () => ({
     invoke: (channel: string, ...args: unknown[]) => invoke(channel, ...args),
     on: (channel: string, fn: (e: unknown, ...args: unknown[]) => void) => onListeners.set(channel, fn),
   },
+  webUtils: { getPathForFile: (file: unknown) => getPathForFile(file) },
 }));
 
 type Api = Record<string, (...args: unknown[]) => unknown>;
@@ -24,10 +29,21 @@ describe('preload', () => {
     api = exposed.get('strata') as Api;
   });
 
-  it('exposes exactly one object, window.strata, with a function per channel', () => {
+  it('exposes exactly one object, window.strata, with a function per channel and pathForFile', () => {
     expect([...exposed.keys()]).toEqual(['strata']);
-    expect(Object.keys(api).sort()).toEqual([...CHANNEL_NAMES].sort());
+    expect(Object.keys(api).sort()).toEqual([...CHANNEL_NAMES, 'pathForFile'].sort());
     for (const name of CHANNEL_NAMES) expect(typeof api[name]).toBe('function');
+  });
+
+  it('answers pathForFile through webUtils.getPathForFile, and "" for what is not a file object', () => {
+    const file = { name: 'train' };
+    getPathForFile.mockReturnValueOnce('/data/tgs/train');
+    expect(api['pathForFile']?.(file)).toBe('/data/tgs/train');
+    expect(getPathForFile).toHaveBeenCalledWith(file);
+    getPathForFile.mockClear();
+    expect(api['pathForFile']?.(null)).toBe('');
+    expect(api['pathForFile']?.('/etc/passwd')).toBe('');
+    expect(getPathForFile).not.toHaveBeenCalled();
   });
 
   it('sends a call over strata:call and returns its value', async () => {

@@ -41,5 +41,22 @@ describe('hash routes', () => {
     expect(viewForShortcut(k('0'))).toBeNull();
     expect(viewForShortcut(k('1', { altKey: false }))).toBeNull();
     expect(viewForShortcut(k('1', { ctrlKey: true }))).toBeNull();
+    expect(viewForShortcut(k('1', { metaKey: true }))).toBeNull();
+    expect(viewForShortcut(k('a'))).toBeNull();
+  });
+
+  it('reads the physical key, so macOS Option+1 ("¡") and the numpad still navigate', () => {
+    const mac = (key: string, code: string) => ({ altKey: true, ctrlKey: false, metaKey: false, key, code });
+    // Option+1..5 on a US Mac layout types ¡ ™ £ ¢ ∞.
+    expect(['¡', '™', '£', '¢', '∞'].map((key, i) => viewForShortcut(mac(key, `Digit${i + 1}`)))).toEqual(['data', 'designer', 'training', 'masks', 'runs']);
+    expect(viewForShortcut(mac('1', 'Numpad1'))).toBe('data');
+    expect(viewForShortcut(mac('End', 'Numpad1'))).toBe('data');
+    expect(viewForShortcut(mac('§', 'Digit6'))).toBeNull();
+    // A digit code wins over the typed character (an AZERTY "&" on Digit1 is still 1); a key whose
+    // code is no digit, or an event without a code (a synthetic one), is read by its character.
+    expect(viewForShortcut(mac('&', 'Digit1'))).toBe('data');
+    expect(viewForShortcut(mac('3', 'KeyQ'))).toBe('training');
+    expect(viewForShortcut(mac('2', ''))).toBe('designer');
+    expect(viewForShortcut(mac('¡', ''))).toBeNull();
   });
 });

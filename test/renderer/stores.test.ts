@@ -34,7 +34,8 @@ describe('datasets store', () => {
     setLab({
       mode: 'browser',
       onConnectionChange: null,
-      pickFolder: null,
+      shell: 'browser',
+      pathForFile: null,
       api: fakeApi(
         {
           importDataset: (i) => {
@@ -64,7 +65,8 @@ describe('datasets store', () => {
     setLab({
       mode: 'browser',
       onConnectionChange: null,
-      pickFolder: null,
+      shell: 'browser',
+      pathForFile: null,
       api: fakeApi({ importDataset: () => Promise.reject(new ApiError('not-found', 'there is no folder at /nope')) }, []),
     });
     const s = useDatasetsStore();
@@ -80,7 +82,8 @@ describe('runs store', () => {
     setLab({
       mode: 'browser',
       onConnectionChange: null,
-      pickFolder: null,
+      shell: 'browser',
+      pathForFile: null,
       api: fakeApi(
         {
           listRuns: () => ({ runs, total: runs.length }),
