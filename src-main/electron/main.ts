@@ -1,41 +1,44 @@
 /**
- * The Electron main process, kept thin: one window on the built renderer, the lab service behind
- * IPC, training in utility processes, and the security settings of security.ts applied.
+ * The Electron main process, kept thin: the start-up sequence (startup.ts) opens the logs, the lab
+ * and one window on the built renderer, with the lab behind IPC, the native dialogs and the menu
+ * (desktopShell.ts, menu.ts), training in utility processes whose output goes to the trainer log
+ * (utilityLauncher.ts), and the security settings of security.ts applied. Every piece of logic lives
+ * in those modules, written against small interfaces and tested without Electron; this file wires
+ * Electron's objects into them.
  */
-import { app, BrowserWindow, ipcMain, nativeTheme, screen, session, shell, utilityProcess, type WebContents } from 'electron';
-import { readFileSync } from 'node:fs';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, screen, session, shell, utilityProcess, type WebContents } from 'electron';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createHandlers } from '../lab/handlers';
+import { resolveLabDirs } from '../lab/paths';
 import { LabService } from '../lab/service';
-import { setTrainerLauncher, type TrainerChild } from '../lab/trainerHost';
+import { setTrainerLauncher } from '../lab/trainerHost';
 import { writeFileAtomic } from '../runs/atomic';
+import { desktopShell, MenuCommandBus, type DialogLike } from './desktopShell';
+import { guardDevTools } from './devtools';
 import { registerIpcApi } from './ipc';
+import { openLogs } from './logging';
+import { aboutMessage, menuTemplate, readmeUrl } from './menu';
 import { CONTENT_SECURITY_POLICY, isAllowedExternal, isAllowedNavigation, parseWindowBounds, windowOptions, type WindowBounds } from './security';
+import { startDesktop } from './startup';
+import { utilityLauncher } from './utilityLauncher';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererIndex = path.resolve(here, '../../renderer/index.html');
 const preloadPath = path.resolve(here, 'preload.cjs');
 const appUrl = pathToFileURL(rendererIndex).href;
 
+/** Reload and DevTools: only when not packaged, or asked for with STRATA_DEVTOOLS=1. */
+const development = !app.isPackaged || process.env['STRATA_DEVTOOLS'] === '1';
+
+const logs = openLogs(app.getPath('logs'), { console: !app.isPackaged });
+const log = logs.main;
+process.on('uncaughtExceptionMonitor', (err) => log.error('uncaught exception:', err));
+process.on('unhandledRejection', (reason) => log.error('unhandled rejection:', reason));
+
 /** Training runs in Electron's utilityProcess: a crash there never takes the app down. */
-setTrainerLauncher((entry, env) => {
-  const child = utilityProcess.fork(entry.file, [], { serviceName: 'Strata trainer', stdio: 'inherit', env });
-  const api: TrainerChild = {
-    get pid() {
-      return child.pid;
-    },
-    send: (c) => child.postMessage(c),
-    onMessage: (l) => child.on('message', l),
-    // utilityProcess reports only an exit code; a crash by signal shows as a non-zero code.
-    onExit: (l) => child.on('exit', (code) => l(code, null)),
-    onError: (l) => child.on('error', (type, location) => l(new Error(`${type} at ${location}`))),
-    kill: () => {
-      child.kill();
-    },
-  };
-  return api;
-});
+setTrainerLauncher(utilityLauncher(utilityProcess, { onLine: logs.trainerLine, passThrough: !app.isPackaged }));
 
 function stateFile(): string {
   return path.join(app.getPath('userData'), 'window-state.json');
@@ -72,33 +75,78 @@ function harden(contents: WebContents): void {
     if (isAllowedExternal(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
+  guardDevTools(contents, process.platform, development);
 }
 
-async function main(): Promise<void> {
-  if (!app.requestSingleInstanceLock()) {
-    app.quit();
-    return;
+function homepage(): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(path.join(app.getAppPath(), 'package.json'), 'utf8')) as { homepage?: string }).homepage;
+  } catch {
+    return undefined;
   }
-  await app.whenReady();
+}
+
+let win: BrowserWindow | null = null;
+
+/** Electron's dialogs, modal to the app's window when there is one. */
+const dialogs: DialogLike = {
+  showOpenDialog: (o) => (win ? dialog.showOpenDialog(win, o) : dialog.showOpenDialog(o)),
+  showSaveDialog: (o) => (win ? dialog.showSaveDialog(win, o) : dialog.showSaveDialog(o)),
+};
+
+async function createUi(lab: LabService): Promise<void> {
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
+  // The page carries the same policy in a <meta> tag (enforced from file://); the header covers
+  // anything else the session loads.
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
   });
   app.on('web-contents-created', (_e, contents) => harden(contents));
 
-  const dataDir = path.join(app.getPath('userData'), 'lab');
-  const lab = LabService.open({ dataDir, runsDir: path.join(dataDir, 'runs') });
-  registerIpcApi(ipcMain, createHandlers(lab), () => appUrl);
+  const menuBus = new MenuCommandBus();
+  const desktop = desktopShell({ dialog: dialogs, documentsDir: app.getPath('documents'), dirs: lab.dirs, logsDir: logs.dir, menu: menuBus, version: app.getVersion() });
+  registerIpcApi(ipcMain, createHandlers(lab, desktop), () => appUrl);
+
+  const readme = readmeUrl(homepage());
+  const localReadme = path.join(app.getAppPath(), 'README.md');
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(
+      menuTemplate({
+        platform: process.platform,
+        appName: 'Strata',
+        development,
+        emit: (c) => menuBus.emit(c),
+        openReadme: () => {
+          if (readme) void shell.openExternal(readme);
+          else if (existsSync(localReadme)) void shell.openPath(localReadme);
+        },
+        openLogsFolder: () => {
+          void shell.openPath(logs.dir).then((problem) => {
+            if (problem) log.warn(`could not open the logs folder ${logs.dir}: ${problem}`);
+          });
+        },
+        showAbout: () => {
+          const { message, detail } = aboutMessage(desktop.getAppInfo(), lab.backendInfo());
+          const options = { type: 'info' as const, title: 'About Strata', message, detail, buttons: ['OK'] };
+          void (win ? dialog.showMessageBox(win, options) : dialog.showMessageBox(options));
+        },
+      }),
+    ),
+  );
 
   const bounds = loadBounds();
-  const win = new BrowserWindow(windowOptions(bounds, preloadPath, nativeTheme.shouldUseDarkColors));
-  if (bounds.maximized) win.maximize();
-  win.once('ready-to-show', () => win.show());
-  win.on('close', () => saveBounds(win));
+  const w = new BrowserWindow(windowOptions(bounds, preloadPath, nativeTheme.shouldUseDarkColors));
+  win = w;
+  if (bounds.maximized) w.maximize();
+  w.once('ready-to-show', () => w.show());
+  w.on('close', () => saveBounds(w));
+  w.on('closed', () => {
+    win = null;
+  });
   app.on('second-instance', () => {
-    if (win.isMinimized()) win.restore();
-    win.focus();
+    if (w.isMinimized()) w.restore();
+    w.focus();
   });
   let closing = false;
   app.on('before-quit', (e) => {
@@ -106,10 +154,37 @@ async function main(): Promise<void> {
     // Stop training cleanly first: the run keeps its checkpoints and can be resumed.
     closing = true;
     e.preventDefault();
-    void lab.close().finally(() => app.quit());
+    log.info('quitting: closing the lab');
+    void lab
+      .close()
+      .catch((err: unknown) => log.error('closing the lab failed:', err))
+      .finally(() => app.quit());
   });
   app.on('window-all-closed', () => app.quit());
-  await win.loadFile(rendererIndex);
+  await w.loadFile(rendererIndex);
 }
 
-void main();
+void startDesktop<LabService>({
+  log,
+  logFile: logs.mainFile,
+  describe: () => ({
+    strata: app.getVersion(),
+    electron: process.versions.electron,
+    chrome: process.versions.chrome,
+    node: process.versions.node,
+    v8: process.versions.v8,
+    platform: `${process.platform}-${process.arch}`,
+    packaged: app.isPackaged,
+    logs: logs.dir,
+  }),
+  requestSingleInstanceLock: () => app.requestSingleInstanceLock(),
+  releaseSingleInstanceLock: () => app.releaseSingleInstanceLock(),
+  whenReady: () => app.whenReady(),
+  // $STRATA_HOME / $STRATA_RUNS_DIR, as for the CLI and `npm run lab` (the shared default lives in paths.ts).
+  resolveDirs: () => resolveLabDirs({}),
+  openLab: (dirs) => LabService.open(dirs),
+  createUi: (lab) => createUi(lab),
+  showErrorBox: (title, content) => dialog.showErrorBox(title, content),
+  quit: () => app.quit(),
+  exit: (code) => app.exit(code),
+});

@@ -15,6 +15,8 @@ import {
   type TrainerCommand,
   type TrainerMessage,
 } from '../../shared/training/protocol';
+import { withLoaderLines } from '../training/backendReason';
+import { LineSplitter, OutputTail, withStderr } from './trainerOutput';
 
 /** How a trainer process ended, as seen from outside it. */
 export interface TrainerExit {
@@ -51,12 +53,17 @@ function trainerEntry(): { file: string; execArgv: string[] } {
   return { file, execArgv: ts ? ['--import', 'tsx'] : [] };
 }
 
-function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+function exitReason(code: number | null, signal: NodeJS.Signals | null): string {
   if (signal === 'SIGKILL') return 'the trainer process was killed (SIGKILL; possibly out of memory)';
   // V8 aborts when the JavaScript heap is exhausted, so an abort is often an out-of-memory.
   if (signal === 'SIGABRT' || code === 134) return 'the trainer process aborted (SIGABRT; possibly out of memory)';
   if (signal) return `the trainer process died from signal ${signal}`;
   return `the trainer process exited with code ${code ?? 'unknown'} before finishing the run`;
+}
+
+/** Why a trainer died, with the end of its stderr when its launcher captured any (a crash's own words). */
+function describeExit(child: TrainerChild, code: number | null, signal: NodeJS.Signals | null): string {
+  return withStderr(exitReason(code, signal), child.stderrTail?.());
 }
 
 /** A started trainer process, whatever started it (Node's fork here, Electron's utilityProcess in the app). */
@@ -67,34 +74,93 @@ export interface TrainerChild {
   onExit(listener: (code: number | null, signal: NodeJS.Signals | null) => void): void;
   onError(listener: (err: Error) => void): void;
   kill(signal: NodeJS.Signals): void;
+  /**
+   * The last few KB the process wrote to stderr (see trainerOutput.ts), complete once `onExit` has
+   * fired; absent when the launcher does not capture it.
+   */
+  stderrTail?(): string;
 }
 
 /** Starts the trainer entry file as a process. */
 export type TrainerLauncher = (entry: { file: string; execArgv: string[] }, env: NodeJS.ProcessEnv) => TrainerChild;
 
-/** The default launcher: a Node child process with an IPC channel that carries typed arrays. */
-export const forkLauncher: TrainerLauncher = (entry, env) => {
-  const child: ChildProcess = fork(entry.file, [], {
-    execArgv: entry.execArgv,
-    serialization: 'advanced',
-    // The trainer's stdout goes to our stderr: a `--json` command's stdout carries one JSON object only.
-    stdio: ['ignore', 2, 'inherit', 'ipc'],
-    env,
-  });
+/** A line a trainer wrote, for a log. */
+export type TrainerOutputListener = (line: string, stream: 'stdout' | 'stderr', pid: number | undefined) => void;
+
+/** How a launcher treats a trainer's output. */
+export interface OutputOptions {
+  /** Copy everything the trainer writes to this process's stderr (a terminal), as inheriting it would. */
+  passThrough?: boolean;
+  /** Called with each whole line of output. */
+  onLine?: TrainerOutputListener;
+}
+
+/**
+ * Reads a trainer's stdout and stderr streams: keeps stderr's tail, hands whole lines to `onLine`
+ * and copies the bytes to this process's stderr with `passThrough` (stdout too: a `--json`
+ * command's stdout carries one JSON object only). Shared by Node's fork and Electron's utilityProcess.
+ */
+export function captureOutput(
+  streams: { stdout: NodeJS.ReadableStream | null; stderr: NodeJS.ReadableStream | null },
+  pid: () => number | undefined,
+  opts: OutputOptions,
+): { tail: OutputTail; flush(): void } {
+  const tail = new OutputTail();
+  const splitters: { stream: 'stdout' | 'stderr'; split: LineSplitter }[] = [];
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const source = streams[stream];
+    if (!source) continue;
+    const split = new LineSplitter();
+    splitters.push({ stream, split });
+    source.on('data', (chunk: Buffer | string) => {
+      if (stream === 'stderr') tail.push(chunk);
+      if (opts.passThrough) process.stderr.write(chunk);
+      if (opts.onLine) for (const line of split.push(chunk)) opts.onLine(line, stream, pid());
+    });
+  }
   return {
-    pid: child.pid,
-    send: (c) => {
-      if (child.connected) child.send(c);
-    },
-    onMessage: (l) => child.on('message', l),
-    // 'close' comes after the IPC channel has delivered every message; 'exit' can overtake a large last one.
-    onExit: (l) => child.on('close', l),
-    onError: (l) => child.on('error', l),
-    kill: (signal) => {
-      child.kill(signal);
+    tail,
+    flush: () => {
+      if (!opts.onLine) return;
+      for (const { stream, split } of splitters) for (const line of split.flush()) opts.onLine(line, stream, pid());
     },
   };
-};
+}
+
+/** A launcher starting the trainer as a Node child process with an IPC channel that carries typed arrays. */
+export function createForkLauncher(output: OutputOptions): TrainerLauncher {
+  return (entry, env) => {
+    const child: ChildProcess = fork(entry.file, [], {
+      execArgv: entry.execArgv,
+      serialization: 'advanced',
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env,
+    });
+    const captured = captureOutput(child, () => child.pid, output);
+    child.on('close', () => captured.flush());
+    return {
+      pid: child.pid,
+      send: (c) => {
+        if (child.connected) child.send(c);
+      },
+      onMessage: (l) => child.on('message', l),
+      // 'close' comes after the IPC channel has delivered every message and stdio has ended;
+      // 'exit' can overtake a large last message or the end of stderr.
+      onExit: (l) => child.on('close', l),
+      onError: (l) => child.on('error', l),
+      kill: (signal) => {
+        child.kill(signal);
+      },
+      stderrTail: () => captured.tail.text(),
+    };
+  };
+}
+
+/**
+ * The default launcher (CLI, `npm run lab`, tests): the trainer's output still reaches the terminal,
+ * and its stderr's tail goes into the reason of a crash.
+ */
+export const forkLauncher: TrainerLauncher = createForkLauncher({ passThrough: true });
 
 let launcher: TrainerLauncher = forkLauncher;
 
@@ -121,7 +187,7 @@ export function startTrainer(job: TrainJob, opts: { env?: NodeJS.ProcessEnv } = 
   const done = new Promise<TrainerExit>((resolve) => {
     child.onExit((code, signal) => {
       if (final) resolve({ ...final, crashed: false, exitCode: code, signal });
-      else resolve({ status: 'interrupted', reason: describeExit(code, signal), crashed: true, exitCode: code, signal });
+      else resolve({ status: 'interrupted', reason: describeExit(child, code, signal), crashed: true, exitCode: code, signal });
     });
     child.onError((err) => {
       if (!final) resolve({ status: 'failed', reason: `could not start the trainer: ${err.message}`, crashed: true, exitCode: null, signal: null });
@@ -148,34 +214,49 @@ export function startTrainer(job: TrainJob, opts: { env?: NodeJS.ProcessEnv } = 
 /**
  * Sends one command to a trainer process of its own and resolves with its one answer. A process
  * that dies, or does not answer within `timeoutMs`, resolves as `failed(reason)`; it is killed on timeout.
+ * With `afterExit`, the answer waits for the process to end (it exits after answering; at most
+ * {@link AFTER_EXIT_WAIT_MS}) and is then completed with what the process wrote to stderr.
  */
 function askTrainer<R>(
   command: TrainerCommand,
   isReply: (m: unknown) => m is R,
   failed: (message: string) => R,
-  opts: { timeoutMs: number; env?: NodeJS.ProcessEnv; what: string },
+  opts: { timeoutMs: number; env?: NodeJS.ProcessEnv; what: string; afterExit?: (reply: R, stderr: string) => R },
 ): Promise<R> {
   const child = launcher(trainerEntry(), opts.env ?? process.env);
   return new Promise<R>((resolve) => {
     let settled = false;
+    let answer: R | null = null;
+    let grace: ReturnType<typeof setTimeout> | undefined;
     const finish = (r: R) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(grace);
       resolve(r);
     };
+    const complete = (r: R) => finish(opts.afterExit ? opts.afterExit(r, child.stderrTail?.() ?? '') : r);
     const timer = setTimeout(() => {
       finish(failed(`the ${opts.what} took longer than ${Math.round(opts.timeoutMs / 1000)} s and was stopped`));
       child.kill('SIGKILL');
     }, opts.timeoutMs);
     child.onMessage((m) => {
-      if (isReply(m)) finish(m);
+      if (!isReply(m) || answer !== null) return;
+      if (!opts.afterExit) return finish(m);
+      answer = m;
+      grace = setTimeout(() => complete(m), AFTER_EXIT_WAIT_MS);
     });
-    child.onExit((code, signal) => finish(failed(describeExit(code, signal).replace('before finishing the run', 'before answering'))));
+    child.onExit((code, signal) => {
+      if (answer !== null) return complete(answer);
+      finish(failed(withStderr(exitReason(code, signal).replace('before finishing the run', 'before answering'), child.stderrTail?.())));
+    });
     child.onError((err) => finish(failed(`could not start the trainer: ${err.message}`)));
     child.send(command);
   });
 }
+
+/** How long an answer waits for its process's end (and the rest of its stderr). */
+const AFTER_EXIT_WAIT_MS = 3000;
 
 /**
  * Times a few training steps in a trainer process of its own (the lab never loads tfjs), and
@@ -192,7 +273,13 @@ export function upsamplersInTrainer(job: UpsamplersJob, opts: { timeoutMs: numbe
 
 /** Runs the backend selection in a trainer process of its own: what a run started now would train on. */
 export function probeBackendInTrainer(opts: { timeoutMs: number; env?: NodeJS.ProcessEnv }): Promise<ProbeReply> {
-  return askTrainer({ type: 'probe' }, isProbeReply, (message) => ({ type: 'probe-failed', message }), { ...opts, what: 'backend probe' });
+  // TensorFlow's native loader writes why CUDA did not load (a missing libcudart, say) to the
+  // process's fd 2, out of JavaScript's reach: its lines are taken from the captured stderr.
+  return askTrainer({ type: 'probe' }, isProbeReply, (message) => ({ type: 'probe-failed', message }), {
+    ...opts,
+    what: 'backend probe',
+    afterExit: (reply, stderr) => (reply.type === 'probe-result' ? { ...reply, skipped: withLoaderLines(reply.skipped, stderr) } : reply),
+  });
 }
 
 /**

@@ -13,6 +13,7 @@ import path from 'node:path';
 // tfjs-core's Node build registers no gradients; the union package's Node build registers all of
 // tfjs's own, on this same tfjs-core (the native packages bring it too).
 import '@tensorflow/tfjs';
+import { loadFailureReason } from './backendReason';
 import { registerGradientFixes } from './gradientFixes';
 import { registerWasmTrainingKernels } from './wasm/register';
 import { simdKernels } from './wasm/simd-kernels';
@@ -59,13 +60,6 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function isModuleNotFound(err: unknown, spec: string): boolean {
-  if (typeof err !== 'object' || err === null || !('code' in err)) return false;
-  const code = (err as { code: unknown }).code;
-  // Only the package itself missing counts as "not installed"; a missing dependency of it is a broken install.
-  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && errorMessage(err).includes(spec);
-}
-
 async function importNative(name: keyof typeof NATIVE_PACKAGES): Promise<string | null> {
   const spec: string = NATIVE_PACKAGES[name];
   try {
@@ -74,8 +68,9 @@ async function importNative(name: keyof typeof NATIVE_PACKAGES): Promise<string 
     nativeLoadedFrom ??= name;
     return null;
   } catch (err) {
-    if (isModuleNotFound(err, spec)) return 'not installed';
-    return `libtensorflow failed to load: ${errorMessage(err)}`;
+    // 'not installed' only when the package itself is absent; a broken install names the loader's error
+    // (TensorFlow's own lines from fd 2 are added by the parent process, see backendReason.ts).
+    return loadFailureReason(err, spec);
   }
 }
 
@@ -108,6 +103,8 @@ async function probeNative(name: keyof typeof NATIVE_PACKAGES): Promise<Probe> {
   if (failure !== null) return { ok: false, reason: failure };
   const gpu = usesGpu(tf.backend());
   if (name === 'tfjs-node-gpu') {
+    // Without a GPU, libtensorflow's loader has said why on fd 2 (a missing libcudart, say); the
+    // parent process adds those lines to this reason (backendReason.ts).
     return gpu
       ? { ok: true, report: { name, tfBackend: 'tensorflow', detail: 'CUDA', threads: os.availableParallelism() } }
       : { ok: false, reason: 'no CUDA device' };

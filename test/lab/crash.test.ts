@@ -1,10 +1,13 @@
 /**
  * A trainer killed with SIGKILL mid-run: the lab stays up, marks the run interrupted with the reason,
- * keeps what the run had committed, and resumes it from its checkpoint to the end.
+ * keeps what the run had committed, and resumes it from its checkpoint to the end. A trainer that
+ * dies of a real out-of-memory abort: the run's failure reason carries what V8 wrote to its stderr.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpTransport } from '../../shared/api/client';
 import type { TrainerMessage } from '../../shared/training/protocol';
+import { forkLauncher, setTrainerLauncher } from '../../src-main/lab/trainerHost';
+import { heapLimitedLauncher } from '../reliability/launchers';
 import { nodeClient, serveLab, waitFor, type ServedLab } from './helpers';
 
 describe('a trainer that dies', () => {
@@ -68,5 +71,27 @@ describe('a trainer that dies', () => {
     expect(final.status).toBe('done');
     expect(final.epochsDone).toBe(3);
     expect((await api.getEpochMetrics({ id: run.id })).map((e) => e.epoch)).toEqual([0, 1, 2]);
+  });
+
+  it("puts the end of a crashed trainer's stderr into the run's failure reason (a real V8 heap limit)", async () => {
+    const api = client.api;
+    // 32 MiB of heap: the real trainer aborts with V8's out-of-memory report on its stderr.
+    setTrainerLauncher(heapLimitedLauncher(32));
+    try {
+      const run = await api.startRun({ design: { kind: 'preset', name: 'tiny' }, datasetId: 'demo', demoCount: 24, config: { epochs: 1, batch: 8, backend: 'wasm' } });
+      const ended = await waitFor('the crashed run to end', async () => {
+        const r = await api.getRun({ id: run.id });
+        return r.status === 'interrupted' || r.status === 'failed' || r.status === 'done' ? r : undefined;
+      });
+      expect(ended.status).toBe('interrupted');
+      expect(ended.statusReason).toMatch(/^the trainer process aborted \(SIGABRT; possibly out of memory\); last stderr: /);
+      expect(ended.statusReason).toContain('JavaScript heap out of memory');
+      // Native stack frames are left out of the reason.
+      expect(ended.statusReason).not.toMatch(/\d+: 0x[0-9a-f]+/);
+      const events = await api.getRunEvents({ id: run.id });
+      expect(events.at(-1)?.message).toBe(ended.statusReason);
+    } finally {
+      setTrainerLauncher(forkLauncher);
+    }
   });
 });

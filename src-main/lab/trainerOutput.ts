@@ -1,0 +1,82 @@
+/**
+ * What a trainer process writes to stdout and stderr, as its launcher captures it: the last few KB of
+ * stderr (for the failure reason of a trainer that dies without reporting, and for TensorFlow's own
+ * loader messages in the backend report), and whole lines for a log. Plain data structures, so every
+ * launcher (Node's fork, Electron's utilityProcess, the fault tests' ones) shares them.
+ */
+
+/** How much of a trainer's stderr is kept: enough for V8's out-of-memory report or a stack trace. */
+export const STDERR_TAIL_BYTES = 8 * 1024;
+
+/** The last `maxBytes` of a stream's text (cut at a character boundary). */
+export class OutputTail {
+  private chunks: string[] = [];
+  private size = 0;
+
+  constructor(private readonly maxBytes = STDERR_TAIL_BYTES) {}
+
+  push(chunk: string | Uint8Array): void {
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    if (text.length === 0) return;
+    this.chunks.push(text);
+    this.size += text.length;
+    while (this.size > this.maxBytes && this.chunks.length > 1) {
+      this.size -= (this.chunks.shift() as string).length;
+    }
+    if (this.size > this.maxBytes) {
+      const only = (this.chunks[0] as string).slice(-this.maxBytes);
+      this.chunks = [only];
+      this.size = only.length;
+    }
+  }
+
+  text(): string {
+    const all = this.chunks.join('');
+    return all.length > this.maxBytes ? all.slice(-this.maxBytes) : all;
+  }
+}
+
+/** Splits a stream's chunks into whole lines (without their line ends); `flush` gives the unfinished last one. */
+export class LineSplitter {
+  private partial = '';
+
+  push(chunk: string | Uint8Array): string[] {
+    const text = this.partial + (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    const lines = text.split(/\r?\n/);
+    this.partial = lines.pop() ?? '';
+    // A process that never writes a newline must not grow this without bound.
+    if (this.partial.length > 64 * 1024) {
+      lines.push(this.partial);
+      this.partial = '';
+    }
+    return lines;
+  }
+
+  flush(): string[] {
+    const rest = this.partial;
+    this.partial = '';
+    return rest.length > 0 ? [rest] : [];
+  }
+}
+
+/** Noise in a crash report: native and JavaScript stack frames, their headers, Node's version footer. */
+const NOISE = [/^\s*\d+: 0x[0-9a-f]+/i, /^\s*at\s/, /^-+ Native stack trace -+$/, /^Node\.js v\d/, /^\s*\^+\s*$/];
+
+/**
+ * The informative end of a crashed trainer's stderr as one line: stack frames dropped, the last
+ * `maxLines` lines joined with " | ", cut from the front to `maxChars`. Empty when nothing is left.
+ */
+export function stderrSummary(tail: string, maxLines = 6, maxChars = 600): string {
+  const lines = tail
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0 && !NOISE.some((re) => re.test(l)));
+  const text = lines.slice(-maxLines).join(' | ');
+  return text.length > maxChars ? `…${text.slice(-(maxChars - 1))}` : text;
+}
+
+/** A crash's reason with the end of the trainer's stderr, when it wrote anything worth showing. */
+export function withStderr(reason: string, tail: string | undefined): string {
+  const summary = tail ? stderrSummary(tail) : '';
+  return summary ? `${reason}; last stderr: ${summary}` : reason;
+}
