@@ -1,38 +1,40 @@
 /**
- * What a trainer process writes to stdout and stderr, as its launcher captures it: the last few KB of
+ * What a trainer process writes to stdout and stderr, as its launcher captures it: the last 8 K characters of
  * stderr (for the failure reason of a trainer that dies without reporting, and for TensorFlow's own
  * loader messages in the backend report), and whole lines for a log. Plain data structures, so every
  * launcher (Node's fork, Electron's utilityProcess, the fault tests' ones) shares them.
  */
 
-/** How much of a trainer's stderr is kept: enough for V8's out-of-memory report or a stack trace. */
-export const STDERR_TAIL_BYTES = 8 * 1024;
+/** How much of a trainer's stderr is kept (characters): enough for V8's out-of-memory report or a stack trace. */
+export const STDERR_TAIL_CHARS = 8 * 1024;
 
-/** The last `maxBytes` of a stream's text (cut at a character boundary). */
+/** The last `maxChars` characters of a stream's text. */
 export class OutputTail {
   private chunks: string[] = [];
   private size = 0;
 
-  constructor(private readonly maxBytes = STDERR_TAIL_BYTES) {}
+  constructor(private readonly maxChars = STDERR_TAIL_CHARS) {}
 
   push(chunk: string | Uint8Array): void {
     const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
     if (text.length === 0) return;
     this.chunks.push(text);
     this.size += text.length;
-    while (this.size > this.maxBytes && this.chunks.length > 1) {
-      this.size -= (this.chunks.shift() as string).length;
-    }
-    if (this.size > this.maxBytes) {
-      const only = (this.chunks[0] as string).slice(-this.maxBytes);
-      this.chunks = [only];
-      this.size = only.length;
+    while (this.size > this.maxChars) {
+      const first = this.chunks[0] as string;
+      const excess = this.size - this.maxChars;
+      if (first.length <= excess) {
+        this.chunks.shift();
+        this.size -= first.length;
+      } else {
+        this.chunks[0] = first.slice(excess);
+        this.size -= excess;
+      }
     }
   }
 
   text(): string {
-    const all = this.chunks.join('');
-    return all.length > this.maxBytes ? all.slice(-this.maxBytes) : all;
+    return this.chunks.join('');
   }
 }
 
@@ -59,8 +61,19 @@ export class LineSplitter {
   }
 }
 
-/** Noise in a crash report: native and JavaScript stack frames, their headers, Node's version footer. */
-const NOISE = [/^\s*\d+: 0x[0-9a-f]+/i, /^\s*at\s/, /^-+ Native stack trace -+$/, /^Node\.js v\d/, /^\s*\^+\s*$/];
+/**
+ * Noise in a crash report: native and JavaScript stack frames, their headers, Node's version footer,
+ * and tfjs's "install our node backend" banner (printed by every trainer on wasm or cpu).
+ */
+const NOISE = [
+  /^\s*\d+: 0x[0-9a-f]+/i,
+  /^\s*at\s/,
+  /^-+ Native stack trace -+$/,
+  /^Node\.js v\d/,
+  /^\s*\^+\s*$/,
+  /^=+$/,
+  /^Hi,? (?:there\b.*)?looks like you are running TensorFlow\.js in Node\.js/i,
+];
 
 /**
  * The informative end of a crashed trainer's stderr as one line: stack frames dropped, the last

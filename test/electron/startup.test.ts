@@ -4,12 +4,14 @@
  * fails to load) that show an error box naming the problem and the log, release what was opened and
  * exit with code 1.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { BackendInfo, RunsChanged } from '../../shared/api/types';
+import type { RunStatus } from '../../shared/runs/types';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openLogs } from '../../src-main/electron/logging';
-import { startDesktop, startupErrorText, type StartupDeps } from '../../src-main/electron/startup';
+import { logLabActivity, startDesktop, startupErrorText, type StartupDeps, type StartupLab } from '../../src-main/electron/startup';
 import { resolveLabDirs, type LabDirs } from '../../src-main/lab/paths';
 import { LabService } from '../../src-main/lab/service';
 
@@ -83,10 +85,8 @@ describe('desktop start-up', () => {
     expect(outcome.kind).toBe('failed');
     expect(s.calls).toEqual(['lock', 'ready', 'open lab', 'error box', 'unlock', 'exit 1']);
     expect(s.boxes[0]?.title).toBe('Strata could not start');
-    // The store makes runs/ inside the runs folder; mkdir fails on the first path under the file.
     const content = s.boxes[0]?.content ?? '';
-    expect(content.startsWith(`Strata cannot use the folder ${runsDir}`), content).toBe(true);
-    expect(content).toContain(': a file is in the way of that folder (ENOTDIR, mkdir)');
+    expect(content).toContain(runsDir);
     expect(s.boxes[0]?.content).toContain(`The log has the details: ${s.logs.mainFile}`);
     expect(readFileSync(s.logs.mainFile, 'utf8')).toMatch(/\[error\]\s+start-up failed:/);
   });
@@ -100,5 +100,63 @@ describe('desktop start-up', () => {
     // Another lab can take the data folder: the failed start released it.
     const again = LabService.open({ dataDir: home, runsDir: path.join(home, 'runs') });
     await again.close();
+  });
+});
+
+describe('the error box text', () => {
+  it('names the folder and the problem of a file-system error, and the log', () => {
+    const file = path.join(tmp, 'in-the-way');
+    writeFileSync(file, '');
+    let err: unknown;
+    try {
+      mkdirSync(path.join(file, 'runs'), { recursive: true });
+    } catch (e) {
+      err = e;
+    }
+    expect(startupErrorText(err, '/logs/main.log')).toBe(
+      `Strata cannot use the folder ${path.join(file, 'runs')}: a file is in the way of that folder (ENOTDIR, mkdir)\n\nThe log has the details: /logs/main.log`,
+    );
+    expect(startupErrorText(new Error('could not take the lock /home/u/lab.lock'), '/l')).toBe('could not take the lock /home/u/lab.lock\n\nThe log has the details: /l');
+  });
+});
+
+describe('the lab activity log', () => {
+  it('logs the backend once the probe answers, and each run status change once (failures as warnings)', () => {
+    const listeners: ((e: RunsChanged) => void)[] = [];
+    const runs = new Map<string, { status: RunStatus; statusReason: string | null }>();
+    let backend: BackendInfo = { last: null, note: '', available: null, probeProblem: null };
+    const lab: StartupLab = {
+      close: () => Promise.resolve(),
+      backendInfo: () => backend,
+      onRunsChanged: (l) => {
+        listeners.push(l);
+        return () => undefined;
+      },
+      getRun: (id) => {
+        const r = runs.get(id);
+        if (!r) throw new Error(`no run ${id}`);
+        return r;
+      },
+    };
+    const lines: string[] = [];
+    const log = { info: (...a: unknown[]) => lines.push(`info ${a.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(' ')}`), warn: (...a: unknown[]) => lines.push(`warn ${a.join(' ')}`), error: () => undefined };
+    logLabActivity(lab, log);
+    const emit = (e: RunsChanged) => listeners.forEach((l) => l(e));
+
+    runs.set('r1', { status: 'running', statusReason: null });
+    emit({ change: 'status', runId: 'r1' });
+    emit({ change: 'progress', runId: 'r1' });
+    emit({ change: 'status', runId: 'r1' });
+    backend = { ...backend, available: { backend: { name: 'wasm', detail: '2 threads · SIMD', threads: 2 }, skipped: [] } };
+    emit({ change: 'status', runId: null });
+    emit({ change: 'status', runId: null });
+    runs.set('r1', { status: 'interrupted', statusReason: 'the trainer process was killed (SIGKILL; possibly out of memory)' });
+    emit({ change: 'status', runId: 'r1' });
+    emit({ change: 'status', runId: 'gone' });
+    expect(lines).toEqual([
+      'info run r1: running',
+      'info backend {"name":"wasm","detail":"2 threads · SIMD","threads":2} skipped []',
+      'warn run r1: interrupted (the trainer process was killed (SIGKILL; possibly out of memory))',
+    ]);
   });
 });
