@@ -21,7 +21,7 @@ export class Row {
     private readonly where: string,
   ) {}
 
-  /** Wraps a value returned by better-sqlite3. */
+  /** Wraps a row returned by the SQLite driver (see ./sqlite). */
   static of(v: unknown, where: string): Row {
     if (typeof v !== 'object' || v === null) throw new RunStoreCorruptError(where, 'row is not an object');
     return new Row(v as Record<string, unknown>, where);

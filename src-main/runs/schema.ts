@@ -2,7 +2,7 @@
  * The index's SQL schema, as numbered migrations. A store opened by a newer Strata migrates the
  * file forward once; a file from a newer Strata is refused rather than misread.
  */
-import type Database from 'better-sqlite3';
+import type { SqlDatabase } from './sqlite';
 import { RUN_STATUSES } from '../../shared/runs/types';
 import { RunStoreOpenError } from './errors';
 
@@ -94,9 +94,9 @@ const MIGRATIONS: readonly string[] = [
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Brings the index at `file` to {@link SCHEMA_VERSION}; one writer at a time, each step in its own transaction. */
-export function migrate(db: Database.Database, file: string): void {
+export function migrate(db: SqlDatabase, file: string): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-  const step = db.transaction(() => {
+  const step = (): boolean => {
     const row: unknown = db.prepare('SELECT version FROM schema_version').get();
     let version = 0;
     if (row !== undefined) {
@@ -115,9 +115,9 @@ export function migrate(db: Database.Database, file: string): void {
     db.exec(MIGRATIONS[version] ?? '');
     db.prepare('UPDATE schema_version SET version = ?').run(version + 1);
     return true;
-  });
+  };
   // IMMEDIATE takes the write lock up front, so two processes opening a fresh store cannot both migrate.
-  while (step.immediate()) {
+  while (db.transaction(step, 'immediate')) {
     // one migration per transaction until current
   }
 }

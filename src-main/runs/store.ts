@@ -8,7 +8,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import Database from 'better-sqlite3';
 import type { z } from 'zod';
 import type {
   BatchMetric,
@@ -31,6 +30,7 @@ import { writeFileAtomic } from './atomic';
 import type { CheckpointInfo } from './checkpoint';
 import { checkpointInfo, readCheckpoint, writeCheckpoint } from './checkpoint';
 import { RunInputError, RunNotFoundError, RunStoreCorruptError, RunStoreOpenError } from './errors';
+import { ensureFolder } from './home';
 import { newRunId, runFolder } from './ids';
 import { ownerGone, PROCESS_STARTED_AT } from './liveness';
 import {
@@ -47,6 +47,8 @@ import {
 import { predictionEpochsIn, readPredictions, writePredictions } from './predictions';
 import { batchFromRow, epochFromRow, eventFromRow, extraToJson, Row, SUMMARY_COLUMNS, summaryFromRow } from './rows';
 import { migrate } from './schema';
+import type { SqlDatabase, SqliteDriverName, SqlValue } from './sqlite';
+import { openDatabase } from './sqlite';
 
 /** Statuses after which no process owns the run any more. */
 const FINAL_STATUSES: readonly RunStatus[] = ['done', 'stopped', 'failed', 'interrupted'];
@@ -93,16 +95,19 @@ export class RunStore {
   readonly indexFile: string;
   /** The folder that holds one folder per run. */
   readonly runsDir: string;
-  private readonly db: Database.Database;
+  /** The SQLite driver the index is open with: `node` (node:sqlite) or `better-sqlite3`. */
+  readonly driver: SqliteDriverName;
+  private readonly db: SqlDatabase;
   private readonly st: ReturnType<RunStore['prepare']>;
 
   private constructor(
     /** The store's root folder. */
     readonly root: string,
-    db: Database.Database,
+    db: SqlDatabase,
     indexFile: string,
   ) {
     this.db = db;
+    this.driver = db.driver;
     this.indexFile = indexFile;
     this.runsDir = path.join(root, 'runs');
     this.st = this.prepare();
@@ -110,16 +115,19 @@ export class RunStore {
 
   /**
    * Opens (creating if needed) the store at `rootDir`, migrates its index, clears the leftovers of
-   * interrupted deletions, and marks runs whose process died as interrupted.
+   * interrupted deletions, and marks runs whose process died as interrupted. A folder that cannot
+   * be created or written throws a FolderError naming it; an index that cannot be opened, a
+   * RunStoreOpenError.
    */
   static open(rootDir: string): RunStore {
     const root = path.resolve(rootDir);
+    ensureFolder(root, 'runs folder');
     fs.mkdirSync(path.join(root, 'runs'), { recursive: true });
     const indexFile = path.join(root, 'index.sqlite');
-    let db: Database.Database;
+    let db: SqlDatabase | undefined;
     try {
-      db = new Database(indexFile, { timeout: BUSY_TIMEOUT_MS });
-      const mode: unknown = db.pragma('journal_mode = WAL', { simple: true });
+      db = openDatabase(indexFile, { busyTimeoutMs: BUSY_TIMEOUT_MS });
+      const mode: unknown = db.pragma('journal_mode = WAL');
       if (mode !== 'wal') throw new RunStoreOpenError(`${indexFile}: the file system does not support WAL (journal mode ${String(mode)})`);
       // In WAL mode NORMAL loses no committed transaction when a process is killed; only a power
       // cut can cost the last few, and the file stays consistent either way.
@@ -127,6 +135,7 @@ export class RunStore {
       db.pragma('foreign_keys = ON');
       migrate(db, indexFile);
     } catch (e) {
+      db?.close();
       if (e instanceof RunStoreOpenError) throw e;
       throw new RunStoreOpenError(`Cannot open the run index ${indexFile}: ${e instanceof Error ? e.message : String(e)}`, {
         cause: e,
@@ -141,7 +150,7 @@ export class RunStore {
   private prepare() {
     const db = this.db;
     return {
-      exists: db.prepare('SELECT 1 FROM runs WHERE id = ?').pluck(),
+      exists: db.prepare('SELECT 1 FROM runs WHERE id = ?'),
       summary: db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM runs WHERE id = ?`),
       insertRun: db.prepare(
         `INSERT INTO runs (id, name, created_at, started_at, status, arch_name, train_count, val_count, config, dataset,
@@ -167,15 +176,13 @@ export class RunStore {
       active: db.prepare(
         `SELECT id, pid, pid_started_at, epochs_done FROM runs WHERE status IN (${ACTIVE_STATUSES.map(() => '?').join(', ')})`,
       ),
-      lastActivity: db
-        .prepare(
-          `SELECT MAX(COALESCE((SELECT MAX(time) FROM batch_metrics WHERE run_id = @id), 0),
-                      COALESCE((SELECT MAX(time) FROM epoch_metrics WHERE run_id = @id), 0),
-                      COALESCE((SELECT MAX(time) FROM events WHERE run_id = @id), 0),
-                      COALESCE(started_at, 0), created_at) FROM runs WHERE id = @id`,
-        )
-        .pluck(),
-      lastStep: db.prepare('SELECT MAX(step) FROM batch_metrics WHERE run_id = ?').pluck(),
+      lastActivity: db.prepare(
+        `SELECT MAX(COALESCE((SELECT MAX(time) FROM batch_metrics WHERE run_id = @id), 0),
+                    COALESCE((SELECT MAX(time) FROM epoch_metrics WHERE run_id = @id), 0),
+                    COALESCE((SELECT MAX(time) FROM events WHERE run_id = @id), 0),
+                    COALESCE(started_at, 0), created_at) FROM runs WHERE id = @id`,
+      ),
+      lastStep: db.prepare('SELECT MAX(step) FROM batch_metrics WHERE run_id = ?'),
       interrupt: db.prepare(
         `UPDATE runs SET status = 'interrupted', status_reason = ?, ended_at = COALESCE(ended_at, ?)
          WHERE id = ? AND status IN (${ACTIVE_STATUSES.map(() => '?').join(', ')})`,
@@ -191,7 +198,7 @@ export class RunStore {
   private folderOf(id: unknown): { id: string; dir: string } {
     const dir = runFolder(this.runsDir, id);
     const safe = path.basename(dir);
-    if (this.st.exists.get(safe) === undefined) throw new RunNotFoundError(safe);
+    if (this.st.exists.value(safe) === undefined) throw new RunNotFoundError(safe);
     return { id: safe, dir };
   }
 
@@ -272,7 +279,7 @@ export class RunStore {
     return { ...rest, arch: f.arch, split: f.split };
   }
 
-  private where(q: RunListQuery): { sql: string; params: unknown[] } {
+  private where(q: RunListQuery): { sql: string; params: SqlValue[] } {
     if (q.status === undefined) return { sql: '', params: [] };
     const list = Array.isArray(q.status) ? q.status : [q.status];
     for (const s of list) if (!RUN_STATUSES.includes(s)) throw new RunInputError(`Unknown run status ${String(s)}`);
@@ -298,7 +305,7 @@ export class RunStore {
   /** How many runs match `q` (its order and paging are ignored). */
   count(q: RunListQuery = {}): number {
     const w = this.where(q);
-    const n: unknown = this.db.prepare(`SELECT COUNT(*) FROM runs ${w.sql}`).pluck().get(...w.params);
+    const n: unknown = this.db.prepare(`SELECT COUNT(*) FROM runs ${w.sql}`).value(...w.params);
     if (typeof n !== 'number') throw new RunStoreCorruptError(this.indexFile, 'COUNT(*) is not a number');
     return n;
   }
@@ -307,8 +314,8 @@ export class RunStore {
   update(id: string, patch: RunPatch): RunSummary {
     const { id: safe } = this.folderOf(id);
     const sets: string[] = [];
-    const params: Record<string, unknown> = { id: safe };
-    const set = (col: string, v: unknown): void => {
+    const params: Record<string, SqlValue> = { id: safe };
+    const set = (col: string, v: SqlValue): void => {
       sets.push(`${col} = @${col}`);
       params[col] = v;
     };
@@ -359,7 +366,7 @@ export class RunStore {
     }
     this.db.transaction(() => {
       for (const r of rows) this.st.insertBatch.run(safe, r.step, r.epoch, r.batch, r.loss, r.iou, r.lr, r.imagesPerSec, r.time);
-    })();
+    });
   }
 
   /** Stores one finished epoch (replacing that epoch's earlier row, for a resumed run). */
@@ -402,7 +409,7 @@ export class RunStore {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM batch_metrics WHERE run_id = ? AND step > ?').run(safe, to.step);
       this.db.prepare('DELETE FROM epoch_metrics WHERE run_id = ? AND epoch > ?').run(safe, to.epoch);
-    })();
+    });
   }
 
   /** Records an event. `data` must be JSON-serialisable. */
@@ -490,7 +497,7 @@ export class RunStore {
     this.db.transaction(() => {
       for (const t of ['batch_metrics', 'epoch_metrics', 'events']) this.db.prepare(`DELETE FROM ${t} WHERE run_id = ?`).run(safe);
       this.db.prepare('DELETE FROM runs WHERE id = ?').run(safe);
-    })();
+    });
     // Moved aside first, so a crash halfway through the removal leaves no half-deleted run folder.
     const trash = path.join(this.runsDir, '.trash');
     fs.mkdirSync(trash, { recursive: true });
@@ -511,7 +518,7 @@ export class RunStore {
    */
   recoverInterrupted(): string[] {
     const now = Date.now();
-    const recover = this.db.transaction(() => {
+    const recover = (): string[] => {
       const done: string[] = [];
       for (const v of this.st.active.all(...ACTIVE_STATUSES)) {
         const r = Row.of(v, this.indexFile);
@@ -519,16 +526,16 @@ export class RunStore {
         const pid = r.numOrNull('pid');
         if (!ownerGone(pid, r.numOrNull('pid_started_at'))) continue;
         const reason = `the process that ran it exited unexpectedly (${pid === null ? 'no pid recorded' : `pid ${pid}`})`;
-        const last: unknown = this.st.lastActivity.get({ id });
+        const last: unknown = this.st.lastActivity.value({ id });
         const endedAt = typeof last === 'number' && last > 0 ? last : now;
         this.st.interrupt.run(reason, endedAt, id, ...ACTIVE_STATUSES);
-        const step: unknown = this.st.lastStep.get(id);
+        const step: unknown = this.st.lastStep.value(id);
         this.st.insertEvent.run(id, now, typeof step === 'number' ? step : 0, r.num('epochs_done'), 'interrupted', reason, null);
         done.push(id);
       }
       return done;
-    });
-    return recover.immediate();
+    };
+    return this.db.transaction(recover, 'immediate');
   }
 
   /** Closes the index. The store cannot be used afterwards. */

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src-main/runs/sqlite';
 import { RunStore } from '../../src-main/runs/store';
 import { REPO_ROOT } from '../helpers/paths';
 import { scratchDir } from './helpers';
@@ -47,8 +47,8 @@ describe('RunStore after a real SIGKILL', () => {
       const { id, pid, lastEpoch } = await killMidRun(root, 2, delayMs);
       expect(lastEpoch).toBeGreaterThanOrEqual(2);
 
-      const db = new Database(path.join(root, 'index.sqlite'));
-      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+      const db = openDatabase(path.join(root, 'index.sqlite'));
+      expect(db.pragma('integrity_check')).toBe('ok');
       db.close();
 
       const store = RunStore.open(root);

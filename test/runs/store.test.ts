@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RunStore } from '../../src-main/runs/store';
+import { openDatabase } from '../../src-main/runs/sqlite';
 import { InvalidRunIdError, RunInputError, RunNotFoundError, RunStoreOpenError } from '../../src-main/runs/errors';
 import { RUN_ID_PATTERN } from '../../shared/runs/types';
 import { scratchDir } from './helpers';
@@ -24,6 +24,20 @@ afterEach(() => {
   }
 });
 
+/** Whether this Node has node:sqlite without a flag (22.13 and newer, 23.4 and newer). */
+function nodeHasSqlite(): boolean {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  return major > 23 || (major === 23 && minor >= 4) || (major === 22 && minor >= 13);
+}
+
+describe('RunStore: driver', () => {
+  it('opens its index with node:sqlite where this Node has it, else better-sqlite3', () => {
+    const store = openStore(scratchDir('driver'));
+    const forced = process.env['STRATA_SQLITE'];
+    expect(store.driver).toBe(forced || (nodeHasSqlite() ? 'node' : 'better-sqlite3'));
+  });
+});
+
 describe('RunStore: runs', () => {
   it('creates the index in WAL mode with the run folder and returns the full record', () => {
     const root = scratchDir('create');
@@ -38,9 +52,9 @@ describe('RunStore: runs', () => {
     expect(run.host.cpus).toBeGreaterThan(0);
     expect(run.best).toBeNull();
     expect(fs.existsSync(path.join(root, 'runs', run.id, 'run.json'))).toBe(true);
-    const db = new Database(path.join(root, 'index.sqlite'), { readonly: true });
-    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.prepare('SELECT version FROM schema_version').pluck().get()).toBe(1);
+    const db = openDatabase(path.join(root, 'index.sqlite'), { readonly: true });
+    expect(db.pragma('journal_mode')).toBe('wal');
+    expect(db.prepare('SELECT version FROM schema_version').value()).toBe(1);
     db.close();
   });
 
@@ -118,9 +132,9 @@ describe('RunStore: runs', () => {
     expect(() => store.get(gone.id)).toThrow(RunNotFoundError);
     expect(fs.existsSync(path.join(root, 'runs', gone.id))).toBe(false);
     expect(fs.readdirSync(path.join(root, 'runs', '.trash'))).toEqual([]);
-    const db = new Database(path.join(root, 'index.sqlite'), { readonly: true });
+    const db = openDatabase(path.join(root, 'index.sqlite'), { readonly: true });
     for (const t of ['batch_metrics', 'events']) {
-      expect(db.prepare(`SELECT COUNT(*) FROM ${t} WHERE run_id = ?`).pluck().get(gone.id)).toBe(0);
+      expect(db.prepare(`SELECT COUNT(*) FROM ${t} WHERE run_id = ?`).value(gone.id)).toBe(0);
     }
     db.close();
     expect(store.list().map((r) => r.id)).toEqual([keep.id]);
@@ -161,7 +175,7 @@ describe('RunStore: runs', () => {
   it('refuses an index written by a newer Strata', () => {
     const root = scratchDir('newer');
     openStore(root).close();
-    const db = new Database(path.join(root, 'index.sqlite'));
+    const db = openDatabase(path.join(root, 'index.sqlite'));
     db.prepare('UPDATE schema_version SET version = 99').run();
     db.close();
     expect(() => RunStore.open(root)).toThrow(RunStoreOpenError);
@@ -174,7 +188,7 @@ describe('RunStore: runs', () => {
     const seedRun = store.createRun(sampleInit());
     // The listing reads the index alone, so rows cloned from a real run stand for 1000 created ones
     // (creating each through the API would spend seconds on fsyncs this test is not about).
-    const db = new Database(path.join(root, 'index.sqlite'));
+    const db = openDatabase(path.join(root, 'index.sqlite'));
     const clone = db.prepare(
       `INSERT INTO runs (id, name, created_at, status, arch_name, train_count, val_count, config, dataset, seed, versions,
          host, best_epoch, best_score, best_metric)
@@ -187,7 +201,7 @@ describe('RunStore: runs', () => {
         const id = `${seedRun.id.slice(0, -6)}${i.toString(36).padStart(6, '0')}`;
         clone.run(id, `run ${i}`, i, done ? 'done' : 'queued', done ? 0 : null, done ? i / 1000 : null, done ? 'valScore' : null, seedRun.id);
       }
-    })();
+    });
     db.close();
     const all = store.list();
     const best = store.list({ orderBy: 'bestScore', limit: 20 });
@@ -226,7 +240,7 @@ describe('RunStore: interrupted runs', () => {
     const a = openStore(root);
     const run = a.createRun(sampleInit({ status: 'running', pid: process.pid }));
     a.close();
-    const db = new Database(path.join(root, 'index.sqlite'));
+    const db = openDatabase(path.join(root, 'index.sqlite'));
     // as recorded by a process that had this pid an hour ago
     db.prepare('UPDATE runs SET pid_started_at = pid_started_at - 3600000 WHERE id = ?').run(run.id);
     db.close();

@@ -1,6 +1,6 @@
 import { scoreSet, thresholdSweep } from '../../../shared/metrics';
 import { CliError, numberArg, parseCommandArgs, printJson, requiredArg } from '../args';
-import { defaultRunsDir } from '../runsDir';
+import { runsDirArg } from '../runsDir';
 import { predictFolder } from './evalPredictShared';
 
 const OPTIONS = {
@@ -18,7 +18,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const runId = requiredArg('eval', 'run', v.run);
   const dir = requiredArg('eval', 'data', v.data);
   const threshold = numberArg('threshold', v.threshold, 0.5, { min: 0, max: 1 });
-  const { ds, probs, loaded } = await predictFolder(v['runs-dir'] ?? defaultRunsDir(), runId, dir);
+  const { ds, probs, loaded } = await predictFolder(runsDirArg(v['runs-dir']), runId, dir);
   loaded.model.dispose();
   if (!ds.masks) throw new CliError(`${dir}: has no masks, so there is nothing to evaluate against (use strata predict)`);
   const set = { truths: ds.masks, probs, n: ds.ids.length, h: ds.height, w: ds.width };

@@ -1,7 +1,7 @@
 import { predictMask } from '../../../shared/metrics';
 import { writeSubmission } from '../../data/submission';
 import { numberArg, parseCommandArgs, printJson, requiredArg } from '../args';
-import { defaultRunsDir } from '../runsDir';
+import { runsDirArg } from '../runsDir';
 import { predictFolder } from './evalPredictShared';
 
 const OPTIONS = {
@@ -22,7 +22,7 @@ export async function predictCommand(argv: string[]): Promise<number> {
   const runId = requiredArg('predict', 'run', v.run);
   const dir = requiredArg('predict', 'images', v.images);
   const out = requiredArg('predict', 'out', v.out);
-  const { ds, probs, loaded, tunedThreshold } = await predictFolder(v['runs-dir'] ?? defaultRunsDir(), runId, dir);
+  const { ds, probs, loaded, tunedThreshold } = await predictFolder(runsDirArg(v['runs-dir']), runId, dir);
   loaded.model.dispose();
   const threshold = numberArg('threshold', v.threshold, tunedThreshold ?? 0.5, { min: 0, max: 1 });
   const masks = predictMask(probs, threshold);

@@ -4,7 +4,7 @@ import { rewindToBeforeJump } from '../../runs/rewind';
 import { RunStore } from '../../runs/store';
 import { choiceArg, CliError, numberArg, parseCommandArgs, printJson } from '../args';
 import { formatDuration, ProgressPrinter } from '../progress';
-import { defaultRunsDir } from '../runsDir';
+import { runsDirArg } from '../runsDir';
 
 const OPTIONS = {
   'runs-dir': { type: 'string' },
@@ -20,7 +20,7 @@ export async function runsCommand(argv: string[]): Promise<number> {
   const { values: v, positionals } = parseCommandArgs('runs', argv, OPTIONS);
   const [action, id, extra] = positionals;
   if (extra !== undefined) throw new CliError(`runs: unexpected argument '${extra}'`);
-  const runsDir = v['runs-dir'] ?? defaultRunsDir();
+  const runsDir = runsDirArg(v['runs-dir']);
   const needId = () => {
     if (!id) throw new CliError(`runs ${action}: a run id is required`);
     return id;

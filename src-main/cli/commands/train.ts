@@ -14,7 +14,7 @@ import { runVersions } from '../../lab/versions';
 import { CliError, choiceArg, numberArg, parseCommandArgs, printJson, requiredArg } from '../args';
 import { loadArch } from '../loadArch';
 import { ProgressPrinter } from '../progress';
-import { defaultRunsDir } from '../runsDir';
+import { runsDirArg } from '../runsDir';
 
 const OPTIONS = {
   arch: { type: 'string' },
@@ -62,7 +62,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   } catch (err) {
     throw new CliError(err instanceof Error ? err.message : String(err));
   }
-  const runsDir = v['runs-dir'] ?? defaultRunsDir();
+  const runsDir = runsDirArg(v['runs-dir']);
   const store = RunStore.open(runsDir);
   let run: RunRecord;
   try {

@@ -27,7 +27,8 @@ Serves the Strata lab on 127.0.0.1: the UI, and its API for the UI. The first li
 address to open, with the access token.
 
   --port N          port to listen on (default ${DEFAULT_PORT}; 0 picks any free port)
-  --data-dir DIR    datasets list, designs and training queue (default $STRATA_HOME, else ./.strata)
+  --data-dir DIR    datasets list, designs and training queue (default $STRATA_HOME, else the
+                    app-data folder: ~/.config/Strata, ~/Library/Application Support/Strata, %APPDATA%\\Strata)
   --runs-dir DIR    the run store (default $STRATA_RUNS_DIR, else runs/ in the data folder)
   --static-dir DIR  the built UI (default dist/renderer in the repository)
 `;

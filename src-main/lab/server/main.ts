@@ -3,7 +3,7 @@
  * stdout, then serves until Ctrl-C or SIGTERM, when it stops the training run (checkpoints kept).
  */
 import { createHandlers } from '../handlers';
-import { resolveLabDirs } from '../paths';
+import { ensureLabDirs, resolveLabDirs } from '../paths';
 import { LabService } from '../service';
 import { LabArgsError, parseLabArgs, USAGE } from './args';
 import { ensureRendererBuilt } from './ensureBuilt';
@@ -15,10 +15,12 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const dirs = resolveLabDirs({
-    ...(args.dataDir === undefined ? {} : { dataDir: args.dataDir }),
-    ...(args.runsDir === undefined ? {} : { runsDir: args.runsDir }),
-  });
+  const dirs = ensureLabDirs(
+    resolveLabDirs({
+      ...(args.dataDir === undefined ? {} : { dataDir: args.dataDir }),
+      ...(args.runsDir === undefined ? {} : { runsDir: args.runsDir }),
+    }),
+  );
   ensureRendererBuilt(args.staticDir);
   const lab = LabService.open(dirs);
   let server;
