@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createHandlers } from '../lab/handlers';
-import { resolveLabDirs } from '../lab/paths';
+import { ensureLabDirs, resolveLabDirs } from '../lab/paths';
 import { LabService } from '../lab/service';
 import { setTrainerLauncher } from '../lab/trainerHost';
 import { writeFileAtomic } from '../runs/atomic';
@@ -28,6 +28,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererIndex = path.resolve(here, '../../renderer/index.html');
 const preloadPath = path.resolve(here, 'preload.cjs');
 const appUrl = pathToFileURL(rendererIndex).href;
+
+// Before any path is asked for: userData and logs follow the name, and under `npm start` Electron would
+// take package.json's lowercase `name`. The Strata home (runs, designs) is the same folder as userData.
+app.setName('Strata');
 
 /** Reload and DevTools: only when not packaged, or asked for with STRATA_DEVTOOLS=1. */
 const development = !app.isPackaged || process.env['STRATA_DEVTOOLS'] === '1';
@@ -86,6 +90,16 @@ function homepage(): string | undefined {
   }
 }
 
+/**
+ * Linux takes the window's icon from the window (Windows and macOS from the executable and the
+ * bundle): the packaged app's copy in resources/, else the repository's icon set under `npm start`.
+ */
+function linuxWindowIcon(): { icon?: string } {
+  if (process.platform !== 'linux') return {};
+  const icon = app.isPackaged ? path.join(process.resourcesPath, 'icon.png') : path.join(app.getAppPath(), 'resources/icons/512x512.png');
+  return existsSync(icon) ? { icon } : {};
+}
+
 let win: BrowserWindow | null = null;
 
 /** Electron's dialogs, modal to the app's window when there is one. */
@@ -136,7 +150,7 @@ async function createUi(lab: LabService): Promise<void> {
   );
 
   const bounds = loadBounds();
-  const w = new BrowserWindow(windowOptions(bounds, preloadPath, nativeTheme.shouldUseDarkColors));
+  const w = new BrowserWindow({ ...windowOptions(bounds, preloadPath, nativeTheme.shouldUseDarkColors), ...linuxWindowIcon() });
   win = w;
   if (bounds.maximized) w.maximize();
   w.once('ready-to-show', () => w.show());
@@ -181,7 +195,7 @@ void startDesktop<LabService>({
   releaseSingleInstanceLock: () => app.releaseSingleInstanceLock(),
   whenReady: () => app.whenReady(),
   // $STRATA_HOME / $STRATA_RUNS_DIR, as for the CLI and `npm run lab` (the shared default lives in paths.ts).
-  resolveDirs: () => resolveLabDirs({}),
+  resolveDirs: () => ensureLabDirs(resolveLabDirs({})),
   openLab: (dirs) => LabService.open(dirs),
   createUi: (lab) => createUi(lab),
   showErrorBox: (title, content) => dialog.showErrorBox(title, content),

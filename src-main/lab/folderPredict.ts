@@ -3,6 +3,7 @@
  * submissions. Prediction runs in a trainer process (the lab never loads tfjs); its result is
  * stored in the run's folder, so it outlives the lab.
  */
+import { withStderr } from './trainerOutput';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FolderPrediction, PredictionsView, SubmissionExport } from '../../shared/api/types';
@@ -78,7 +79,9 @@ export class FolderPredictor {
       child.onMessage((m) => {
         if (isPredictReply(m) && m.type !== 'predict-progress') finish(m);
       });
-      child.onExit((code, signal) => finish({ type: 'predict-failed', message: `the prediction process ended (${signal ?? `code ${code ?? '?'}`}) without a result` }));
+      child.onExit((code, signal) =>
+        finish({ type: 'predict-failed', message: withStderr(`the prediction process ended (${signal ?? `code ${code ?? '?'}`}) without a result`, child.stderrTail?.()) }),
+      );
       child.onError((err) => finish({ type: 'predict-failed', message: `could not start the prediction process: ${err.message}` }));
       child.send({ type: 'predict', job });
     });

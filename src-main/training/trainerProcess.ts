@@ -112,3 +112,12 @@ function handle(m: TrainerCommand): void {
 // The driver went away (its process died): end after the current batch, keeping checkpoints. Nobody
 // asked for this stop, so the run is interrupted (as after a crash), not stopped.
 process.on('disconnect', () => control.interrupt('the app that started this run went away'));
+
+// The trainer's output goes to pipes its driver reads (the app's trainer log, the CLI's terminal).
+// Once the driver is gone a write fails with EPIPE; the run's state lives in the store, so the
+// output is what is lost, not the process finishing the run as interrupted.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}

@@ -6,9 +6,9 @@ import type { DesignChoice } from './trainingSetup';
 import { formatArchErrors } from '../../shared/arch/errors';
 import { parseArchitectureText } from '../../shared/arch/parse';
 import type { Architecture } from '../../shared/arch/types';
+import { designFileSizeProblem } from '../../shared/arch/designFile';
 
-/** Largest design file the designer reads; real designs are a few kilobytes. */
-export const MAX_DESIGN_FILE_BYTES = 5 * 1024 * 1024;
+export { MAX_DESIGN_FILE_BYTES } from '../../shared/arch/designFile';
 
 /** A file read as a design: the design, or a message for people. */
 export type ImportResult = { ok: true; arch: Architecture } | { ok: false; message: string };
@@ -30,12 +30,7 @@ export function importDesignText(fileName: string, text: string): ImportResult {
 }
 
 /** The size check before reading a file, as a message; null when it may be read. */
-export function fileSizeProblem(fileName: string, bytes: number): string | null {
-  if (bytes > MAX_DESIGN_FILE_BYTES) {
-    return `${fileName} is ${(bytes / 1024 / 1024).toFixed(1)} MB; a design file is at most ${MAX_DESIGN_FILE_BYTES / 1024 / 1024} MB`;
-  }
-  return null;
-}
+export const fileSizeProblem = designFileSizeProblem;
 
 /** A file-name-safe stem for exports of design `name`. */
 export function exportStem(name: string): string {

@@ -117,6 +117,11 @@ describe.skipIf(unavailable !== null)("the bundled main process under Electron's
       expect(existsSync(String(win.webPreferences['preload']))).toBe(true);
     });
 
+    it("names the app 'Strata' before asking for any path, so userData and logs are the Strata home's", () => {
+      expect(named(run, 'app.setName').map((c) => c.args[0])).toEqual(['Strata']);
+      expect(order(run, 'app.getPath')).toBeGreaterThan(order(run, 'app.setName'));
+    });
+
     it('registers every IPC channel before the page loads', () => {
       const channels = named(run, 'ipcMain.handle').map((c) => c.args[0]);
       expect(channels.sort()).toEqual([IPC.call, IPC.listen, IPC.unlisten].sort());
@@ -137,7 +142,9 @@ describe.skipIf(unavailable !== null)("the bundled main process under Electron's
       expect(store, `a run store file in ${path.join(home, 'runs')}`).toBeDefined();
       // lab.close() on before-quit released the lock.
       expect(existsSync(path.join(home, 'lab.lock'))).toBe(false);
-      expect(order(run, 'app.requestSingleInstanceLock')).toBe(0);
+      // Only naming the app and asking for its logs folder come before the single-instance lock.
+      const before = run.calls.slice(0, order(run, 'app.requestSingleInstanceLock')).map((c) => c.call);
+      expect(new Set(before)).toEqual(new Set(['app.setName', 'app.getPath']));
     });
 
     it('sets a real menu, without DevTools or Reload when packaged', () => {

@@ -22,6 +22,8 @@ const DIR = process.env.STANDIN_DIR ?? '/tmp/strata-standin';
 const RECORD = process.env.STANDIN_RECORD ?? path.join(DIR, 'calls.jsonl');
 const APP_DIR = process.env.STANDIN_APP_DIR ?? process.cwd();
 mkdirSync(DIR, { recursive: true });
+// Electron sets this in every process: the folder holding app.asar and extraResources.
+process.resourcesPath = path.join(DIR, 'resources');
 
 /** Records one call; values that do not serialise are written as their type. */
 function record(call, ...args) {
@@ -42,7 +44,12 @@ const children = new Set();
 class App extends EventEmitter {
   isPackaged = process.env.STANDIN_PACKAGED === '1';
   name = 'Strata';
+  setName(name) {
+    record('app.setName', name);
+    this.name = name;
+  }
   getPath(name) {
+    record('app.getPath', name);
     const p = path.join(DIR, name);
     mkdirSync(p, { recursive: true });
     return p;
