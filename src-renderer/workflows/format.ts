@@ -49,3 +49,15 @@ export function formatEta(seconds: number | null): string {
 export function formatCount(n: number): string {
   return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, '\u202f');
 }
+
+/**
+ * Bytes in decimal units, everywhere in the UI: "512 B", "340 kB", "12.3 MB", "1.20 GB" (the
+ * setup form and the designer show the same memory the same way).
+ */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return '—';
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`;
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
+  if (bytes >= 1e3) return `${Math.round(bytes / 1e3)} kB`;
+  return `${Math.round(bytes)} B`;
+}

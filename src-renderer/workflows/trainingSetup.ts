@@ -318,11 +318,3 @@ export function estimateRequest(check: Extract<SetupCheck, { ok: true }>): Chann
   const { name: _name, ...rest } = first.request;
   return { ...rest, steps: 2 };
 }
-
-/** Bytes as "12.3 MB" / "1.20 GB". */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes)) return '—';
-  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`;
-  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
-  return `${Math.round(bytes / 1e3)} kB`;
-}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBackend, formatCount, formatDuration, formatMetric, formatPercent } from '../../src-renderer/workflows/format';
+import { formatBackend, formatBytes, formatCount, formatDuration, formatMetric, formatPercent } from '../../src-renderer/workflows/format';
 import { pageInfo } from '../../src-renderer/workflows/paging';
 
 describe('formatting', () => {
@@ -14,6 +14,14 @@ describe('formatting', () => {
     expect(formatMetric(Number.NaN)).toBe('NaN');
     expect(formatMetric(0.123456)).toBe('0.1235');
     expect(formatMetric(null)).toBe('—');
+  });
+
+  it('writes bytes in decimal units, one way for the setup form and the designer', () => {
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(340_000)).toBe('340 kB');
+    expect(formatBytes(12_345_678)).toBe('12.3 MB');
+    expect(formatBytes(1.2e9)).toBe('1.20 GB');
+    expect(formatBytes(Number.NaN)).toBe('—');
   });
 
   it('writes percentages, backends and counts', () => {
