@@ -14,6 +14,7 @@ import {
   datasetIdSchema,
   designDocumentSchema,
   designIdSchema,
+  designRefSchema,
   estimateEpochSchema,
   exportSubmissionSchema,
   folderPredictionsSchema,
@@ -97,6 +98,8 @@ export const CHANNELS = {
   loadDesign: call(id).returns<DesignRecord>(),
   saveDesign: call(z.strictObject({ id: designIdSchema.optional(), arch: designDocumentSchema })).returns<DesignRecord>(),
   validateDesign: call(z.strictObject({ arch: designDocumentSchema })).returns<DesignCheck>(),
+  /** Checks a preset or a saved design in the lab (no round trip of the design through the renderer). */
+  checkDesign: call(z.strictObject({ design: designRefSchema })).returns<DesignCheck>(),
   deleteDesign: call(id).returns<{ deleted: string }>(),
   /** The note's checkerboard test at initialisation: each upsampler's response to a constant, an impulse and noise. */
   upsamplerResponses: call(

@@ -30,6 +30,7 @@ export function createHandlers(lab: LabService, shell: ShellHandlers = browserSh
     loadDesign: (p) => lab.loadDesign(p.id),
     saveDesign: (p) => lab.saveDesign(p.arch, p.id),
     validateDesign: (p) => lab.validateDesign(p.arch),
+    checkDesign: (p) => lab.checkDesign(p.design),
     deleteDesign: (p) => {
       lab.deleteDesign(p.id);
       return { deleted: p.id };

@@ -152,6 +152,13 @@ export class LabService {
     return checkDesign(doc);
   }
 
+  /** Checks a preset or a saved design where it lives; a saved design that is invalid keeps its own errors. */
+  checkDesign(ref: { kind: 'preset'; name: string } | { kind: 'saved'; id: string }): DesignCheck {
+    if (ref.kind === 'preset') return checkDesign(presetArch(ref.name));
+    const rec = this.designs.load(ref.id);
+    return rec.valid ? checkDesign(rec.arch) : { valid: false, errors: rec.errors, summary: null, arch: null };
+  }
+
   /**
    * The note's checkerboard test of a design as initialised: each upsampler fed a constant, an impulse
    * and noise, with its output's checkerboard score and map. Runs in a trainer process (tfjs).
