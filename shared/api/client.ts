@@ -8,6 +8,7 @@
 import { CHANNELS, CHANNEL_NAMES, type ChannelName, type StrataApi, type Unsubscribe } from './channels';
 import { ApiError, isApiErrorBody, type ApiErrorBody, type ApiErrorCode } from './errors';
 import { API_PREFIX, TOKEN_PARAM, WS_PATH, type WsClientMessage } from './http';
+import { unwrapReply } from './reply';
 import { checkInput } from './validate';
 import { decodeWire, encodeWire } from './wire';
 
@@ -151,9 +152,7 @@ export function createApiClient(opts: ApiClientOptions): HttpTransport {
     } catch {
       throw new ApiError(STATUS_CODES[res.status] ?? 'internal', `${name}: the lab answered HTTP ${res.status} with a body that is not JSON`);
     }
-    if (isRecord(body) && body.ok === true && 'value' in body) return body.value;
-    if (isRecord(body) && body.ok === false && isApiErrorBody(body.error)) throw ApiError.fromBody(body.error);
-    throw new ApiError('internal', `${name}: the lab answered HTTP ${res.status} with an unexpected body`);
+    return unwrapReply(name, body, `the lab answered HTTP ${res.status} with an unexpected body`);
   }
 
   const sendMessage = (m: WsClientMessage) => {

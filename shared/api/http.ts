@@ -13,9 +13,6 @@ export const MAX_REQUEST_BYTES = 2 * 1024 * 1024;
 /** Query parameter carrying the token in the page URL and on the WebSocket upgrade. */
 export const TOKEN_PARAM = 'token';
 
-/** A call's answer body. */
-export type HttpReply<T> = { ok: true; value: T } | { ok: false; error: ApiErrorBody };
-
 /** Browser to lab, over the WebSocket. `sub` is chosen by the client and names the subscription. */
 export type WsClientMessage =
   | { type: 'subscribe'; sub: string; channel: string; input: unknown }

@@ -3,6 +3,7 @@ export * from './channels';
 export * from './client';
 export * from './errors';
 export * from './http';
+export * from './reply';
 export * from './schemas';
 export * from './types';
 export * from './validate';

@@ -14,10 +14,10 @@ import { createHandlers } from '../lab/handlers';
 import { ensureLabDirs, resolveLabDirs } from '../lab/paths';
 import { LabService } from '../lab/service';
 import { setTrainerLauncher } from '../lab/trainerHost';
+import { registerIpcApi } from '../lab/transport/ipc';
 import { writeFileAtomic } from '../runs/atomic';
 import { desktopShell, MenuCommandBus, type DialogLike } from './desktopShell';
 import { guardDevTools } from './devtools';
-import { registerIpcApi } from './ipc';
 import { openLogs } from './logging';
 import { aboutMessage, menuTemplate, readmeUrl } from './menu';
 import { CONTENT_SECURITY_POLICY, isAllowedExternal, isAllowedNavigation, parseWindowBounds, windowOptions, type WindowBounds } from './security';
@@ -120,7 +120,7 @@ async function createUi(lab: LabService): Promise<void> {
 
   const menuBus = new MenuCommandBus();
   const desktop = desktopShell({ dialog: dialogs, documentsDir: app.getPath('documents'), dirs: lab.dirs, logsDir: logs.dir, menu: menuBus, version: app.getVersion() });
-  registerIpcApi(ipcMain, createHandlers(lab, desktop), () => appUrl);
+  registerIpcApi(ipcMain, createHandlers(lab, desktop), (url) => isAllowedNavigation(url, appUrl));
 
   const readme = readmeUrl(homepage());
   const localReadme = path.join(app.getAppPath(), 'README.md');

@@ -5,29 +5,24 @@
  */
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import { CHANNELS, CHANNEL_NAMES, type StrataApi } from '../../shared/api/channels';
-import { ApiError, isApiErrorBody } from '../../shared/api/errors';
 import { IPC } from '../../shared/api/ipcChannels';
+import { parseListenReply, unwrapReply } from '../../shared/api/reply';
 
 const listeners = new Map<string, (event: unknown) => void>();
 ipcRenderer.on(IPC.event, (_e: IpcRendererEvent, subId: unknown, event: unknown) => {
   if (typeof subId === 'string') listeners.get(subId)?.(event);
 });
 
-function fail(name: string, error: unknown): never {
-  if (isApiErrorBody(error)) throw ApiError.fromBody(error);
-  throw new ApiError('internal', `${name}: unexpected answer from the lab`);
-}
-
 async function call(name: string, input: unknown): Promise<unknown> {
-  const r = (await ipcRenderer.invoke(IPC.call, name, input ?? {})) as { ok: boolean; value?: unknown; error?: unknown };
-  return r.ok ? r.value : fail(name, r.error);
+  return unwrapReply(name, await ipcRenderer.invoke(IPC.call, name, input ?? {}));
 }
 
 function listen(name: string, input: unknown, listener: (event: unknown) => void): () => void {
   let subId: string | null = null;
   let undone = false;
-  void ipcRenderer.invoke(IPC.listen, name, input).then((r: { ok: boolean; subId?: string; error?: unknown }) => {
-    if (!r.ok || typeof r.subId !== 'string') return;
+  void ipcRenderer.invoke(IPC.listen, name, input).then((raw: unknown) => {
+    const r = parseListenReply(raw);
+    if (r === null || !r.ok) return;
     if (undone) {
       void ipcRenderer.invoke(IPC.unlisten, r.subId);
       return;

@@ -6,7 +6,7 @@ import { CHANNEL_NAMES, CHANNELS } from '../../shared/api/channels';
 import { ApiError, isApiErrorBody } from '../../shared/api/errors';
 import { channelOf, checkInput } from '../../shared/api/validate';
 import { decodeWire, encodeWire } from '../../shared/api/wire';
-import { dispatchCall, dispatchListen } from '../../src-main/lab/dispatch';
+import { dispatchCall, dispatchListen } from '../../src-main/lab/transport/dispatch';
 import { createHandlers } from '../../src-main/lab/handlers';
 import type { LabService } from '../../src-main/lab/service';
 import { openLab, scratchDir } from '../lab/helpers';

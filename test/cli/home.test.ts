@@ -76,7 +76,7 @@ describe('where runs live', () => {
 
     it('`npm run lab` names the data folder it cannot create and why, and exits 1', () => {
       setUp();
-      const r = run('src-main/lab/server/main.ts', ['--port', '0'], { HOME: readOnly }, true);
+      const r = run('src-main/lab/transport/http/main.ts', ['--port', '0'], { HOME: readOnly }, true);
       expect(r.stdout).toBe('');
       expect(r.stderr).toBe(`lab: cannot create the data folder ${path.join(readOnly, '.config', 'Strata')}: permission denied (set STRATA_HOME or --data-dir to a writable folder)\n`);
       expect(r.code).toBe(1);

@@ -79,7 +79,7 @@ export async function startLab(opts: {
   const dataDir = opts.dataDir ?? scratchDir('lab');
   const { STRATA_RUNS_DIR: _r, STRATA_HOME: _h, ...inherited } = process.env;
   const env = { ...inherited, ...opts.env };
-  const script = opts.script ?? path.join(REPO_ROOT, 'src-main/lab/server/main.ts');
+  const script = opts.script ?? path.join(REPO_ROOT, 'src-main/lab/transport/http/main.ts');
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, '--port', '0', '--data-dir', dataDir, '--static-dir', opts.staticDir], {
     cwd: REPO_ROOT,
     env,

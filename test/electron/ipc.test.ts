@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { IPC, registerIpcApi, type IpcEventLike, type IpcMainLike } from '../../src-main/electron/ipc';
+import { IPC, registerIpcApi, type IpcEventLike, type IpcMainLike } from '../../src-main/lab/transport/ipc';
 import { createHandlers } from '../../src-main/lab/handlers';
 import { LabService } from '../../src-main/lab/service';
+import { isAllowedNavigation } from '../../src-main/electron/security';
 
 const APP = 'file:///app/dist/renderer/index.html';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'strata-ipc-'));
@@ -17,7 +18,7 @@ afterAll(async () => {
 
 const handlers = new Map<string, (event: IpcEventLike, ...args: unknown[]) => unknown>();
 const ipcMain: IpcMainLike = { handle: (channel, fn) => handlers.set(channel, fn) };
-registerIpcApi(ipcMain, createHandlers(lab), () => APP);
+registerIpcApi(ipcMain, createHandlers(lab), (url) => isAllowedNavigation(url, APP));
 
 function sender(url: string, opts: { subFrame?: boolean } = {}) {
   const sent: unknown[][] = [];

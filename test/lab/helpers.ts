@@ -8,7 +8,7 @@ import { WebSocket } from 'ws';
 import { createApiClient, type HttpTransport, type WebSocketLike } from '../../shared/api/client';
 import { createHandlers } from '../../src-main/lab/handlers';
 import { LabService, type LabOptions } from '../../src-main/lab/service';
-import { startLabServer, type LabServer } from '../../src-main/lab/server/server';
+import { startLabServer, type LabServer } from '../../src-main/lab/transport/http/server';
 
 const made: string[] = [];
 afterAll(() => {

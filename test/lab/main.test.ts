@@ -9,7 +9,7 @@ describe('npm run lab', () => {
   it('prints its address first, serves the API with the token, and stops on SIGTERM', async () => {
     const home = scratchDir('main');
     const { STRATA_RUNS_DIR: _runs, ...env } = process.env;
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src-main/lab/server/main.ts'), '--port', '0'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src-main/lab/transport/http/main.ts'), '--port', '0'], {
       cwd: REPO_ROOT,
       env: { ...env, STRATA_HOME: home },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -15,7 +15,7 @@ import type { RunsChanged } from '../../shared/api/types';
 import type { TrainerMessage } from '../../shared/training/protocol';
 import { makeDemoDataset } from '../../src-main/data/demo';
 import { createHandlers } from '../../src-main/lab/handlers';
-import { startLabServer } from '../../src-main/lab/server/server';
+import { startLabServer } from '../../src-main/lab/transport/http/server';
 import { greyPng, nodeClient, scratchDir, serveLab, waitFor, type ServedLab } from './helpers';
 
 /** A raw request, path sent exactly as given (fetch would normalise `..`). */

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_DESIGN_NODES } from '../../shared/api/schemas';
-import { dispatchCall, dispatchListen } from '../../src-main/lab/dispatch';
+import { dispatchCall, dispatchListen } from '../../src-main/lab/transport/dispatch';
 import { createHandlers } from '../../src-main/lab/handlers';
 import type { LabService } from '../../src-main/lab/service';
 import { openLab, scratchDir } from '../lab/helpers';

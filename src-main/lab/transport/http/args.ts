@@ -35,7 +35,7 @@ address to open, with the access token.
 
 /** The built renderer beside this source tree. */
 function defaultStaticDir(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../dist/renderer');
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../dist/renderer');
 }
 
 /** Parses `argv` (without node and the script). */

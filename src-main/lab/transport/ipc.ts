@@ -2,13 +2,14 @@
  * The Electron transport's main side: three IPC channels carry every API channel.
  * `strata:call` answers a call, `strata:listen`/`strata:unlisten` manage subscriptions whose events
  * go back on `strata:event`. Every message's sender is checked first: only the app's own page in the
- * main frame may talk to the lab. Written against small interfaces so tests need no Electron.
+ * main frame may talk to the lab. Written against small interfaces, so it never imports Electron
+ * (src-main/electron/main.ts passes `ipcMain` in) and tests need no Electron.
  */
-import type { ApiHandlers } from '../../shared/api/channels';
-import type { ApiErrorBody } from '../../shared/api/errors';
-import { dispatchCall, dispatchListen, type CallOutcome } from '../lab/dispatch';
-import { IPC } from '../../shared/api/ipcChannels';
-import { isAllowedNavigation } from './security';
+import type { ApiHandlers } from '../../../shared/api/channels';
+import type { ApiErrorBody } from '../../../shared/api/errors';
+import { IPC } from '../../../shared/api/ipcChannels';
+import { errorReply, type ListenReply, type Reply } from '../../../shared/api/reply';
+import { dispatchCall, dispatchListen } from './dispatch';
 
 export { IPC };
 
@@ -25,21 +26,26 @@ export interface IpcMainLike {
 
 const FORBIDDEN: ApiErrorBody = { code: 'forbidden', message: 'this page may not use the lab API' };
 
-/** Registers the API on `ipcMain`; only senders showing `appUrl` in their main frame are served. */
-export function registerIpcApi(ipcMain: IpcMainLike, handlers: ApiHandlers, appUrl: () => string): void {
+const BAD_NAME: ApiErrorBody = { code: 'bad-request', message: 'the channel name must be a string' };
+
+/**
+ * Registers the API on `ipcMain`; only senders whose main frame shows a page `isAppPage` accepts
+ * (the app's own, see isAllowedNavigation in src-main/electron/security.ts) are served.
+ */
+export function registerIpcApi(ipcMain: IpcMainLike, handlers: ApiHandlers, isAppPage: (url: string) => boolean): void {
   const subs = new Map<number, Map<string, () => void>>();
   let next = 1;
-  const trusted = (e: IpcEventLike) => e.senderFrame !== null && e.senderFrame.parent === null && isAllowedNavigation(e.senderFrame.url, appUrl());
+  const trusted = (e: IpcEventLike) => e.senderFrame !== null && e.senderFrame.parent === null && isAppPage(e.senderFrame.url);
 
-  ipcMain.handle(IPC.call, async (e, name, input): Promise<CallOutcome> => {
-    if (!trusted(e)) return { ok: false, error: FORBIDDEN };
-    if (typeof name !== 'string') return { ok: false, error: { code: 'bad-request', message: 'the channel name must be a string' } };
+  ipcMain.handle(IPC.call, async (e, name, input): Promise<Reply> => {
+    if (!trusted(e)) return errorReply(FORBIDDEN);
+    if (typeof name !== 'string') return errorReply(BAD_NAME);
     return dispatchCall(handlers, name, input);
   });
 
-  ipcMain.handle(IPC.listen, (e, name, input) => {
-    if (!trusted(e)) return { ok: false, error: FORBIDDEN };
-    if (typeof name !== 'string') return { ok: false, error: { code: 'bad-request', message: 'the channel name must be a string' } };
+  ipcMain.handle(IPC.listen, (e, name, input): ListenReply => {
+    if (!trusted(e)) return errorReply(FORBIDDEN);
+    if (typeof name !== 'string') return errorReply(BAD_NAME);
     const subId = `s${next++}`;
     const outcome = dispatchListen(handlers, name, input, (event) => e.sender.send(IPC.event, subId, event));
     if (!outcome.ok) return outcome;

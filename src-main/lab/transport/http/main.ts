@@ -2,9 +2,9 @@
  * `npm run lab`: the lab in browser mode. Prints the address (with its token) as the FIRST line on
  * stdout, then serves until Ctrl-C or SIGTERM, when it stops the training run (checkpoints kept).
  */
-import { createHandlers } from '../handlers';
-import { ensureLabDirs, resolveLabDirs } from '../paths';
-import { LabService } from '../service';
+import { createHandlers } from '../../handlers';
+import { ensureLabDirs, resolveLabDirs } from '../../paths';
+import { LabService } from '../../service';
 import { LabArgsError, parseLabArgs, USAGE } from './args';
 import { ensureRendererBuilt } from './ensureBuilt';
 import { startLabServer } from './server';

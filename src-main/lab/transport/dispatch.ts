@@ -3,14 +3,12 @@
  * (a malformed request never reaches the service), call the handler, and turn whatever it throws
  * into a typed error body.
  */
-import type { ApiHandlers, Unsubscribe } from '../../shared/api/channels';
-import { CHANNELS } from '../../shared/api/channels';
-import type { ApiErrorBody } from '../../shared/api/errors';
-import { channelOf, checkInput } from '../../shared/api/validate';
-import { toApiError } from './errors';
-
-/** A call's outcome. */
-export type CallOutcome = { ok: true; value: unknown } | { ok: false; error: ApiErrorBody };
+import type { ApiHandlers, Unsubscribe } from '../../../shared/api/channels';
+import { CHANNELS } from '../../../shared/api/channels';
+import type { ApiErrorBody } from '../../../shared/api/errors';
+import { errorReply, type Reply } from '../../../shared/api/reply';
+import { channelOf, checkInput } from '../../../shared/api/validate';
+import { toApiError } from '../errors';
 
 // The table is indexed by a runtime name here, so each handler is seen through the signature all of
 // them share; the parameters it gets were checked by that same channel's schema just before.
@@ -18,11 +16,11 @@ type AnyCall = (params: unknown) => unknown;
 type AnyListen = (params: unknown, emit: (event: unknown) => void) => Unsubscribe;
 
 /** Serves call `name` with raw parameters `raw`. Never throws. */
-export async function dispatchCall(handlers: ApiHandlers, name: string, raw: unknown): Promise<CallOutcome> {
+export async function dispatchCall(handlers: ApiHandlers, name: string, raw: unknown): Promise<Reply> {
   const ch = channelOf(name);
   if (!ch.ok) return ch;
   if (CHANNELS[ch.name].kind !== 'call') {
-    return { ok: false, error: { code: 'bad-request', message: `${ch.name} is an event stream; subscribe to it instead of calling it` } };
+    return errorReply({ code: 'bad-request', message: `${ch.name} is an event stream; subscribe to it instead of calling it` });
   }
   const input = checkInput(ch.name, raw);
   if (!input.ok) return input;
@@ -30,11 +28,11 @@ export async function dispatchCall(handlers: ApiHandlers, name: string, raw: unk
     const handler = handlers[ch.name] as AnyCall;
     return { ok: true, value: await handler(input.params) };
   } catch (e) {
-    return { ok: false, error: toApiError(e) };
+    return errorReply(toApiError(e));
   }
 }
 
-/** A subscription's outcome. */
+/** A subscription's outcome on the lab's side: how to undo it, or why it was refused. */
 export type ListenOutcome = { ok: true; unsubscribe: Unsubscribe } | { ok: false; error: ApiErrorBody };
 
 /** Subscribes `emit` to stream `name` with raw parameters `raw`. Never throws. */
@@ -42,7 +40,7 @@ export function dispatchListen(handlers: ApiHandlers, name: string, raw: unknown
   const ch = channelOf(name);
   if (!ch.ok) return ch;
   if (CHANNELS[ch.name].kind !== 'listen') {
-    return { ok: false, error: { code: 'bad-request', message: `${ch.name} is a call, not an event stream` } };
+    return errorReply({ code: 'bad-request', message: `${ch.name} is a call, not an event stream` });
   }
   const input = checkInput(ch.name, raw);
   if (!input.ok) return input;
@@ -59,6 +57,6 @@ export function dispatchListen(handlers: ApiHandlers, name: string, raw: unknown
       },
     };
   } catch (e) {
-    return { ok: false, error: toApiError(e) };
+    return errorReply(toApiError(e));
   }
 }

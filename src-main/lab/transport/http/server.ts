@@ -5,11 +5,12 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ApiHandlers } from '../../../shared/api/channels';
-import type { ApiErrorBody } from '../../../shared/api/errors';
-import { HTTP_STATUS } from '../../../shared/api/errors';
-import { API_PREFIX, MAX_REQUEST_BYTES, TOKEN_PARAM, WS_PATH, type HttpReply } from '../../../shared/api/http';
-import { decodeWire, encodeWire } from '../../../shared/api/wire';
+import type { ApiHandlers } from '../../../../shared/api/channels';
+import type { ApiErrorBody } from '../../../../shared/api/errors';
+import { HTTP_STATUS } from '../../../../shared/api/errors';
+import { API_PREFIX, MAX_REQUEST_BYTES, TOKEN_PARAM, WS_PATH } from '../../../../shared/api/http';
+import { errorReply, type Reply } from '../../../../shared/api/reply';
+import { decodeWire, encodeWire } from '../../../../shared/api/wire';
 import { dispatchCall } from '../dispatch';
 import { AllowedOrigins, bearerToken, newToken, tokenMatches } from './access';
 import { BodyTooLargeError, readBody } from './body';
@@ -42,7 +43,7 @@ export interface LabServer {
   close(): Promise<void>;
 }
 
-function reply(res: http.ServerResponse, status: number, body: HttpReply<unknown>, extra: Record<string, string> = {}): void {
+function reply(res: http.ServerResponse, status: number, body: Reply, extra: Record<string, string> = {}): void {
   const text = encodeWire(body);
   res.writeHead(status, {
     ...PAGE_HEADERS,
@@ -55,7 +56,7 @@ function reply(res: http.ServerResponse, status: number, body: HttpReply<unknown
 }
 
 function replyError(res: http.ServerResponse, error: ApiErrorBody, extra: Record<string, string> = {}): void {
-  reply(res, HTTP_STATUS[error.code], { ok: false, error }, extra);
+  reply(res, HTTP_STATUS[error.code], errorReply(error), extra);
 }
 
 /** Starts the server on 127.0.0.1. Resolves once it listens. */

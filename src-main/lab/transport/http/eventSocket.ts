@@ -8,10 +8,10 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
-import type { ApiHandlers, Unsubscribe } from '../../../shared/api/channels';
-import type { ApiErrorBody } from '../../../shared/api/errors';
-import { TOKEN_PARAM, WS_PATH, type WsServerMessage } from '../../../shared/api/http';
-import { decodeWire, encodeWire } from '../../../shared/api/wire';
+import type { ApiHandlers, Unsubscribe } from '../../../../shared/api/channels';
+import type { ApiErrorBody } from '../../../../shared/api/errors';
+import { TOKEN_PARAM, WS_PATH, type WsServerMessage } from '../../../../shared/api/http';
+import { decodeWire, encodeWire } from '../../../../shared/api/wire';
 import { dispatchListen } from '../dispatch';
 import { bearerToken, tokenMatches, type AllowedOrigins } from './access';
 
