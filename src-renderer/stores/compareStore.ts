@@ -1,10 +1,10 @@
 /**
- * Comparing runs: every run with its epochs (read from the run store), the selection to overlay,
- * the table's sort, and the designs' summaries for the cost rule. Finished runs' epochs never
- * change, so they are read once; live ones are read again when the lab says they changed.
+ * Comparing runs: every run (the runs store's list) with its epochs (read from the run store), the
+ * selection to overlay, the table's sort, and the designs' summaries for the cost rule. Finished
+ * runs' epochs never change, so they are read once; live ones are read again each time the list is.
  */
 import { defineStore } from 'pinia';
-import { computed, ref, shallowRef } from 'vue';
+import { computed, ref, shallowRef, watch } from 'vue';
 import type { Unsubscribe } from '../../shared/api/channels';
 import { summarize, type ArchSummary } from '../../shared/arch';
 import type { EpochMetric, RunSummary } from '../../shared/runs/types';
@@ -12,6 +12,7 @@ import { api } from '../api/labContext';
 import { errorMessage } from '../workflows/loadable';
 import type { BandMetric, CompareColumn } from '../workflows/compareRuns';
 import { coalesce } from './coalesce';
+import { useRunsStore } from './runsStore';
 
 const SELECTED_KEY = 'strata.compare.selected';
 
@@ -29,7 +30,9 @@ const LIVE = new Set(['running', 'paused', 'queued']);
 
 /** The compare store. */
 export const useCompareStore = defineStore('compare', () => {
-  const runs = ref<RunSummary[]>([]);
+  const runsStore = useRunsStore();
+  /** The runs store's list, oldest first, as of the epochs last read (so each run comes with its epochs). */
+  const runs = shallowRef<RunSummary[]>([]);
   const epochs = shallowRef<ReadonlyMap<string, EpochMetric[]>>(new Map());
   const selected = ref<string[]>(rememberedSelection());
   const metric = ref<BandMetric>('valScore');
@@ -40,11 +43,15 @@ export const useCompareStore = defineStore('compare', () => {
 
   const selectedRuns = computed(() => selected.value.map((id) => runs.value.find((r) => r.id === id)).filter((r): r is RunSummary => r !== undefined));
 
-  /** Reads the run list and the epochs not read yet (or of live runs). */
+  /** Takes the runs store's list and reads the epochs not read yet (or of live runs). */
   const refresh = coalesce(async () => {
+    const listed = runsStore.list;
+    if (listed.state === 'failed') problem.value = listed.message;
+    if (listed.state !== 'ready') return;
     loading.value = true;
     try {
-      const list = (await api().listRuns({ orderBy: 'createdAt', desc: false })).runs;
+      // The lab lists newest first (ties by id, the same way round): reversed, oldest first.
+      const list = [...listed.value.runs].reverse();
       const have = epochs.value;
       const stale = list.filter((r) => !have.has(r.id) || LIVE.has(r.status) || (have.get(r.id)?.length ?? 0) < r.epochsDone);
       const fresh = await Promise.all(stale.map(async (r) => [r.id, await api().getEpochMetrics({ id: r.id })] as const));
@@ -103,10 +110,15 @@ export const useCompareStore = defineStore('compare', () => {
     sort.value = sort.value.column === column ? { column, desc: !sort.value.desc } : { column, desc: column !== 'name' && column !== 'design' && column !== 'valLoss' };
   }
 
-  /** Follows the lab's run changes; returns the undo. */
+  /** Follows the run list (kept fresh by the runs store), reading epochs each time it is read; returns the undo. */
   function follow(): Unsubscribe {
-    void refresh();
-    return api().onRunsChanged({}, () => void refresh());
+    const undoList = runsStore.follow();
+    // Syncs the epochs with the lab: each new read of the list may bring runs or epochs not read yet.
+    const stop = watch(() => runsStore.list, () => void refresh(), { immediate: true });
+    return () => {
+      stop();
+      undoList();
+    };
   }
 
   return { runs, epochs, selected, selectedRuns, metric, sort, summaries, problem, loading, refresh, loadSummaries, toggle, select, sortBy, follow };

@@ -19,6 +19,7 @@ import { INITIAL_MASKS_VIEW, masksViewReducer, type MasksViewAction, type MasksV
 import { current, errorMessage, IDLE, loadFailed, startLoading, type Loadable } from '../workflows/loadable';
 import { fromBase64 } from '../workflows/pixels';
 import { coalesce } from './coalesce';
+import { useRunsStore } from './runsStore';
 
 /** Images fetched per request. */
 export const MASK_PAGE_SIZE = 100;
@@ -87,7 +88,7 @@ function assemble(runId: string, source: MaskSource, pages: PredictionsView[]): 
 
 /** The masks store. */
 export const useMasksStore = defineStore('masks', () => {
-  const runs = ref<Loadable<RunSummary[]>>(IDLE);
+  const runsStore = useRunsStore();
   const runId = ref<string | null>(null);
   const epochs = ref<number[]>([]);
   const folders = ref<FolderPrediction[]>([]);
@@ -105,6 +106,17 @@ export const useMasksStore = defineStore('masks', () => {
   let ticket = 0;
   let framesTicket = 0;
   let runEvents: { runId: string; undo: Unsubscribe } | null = null;
+  let runList: Unsubscribe | null = null;
+
+  /** The runs that can have predictions (at least one finished epoch), newest first, from the runs store's list. */
+  const runs = computed<Loadable<RunSummary[]>>(() => {
+    const l = runsStore.list;
+    const withPredictions = (rs: RunSummary[]) => rs.filter((r) => r.epochsDone > 0 || r.status === 'running');
+    if (l.state === 'idle') return IDLE;
+    if (l.state === 'ready') return { state: 'ready', value: withPredictions(l.value.runs) };
+    const previous = l.previous ? withPredictions(l.previous.runs) : null;
+    return l.state === 'loading' ? { state: 'loading', previous } : { state: 'failed', message: l.message, previous };
+  });
 
   const loaded = computed<MaskSet | null>(() => current(set.value));
   const scores = computed(() => (loaded.value ? scoresAt(loaded.value.hist, view.value.draw.threshold) : null));
@@ -128,16 +140,11 @@ export const useMasksStore = defineStore('masks', () => {
     if (openIndex.value !== before) void loadFrames();
   }
 
-  /** Lists the runs that can have predictions (at least one finished epoch). */
-  const refreshRuns = coalesce(async () => {
-    runs.value = startLoading(runs.value);
-    try {
-      const list = await api().listRuns({ orderBy: 'createdAt', desc: true });
-      runs.value = { state: 'ready', value: list.runs.filter((r) => r.epochsDone > 0 || r.status === 'running') };
-    } catch (e) {
-      runs.value = loadFailed(runs.value, errorMessage(e));
-    }
-  });
+  /** Follows the runs store's list until `unfollow` (the view closed), and settles once it is read. */
+  async function refreshRuns(): Promise<void> {
+    runList ??= runsStore.follow();
+    await runsStore.loaded();
+  }
 
   /** Re-reads the open run's stored epochs and folder predictions; a live run's newest epoch is shown unless one was picked. */
   const refreshSources = coalesce(async () => {
@@ -327,6 +334,8 @@ export const useMasksStore = defineStore('masks', () => {
   function unfollow(): void {
     runEvents?.undo();
     runEvents = null;
+    runList?.();
+    runList = null;
   }
 
   return {

@@ -1,38 +1,38 @@
-/** Runs: the list and its sort, the open run's details, and the commands on runs. */
+/**
+ * Runs: the one run list of the renderer, kept fresh while any view follows it, and the commands on
+ * runs (start, stop, pause, resume, rewind, delete). Every view that shows runs reads this list; none
+ * fetches its own.
+ */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { ChannelInput, Unsubscribe } from '../../shared/api/channels';
-import type { PresetInfo, RunList } from '../../shared/api/types';
-import type { EpochMetric, RunRecord, RunSummary } from '../../shared/runs/types';
-import { api } from '../api/labContext';
+import type { RunList } from '../../shared/api/types';
+import type { RunSummary } from '../../shared/runs/types';
+import { api, lab } from '../api/labContext';
 import { current, errorMessage, IDLE, loadFailed, startLoading, type Loadable } from '../workflows/loadable';
-import { DEFAULT_RUN_SORT, sortRuns, toggleSort, type RunColumn, type RunSort } from '../workflows/runTable';
 import { coalesce } from './coalesce';
 
-/** The open run: its full record and its finished epochs. */
-export interface RunDetails {
-  record: RunRecord;
-  epochs: EpochMetric[];
-}
-
 /** A command on a run, for the buttons' busy state. */
-export type RunCommand = 'stop' | 'pause' | 'resume' | 'delete';
+export type RunCommand = 'stop' | 'pause' | 'resume' | 'rewind' | 'delete';
 
 /** The runs store. */
 export const useRunsStore = defineStore('runs', () => {
+  /** Every run, newest first (the lab's default order). */
   const list = ref<Loadable<RunList>>(IDLE);
-  const sort = ref<RunSort>(DEFAULT_RUN_SORT);
-  const openId = ref<string | null>(null);
-  const details = ref<Loadable<RunDetails>>(IDLE);
-  const presets = ref<PresetInfo[]>([]);
   /** The command in flight, and on which run. */
   const busy = ref<{ runId: string; command: RunCommand } | null>(null);
-  /** The last command's refusal, shown until the next command. */
-  const commandError = ref<string | null>(null);
+  /** The last command's refusal and its run, shown until the next command. */
+  const commandError = ref<{ runId: string; message: string } | null>(null);
 
-  const runs = computed<RunSummary[]>(() => sortRuns(current(list.value)?.runs ?? [], sort.value));
+  /** The runs as last read, newest first. */
+  const summaries = computed<RunSummary[]>(() => current(list.value)?.runs ?? []);
 
-  const refreshList = coalesce(async () => {
+  let followers = 0;
+  let unfollowLab: Unsubscribe | null = null;
+  let firstRead: Promise<void> | null = null;
+
+  /** Reads the list again. */
+  const refresh = coalesce(async () => {
     list.value = startLoading(list.value);
     try {
       list.value = { state: 'ready', value: await api().listRuns({}) };
@@ -41,54 +41,53 @@ export const useRunsStore = defineStore('runs', () => {
     }
   });
 
-  const refreshDetails = coalesce(async () => {
-    const id = openId.value;
-    if (id === null) {
-      details.value = IDLE;
-      return;
+  /** Run `id` as last listed, or null. */
+  function byId(id: string | null): RunSummary | null {
+    return id === null ? null : (summaries.value.find((r) => r.id === id) ?? null);
+  }
+
+  /**
+   * Keeps the list fresh while someone follows it: the first follower reads it and listens to the
+   * lab's run changes (and reads again after the socket reconnects, since missed changes are not
+   * replayed); the last one's undo stops listening. Returns the undo.
+   */
+  function follow(): Unsubscribe {
+    followers += 1;
+    if (followers === 1) {
+      const undoRuns = api().onRunsChanged({}, () => void refresh());
+      const c = lab();
+      const undoLink = c.onConnectionChange ? c.onConnectionChange((s) => s === 'open' && void refresh()) : null;
+      unfollowLab = () => {
+        undoRuns();
+        undoLink?.();
+      };
+      firstRead = refresh();
     }
-    details.value = startLoading(details.value);
-    try {
-      const [record, epochs] = await Promise.all([api().getRun({ id }), api().getEpochMetrics({ id })]);
-      if (openId.value === id) details.value = { state: 'ready', value: { record, epochs } };
-    } catch (e) {
-      if (openId.value === id) details.value = loadFailed(details.value, errorMessage(e));
-    }
-  });
-
-  /** Re-reads the list and the open run. */
-  async function refresh(): Promise<void> {
-    await Promise.all([refreshList(), refreshDetails()]);
+    let undone = false;
+    return () => {
+      if (undone) return;
+      undone = true;
+      followers -= 1;
+      if (followers > 0) return;
+      unfollowLab?.();
+      unfollowLab = null;
+      firstRead = null;
+    };
   }
 
-  /** Opens run `id` (null closes the panel) and loads its details. */
-  async function open(id: string | null): Promise<void> {
-    if (id === openId.value) return;
-    openId.value = id;
-    details.value = IDLE;
-    commandError.value = null;
-    await refreshDetails();
+  /** Settles once the list has been read since following began (reads it when nobody follows). */
+  function loaded(): Promise<void> {
+    return firstRead ?? refresh();
   }
 
-  /** Sorts by `column` (again: the other way). */
-  function sortBy(column: RunColumn): void {
-    sort.value = toggleSort(sort.value, column);
-  }
-
-  /** Loads the presets the new-run form offers. */
-  async function loadPresets(): Promise<void> {
-    presets.value = await api().listPresets();
-  }
-
-  async function command(runId: string, c: RunCommand, call: () => Promise<unknown>, done?: () => void): Promise<boolean> {
+  async function command(runId: string, c: RunCommand, call: () => Promise<unknown>): Promise<boolean> {
     busy.value = { runId, command: c };
     commandError.value = null;
     try {
       await call();
-      done?.();
       return true;
     } catch (e) {
-      commandError.value = errorMessage(e);
+      commandError.value = { runId, message: errorMessage(e) };
       return false;
     } finally {
       busy.value = null;
@@ -96,49 +95,52 @@ export const useRunsStore = defineStore('runs', () => {
     }
   }
 
-  /** Stops a training or queued run (checkpoints kept). */
-  function stop(id: string): Promise<boolean> {
-    return command(id, 'stop', () => api().stopRun({ id }));
+  /** The command in flight on run `id`, or null. */
+  function busyOn(id: string | null): RunCommand | null {
+    return busy.value !== null && busy.value.runId === id ? busy.value.command : null;
   }
 
-  /** Pauses the training run. */
-  function pause(id: string): Promise<boolean> {
-    return command(id, 'pause', () => api().pauseRun({ id }));
+  /** The last command's refusal if it was about run `id`. */
+  function errorOn(id: string | null): string | null {
+    return commandError.value !== null && commandError.value.runId === id ? commandError.value.message : null;
   }
 
-  /** Resumes a paused run, or queues a stopped/interrupted one to continue from its checkpoint. */
-  function resume(id: string): Promise<boolean> {
-    return command(id, 'resume', () => api().resumeRun({ id }));
+  /** Forgets the last refusal (another run was opened). */
+  function dismissError(): void {
+    commandError.value = null;
   }
 
-  /** Deletes a run with everything it stored; the panel closes when it was the open one. */
-  function remove(id: string): Promise<boolean> {
-    return command(
-      id,
-      'delete',
-      () => api().deleteRun({ id }),
-      () => {
-        if (openId.value !== id) return;
-        openId.value = null;
-        details.value = IDLE;
-      },
-    );
-  }
-
-  /** Starts a run; it is queued and trains when no other run does. Throws the lab's refusal. */
+  /** Starts a run: it is queued and trains when no other run does. Throws the lab's refusal. */
   async function start(request: ChannelInput<'startRun'>): Promise<RunSummary> {
-    const summary = await api().startRun(request);
-    await refreshList();
-    return summary;
+    try {
+      return await api().startRun(request);
+    } finally {
+      await refresh();
+    }
   }
 
-  /** Follows the lab's run changes; returns the undo. */
-  function follow(): Unsubscribe {
-    return api().onRunsChanged({}, (e) => {
-      void refreshList();
-      if (openId.value !== null && (e.runId === null || e.runId === openId.value)) void refreshDetails();
-    });
-  }
-
-  return { list, sort, runs, openId, details, presets, busy, commandError, refresh, open, sortBy, loadPresets, stop, pause, resume, remove, start, follow };
+  return {
+    list,
+    summaries,
+    busy,
+    commandError,
+    refresh,
+    byId,
+    follow,
+    loaded,
+    busyOn,
+    errorOn,
+    dismissError,
+    start,
+    /** Stops a training or queued run (checkpoints kept); `reason` is recorded with it. */
+    stop: (id: string, reason?: string) => command(id, 'stop', () => api().stopRun(reason === undefined ? { id } : { id, reason })),
+    /** Pauses the training run. */
+    pause: (id: string) => command(id, 'pause', () => api().pauseRun({ id })),
+    /** Resumes a paused run, or queues a stopped/interrupted one to continue from its checkpoint. */
+    resume: (id: string) => command(id, 'resume', () => api().resumeRun({ id })),
+    /** Takes a wrong-step offer: back to the checkpoint before the jump, learning rate scaled by `lrFactor`. */
+    rewind: (id: string, lrFactor: number) => command(id, 'rewind', () => api().rewindRun({ id, lrFactor })),
+    /** Deletes a run with everything it stored. */
+    remove: (id: string) => command(id, 'delete', () => api().deleteRun({ id })),
+  };
 });

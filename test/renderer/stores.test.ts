@@ -8,6 +8,7 @@ import { setLab } from '../../src-renderer/api/labContext';
 import { coalesce } from '../../src-renderer/stores/coalesce';
 import { useDatasetsStore } from '../../src-renderer/stores/datasetsStore';
 import { useRunsStore } from '../../src-renderer/stores/runsStore';
+import { useRunsViewStore } from '../../src-renderer/stores/runsViewStore';
 import { entry, summary } from './fixtures';
 
 /** An API whose listed methods are `impl`; any other method fails the test when called. */
@@ -75,7 +76,7 @@ describe('datasets store', () => {
   });
 });
 
-describe('runs store', () => {
+describe('runs view store', () => {
   it('closes the open run when it is deleted, and shows a refused command', async () => {
     const id = '20250607-153012-123-k3j9x2';
     let runs = [summary({ id })];
@@ -98,17 +99,18 @@ describe('runs store', () => {
         [],
       ),
     });
-    const s = useRunsStore();
+    const s = useRunsViewStore();
+    const runsStore = useRunsStore();
     await s.refresh();
     await s.open(id);
     expect(s.details.state).toBe('ready');
     expect(await s.stop(id)).toBe(false);
-    expect(s.commandError).toBe(`run ${id} is done, not training or queued`);
+    expect(runsStore.errorOn(id)).toBe(`run ${id} is done, not training or queued`);
     expect(await s.remove(id)).toBe(true);
     expect(s.openId).toBeNull();
     expect(s.details).toEqual({ state: 'idle' });
     expect(s.runs).toEqual([]);
-    expect(s.commandError).toBeNull();
+    expect(runsStore.commandError).toBeNull();
   });
 });
 

@@ -1,0 +1,21 @@
+/** Small values remembered for the tab's session (reloads land where they were). */
+
+/** The value kept under `key`, or null (none, or storage refused). */
+export function remembered(key: string): string | null {
+  try {
+    return typeof sessionStorage === 'undefined' ? null : sessionStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+/** Keeps `value` under `key` (null forgets it). */
+export function remember(key: string, value: string | null): void {
+  try {
+    if (typeof sessionStorage === 'undefined') return;
+    if (value === null) sessionStorage.removeItem(key);
+    else sessionStorage.setItem(key, value);
+  } catch {
+    // Storage refused (private mode): the view still works, it just opens on its defaults.
+  }
+}
