@@ -141,7 +141,7 @@ async function createUi(lab: LabService): Promise<void> {
           });
         },
         showAbout: () => {
-          const { message, detail } = aboutMessage(desktop.getAppInfo(), lab.backendInfo());
+          const { message, detail } = aboutMessage(desktop.getAppInfo(), lab.getBackendInfo());
           const options = { type: 'info' as const, title: 'About Strata', message, detail, buttons: ['OK'] };
           void (win ? dialog.showMessageBox(win, options) : dialog.showMessageBox(options));
         },

@@ -13,9 +13,9 @@ import type { AppLogger } from './logging';
 /** The parts of the lab the start-up sequence and its log use. */
 export interface StartupLab {
   close(): Promise<void>;
-  backendInfo(): BackendInfo;
-  onRunsChanged(listener: (e: RunsChanged) => void): () => void;
-  getRun(id: string): { status: RunStatus; statusReason: string | null; name?: string };
+  getBackendInfo(): BackendInfo;
+  onRunsChanged(params: Record<string, never>, listener: (e: RunsChanged) => void): () => void;
+  getRun(params: { id: string }): { status: RunStatus; statusReason: string | null; name?: string };
 }
 
 /** What {@link startDesktop} needs. */
@@ -106,9 +106,9 @@ export async function startDesktop<L extends StartupLab>(deps: StartupDeps<L>): 
 export function logLabActivity(lab: StartupLab, log: AppLogger): () => void {
   let backendLogged = false;
   const lastStatus = new Map<string, RunStatus>();
-  return lab.onRunsChanged((e) => {
+  return lab.onRunsChanged({}, (e) => {
     if (!backendLogged) {
-      const info = lab.backendInfo();
+      const info = lab.getBackendInfo();
       if (info.available) {
         backendLogged = true;
         log.info('backend', info.available.backend, 'skipped', info.available.skipped);
@@ -120,7 +120,7 @@ export function logLabActivity(lab: StartupLab, log: AppLogger): () => void {
     if (e.runId === null || (e.change !== 'status' && e.change !== 'created')) return;
     let run;
     try {
-      run = lab.getRun(e.runId);
+      run = lab.getRun({ id: e.runId });
     } catch {
       return; // deleted meanwhile
     }

@@ -1,68 +1,45 @@
 /**
- * The API's handlers: one per channel of the table in shared/api, each a thin call into the lab
- * service. Parameters arrive already checked against the channel's schema.
+ * The API's handlers, derived rather than written: a channel is served by the method of the same
+ * name, called with the channel's parameters (already checked against its schema). The shell's
+ * channels come from the shell (browser mode's or the desktop app's); every other channel from the
+ * lab service. A channel added to the table without a method of its name is a type error here.
  */
-import type { ApiHandlers } from '../../shared/api/channels';
+import { CHANNEL_NAMES, CHANNELS, type ApiHandlers, type ChannelName } from '../../shared/api/channels';
 import type { LabService } from './service';
-import { browserShell, checkDroppedFolder, writeDesignFile, type ShellHandlers } from './shell';
+import { browserShell, SHELL_CHANNELS, type ShellChannel, type ShellHandlers } from './shell';
+
+/** The channels the lab service answers: all but the shell's. */
+export type ServiceChannel = Exclude<ChannelName, ShellChannel>;
+
+/** {@link ServiceChannel}'s names, in table order. */
+export const SERVICE_CHANNELS: readonly ServiceChannel[] = CHANNEL_NAMES.filter(
+  (n): n is ServiceChannel => !(SHELL_CHANNELS as readonly ChannelName[]).includes(n),
+);
+
+/** An object with a method of each channel's name, typed as that channel's handler. */
+export type Serving<N extends ChannelName> = { [K in N]: ApiHandlers[K] };
+
+/**
+ * The handlers of channels `names`, each bound to `service`'s method of the same name (a call gets
+ * the parameters, a stream the parameters and its emitter). Throws at once for a missing method.
+ */
+export function fromService<N extends ChannelName>(service: Serving<N>, names: readonly N[]): Pick<ApiHandlers, N> {
+  const handlers: Partial<Record<ChannelName, unknown>> = {};
+  for (const name of names) {
+    const method: unknown = service[name];
+    if (typeof method !== 'function') throw new TypeError(`${name}: the service has no method of that name`);
+    handlers[name] =
+      CHANNELS[name].kind === 'call'
+        ? (params: unknown) => method.call(service, params) as unknown
+        : (params: unknown, emit: unknown) => method.call(service, params, emit) as unknown;
+  }
+  return handlers as Pick<ApiHandlers, N>;
+}
 
 /**
  * The handlers of every channel, served by `lab`. `shell` answers the native dialogs and the menu:
  * browser mode's by default, the desktop app passes its own.
  */
 export function createHandlers(lab: LabService, shell: ShellHandlers = browserShell(lab.dirs)) {
-  return {
-    ...shell,
-    checkDroppedFolder: (p) => checkDroppedFolder(p.path),
-    writeDesignFile: (p) => writeDesignFile(p.path, p.arch),
-
-    listDatasets: () => lab.listDatasets(),
-    importDataset: (p) => lab.importDataset(p.path),
-    removeDataset: (p) => {
-      lab.removeDataset(p.id);
-      return { removed: p.id };
-    },
-    previewSamples: (p) => lab.previewSamples(p.datasetId, p.offset, p.limit),
-
-    listPresets: () => lab.listPresets(),
-    getPreset: (p) => lab.getPreset(p.name),
-    listDesigns: () => lab.listDesigns(),
-    loadDesign: (p) => lab.loadDesign(p.id),
-    saveDesign: (p) => lab.saveDesign(p.arch, p.id),
-    validateDesign: (p) => lab.validateDesign(p.arch),
-    checkDesign: (p) => lab.checkDesign(p.design),
-    deleteDesign: (p) => {
-      lab.deleteDesign(p.id);
-      return { deleted: p.id };
-    },
-
-    listRuns: (p) => lab.listRuns(p),
-    getRun: (p) => lab.getRun(p.id),
-    startRun: (p) => lab.startRun(p),
-    stopRun: (p) => lab.stopRun(p.id, p.reason),
-    pauseRun: (p) => lab.pauseRun(p.id),
-    resumeRun: (p) => lab.resumeRun(p.id),
-    upsamplerResponses: (p) => lab.upsamplerResponses(p.arch, p.init, p.bnPlacement, p.seed),
-    rewindRun: (p) => lab.rewindRun(p.id, p.lrFactor),
-    renameRun: (p) => lab.renameRun(p.id, p.name),
-    deleteRun: async (p) => {
-      await lab.deleteRun(p.id);
-      return { deleted: p.id };
-    },
-    getQueue: () => lab.getQueue(),
-    getEpochMetrics: (p) => lab.epochMetrics(p.id),
-    getBatchMetrics: (p) => lab.batchMetrics(p.id, p.fromStep, p.limit),
-    getRunEvents: (p) => lab.runEvents(p.id),
-    getPredictionEpochs: (p) => lab.predictionEpochs(p.id),
-    getPredictions: (p) => lab.predictions(p.id, p.epoch, p.offset, p.limit),
-    getBackendInfo: () => lab.backendInfo(),
-    predictFolder: (p) => lab.folders.predict(p.id, p.path),
-    listFolderPredictions: (p) => lab.folders.list(p.id),
-    getFolderPredictions: (p) => lab.folders.view(p.id, p.key, p.offset, p.limit),
-    exportSubmission: (p) => lab.folders.exportSubmission(p.id, p.source, p.threshold, p.path),
-    estimateEpoch: (p) => lab.estimateEpoch(p),
-
-    onRunEvent: (p, emit) => lab.onRunEvent(p.runId, emit),
-    onRunsChanged: (_p, emit) => lab.onRunsChanged(emit),
-  } satisfies ApiHandlers;
+  return { ...fromService(lab, SERVICE_CHANNELS), ...fromService(shell, SHELL_CHANNELS) } satisfies ApiHandlers;
 }

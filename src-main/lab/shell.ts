@@ -6,15 +6,19 @@
  * depend on the shell and live here once.
  */
 import { statSync } from 'node:fs';
-import type { ApiHandlers } from '../../shared/api/channels';
+import type { ApiHandlers, ChannelName } from '../../shared/api/channels';
 import type { AppInfo } from '../../shared/api/types';
 import { writeFileAtomic } from '../runs/atomic';
 import { LabError } from './errors';
 import type { LabDirs } from './paths';
 import { strataPackageVersion } from './versions';
 
-/** The shell-specific channels. */
-export type ShellHandlers = Pick<ApiHandlers, 'getAppInfo' | 'pickFolder' | 'pickSaveFile' | 'openDesignFile' | 'onMenuCommand'>;
+/** The shell-specific channels; every other channel is the lab service's (handlers.ts). */
+export const SHELL_CHANNELS = ['getAppInfo', 'pickFolder', 'pickSaveFile', 'openDesignFile', 'onMenuCommand'] as const satisfies readonly ChannelName[];
+/** A shell-specific channel. */
+export type ShellChannel = (typeof SHELL_CHANNELS)[number];
+/** What a shell implements: its channels' handlers. */
+export type ShellHandlers = Pick<ApiHandlers, ShellChannel>;
 
 /** Strata's version from package.json ('unknown' if it cannot be read). */
 export function strataVersion(): string {

@@ -18,26 +18,26 @@ describe('checkDesign', () => {
   it('checks a preset by name, as validateDesign checks its document', () => {
     const arch = getPreset('tiny');
     if (!arch) throw new Error('no tiny preset');
-    const check = lab.checkDesign({ kind: 'preset', name: 'tiny' });
+    const check = lab.checkDesign({ design: { kind: 'preset', name: 'tiny' } });
     expect(check.valid).toBe(true);
     expect(check.arch?.name).toBe('tiny');
-    expect(check).toEqual(lab.validateDesign({ ...arch }));
+    expect(check).toEqual(lab.validateDesign({ arch: { ...arch } }));
   });
 
   it('checks a saved design; an invalid one keeps its own errors', () => {
     const arch = getPreset('tiny');
     if (!arch) throw new Error('no tiny preset');
-    const good = lab.saveDesign({ ...arch, name: 'My tiny' });
-    expect(lab.checkDesign({ kind: 'saved', id: good.id })).toMatchObject({ valid: true, arch: { name: 'My tiny' } });
-    const bad = lab.saveDesign({ ...arch, name: 'Broken', edges: [] });
-    const check = lab.checkDesign({ kind: 'saved', id: bad.id });
+    const good = lab.saveDesign({ arch: { ...arch, name: 'My tiny' } });
+    expect(lab.checkDesign({ design: { kind: 'saved', id: good.id } })).toMatchObject({ valid: true, arch: { name: 'My tiny' } });
+    const bad = lab.saveDesign({ arch: { ...arch, name: 'Broken', edges: [] } });
+    const check = lab.checkDesign({ design: { kind: 'saved', id: bad.id } });
     expect(check.valid).toBe(false);
     expect(check.arch).toBeNull();
     expect(check.errors.length).toBeGreaterThan(0);
   });
 
   it('names an unknown preset or design', () => {
-    expect(() => lab.checkDesign({ kind: 'preset', name: 'nope' })).toThrow(/nope/);
-    expect(() => lab.checkDesign({ kind: 'saved', id: 'missing' })).toThrow(/missing/);
+    expect(() => lab.checkDesign({ design: { kind: 'preset', name: 'nope' } })).toThrow(/nope/);
+    expect(() => lab.checkDesign({ design: { kind: 'saved', id: 'missing' } })).toThrow(/missing/);
   });
 });

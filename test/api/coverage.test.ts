@@ -9,7 +9,9 @@ import type { CallName, ListenName, MisnamedCalls, MisnamedStreams, StrataApi, U
 import { CHANNEL_NAMES, CHANNELS } from '../../shared/api/channels';
 import type { RunRecord } from '../../shared/runs/types';
 import type { TrainerMessage } from '../../shared/training/protocol';
-import { createHandlers } from '../../src-main/lab/handlers';
+import { createHandlers, fromService, SERVICE_CHANNELS, type ServiceChannel, type Serving } from '../../src-main/lab/handlers';
+import { LabService } from '../../src-main/lab/service';
+import { SHELL_CHANNELS } from '../../src-main/lab/shell';
 import { createApiClient } from '../../shared/api/client';
 import { openLab, scratchDir } from '../lab/helpers';
 
@@ -28,6 +30,38 @@ describe('channel coverage', () => {
     type Missing = Exclude<keyof typeof CHANNELS, keyof TransportApi>;
     expectTypeOf<Missing>().toEqualTypeOf<never>();
     expectTypeOf<TransportApi>().toEqualTypeOf<StrataApi>();
+  });
+
+  it('derives the handlers from the service: each channel is the method of its name', async () => {
+    // Type level: the lab service has a method of every non-shell channel's name, typed as its handler.
+    expectTypeOf<LabService>().toExtend<Serving<ServiceChannel>>();
+    expect([...SERVICE_CHANNELS, ...SHELL_CHANNELS].sort()).toEqual([...CHANNEL_NAMES].sort());
+    const proto = LabService.prototype as unknown as Record<string, unknown>;
+    for (const name of SERVICE_CHANNELS) expect(typeof proto[name], name).toBe('function');
+
+    // A call gets the checked parameters object; a stream the parameters and its emitter; `this` is the service.
+    const seen: unknown[][] = [];
+    const service = {
+      tag: 'svc',
+      getRun(this: { tag: string }, p: { id: string }) {
+        seen.push([this.tag, 'getRun', p]);
+        return { id: p.id } as unknown as RunRecord;
+      },
+      onRunEvent(this: { tag: string }, p: { runId: string }, emit: (e: TrainerMessage) => void) {
+        seen.push([this.tag, 'onRunEvent', p]);
+        emit({ type: 'status', runId: p.runId, status: 'running' });
+        return () => seen.push(['undone']);
+      },
+    };
+    const h = fromService(service, ['getRun', 'onRunEvent'] as const);
+    expect(Object.keys(h).sort()).toEqual(['getRun', 'onRunEvent']);
+    expect(await h.getRun({ id: 'r1' })).toEqual({ id: 'r1' });
+    const events: TrainerMessage[] = [];
+    h.onRunEvent({ runId: 'r2' }, (e) => events.push(e))();
+    expect(seen).toEqual([['svc', 'getRun', { id: 'r1' }], ['svc', 'onRunEvent', { runId: 'r2' }], ['undone']]);
+    expect(events).toEqual([{ type: 'status', runId: 'r2', status: 'running' }]);
+    // A service missing a method is refused when the handlers are built, not when the channel is first called.
+    expect(() => fromService({} as unknown as Serving<'getRun'>, ['getRun'])).toThrow(/getRun: the service has no method/);
   });
 
   it('streams are named onXxx and calls are not', () => {

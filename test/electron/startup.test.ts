@@ -127,12 +127,12 @@ describe('the lab activity log', () => {
     let backend: BackendInfo = { last: null, note: '', available: null, probeProblem: null };
     const lab: StartupLab = {
       close: () => Promise.resolve(),
-      backendInfo: () => backend,
-      onRunsChanged: (l) => {
+      getBackendInfo: () => backend,
+      onRunsChanged: (_p, l) => {
         listeners.push(l);
         return () => undefined;
       },
-      getRun: (id) => {
+      getRun: ({ id }) => {
         const r = runs.get(id);
         if (!r) throw new Error(`no run ${id}`);
         return r;

@@ -22,14 +22,14 @@ describe('backend probe', () => {
   it('is in the lab backend info shortly after the lab opens, and the UI is told', async () => {
     const lab = LabService.open({ dataDir: dir, runsDir: path.join(dir, 'runs') });
     try {
-      expect(lab.backendInfo().available).toBeNull();
+      expect(lab.getBackendInfo().available).toBeNull();
       await new Promise<void>((resolve) => {
-        const off = lab.onRunsChanged(() => {
+        const off = lab.onRunsChanged({}, () => {
           off();
           resolve();
         });
       });
-      const info = lab.backendInfo();
+      const info = lab.getBackendInfo();
       expect(info.available?.backend.name).toBeTruthy();
       expect(info.probeProblem).toBeNull();
     } finally {

@@ -5,16 +5,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startRunSchema } from '../../shared/api/schemas';
 import type { StartRunRequest } from '../../src-main/lab/service';
 import { RunStore } from '../../src-main/runs/store';
 import { openLab, scratchDir, waitFor } from './helpers';
 
-const short: StartRunRequest = {
+// The service takes a request as its channel parsed it (settings left out hold their defaults).
+const short: StartRunRequest = startRunSchema.parse({
   design: { kind: 'preset', name: 'tiny' },
   datasetId: 'demo',
   demoCount: 16,
   config: { epochs: 1, batch: 8, backend: 'auto' },
-};
+});
 
 describe('the training queue', () => {
   it('trains one run at a time, and takes up the queue again after a restart', async () => {
@@ -27,11 +29,11 @@ describe('the training queue', () => {
     expect(r2.status).toBe('queued');
 
     // Stopping a queued run takes it off the queue; it never starts.
-    const s3 = first.stopRun(r3.id, 'not needed');
+    const s3 = first.stopRun({ id: r3.id, reason: 'not needed' });
     expect(s3.status).toBe('stopped');
     expect(s3.statusReason).toBe('not needed (before it started)');
     expect(first.getQueue().queued).toEqual([r2.id]);
-    expect(() => first.pauseRun(r2.id)).toThrow(/only the training run/);
+    expect(() => first.pauseRun({ id: r2.id })).toThrow(/only the training run/);
 
     // A second lab on the same folder is refused while the first holds it.
     expect(() => openLab(home)).toThrow(/another lab/);
@@ -43,12 +45,12 @@ describe('the training queue', () => {
     await first.close();
     const second = openLab(home, { shutdownGraceMs: 1000 });
     try {
-      expect(['stopped', 'interrupted', 'done']).toContain(second.getRun(r1.id).status);
+      expect(['stopped', 'interrupted', 'done']).toContain(second.getRun({ id: r1.id }).status);
       expect(second.getQueue().active?.runId).toBe(r2.id);
       // The trainer writes the final status, then exits; the queue frees up on its exit.
       await waitFor('run two to finish', () => (second.getQueue().active === null ? true : undefined));
-      expect(second.getRun(r2.id).status).toBe('done');
-      expect(second.getRun(r3.id).status).toBe('stopped');
+      expect(second.getRun({ id: r2.id }).status).toBe('done');
+      expect(second.getRun({ id: r3.id }).status).toBe('stopped');
       expect(second.getQueue()).toEqual({ active: null, queued: [] });
       expect(second.listRuns({ status: 'done' }).runs.map((r) => r.id)).toContain(r2.id);
     } finally {
@@ -63,12 +65,12 @@ describe('the training queue', () => {
       const run = await lab.startRun({ ...short, name: 'gone' });
       // Called in the listener of the trainer's last message: the run is done in the store, and its
       // trainer process is still live (the queue frees up only on its exit).
-      const deleted = new Promise<{ activeAtDelete: string | null; done: Promise<void> }>((resolve) => {
-        lab.onRunEvent(run.id, (m) => {
+      const deleted = new Promise<{ activeAtDelete: string | null; done: Promise<unknown> }>((resolve) => {
+        lab.onRunEvent({ runId: run.id }, (m) => {
           if (m.type !== 'ended') return;
           const activeAtDelete = lab.getQueue().active?.runId ?? null;
           try {
-            resolve({ activeAtDelete, done: lab.deleteRun(run.id) });
+            resolve({ activeAtDelete, done: lab.deleteRun({ id: run.id }) });
           } catch (e) {
             resolve({ activeAtDelete, done: Promise.reject(e instanceof Error ? e : new Error(String(e))) });
           }
@@ -78,7 +80,7 @@ describe('the training queue', () => {
       expect(activeAtDelete).toBe(run.id);
       await done;
       expect(lab.getQueue()).toEqual({ active: null, queued: [] });
-      expect(() => lab.getRun(run.id)).toThrow(/no run|not found/i);
+      expect(() => lab.getRun({ id: run.id })).toThrow(/no run|not found/i);
       expect(fs.existsSync(path.join(home, 'runs', run.id))).toBe(false);
     } finally {
       await lab.close();
@@ -90,7 +92,7 @@ describe('the training queue', () => {
     const runsDir = path.join(home, 'runs');
     const a = openLab(home, { shutdownGraceMs: 1000 });
     const model = await a.startRun({ ...short, config: { ...short.config, epochs: 1 } });
-    const template = a.getRun(model.id);
+    const template = a.getRun({ id: model.id });
     await a.close();
     // Another program queues a run in the same store, e.g. `strata train` just before its trainer starts.
     const other = RunStore.open(runsDir);
@@ -98,9 +100,9 @@ describe('the training queue', () => {
     other.close();
     const b = openLab(home, { shutdownGraceMs: 1000 });
     try {
-      expect(b.getRun(foreign.id).status).toBe('queued');
+      expect(b.getRun({ id: foreign.id }).status).toBe('queued');
       expect(b.getQueue()).toEqual({ active: null, queued: [] });
-      b.resumeRun(foreign.id);
+      b.resumeRun({ id: foreign.id });
       expect(b.getQueue().active?.runId).toBe(foreign.id);
     } finally {
       await b.close();

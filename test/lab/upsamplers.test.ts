@@ -8,6 +8,11 @@ import { LabService } from '../../src-main/lab/service';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'strata-ups-'));
 const lab = LabService.open({ dataDir: dir, runsDir: path.join(dir, 'runs') });
+const preset = (name: string) => {
+  const arch = getPreset(name);
+  if (!arch) throw new Error(`no preset ${name}`);
+  return { ...arch };
+};
 afterAll(async () => {
   await lab.close();
   rmSync(dir, { recursive: true, force: true });
@@ -15,7 +20,7 @@ afterAll(async () => {
 
 describe('upsampler responses', () => {
   it('feeds every upsampler a constant, an impulse and noise and scores each output', async () => {
-    const r = await lab.upsamplerResponses(getPreset('small'), undefined, undefined, 1);
+    const r = await lab.upsamplerResponses({ arch: preset('small'), seed: 1 });
     expect(r.map((x) => `${x.nodeId}:${x.input}`)).toEqual(['up2', 'up1', 'up0'].flatMap((n) => ['constant', 'impulse', 'noise'].map((i) => `${n}:${i}`)));
     const sizes: Record<string, number> = { up2: 26, up1: 51, up0: 101 };
     for (const x of r) {
@@ -29,7 +34,7 @@ describe('upsampler responses', () => {
   });
 
   it('refuses an invalid design with its problems', async () => {
-    const bad = { ...getPreset('tiny'), edges: [] };
-    await expect(lab.upsamplerResponses(bad, undefined, undefined, 1)).rejects.toThrow(/design is invalid/);
+    const bad = { ...preset('tiny'), edges: [] };
+    await expect(lab.upsamplerResponses({ arch: bad, seed: 1 })).rejects.toThrow(/design is invalid/);
   });
 });

@@ -81,21 +81,21 @@ describe.each([
     // The next start: the same folders, opened by a fresh lab service.
     const next = openLab(home, { shutdownGraceMs: 2000 });
     try {
-      const record = next.getRun(run.id);
+      const record = next.getRun({ id: run.id });
       expect(record.status).toBe('interrupted');
       if (typeof reason === 'string') expect(record.statusReason).toBe(reason);
       else expect(record.statusReason).toMatch(reason);
       expect(record.epochsDone).toBeGreaterThanOrEqual(1);
-      expect(next.epochMetrics(run.id).map((e) => e.epoch)).toEqual(Array.from({ length: record.epochsDone }, (_, e) => e));
+      expect(next.getEpochMetrics({ id: run.id }).map((e) => e.epoch)).toEqual(Array.from({ length: record.epochsDone }, (_, e) => e));
       expect(record.lastCheckpoint?.epoch).toBe(record.epochsDone - 1);
       expect(next.getQueue()).toEqual({ active: null, queued: [] });
 
       const messages: TrainerMessage[] = [];
-      next.onRunEvent(run.id, (m) => messages.push(m));
-      next.resumeRun(run.id);
+      next.onRunEvent({ runId: run.id }, (m) => messages.push(m));
+      next.resumeRun({ id: run.id });
       expect(await waitFor('the resumed run to end', () => messages.find((m) => m.type === 'ended'))).toMatchObject({ status: 'done' });
-      expect(next.getRun(run.id)).toMatchObject({ status: 'done', epochsDone: 3 });
-      expect(next.epochMetrics(run.id).map((e) => e.epoch)).toEqual([0, 1, 2]);
+      expect(next.getRun({ id: run.id })).toMatchObject({ status: 'done', epochsDone: 3 });
+      expect(next.getEpochMetrics({ id: run.id }).map((e) => e.epoch)).toEqual([0, 1, 2]);
     } finally {
       await next.close();
     }

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRunSchema } from '../../shared/api/schemas';
 import type { TrainerMessage } from '../../shared/training/protocol';
 import type { LabService } from '../../src-main/lab/service';
 import { forkLauncher, setTrainerLauncher } from '../../src-main/lab/trainerHost';
@@ -30,14 +31,16 @@ afterAll(async () => {
 
 /** Starts a 3-epoch run of the tiny preset on 24 demo samples (3 batches an epoch) and records its messages. */
 async function startRun(): Promise<{ id: string; messages: TrainerMessage[] }> {
-  const run = await lab.startRun({
-    design: { kind: 'preset', name: 'tiny' },
-    datasetId: 'demo',
-    demoCount: 24,
-    config: { epochs: 3, batch: 8, backend: 'wasm', valFraction: 0.25 },
-  });
+  const run = await lab.startRun(
+    startRunSchema.parse({
+      design: { kind: 'preset', name: 'tiny' },
+      datasetId: 'demo',
+      demoCount: 24,
+      config: { epochs: 3, batch: 8, backend: 'wasm', valFraction: 0.25 },
+    }),
+  );
   const messages: TrainerMessage[] = [];
-  lab.onRunEvent(run.id, (m) => messages.push(m));
+  lab.onRunEvent({ runId: run.id }, (m) => messages.push(m));
   return { id: run.id, messages };
 }
 
@@ -95,7 +98,7 @@ describe('a trainer that aborts, then runs out of memory, then resumes', () => {
   it('out of memory (a real V8 heap limit of 32 MiB): interrupted with the reason; nothing committed is lost', async () => {
     setTrainerLauncher(heapLimitedLauncher(32));
     try {
-      lab.resumeRun(id);
+      lab.resumeRun({ id });
       const ended = await waitEnded(messages, 2);
       expect(ended).toMatchObject({ status: 'interrupted', reason: expect.stringMatching(OOM_REASON) });
     } finally {
@@ -107,7 +110,7 @@ describe('a trainer that aborts, then runs out of memory, then resumes', () => {
   });
 
   it('resumes from the last checkpoint to the end', async () => {
-    lab.resumeRun(id);
+    lab.resumeRun({ id });
     expect(await waitEnded(messages, 3)).toMatchObject({ status: 'done' });
     const resumed = messages.find((m) => m.type === 'event' && m.event.type === 'resumed');
     expect(resumed?.type === 'event' ? resumed.event.epoch : null).toBe(before.epochsDone);
@@ -119,7 +122,7 @@ describe('a disk that refuses the checkpoint', () => {
   it('stops the run with the disk error, keeps the previous checkpoint valid, and resumes later', async () => {
     const { id, messages } = await startRun();
     await waitFor('the first checkpoint', () => messages.find((m) => m.type === 'event' && m.event.type === 'checkpoint'));
-    lab.stopRun(id, 'stopped by the test');
+    lab.stopRun({ id, reason: 'stopped by the test' });
     await waitEnded(messages, 1);
     const before = committed(id);
     expect(before).toMatchObject({ status: 'stopped', ckptFinite: true });
@@ -137,7 +140,7 @@ describe('a disk that refuses the checkpoint', () => {
     }
     setTrainerLauncher(fileSizeLimitedLauncher(256));
     try {
-      lab.resumeRun(id);
+      lab.resumeRun({ id });
       const ended = await waitEnded(messages, 2);
       expect(ended).toMatchObject({ status: 'failed' });
     } finally {
@@ -151,7 +154,7 @@ describe('a disk that refuses the checkpoint', () => {
     expect(after.reason).toContain(`the checkpoint of epoch ${(before.ckptEpoch ?? 0) + 1} is kept`);
     expect(endedCount(messages)).toBe(2);
 
-    lab.resumeRun(id);
+    lab.resumeRun({ id });
     expect(await waitEnded(messages, 3)).toMatchObject({ status: 'done' });
     expect(committed(id)).toMatchObject({ status: 'done', epochsDone: 3, metricEpochs: [0, 1, 2] });
   });
