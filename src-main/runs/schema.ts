@@ -88,6 +88,14 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX events_by_run ON events (run_id, seq);
   `,
+  // Version 2: the lab's training queue in order (src-main/runs/queue.ts), which older labs kept in
+  // <dataDir>/lab-runs.json; a deleted run leaves the queue with its row.
+  `
+  CREATE TABLE lab_queue (
+    run_id TEXT PRIMARY KEY NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL UNIQUE
+  );
+  `,
 ];
 
 /** The schema version this build writes. */
