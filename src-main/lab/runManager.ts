@@ -7,7 +7,7 @@
 import type { QueueState, RunsChanged } from '../../shared/api/types';
 import type { RunInit, RunRecord, RunStatus, RunSummary } from '../../shared/runs/types';
 import type { TrainerMessage } from '../../shared/training/protocol';
-import type { RunStore } from '../runs/store';
+import { alreadyTrainedMessage, type RunStore } from '../runs/store';
 import { LabError } from './errors';
 import type { LabRunsState } from './labState';
 import { Topic } from './topic';
@@ -100,7 +100,14 @@ export class RunManager {
    * queued to continue from it in a new trainer.
    */
   resume(id: string): RunSummary {
-    const run = this.store.summary(id);
+    let run = this.store.summary(id);
+    if ((run.status === 'running' || run.status === 'paused') && this.active?.runId !== id) {
+      // Owned by another process: refused while that process lives, taken up once it is gone.
+      const owner = this.store.ownerOf(id);
+      if (owner && !owner.gone) throw new LabError('conflict', alreadyTrainedMessage(id, owner.pid));
+      this.store.recoverInterrupted();
+      run = this.store.summary(id);
+    }
     // A run that has just ended may still have its trainer process exiting: it is queued below and
     // starts once that process is gone, rather than "resuming" a trainer that is on its way out.
     if (this.active?.runId === id && !RESUMABLE.includes(run.status)) {
@@ -114,7 +121,9 @@ export class RunManager {
     }
     if (!RESUMABLE.includes(run.status)) throw new LabError('conflict', `run ${id} is ${run.status} and cannot be resumed`);
     if (!run.lastCheckpoint) throw new LabError('conflict', `run ${id} has no checkpoint yet; start a new run instead`);
-    this.store.update(id, { status: 'queued', statusReason: null });
+    // Conditional: a process that claimed the run since the checks above keeps it.
+    const queued = this.store.requeue(id);
+    if (!queued.ok) throw new LabError('conflict', queued.message);
     this.emitStatus(id, 'queued');
     this.enqueue(id);
     return this.store.summary(id);
@@ -222,10 +231,16 @@ export class RunManager {
         continue;
       }
       if (run.status !== 'queued') continue;
-      const handle = startTrainer({ runsDir: this.store.root, runId: id, data: run.dataset.source, resume: run.lastCheckpoint !== null });
+      // The trainer reads everything else from the run's record, and claims the run before training it.
+      const handle = startTrainer({ runsDir: this.store.root, runId: id });
       handle.onMessage((m) => this.emit(m));
       const ended = handle.done.then((exit) => {
         try {
+          if (exit.refused) {
+            // Another process claimed the run first: it is theirs, and the lab leaves it alone.
+            this.emit({ type: 'log', runId: id, level: 'warn', message: exit.refused.message });
+            this.changes.emit({ change: 'status', runId: id });
+          }
           const after = recordTrainerExit(this.store, id, exit);
           if (exit.crashed) {
             this.emitStatus(id, after.status, after.reason ?? undefined);

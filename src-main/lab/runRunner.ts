@@ -1,5 +1,6 @@
 import type { RunBest, RunStatus } from '../../shared/runs/types';
 import type { TrainJob, TrainerMessage } from '../../shared/training/protocol';
+import { RunClaimedError } from '../runs/errors';
 import { RunStore } from '../runs/store';
 import { startTrainer } from './trainerHost';
 import { recordTrainerExit } from './trainerExit';
@@ -19,7 +20,8 @@ export interface RunOutcome {
 /**
  * Trains a run in its own process until it ends, passing its messages to `onMessage`. Ctrl-C asks the trainer
  * to stop after the current batch (checkpoints kept); a second Ctrl-C kills it. If the process dies,
- * the run is marked interrupted with the reason, and can be resumed from its last checkpoint.
+ * the run is marked interrupted with the reason, and can be resumed from its last checkpoint. A run
+ * that another live process trains throws {@link RunClaimedError} (`run X is already being trained by pid N`).
  */
 export async function runOnce(job: TrainJob, onMessage: (m: TrainerMessage) => void): Promise<RunOutcome> {
   const trainer = startTrainer(job);
@@ -36,6 +38,8 @@ export async function runOnce(job: TrainJob, onMessage: (m: TrainerMessage) => v
   const exit = await trainer.done;
   process.off('SIGINT', onSigint);
   off();
+  // Another live process trains the run: this trainer left it untouched and exited at once.
+  if (exit.refused) throw new RunClaimedError(job.runId, exit.refused.pid, exit.refused.message);
   const store = RunStore.open(job.runsDir);
   try {
     recordTrainerExit(store, job.runId, exit);

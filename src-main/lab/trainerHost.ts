@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import type { RunStatus } from '../../shared/runs/types';
 import {
   isBenchmarkReply,
+  isClaimRefused,
+  type ClaimRefused,
   isProbeReply,
   type ProbeReply,
   isUpsamplersReply,
@@ -27,6 +29,8 @@ export interface TrainerExit {
   crashed: boolean;
   exitCode: number | null;
   signal: NodeJS.Signals | null;
+  /** Set when the run was already being trained by another live process: the trainer left it untouched. */
+  refused?: ClaimRefused;
 }
 
 /** A running trainer process. Every subscription returns its own undo. */
@@ -177,8 +181,14 @@ export function startTrainer(job: TrainJob, opts: { env?: NodeJS.ProcessEnv } = 
   const child = launcher(trainerEntry(), opts.env ?? process.env);
   const listeners = new Set<(m: TrainerMessage) => void>();
   let final: { status: RunStatus; reason?: string } | null = null;
+  let refused: ClaimRefused | null = null;
 
   child.onMessage((m: unknown) => {
+    // Not relayed: the run's messages come from the process that owns it, not from this one.
+    if (isClaimRefused(m)) {
+      refused = m;
+      return;
+    }
     if (!isTrainerMessage(m)) return;
     if (m.type === 'ended') final = { status: m.status, ...(m.reason ? { reason: m.reason } : {}) };
     for (const l of listeners) l(m);
@@ -186,7 +196,8 @@ export function startTrainer(job: TrainJob, opts: { env?: NodeJS.ProcessEnv } = 
 
   const done = new Promise<TrainerExit>((resolve) => {
     child.onExit((code, signal) => {
-      if (final) resolve({ ...final, crashed: false, exitCode: code, signal });
+      if (refused) resolve({ status: 'running', reason: refused.message, crashed: false, exitCode: code, signal, refused });
+      else if (final) resolve({ ...final, crashed: false, exitCode: code, signal });
       else resolve({ status: 'interrupted', reason: describeExit(child, code, signal), crashed: true, exitCode: code, signal });
     });
     child.onError((err) => {

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Checkpoint, CheckpointKind, CheckpointTensor } from '../../shared/runs/types';
+import { CHECKPOINT_EXTRA_SCHEMA } from '../../shared/training/checkpointExtra';
 import { isAtomicTempName, unlessMissing, writeFileAtomic } from './atomic';
 import { CheckpointCorruptError, RunInputError, RunStoreCorruptError } from './errors';
 import { parseJson } from './parse';
@@ -36,7 +37,7 @@ const manifestSchema = z.object({
   tensors: z.array(tensorEntry),
   optimizer: z.object({ name: z.string(), iterations: z.number().int(), tensors: z.array(tensorEntry) }).optional(),
   rng: z.array(z.number()).optional(),
-  extra: z.record(z.string(), z.unknown()).optional(),
+  extra: CHECKPOINT_EXTRA_SCHEMA.optional(),
 });
 type Manifest = z.infer<typeof manifestSchema>;
 
@@ -156,7 +157,7 @@ export function writeCheckpoint(dir: string, kind: CheckpointKind, ckpt: Checkpo
       ? { optimizer: { name: ckpt.optimizer.name, iterations: ckpt.optimizer.iterations, tensors: opt.entries } }
       : {}),
     ...(ckpt.rng ? { rng: ckpt.rng.slice() } : {}),
-    ...(ckpt.extra ? { extra: ckpt.extra } : {}),
+    ...(ckpt.extra ? { extra: CHECKPOINT_EXTRA_SCHEMA.parse(ckpt.extra) } : {}),
   };
 
   const current = manifestPath(dir, kind, false);

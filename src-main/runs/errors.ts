@@ -52,3 +52,16 @@ export class CheckpointCorruptError extends RunStoreCorruptError {
 export class RunStoreOpenError extends Error {
   override readonly name = 'RunStoreOpenError';
 }
+
+/** A run that another live process is training: it was left untouched. */
+export class RunClaimedError extends Error {
+  override readonly name = 'RunClaimedError';
+  constructor(
+    readonly runId: string,
+    /** The process that trains it. */
+    readonly pid: number | null,
+    message: string,
+  ) {
+    super(message);
+  }
+}

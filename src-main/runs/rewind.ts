@@ -13,8 +13,8 @@ export function rewindToBeforeJump(store: RunStore, id: string, lrFactor: number
   const ckpt = store.loadCheckpoint(id, 'before-jump');
   if (!ckpt) throw new RunInputError(`run ${id} has no checkpoint from before a loss jump`);
   const extra = ckpt.extra ?? {};
-  const scale = (typeof extra['lrScale'] === 'number' ? extra['lrScale'] : 1) * lrFactor;
-  const lr = typeof extra['lr'] === 'number' ? extra['lr'] * lrFactor : undefined;
+  const scale = (extra.lrScale ?? 1) * lrFactor;
+  const lr = extra.lr === undefined ? undefined : extra.lr * lrFactor;
   store.saveCheckpoint(id, 'last', { ...ckpt, extra: { ...extra, lrScale: scale, ...(lr === undefined ? {} : { lr }) } });
   // A checkpoint's step counts the steps done; batch metrics number them from 0.
   store.rewind(id, { epoch: ckpt.epoch, step: ckpt.step - 1 });

@@ -32,7 +32,7 @@ import { checkpointInfo, readCheckpoint, writeCheckpoint } from './checkpoint';
 import { RunInputError, RunNotFoundError, RunStoreCorruptError, RunStoreOpenError } from './errors';
 import { ensureFolder } from './home';
 import { newRunId, runFolder } from './ids';
-import { ownerGone, PROCESS_STARTED_AT } from './liveness';
+import { ownerGone, ownerStartTime, sameStart, type ProcessOwner } from './liveness';
 import {
   architectureOutline,
   parseJson,
@@ -45,6 +45,7 @@ import {
   runVersionsSchema,
 } from './parse';
 import { predictionEpochsIn, readPredictions, writePredictions } from './predictions';
+import { RunQueue } from './queue';
 import { batchFromRow, epochFromRow, eventFromRow, extraToJson, Row, SUMMARY_COLUMNS, summaryFromRow } from './rows';
 import { migrate } from './schema';
 import type { SqlDatabase, SqliteDriverName, SqlValue } from './sqlite';
@@ -89,6 +90,16 @@ function thisHost(): RunHost {
   return { hostname: os.hostname(), platform: process.platform, arch: process.arch, cpus: os.cpus().length };
 }
 
+/** What {@link RunStore.claim} found. */
+export type ClaimResult =
+  | { ok: true; /** The dead owner the run was taken from, if it had one. */ tookOverFrom: number | null }
+  | { ok: false; status: RunStatus; owner: { pid: number | null; startedAt: number | null }; message: string };
+
+/** What a second trainer of a run is told (the CLI prints it, the lab answers it as a conflict). */
+export function alreadyTrainedMessage(runId: string, pid: number | null): string {
+  return `run ${runId} is already being trained by pid ${pid ?? '?'}`;
+}
+
 /** The run store. Methods are synchronous: SQLite and the file writes block only the calling thread. */
 export class RunStore {
   /** The index file. */
@@ -99,6 +110,8 @@ export class RunStore {
   readonly driver: SqliteDriverName;
   private readonly db: SqlDatabase;
   private readonly st: ReturnType<RunStore['prepare']>;
+  /** The lab's training queue, in order (the runs' `queued` status and their place in line live in one file). */
+  readonly queue: RunQueue;
 
   private constructor(
     /** The store's root folder. */
@@ -111,6 +124,7 @@ export class RunStore {
     this.indexFile = indexFile;
     this.runsDir = path.join(root, 'runs');
     this.st = this.prepare();
+    this.queue = new RunQueue(db);
   }
 
   /**
@@ -225,7 +239,7 @@ export class RunStore {
       versions: storable(runVersionsSchema, init.versions, 'Run versions'),
       host: storable(runHostSchema, init.host ?? thisHost(), 'Run host'),
       pid: init.pid ?? null,
-      pid_started_at: init.pid === process.pid ? PROCESS_STARTED_AT : null,
+      pid_started_at: init.pid === undefined ? null : ownerStartTime(init.pid),
     };
     storable(architectureOutline, init.arch, 'Run architecture');
     storable(runSplitSchema, init.split, 'Run split');
@@ -348,10 +362,75 @@ export class RunStore {
     if (patch.versions !== undefined) set('versions', storable(runVersionsSchema, patch.versions, 'Run versions'));
     if (patch.pid !== undefined) {
       set('pid', patch.pid === null ? null : checkInt(patch.pid, 'pid'));
-      set('pid_started_at', patch.pid === process.pid ? PROCESS_STARTED_AT : null);
+      set('pid_started_at', patch.pid === null ? null : ownerStartTime(patch.pid));
     }
     if (sets.length > 0) this.db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = @id`).run(params);
     return this.summary(safe);
+  }
+
+  /**
+   * Makes `owner` the one process that trains run `id`, in one `BEGIN IMMEDIATE` transaction: the
+   * check and the write cannot be split by another process's claim. A run that is running or
+   * paused in another live process is refused; one whose owner is gone (the pid exited, or it now
+   * belongs to a process that started at another time) is taken over, with a `taken-over` event.
+   * On success the run is `running`, owned by `owner` (pid and start time).
+   */
+  claim(id: string, owner: ProcessOwner): ClaimResult {
+    const { id: safe } = this.folderOf(id);
+    checkInt(owner.pid, 'owner pid');
+    checkTime(owner.startedAt, 'owner start time');
+    const now = Date.now();
+    return this.db.transaction((): ClaimResult => {
+      const r = Row.of(this.db.prepare('SELECT status, pid, pid_started_at, epochs_done FROM runs WHERE id = ?').get(safe), this.indexFile);
+      const status = r.status('status');
+      const pid = r.numOrNull('pid');
+      const startedAt = r.numOrNull('pid_started_at');
+      const mine = pid === owner.pid && startedAt !== null && sameStart(startedAt, owner.startedAt);
+      let tookOverFrom: number | null = null;
+      if (ACTIVE_STATUSES.includes(status) && !mine) {
+        if (!ownerGone(pid, startedAt)) {
+          return { ok: false, status, owner: { pid, startedAt }, message: alreadyTrainedMessage(safe, pid) };
+        }
+        tookOverFrom = pid;
+        const step: unknown = this.st.lastStep.value(safe);
+        const message = `taken over by pid ${owner.pid}: the process that ran it (${pid === null ? 'no pid recorded' : `pid ${pid}`}) is gone`;
+        this.st.insertEvent.run(safe, now, typeof step === 'number' ? step : 0, r.num('epochs_done'), 'taken-over', message, JSON.stringify({ from: pid, to: owner.pid }));
+      }
+      this.db
+        .prepare(
+          `UPDATE runs SET status = 'running', status_reason = NULL, pid = ?, pid_started_at = ?, started_at = COALESCE(started_at, ?), ended_at = NULL
+           WHERE id = ?`,
+        )
+        .run(owner.pid, owner.startedAt, now, safe);
+      return { ok: true, tookOverFrom };
+    }, 'immediate');
+  }
+
+  /**
+   * Who owns run `id` when it is running or paused (null otherwise), and whether that process is
+   * gone (see liveness.ts: the pid and its start time).
+   */
+  ownerOf(id: string): { pid: number | null; startedAt: number | null; gone: boolean } | null {
+    const { id: safe } = this.folderOf(id);
+    const r = Row.of(this.db.prepare('SELECT status, pid, pid_started_at FROM runs WHERE id = ?').get(safe), this.indexFile);
+    if (!ACTIVE_STATUSES.includes(r.status('status'))) return null;
+    const pid = r.numOrNull('pid');
+    const startedAt = r.numOrNull('pid_started_at');
+    return { pid, startedAt, gone: ownerGone(pid, startedAt) };
+  }
+
+  /**
+   * Queues run `id` to be trained again (status `queued`), in one `BEGIN IMMEDIATE` transaction
+   * that refuses a run another live process trains: queueing never overwrites a live owner's claim.
+   */
+  requeue(id: string): { ok: true } | { ok: false; pid: number | null; message: string } {
+    const { id: safe } = this.folderOf(id);
+    return this.db.transaction(() => {
+      const owner = this.ownerOf(safe);
+      if (owner && !owner.gone) return { ok: false as const, pid: owner.pid, message: alreadyTrainedMessage(safe, owner.pid) };
+      this.db.prepare("UPDATE runs SET status = 'queued', status_reason = NULL, pid = NULL, pid_started_at = NULL WHERE id = ?").run(safe);
+      return { ok: true as const };
+    }, 'immediate');
   }
 
   /** Appends training steps in one transaction. A step already stored (a resumed run replaying it) is replaced. */

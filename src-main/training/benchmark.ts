@@ -9,7 +9,7 @@ import { selectBackend } from './backend';
 import { makeLoss } from './losses';
 import { UNetModel } from './model';
 import { makeOptimizer } from './optimizers';
-import { trainStep } from './trainer';
+import { trainStep } from './microBatch';
 
 /** Most timed steps a benchmark may ask for: it is a warm-up, not a training run. */
 export const MAX_BENCHMARK_STEPS = 10;

@@ -4,7 +4,7 @@
 import type { BatchMetric, EpochMetric, RunEvent } from '../../shared/runs/types';
 import { PlateauState, scheduledLr, type ScheduleConfig } from '../../shared/training/schedule';
 import type { TrainerMessage } from '../../shared/training/protocol';
-import type { BatchLogs, Callback, EndReason, EpochLogs, LoopControl } from './loop';
+import type { BatchLogs, Callback, EpochLogs, LoopControl } from './loop';
 
 /** Sends trainer messages to whoever drives the run. */
 export type Emit = (m: TrainerMessage) => void;
@@ -214,14 +214,5 @@ export class TimeLimit implements Callback {
     const message = `time limit of ${this.maxMinutes} min reached`;
     this.event({ type: 'time-limit', epoch: l.epoch, step: l.step, message });
     this.control.stop(message);
-  }
-}
-
-/** Tells the driver how the run ended. */
-export class EndReporter implements Callback {
-  constructor(private readonly onEnd: (reason: EndReason) => void) {}
-
-  onTrainEnd(reason: EndReason): void {
-    this.onEnd(reason);
   }
 }

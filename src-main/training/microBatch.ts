@@ -50,6 +50,8 @@ export interface MicroBatchPlan {
   micro: number;
   /** Passes per optimizer step. */
   passes: number;
+  /** Images in each pass of a full batch, as even as possible (see {@link microBatchSizes}). */
+  sizes: number[];
   /** Estimated heap high-water mark of one pass at `micro`. */
   estimatedBytes: number;
   /** Why the batch was split, or null. */
@@ -87,7 +89,8 @@ export function planMicroBatch(
   const whole = (reason: string | null, micro = batch): MicroBatchPlan => ({
     batch,
     micro,
-    passes: Math.ceil(batch / micro),
+    passes: microBatchSizes(batch, micro).length,
+    sizes: microBatchSizes(batch, micro),
     estimatedBytes: estimate(micro),
     reason,
   });
@@ -106,43 +109,67 @@ export function planMicroBatch(
   const fits = estimate(micro) <= limit;
   return whole(
     fits
-      ? `batch ${batch} needs about ${need} of wasm heap (${mib(limit)} usable of ${mib(heap)}): ${Math.ceil(batch / micro)} micro-batches of up to ${micro}, gradients accumulated, one optimizer step`
+      ? `batch ${batch} needs about ${need} of wasm heap (${mib(limit)} usable of ${mib(heap)}): ${microBatchSizes(batch, micro).length} micro-batches of up to ${micro}, gradients accumulated, one optimizer step`
       : `even one image needs about ${mib(estimate(1))} of wasm heap (${mib(limit)} usable of ${mib(heap)}); running micro-batches of 1, which may run out of memory`,
     micro,
   );
 }
 
 /**
- * One optimizer step over `shape[0]` images run as micro-batches of at most `micro` (see the
- * module comment for what is accumulated). Loss and IoU come back as numbers; all tensors are released.
+ * Sizes of the micro-batches `n` images run as with at most `micro` per pass: as few passes as
+ * that allows, sizes as even as possible, larger ones first (32 at most 6: 6,6,5,5,5,5; a
+ * remainder piece such as 6,6,6,6,6,2 would give its few images noisy BN statistics).
  */
-export function trainStepInMicroBatches(
+export function microBatchSizes(n: number, micro: number): number[] {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`a batch must hold a positive whole number of images, got ${n}`);
+  if (!Number.isInteger(micro) || micro < 1) throw new RangeError(`micro-batch must be a positive integer, got ${micro}`);
+  const passes = Math.ceil(n / micro);
+  const base = Math.floor(n / passes);
+  const larger = n - base * passes;
+  return Array.from({ length: passes }, (_, i) => (i < larger ? base + 1 : base));
+}
+
+/**
+ * The one optimizer step: `shape[0]` images run as micro-batches of at most `micro` (default: the
+ * whole batch, one pass), see the module comment for what is accumulated. Loss and IoU come back
+ * as numbers; all tensors are released. A non-finite loss leaves the weights and BN statistics as
+ * they were.
+ */
+export function trainStep(
   model: UNetModel,
   opt: Optimizer,
   loss: ReturnType<typeof makeLoss>,
   x: Float32Array,
   y: Float32Array,
   shape: [number, number, number, number],
-  micro: number,
+  micro: number = shape[0],
 ): { loss: number; iou: number } {
   const [n, h, w, c] = shape;
+  const sizes = microBatchSizes(n, micro);
   const acc = new Map<string, tf.Tensor>();
   let lossSum = 0;
   let inter = 0;
   let union = 0;
   try {
-    for (let start = 0; start < n; start += micro) {
-      const m = Math.min(micro, n - start);
-      const weight = m / n;
+    let start = 0;
+    for (const m of sizes) {
       const r = batchGradients(model, loss, x.subarray(start * h * w * c, (start + m) * h * w * c), y.subarray(start * h * w, (start + m) * h * w), [m, h, w, c]);
+      start += m;
       inter += r.intersection;
       union += r.union;
-      lossSum += r.loss * weight;
-      for (const [name, g] of Object.entries(r.grads)) {
-        const prev = acc.get(name);
-        acc.set(name, tf.tidy(() => (prev ? tf.add(prev, tf.mul(g, weight)) : tf.mul(g, weight))));
-        prev?.dispose();
-        g.dispose();
+      if (sizes.length === 1) {
+        // The whole batch in one pass: its gradients as they are.
+        lossSum = r.loss;
+        for (const [name, g] of Object.entries(r.grads)) acc.set(name, g);
+      } else {
+        const weight = m / n;
+        lossSum += r.loss * weight;
+        for (const [name, g] of Object.entries(r.grads)) {
+          const prev = acc.get(name);
+          acc.set(name, tf.tidy(() => (prev ? tf.add(prev, tf.mul(g, weight)) : tf.mul(g, weight))));
+          prev?.dispose();
+          g.dispose();
+        }
       }
       if (!Number.isFinite(r.loss)) break;
     }

@@ -1,10 +1,11 @@
 /**
  * Entry of the trainer process (a Node child process, or Electron's utilityProcess in the app).
- * It takes one `start` command, trains that run, and exits. Pause, resume and stop arrive as
+ * It takes one `start` command naming a run, claims it (or answers `claim-refused` when another live
+ * process trains it), trains it, and exits. Pause, resume and stop arrive as
  * messages and act between batches. A `benchmark` command instead times a few steps, answers,
  * and exits.
  */
-import type { BenchmarkReply, PredictReply, ProbeReply, TrainerCommand, TrainerMessage, UpsamplersReply } from '../../shared/training/protocol';
+import type { BenchmarkReply, ClaimRefused, PredictReply, ProbeReply, TrainerCommand, TrainerMessage, UpsamplersReply } from '../../shared/training/protocol';
 import { selectBackend } from './backend';
 import { runBenchmark } from './benchmark';
 import { runUpsamplersJob } from './upsamplersJob';
@@ -40,7 +41,7 @@ function finishOneShot(reply: BenchmarkReply | PredictReply | ProbeReply | Upsam
   leaveAfterDrain();
 }
 
-function emit(m: TrainerMessage | BenchmarkReply | PredictReply | ProbeReply | UpsamplersReply): void {
+function emit(m: TrainerMessage | ClaimRefused | BenchmarkReply | PredictReply | ProbeReply | UpsamplersReply): void {
   if (parentPort) parentPort.postMessage(m);
   // With a callback, a send that fails because the driver just died is dropped instead of raising an
   // 'error' event that would crash the process before it records the run as interrupted.
@@ -69,6 +70,7 @@ function handle(m: TrainerCommand): void {
     case 'start':
       if (started) return;
       started = true;
+      // A run another live process trains is refused at once (claim-refused), and this process leaves.
       void trainRun(m.job, control, emit).then((status) => {
         process.exitCode = status === 'failed' ? 1 : 0;
         leaveAfterDrain();

@@ -5,6 +5,7 @@
  * flat arrays rather than 100k objects, and nothing is ever dropped (display downsamples a copy).
  */
 import type { BatchMetric, EpochMetric, RunBest, RunEvent, RunRecord, RunStatus } from '../../shared/runs/types';
+import { bestEpoch } from '../../shared/runs/bestEpoch';
 import type { TrainerMessage } from '../../shared/training/protocol';
 import { formatBackend } from './format';
 
@@ -118,15 +119,8 @@ function mergeEpochs(held: readonly EpochMetric[], more: readonly EpochMetric[])
   return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
 }
 
-/** The best epoch by validation score, as the trainer picks it (first of equals). */
-function bestOf(epochs: readonly EpochMetric[], held: RunBest | null): RunBest | null {
-  let best = held;
-  for (const e of epochs) {
-    if (!Number.isFinite(e.valScore)) continue;
-    if (best === null || e.valScore > best.score) best = { epoch: e.epoch, score: e.valScore, metric: 'valScore' };
-  }
-  return best;
-}
+/** The best epoch by validation score, by the trainer's own rule (shared/runs/bestEpoch.ts). */
+const bestOf = bestEpoch;
 
 /** The monitor's data of a run as the store has it. */
 export function seriesFromStore(record: RunRecord, batches: readonly BatchMetric[], epochs: readonly EpochMetric[], events: readonly RunEvent[]): RunSeries {

@@ -8,7 +8,7 @@ import { selectBackend, type BackendName } from '../../src-main/training/backend
 import { makeLoss } from '../../src-main/training/losses';
 import { UNetModel } from '../../src-main/training/model';
 import { makeOptimizer } from '../../src-main/training/optimizers';
-import { trainStep } from '../../src-main/training/trainer';
+import { trainStep } from '../../src-main/training/microBatch';
 
 const [preset = 'small', backend = 'wasm', batchArg = '16', stepsArg = '3', warmupArg = '1'] = process.argv.slice(2);
 const arch = getPreset(preset);

@@ -10,7 +10,7 @@ import { selectBackend } from '../../src-main/training/backend';
 import { makeLoss } from '../../src-main/training/losses';
 import { UNetModel } from '../../src-main/training/model';
 import { makeOptimizer } from '../../src-main/training/optimizers';
-import { trainStep } from '../../src-main/training/trainer';
+import { trainStep } from '../../src-main/training/microBatch';
 import { peerArchitecture, syntheticBatch } from './peerDesign';
 
 const [preset = 'fig2', b1 = '2', b2 = '4'] = process.argv.slice(2);

@@ -12,7 +12,7 @@ import { selectBackend } from '../../src-main/training/backend';
 import { makeLoss } from '../../src-main/training/losses';
 import { UNetModel } from '../../src-main/training/model';
 import { makeOptimizer } from '../../src-main/training/optimizers';
-import { trainStep } from '../../src-main/training/trainer';
+import { trainStep } from '../../src-main/training/microBatch';
 import { parsePeerDesign, syntheticBatch } from './peerDesign';
 
 const file = process.argv[2];

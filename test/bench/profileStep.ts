@@ -17,7 +17,7 @@ import type { BackendName } from '../../src-main/training/backend';
 import { makeLoss } from '../../src-main/training/losses';
 import { UNetModel } from '../../src-main/training/model';
 import { makeOptimizer } from '../../src-main/training/optimizers';
-import { trainStep } from '../../src-main/training/trainer';
+import { trainStep } from '../../src-main/training/microBatch';
 import { peerArchitecture } from './peerDesign';
 
 const BACKENDS: readonly BackendName[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];

@@ -9,10 +9,9 @@ import { buildUNet, getPreset, UNET_LEVELS } from '../../shared/arch';
 import type { Architecture } from '../../shared/arch/types';
 import { selectBackend } from '../../src-main/training/backend';
 import { makeLoss } from '../../src-main/training/losses';
-import { estimateHeapBytes, HEAP_HEADROOM, planMicroBatch, trainStepInMicroBatches, WASM_HEAP_BYTES } from '../../src-main/training/microBatch';
+import { estimateHeapBytes, HEAP_HEADROOM, microBatchSizes, planMicroBatch, trainStep, WASM_HEAP_BYTES } from '../../src-main/training/microBatch';
 import { UNetModel } from '../../src-main/training/model';
 import { makeOptimizer } from '../../src-main/training/optimizers';
-import { trainStep } from '../../src-main/training/trainer';
 
 /** A small U-Net on 24x24 images: seconds per step on wasm. */
 const SMALL: Architecture = buildUNet({ name: 'micro-test', channels: 4, inputChannels: 1, size: 24, blocksPerLevel: UNET_LEVELS.map(() => 1), samplerConvs: 0 });
@@ -45,6 +44,13 @@ describe('planMicroBatch', () => {
     expect(p.reason).toContain(`${p.passes} micro-batches of up to ${p.micro}`);
   });
 
+  it('runs Figure 2 at batch 32 as 6,6,5,5,5,5: even pieces, no small remainder', () => {
+    const fig2 = getPreset('fig2') as Architecture;
+    const p = planMicroBatch(fig2, 32, { backend: 'wasm' });
+    expect(p.micro).toBe(6);
+    expect(p.sizes).toEqual([6, 6, 5, 5, 5, 5]);
+  });
+
   it('keeps the whole batch when it fits, and on backends without the wasm heap limit', () => {
     expect(planMicroBatch(SMALL, 16, { backend: 'wasm' })).toMatchObject({ micro: 16, passes: 1, reason: null });
     const fig2 = getPreset('fig2') as Architecture;
@@ -58,7 +64,31 @@ describe('planMicroBatch', () => {
   });
 });
 
-describe('trainStepInMicroBatches', () => {
+describe('microBatchSizes', () => {
+  it('splits as evenly as possible in as few passes as the limit allows, larger pieces first', () => {
+    expect(microBatchSizes(32, 6)).toEqual([6, 6, 5, 5, 5, 5]);
+    expect(microBatchSizes(5, 2)).toEqual([2, 2, 1]);
+    expect(microBatchSizes(32, 7)).toEqual([7, 7, 6, 6, 6]);
+    expect(microBatchSizes(12, 4)).toEqual([4, 4, 4]);
+    expect(microBatchSizes(7, 1)).toEqual([1, 1, 1, 1, 1, 1, 1]);
+    // No split needed: the micro-batch is the whole batch.
+    expect(microBatchSizes(16, 16)).toEqual([16]);
+    expect(microBatchSizes(3, 8)).toEqual([3]);
+    for (let n = 1; n <= 40; n++) {
+      for (let m = 1; m <= n + 1; m++) {
+        const s = microBatchSizes(n, m);
+        expect(s.reduce((a, b) => a + b, 0)).toBe(n);
+        expect(s.length).toBe(Math.ceil(n / m));
+        expect(Math.max(...s) - Math.min(...s)).toBeLessThanOrEqual(1);
+        expect(Math.max(...s)).toBeLessThanOrEqual(m);
+      }
+    }
+    expect(() => microBatchSizes(0, 2)).toThrow(RangeError);
+    expect(() => microBatchSizes(4, 0)).toThrow(RangeError);
+  });
+});
+
+describe('trainStep in micro-batches', () => {
   it('equals the whole-batch step when every micro-batch is a copy of the same images', () => {
     // Two copies of the same 2 images: each half has the whole batch's BN statistics and batch
     // IoU, so the mean of the halves' gradients is the whole batch's gradient.
@@ -80,7 +110,7 @@ describe('trainStepInMicroBatches', () => {
     const optB = makeOptimizer({ name: 'sgd', lr: 0.1, momentum: 0.9 });
     let b: { loss: number; iou: number };
     try {
-      b = trainStepInMicroBatches(split, optB, loss, x, y, shape, 2);
+      b = trainStep(split, optB, loss, x, y, shape, 2);
     } finally {
       optB.dispose();
     }
@@ -118,7 +148,7 @@ describe('trainStepInMicroBatches', () => {
     const heaps: number[] = [];
     const data: number[] = [];
     for (let i = 0; i < 4; i++) {
-      const r = trainStepInMicroBatches(model, opt, loss, x, y, [5, S, S, 1], 2);
+      const r = trainStep(model, opt, loss, x, y, [5, S, S, 1], 2);
       expect(Number.isFinite(r.loss)).toBe(true);
       counts.push(tf.memory().numTensors);
       heaps.push(heap());

@@ -11,7 +11,7 @@ import { startTrainer } from '../../src-main/lab/trainerHost';
 import { rewindToBeforeJump } from '../../src-main/runs/rewind';
 import { WrongStepCallback } from '../../src-main/training/callbacks/diagnostics';
 import type { BatchLogs, EpochLogs } from '../../src-main/training/loop';
-import { createRun, DEMO, withStore } from '../helpers/trainerRuns';
+import { createRun, withStore } from '../helpers/trainerRuns';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'strata-rewind-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -44,7 +44,7 @@ describe('rewinding a run to before the jump', () => {
   it('continues from that checkpoint with the learning rate scaled, dropping the metrics past it', async () => {
     const runsDir = path.join(root, 'a');
     const runId = createRun(runsDir, { epochs: 4 });
-    expect((await startTrainer({ runsDir, runId, data: DEMO, resume: false }).done).status).toBe('done');
+    expect((await startTrainer({ runsDir, runId }).done).status).toBe('done');
     // Stand in for the detector: keep the checkpoint of epoch 3 (the last one's previous generation) as "before the jump".
     withStore(runsDir, (s) => {
       const previous = s.loadCheckpoint(runId, 'last', { previous: true });
@@ -56,7 +56,7 @@ describe('rewinding a run to before the jump', () => {
       expect(s.get(runId)?.epochsDone).toBe(3);
       expect(s.events(runId).some((e) => e.type === 'rewound')).toBe(true);
     });
-    expect((await startTrainer({ runsDir, runId, data: DEMO, resume: true }).done).status).toBe('done');
+    expect((await startTrainer({ runsDir, runId }).done).status).toBe('done');
     withStore(runsDir, (s) => {
       expect(s.epochMetrics(runId).map((e) => e.epoch)).toEqual([0, 1, 2, 3]);
       const lrs = s.batchMetrics(runId).map((b) => [b.epoch, b.lr]);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { TrainerMessage } from '../../shared/training/protocol';
 import { startTrainer as start, type TrainerHandle } from '../../src-main/lab/trainerHost';
-import { createRun, DEMO, withStore } from '../helpers/trainerRuns';
+import { createRun, withStore } from '../helpers/trainerRuns';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'strata-trainer-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -30,7 +30,7 @@ describe('training a run in a trainer process', () => {
   const messages: TrainerMessage[] = [];
 
   it('runs to done and reports progress as plain numbers', async () => {
-    const t = startTrainer({ runsDir, runId, data: DEMO, resume: false });
+    const t = startTrainer({ runsDir, runId });
     t.onMessage((m) => messages.push(m));
     const exit = await t.done;
     expect(exit).toMatchObject({ status: 'done', crashed: false });
@@ -83,7 +83,7 @@ describe('training a run in a trainer process', () => {
 
   it('is reproducible: the same seed on the same backend gives the same numbers', async () => {
     const again = createRun(runsDir, { epochs: 3, predictEpochs: [1, 3] });
-    expect((await startTrainer({ runsDir, runId: again, data: DEMO, resume: false }).done).status).toBe('done');
+    expect((await startTrainer({ runsDir, runId: again }).done).status).toBe('done');
     withStore(runsDir, (s) => {
       const a = s.epochMetrics(runId).map((e) => [e.trainLoss, e.valLoss, e.valScore]);
       const b = s.epochMetrics(again).map((e) => [e.trainLoss, e.valLoss, e.valScore]);
@@ -96,7 +96,7 @@ describe('controlling a run', () => {
   it('pauses, resumes and stops between batches, keeping its checkpoints', async () => {
     const runsDir = path.join(root, 'b');
     const runId = createRun(runsDir, { epochs: 50 });
-    const t = startTrainer({ runsDir, runId, data: DEMO, resume: false });
+    const t = startTrainer({ runsDir, runId });
     const seen: TrainerMessage[] = [];
     t.onMessage((m) => seen.push(m));
     await new Promise<void>((resolve) => {
@@ -129,7 +129,7 @@ describe('controlling a run', () => {
   it('survives a SIGKILL of the trainer: interrupted, data intact, and it resumes to the end', async () => {
     const runsDir = path.join(root, 'c');
     const runId = createRun(runsDir, { epochs: 4 });
-    const t = startTrainer({ runsDir, runId, data: DEMO, resume: false });
+    const t = startTrainer({ runsDir, runId });
     await new Promise<void>((resolve) => t.onMessage((m) => m.type === 'event' && m.event.type === 'checkpoint' && resolve()));
     t.kill('SIGKILL');
     const exit = await t.done;
@@ -143,7 +143,7 @@ describe('controlling a run', () => {
       expect(s.epochMetrics(runId).length).toBeGreaterThanOrEqual((ckpt?.epoch ?? 0) + 1);
       return ckpt?.epoch ?? -1;
     });
-    const resumed = await startTrainer({ runsDir, runId, data: DEMO, resume: true }).done;
+    const resumed = await startTrainer({ runsDir, runId }).done;
     expect(resumed.status).toBe('done');
     withStore(runsDir, (s) => {
       expect(s.get(runId)?.epochsDone).toBe(4);
@@ -156,7 +156,7 @@ describe('controlling a run', () => {
     const runsDir = path.join(root, 'd');
     // Adam moves every weight by about the learning rate; at 1e38 the next forward pass overflows.
     const runId = createRun(runsDir, { epochs: 6, optimizer: { name: 'adam', lr: 1e38, beta1: 0.9, beta2: 0.999 } });
-    const exit = await startTrainer({ runsDir, runId, data: DEMO, resume: false }).done;
+    const exit = await startTrainer({ runsDir, runId }).done;
     expect(exit.status).toBe('failed');
     withStore(runsDir, (s) => {
       const run = s.get(runId);

@@ -1,7 +1,8 @@
 import type { RunRecord, RunSummary } from '../../../shared/runs/types';
 import { runOnce } from '../../lab/runRunner';
 import { rewindToBeforeJump } from '../../runs/rewind';
-import { RunStore } from '../../runs/store';
+import { RunClaimedError } from '../../runs/errors';
+import { alreadyTrainedMessage, RunStore } from '../../runs/store';
 import { choiceArg, CliError, numberArg, parseCommandArgs, printJson } from '../args';
 import { formatDuration, ProgressPrinter } from '../progress';
 import { runsDirArg } from '../runsDir';
@@ -110,7 +111,9 @@ function show(runsDir: string, id: string, json: boolean): number {
  */
 async function resume(runsDir: string, id: string, json: boolean, lrFactor: number | null): Promise<number> {
   const run = withStore(runsDir, (s) => getRun(s, runsDir, id));
-  if (run.status === 'running' || run.status === 'paused') throw new CliError(`run ${id} is ${run.status} in another process`);
+  // A first look; the trainer's claim is what decides when two resumes race.
+  const owner = withStore(runsDir, (s) => s.ownerOf(id));
+  if (owner && !owner.gone) throw new CliError(alreadyTrainedMessage(id, owner.pid));
   if (lrFactor !== null) {
     withStore(runsDir, (s) => {
       try {
@@ -122,7 +125,13 @@ async function resume(runsDir: string, id: string, json: boolean, lrFactor: numb
   } else if (run.status === 'done') throw new CliError(`run ${id} is already done (${run.epochsDone} epochs)`);
   if (!run.lastCheckpoint) throw new CliError(`run ${id} has no checkpoint yet; start a new run instead`);
   const printer = new ProgressPrinter();
-  const result = await runOnce({ runsDir, runId: id, data: run.dataset.source, resume: true }, (m) => printer.handle(m));
+  let result: Awaited<ReturnType<typeof runOnce>>;
+  try {
+    result = await runOnce({ runsDir, runId: id }, (m) => printer.handle(m));
+  } catch (err) {
+    if (err instanceof RunClaimedError) throw new CliError(err.message);
+    throw err;
+  }
   if (json) printJson(result);
   else process.stdout.write(`run ${id}: ${result.status}${result.reason ? ` (${result.reason})` : ''}; ${result.epochsDone} epoch(s)\n`);
   return result.status === 'done' || result.status === 'stopped' ? 0 : 1;

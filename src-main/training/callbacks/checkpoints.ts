@@ -1,0 +1,56 @@
+/**
+ * Saves the run's checkpoints after every epoch (the last, and the best when the epoch became it),
+ * then records the run's progress: epochs done, last checkpoint, best epoch, training time.
+ */
+import type { Checkpoint } from '../../../shared/runs/types';
+import type { Callback, EpochLogs } from '../loop';
+import type { TrainingContext } from '../trainingContext';
+import type { BestEpochTracker } from './bestEpoch';
+
+export class CheckpointSaver implements Callback {
+  /** The epoch of the newest checkpoint on disk, named when a later save fails. */
+  private keptEpoch: number | null;
+
+  constructor(
+    private readonly ctx: TrainingContext,
+    private readonly best: BestEpochTracker,
+  ) {
+    this.keptEpoch = ctx.resumedFrom ? ctx.resumedFrom.epoch : null;
+  }
+
+  onEpochEnd(epoch: number, logs: EpochLogs): void {
+    const { store, runId } = this.ctx;
+    const ckpt = this.snapshot(epoch, logs.step);
+    this.save('last', ckpt);
+    this.keptEpoch = epoch;
+    const improved = this.best.improved;
+    if (improved) this.save('best', ckpt);
+    store.update(runId, { epochsDone: epoch + 1, lastCheckpoint: { epoch, step: logs.step }, best: this.best.best, durationMs: this.ctx.trainingMs() });
+    this.ctx.event({ type: 'checkpoint', epoch, step: logs.step, message: `checkpoint saved (epoch ${epoch + 1}${improved ? ', new best' : ''})`, data: { best: improved } });
+  }
+
+  private snapshot(epoch: number, step: number): Checkpoint {
+    const { model, optimizer: opt, schedule, early, data, lrScale } = this.ctx;
+    return {
+      epoch,
+      step,
+      tensors: model.getWeights(),
+      optimizer: { name: opt.config.name, tensors: opt.readState(), iterations: opt.iterations },
+      extra: { plateau: schedule.plateau?.snapshot() ?? null, early: early?.snapshot() ?? null, lr: opt.learningRate, norm: data.norm, lrScale },
+    };
+  }
+
+  /**
+   * A failed save (disk full, read-only) ends the run; the message says which save failed and which
+   * checkpoint is still there to resume from, since the store's own error names only a file.
+   */
+  private save(kind: 'last' | 'best', ckpt: Checkpoint): void {
+    try {
+      this.ctx.store.saveCheckpoint(this.ctx.runId, kind, ckpt);
+    } catch (e) {
+      const kept = this.keptEpoch === null ? 'there is no earlier checkpoint' : `the checkpoint of epoch ${this.keptEpoch + 1} is kept`;
+      const what = kind === 'best' ? 'best checkpoint' : 'checkpoint';
+      throw new Error(`could not save the ${what} of epoch ${ckpt.epoch + 1}: ${e instanceof Error ? e.message : String(e)}; ${kept}`, { cause: e });
+    }
+  }
+}

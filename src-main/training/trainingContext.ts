@@ -1,0 +1,161 @@
+/**
+ * Everything one training session of a run works with, built from the run's record: the backend,
+ * the data, the model, optimizer and loss, the learning-rate schedule and early stopping, the
+ * micro-batch plan and where the session starts (the last checkpoint when the run has one).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { withBnPlacement, withInitializer } from '../../shared/arch';
+import type { Architecture } from '../../shared/arch/types';
+import type { Checkpoint, RunEvent, RunRecord } from '../../shared/runs/types';
+import type { Dataset } from '../data/dataset';
+import type { RunStore } from '../runs/store';
+import { selectBackend, type BackendName, type BackendReport } from './backend';
+import { EarlyStopping, LrScheduler, type Emit, type EventSink } from './callbacks';
+import { loadJobDataset, TrainingData } from './data';
+import type { LoopControl } from './loop';
+import { makeLoss } from './losses';
+import { planMicroBatch, type MicroBatchPlan } from './microBatch';
+import { UNetModel } from './model';
+import { makeOptimizer, type Optimizer } from './optimizers';
+import type { ValidationResult } from './validation';
+
+/** What the callbacks and the step of one training session share. */
+export interface TrainingContext {
+  readonly runId: string;
+  readonly run: RunRecord;
+  readonly store: RunStore;
+  readonly control: LoopControl;
+  readonly emit: Emit;
+  /** Stores and streams a run event. */
+  readonly event: EventSink;
+  readonly backend: BackendReport;
+  readonly data: TrainingData;
+  /** The run's design with its initializer and BN placement applied. */
+  readonly arch: Architecture;
+  readonly model: UNetModel;
+  readonly optimizer: Optimizer;
+  readonly loss: ReturnType<typeof makeLoss>;
+  readonly schedule: LrScheduler;
+  readonly early: EarlyStopping | null;
+  readonly plan: MicroBatchPlan;
+  /** The checkpoint this session continues from, or null for a fresh start. */
+  readonly resumedFrom: Checkpoint | null;
+  /** The first epoch and step this session trains. */
+  readonly start: { epoch: number; step: number };
+  /** The factor on the configured learning rate after a rewind (1 otherwise). */
+  readonly lrScale: number;
+  /** The latest validation pass, kept for the predictions callback. */
+  latestValidation: ValidationResult | null;
+  /** The run's training time so far, this session included. */
+  trainingMs(): number;
+  /** Releases the model and the optimizer. */
+  dispose(): void;
+}
+
+/** Builds the session's context. On failure everything built so far is released before the error goes on. */
+export async function buildTrainingContext(run: RunRecord, store: RunStore, control: LoopControl, emit: Emit): Promise<TrainingContext> {
+  const runId = run.id;
+  const event: EventSink = (ev) => {
+    const full: RunEvent = { ...ev, time: Date.now() };
+    store.addEvent(runId, full);
+    emit({ type: 'event', runId, event: full });
+  };
+  const backend = await selectBackend(backendOption(run.config.backend));
+  store.update(runId, { backend: { name: backend.name, detail: backend.detail, threads: backend.threads } });
+  emit({ type: 'backend', runId, name: backend.name, detail: backend.detail, threads: backend.threads, skipped: backend.skipped });
+
+  const dataset = await loadJobDataset(run.dataset.source);
+  checkDataset(run, dataset);
+  const data = new TrainingData(dataset, run.split, run.config, run.arch);
+
+  const arch = withInitializer(withBnPlacement(run.arch, run.config.bnPlacement), run.config.init);
+  const model = new UNetModel(arch, run.seed);
+  let optimizer: Optimizer | null = null;
+  try {
+    const opt = makeOptimizer(run.config.optimizer);
+    optimizer = opt;
+    const loss = makeLoss(run.config.loss.name, run.config.loss.eps === undefined ? {} : { eps: run.config.loss.eps });
+
+    // A run with a checkpoint continues from it; one without starts fresh.
+    const resumedFrom = run.lastCheckpoint ? store.loadCheckpoint(runId, 'last') : null;
+    if (run.lastCheckpoint && !resumedFrom) throw new Error(`run ${runId} has no checkpoint to resume from`);
+    const extra = resumedFrom?.extra ?? {};
+    // A run rewound to before a loss jump continues with its learning rate scaled (see runs/rewind.ts).
+    const lrScale = extra.lrScale ?? 1;
+    const schedule = new LrScheduler(run.config.schedule, run.config.optimizer.lr * lrScale, run.config.epochs, (lr) => {
+      opt.learningRate = lr;
+    }, event);
+    const early = run.config.earlyStop ? new EarlyStopping(run.config.earlyStop.patience, run.config.earlyStop.minDelta, control, event) : null;
+
+    const start = { epoch: 0, step: 0 };
+    if (resumedFrom) {
+      model.setWeights(resumedFrom.tensors);
+      if (resumedFrom.optimizer) opt.writeState(resumedFrom.optimizer.tensors, resumedFrom.optimizer.iterations);
+      if (extra.plateau && schedule.plateau) schedule.plateau.restore({ ...extra.plateau, best: extra.plateau.best ?? -Infinity });
+      if (extra.early && early) early.restore({ ...extra.early, best: extra.early.best ?? -Infinity });
+      if (extra.lr !== undefined) opt.learningRate = extra.lr;
+      start.epoch = resumedFrom.epoch + 1;
+      start.step = resumedFrom.step;
+      event({ type: 'resumed', epoch: start.epoch, step: start.step, message: `resumed from the checkpoint of epoch ${resumedFrom.epoch + 1}` });
+    }
+    // A batch beyond the wasm heap runs as micro-batches with accumulated gradients (see microBatch.ts).
+    const plan = planMicroBatch(arch, run.config.batch, { backend: backend.name });
+    if (plan.reason !== null) {
+      event({ type: 'micro-batch', epoch: start.epoch, step: start.step, message: plan.reason, data: { batch: plan.batch, micro: plan.micro, passes: plan.passes, sizes: plan.sizes } });
+      emit({ type: 'log', runId, level: 'info', message: plan.reason });
+    }
+    const t0 = Date.now();
+    return {
+      runId,
+      run,
+      store,
+      control,
+      emit,
+      event,
+      backend,
+      data,
+      arch,
+      model,
+      optimizer: opt,
+      loss,
+      schedule,
+      early,
+      plan,
+      resumedFrom,
+      start,
+      lrScale,
+      latestValidation: null,
+      trainingMs: () => run.durationMs + (Date.now() - t0),
+      dispose: () => {
+        model.dispose();
+        opt.dispose();
+      },
+    };
+  } catch (err) {
+    model.dispose();
+    optimizer?.dispose();
+    throw err;
+  }
+}
+
+/** The number of live tensors, for the leak watch. */
+export function liveTensors(): number {
+  return tf.memory().numTensors;
+}
+
+function backendOption(requested: RunRecord['config']['backend']): { force?: BackendName } {
+  return requested === 'auto' ? {} : { force: requested };
+}
+
+/** A resumed or re-run job must see the same data the run was created with. */
+function checkDataset(run: RunRecord, ds: Dataset): void {
+  if (ds.info.fingerprint !== run.dataset.fingerprint) {
+    throw new Error(
+      `the data at ${describeSource(run)} has changed since the run was created (fingerprint ${ds.info.fingerprint.slice(0, 12)} vs ${run.dataset.fingerprint.slice(0, 12)})`,
+    );
+  }
+}
+
+function describeSource(run: RunRecord): string {
+  return run.dataset.source.kind === 'demo' ? 'the demo dataset' : run.dataset.source.path;
+}
