@@ -167,3 +167,26 @@ describe('controlling a run', () => {
     });
   });
 });
+
+describe('two trainers started at once on one run', () => {
+  it('trains it in one of them; the other exits at once, untouched, naming the owner (3 rounds)', async () => {
+    const runsDir = path.join(root, 'e');
+    for (let round = 0; round < 3; round++) {
+      const runId = createRun(runsDir, { epochs: 50 });
+      const [a, b] = [startTrainer({ runsDir, runId }), startTrainer({ runsDir, runId })];
+      // Whichever is refused exits at once; only then is the winner stopped (a run already stopped
+      // could be claimed again, which is no race).
+      const first = await Promise.race([a.done.then((e) => ({ e, other: b })), b.done.then((e) => ({ e, other: a }))]);
+      expect(first.e.refused, `round ${round}`).toBeDefined();
+      expect(first.e.crashed).toBe(false);
+      const owner = first.other.pid as number;
+      expect(first.e.refused?.message).toBe(`run ${runId} is already being trained by pid ${owner}`);
+      expect(withStore(runsDir, (s) => s.summary(runId).pid)).toBe(owner);
+      first.other.stop('enough');
+      const won = await first.other.done;
+      expect(won).toMatchObject({ status: 'stopped', crashed: false });
+      expect(won.refused).toBeUndefined();
+      expect(withStore(runsDir, (s) => s.summary(runId).status)).toBe('stopped');
+    }
+  });
+});
