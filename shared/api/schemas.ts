@@ -6,10 +6,10 @@
 import { z } from 'zod';
 import { ARCH_FORMAT, ARCH_VERSION } from '../arch/types';
 import { RUN_ORDERS, RUN_STATUSES, RUN_ID_PATTERN } from '../runs/types';
-import { RUN_CONFIG_SCHEMA } from '../training/config';
+import { DESIGN_ID_PATTERN, designIdSchema, designRefSchema, runRequestFields } from '../runs/request';
 
-/** Saved design ids: file-name safe on every platform, never `.` or `..`. */
-export const DESIGN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+/** Saved design ids (defined with the run request, which names designs too). */
+export { DESIGN_ID_PATTERN, designIdSchema, designRefSchema };
 /** Dataset ids: lowercase, file-name safe. */
 export const DATASET_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
 /** Longest path the lab accepts. */
@@ -21,8 +21,6 @@ export const MAX_DESIGN_NODES = 10_000;
 
 /** A run id, checked before it can reach the file system. */
 export const runIdSchema = z.string().regex(RUN_ID_PATTERN, 'not a run id (expected e.g. 20250607-153012-123-k3j9x2)');
-/** A saved design's id. */
-export const designIdSchema = z.string().regex(DESIGN_ID_PATTERN, 'a design id is 1 to 64 letters, digits, _ or -, starting with a letter or digit');
 /** A dataset's id. */
 export const datasetIdSchema = z.string().regex(DATASET_ID_PATTERN, 'a dataset id is 1 to 64 lowercase letters, digits or -');
 
@@ -58,22 +56,14 @@ export const designDocumentSchema = z.looseObject({
 /** No parameters. */
 export const noInput = z.strictObject({});
 
-/** Which design a run trains: a built-in preset or a saved design. */
-export const designRefSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('preset'), name: z.string().min(1).max(64) }),
-  z.strictObject({ kind: z.literal('saved'), id: designIdSchema }),
-]);
-
-/** Starting a run: any setting left out takes the default of `defaultRunConfig`. */
+/**
+ * Starting a run: the run request of shared/runs/request.ts, with the design and the dataset named by
+ * reference. Any setting left out takes its default there; the parsed `config` is complete.
+ */
 export const startRunSchema = z.strictObject({
   design: designRefSchema,
   datasetId: datasetIdSchema,
-  /** For the demo set: how many samples to generate. */
-  demoCount: z.number().int().min(8).max(20_000).optional(),
-  /** For a folder: train on its first N samples by id. */
-  subset: z.number().int().min(2).optional(),
-  name: z.string().min(1).max(200).optional(),
-  config: RUN_CONFIG_SCHEMA.partial().optional(),
+  ...runRequestFields,
 });
 
 /** Most timed steps the training setup's warm-up may ask for. */

@@ -3,9 +3,11 @@
  * and what the trainer writes. No node, no tfjs: these types cross every process boundary.
  * All times are milliseconds since the Unix epoch.
  */
-import type { Architecture, BnPlacement, Initializer } from '../arch/types';
+import type { Architecture } from '../arch/types';
 import type { DatasetSource } from '../data/types';
-import type { ScheduleConfig } from '../training/schedule';
+import type { RunBackend } from './backend';
+import type { RunConfig } from './request';
+import type { CheckpointExtra } from '../training/checkpointExtra';
 
 /** Every state a run can be in. */
 export const RUN_STATUSES = ['queued', 'running', 'paused', 'done', 'stopped', 'failed', 'interrupted'] as const;
@@ -26,11 +28,6 @@ export function isRunId(s: string): boolean {
   return RUN_ID_PATTERN.test(s);
 }
 
-/** Optimizer settings; the same shape the trainer's optimizers take. */
-export type OptimizerSettings =
-  | { name: 'sgd'; lr: number; momentum: number; nesterov?: boolean }
-  | { name: 'adam'; lr: number; beta1: number; beta2: number; epsilon?: number };
-
 /**
  * The losses a run can train with (the same names as the trainer's loss table):
  * - `batch-iou`: 1 - soft IoU over all pixels of the batch (the note's loss that trained well);
@@ -38,38 +35,13 @@ export type OptimizerSettings =
  * - `lovasz`: Lovász hinge (Berman et al. 2018);
  * - `bce`: binary cross-entropy;
  * - `bce-lovasz`: their sum.
+ *
+ * These, the backends a run may ask for, and the configuration types are defined once, by the run
+ * request's schema in ./request.ts; they are re-exported here, where the rest of a run's types live.
  */
-export const LOSS_NAMES = ['batch-iou', 'per-image-iou', 'lovasz', 'bce', 'bce-lovasz'] as const;
-/** A loss name, see {@link LOSS_NAMES}. */
-export type LossName = (typeof LOSS_NAMES)[number];
-
-/** Backends a run may ask for; `auto` takes the fastest one that loads. */
-export const BACKEND_REQUESTS = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
-/** A requested backend, see {@link BACKEND_REQUESTS}. */
-export type BackendRequest = (typeof BACKEND_REQUESTS)[number];
-
-/** The hyperparameters of a run: everything besides the architecture and the data that decides its result. */
-export interface RunConfig {
-  epochs: number;
-  batch: number;
-  optimizer: OptimizerSettings;
-  schedule: ScheduleConfig;
-  /** `eps` is the IoU smoothing term (the note used 0.62). */
-  loss: { name: LossName; eps?: number };
-  init: Initializer;
-  bnPlacement: BnPlacement;
-  seed: number;
-  /** Share of the labelled samples held out for validation, in (0, 1). */
-  valFraction: number;
-  augment: { hflip: boolean; vflip: boolean; jitter: number };
-  backend: BackendRequest;
-  /** Stop after this much training time. */
-  maxMinutes?: number;
-  /** Stop when the validation score has not risen by `minDelta` for `patience` epochs. */
-  earlyStop?: { patience: number; minDelta: number };
-  /** Epochs whose validation predictions are stored; the best epoch's are always stored. */
-  predictEpochs?: number[];
-}
+export { BACKEND_REQUESTS, LOSS_NAMES } from './request';
+export type { BackendRequest, LossName, OptimizerSettings, RunConfig } from './request';
+export type { RunBackend } from './backend';
 
 /** The data a run trained on, enough to tell whether another run saw the same data. */
 export interface RunDataset {
@@ -86,14 +58,6 @@ export interface RunDataset {
 export interface RunSplit {
   train: string[];
   val: string[];
-}
-
-/** The backend that actually ran. */
-export interface RunBackend {
-  name: string;
-  /** Free text, e.g. the GPU or the SIMD/threads support of wasm. */
-  detail: string;
-  threads: number;
 }
 
 /** Software versions, so a result can be reproduced. */
@@ -278,8 +242,8 @@ export interface Checkpoint {
   optimizer?: { name: string; tensors: CheckpointTensor[]; iterations: number };
   /** Random generator state. */
   rng?: number[];
-  /** Further JSON-serialisable state (schedule state, early-stop counters...). */
-  extra?: Record<string, unknown>;
+  /** The trainer's state: schedule and early-stop counters, learning rate, normalisation (see training/checkpointExtra.ts). */
+  extra?: CheckpointExtra;
 }
 
 /** The checkpoints a run keeps: the last, the best, and the one before a loss jump (the note's "wrong step"). */

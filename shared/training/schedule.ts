@@ -2,16 +2,10 @@
  * Learning-rate schedules. Pure, so the training setup can draw the curve before a run starts
  * and the trainer computes the same numbers.
  */
-export type ScheduleConfig =
-  | { kind: 'constant' }
-  /** Multiply by `factor` every `every` epochs. */
-  | { kind: 'step'; every: number; factor: number }
-  /** Cosine decay from the base rate to `minLr` over the run, after optional linear warm-up. */
-  | { kind: 'cosine'; minLr: number; warmupEpochs: number }
-  /** Keras's ReduceLROnPlateau on the validation score. */
-  | { kind: 'plateau'; patience: number; factor: number; minLr: number; minDelta: number };
+import type { ScheduleConfig } from '../runs/request';
 
-export const SCHEDULE_KINDS = ['constant', 'step', 'cosine', 'plateau'] as const;
+/** Defined, with its kinds and defaults, by the run request's schema (shared/runs/request.ts). */
+export type { ScheduleConfig } from '../runs/request';
 
 /** The learning rate for an epoch (0-based) of a run of `epochs` epochs, for the stateless schedules. */
 export function scheduledLr(s: ScheduleConfig, baseLr: number, epoch: number, epochs: number): number {

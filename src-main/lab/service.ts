@@ -1,10 +1,11 @@
 /**
  * The lab service: ONE layer that owns datasets, designs, runs and predictions. It knows nothing of
- * how it is reached (Electron IPC, HTTP, tests); the API handlers translate channels into these calls.
- * It never loads tfjs: training happens in trainer processes.
+ * how it is reached (Electron IPC, HTTP, tests). Each API channel is served by the method of the same
+ * name, called with the channel's checked parameters (handlers.ts derives the handler table from this
+ * class, so there is no table to keep in step). It never loads tfjs: training happens in trainer processes.
  */
-import path from 'node:path';
 import type { Architecture } from '../../shared/arch/types';
+import type { ChannelParams as P } from '../../shared/api/channels';
 import type {
   BackendInfo,
   DatasetEntry,
@@ -12,44 +13,38 @@ import type {
   DesignListItem,
   DesignRecord,
   EpochEstimate,
+  FolderPrediction,
   PredictionsView,
   PresetInfo,
   QueueState,
   RunList,
   RunsChanged,
   SamplePage,
+  SubmissionExport,
 } from '../../shared/api/types';
-import type { BatchMetric, EpochMetric, RunConfig, RunEvent, RunListQuery, RunRecord, RunSummary } from '../../shared/runs/types';
-import { defaultRunConfig, parseRunConfig } from '../../shared/training/config';
+import type { BatchMetric, EpochMetric, RunEvent, RunListQuery, RunRecord, RunSummary } from '../../shared/runs/types';
 import type { BackendProbe, TrainerMessage, UpsamplerResponse } from '../../shared/training/protocol';
 import { bnPlacementOf } from '../../shared/arch';
-import type { BnPlacement, Initializer } from '../../shared/arch/types';
-import { splitDataset } from '../data/split';
 import { RunInputError } from '../runs/errors';
 import { rewindToBeforeJump } from '../runs/rewind';
 import { RunStore } from '../runs/store';
 import { Datasets } from './datasets';
 import { checkDesign, Designs, listPresets, presetArch } from './designs';
 import { LabError } from './errors';
-import { LabRunsState } from './labState';
+import { importLegacyQueue } from './labState';
 import { lockDataDir } from './lock';
 import type { LabDirs } from './paths';
 import { FolderPredictor } from './folderPredict';
 import { predictionPage } from './predictionView';
 import { RunManager } from './runManager';
 import { benchmarkInTrainer, probeBackendInTrainer, upsamplersInTrainer } from './trainerHost';
-import { checkDesignFits, runDatasetOf } from './runData';
-import { runVersions } from './versions';
+import { planRun } from './plan';
+import { checkDroppedFolder, writeDesignFile } from './shell';
 
-/** What a new run is made of. Settings left out take `defaultRunConfig`'s values. */
-export interface StartRunRequest {
-  design: { kind: 'preset'; name: string } | { kind: 'saved'; id: string };
-  datasetId: string;
-  demoCount?: number;
-  subset?: number;
-  name?: string;
-  config?: Partial<RunConfig>;
-}
+/** What a new run is made of, as the `startRun` channel parsed it (settings left out already hold their defaults). */
+export type StartRunRequest = P<'startRun'>;
+/** What an epoch estimate is made of, as the `estimateEpoch` channel parsed it. */
+export type EstimateEpochRequest = P<'estimateEpoch'>;
 
 /** How the lab behaves, beyond where it keeps its data. */
 export interface LabOptions {
@@ -62,7 +57,7 @@ export class LabService {
   readonly datasets: Datasets;
   readonly designs: Designs;
   /** Folder predictions and submissions. */
-  readonly folders: FolderPredictor;
+  private readonly folders: FolderPredictor;
   private readonly runs: RunManager;
   private closed = false;
   private probe: { available: BackendProbe | null; problem: string | null } = { available: null, problem: null };
@@ -76,12 +71,13 @@ export class LabService {
     this.datasets = new Datasets(dirs.dataDir);
     this.designs = new Designs(dirs.dataDir);
     this.folders = new FolderPredictor(store, this.datasets, dirs.runsDir);
-    this.runs = new RunManager(store, new LabRunsState(path.join(dirs.dataDir, 'lab-runs.json')), opts.shutdownGraceMs);
+    this.runs = new RunManager(store, opts.shutdownGraceMs);
   }
 
   /**
    * Opens the lab on `dirs`: takes the data folder's lock, opens the run store (which marks runs
-   * whose trainer died as interrupted), and takes up the queue left by the last session.
+   * whose trainer died as interrupted), and takes up the queue left by the last session (an older
+   * lab's lab-runs.json is moved into the run index first).
    */
   static open(dirs: LabDirs, opts: LabOptions = {}): LabService {
     const unlock = lockDataDir(dirs.dataDir);
@@ -93,6 +89,7 @@ export class LabService {
       throw e;
     }
     const lab = new LabService(dirs, store, unlock, opts);
+    importLegacyQueue(dirs.dataDir, store.queue);
     lab.runs.restore();
     lab.probeBackend();
     return lab;
@@ -106,18 +103,19 @@ export class LabService {
   }
 
   /** Imports a TGS-layout folder; its problems are listed in the entry. */
-  importDataset(dir: string): Promise<DatasetEntry> {
+  importDataset({ path: dir }: P<'importDataset'>): Promise<DatasetEntry> {
     return this.datasets.import(dir);
   }
 
   /** Forgets an imported folder (its files stay). */
-  removeDataset(id: string): void {
+  removeDataset({ id }: P<'removeDataset'>): { removed: string } {
     this.datasets.remove(id);
+    return { removed: id };
   }
 
   /** A page of a dataset's samples. */
-  previewSamples(id: string, offset: number, limit: number): Promise<SamplePage> {
-    return this.datasets.preview(id, offset, limit);
+  previewSamples({ datasetId, offset, limit }: P<'previewSamples'>): Promise<SamplePage> {
+    return this.datasets.preview(datasetId, offset, limit);
   }
 
   // Designs
@@ -128,7 +126,7 @@ export class LabService {
   }
 
   /** A fresh copy of a preset. */
-  getPreset(name: string): Architecture {
+  getPreset({ name }: P<'getPreset'>): Architecture {
     return presetArch(name);
   }
 
@@ -138,22 +136,22 @@ export class LabService {
   }
 
   /** A saved design with its validity. */
-  loadDesign(id: string): DesignRecord {
+  loadDesign({ id }: P<'loadDesign'>): DesignRecord {
     return this.designs.load(id);
   }
 
   /** Saves a design, valid or not. */
-  saveDesign(doc: unknown, id?: string): DesignRecord {
-    return this.designs.save(doc, id);
+  saveDesign({ arch, id }: P<'saveDesign'>): DesignRecord {
+    return this.designs.save(arch, id);
   }
 
   /** Checks a design without saving it. */
-  validateDesign(doc: unknown): DesignCheck {
-    return checkDesign(doc);
+  validateDesign({ arch }: P<'validateDesign'>): DesignCheck {
+    return checkDesign(arch);
   }
 
   /** Checks a preset or a saved design where it lives; a saved design that is invalid keeps its own errors. */
-  checkDesign(ref: { kind: 'preset'; name: string } | { kind: 'saved'; id: string }): DesignCheck {
+  checkDesign({ design: ref }: P<'checkDesign'>): DesignCheck {
     if (ref.kind === 'preset') return checkDesign(presetArch(ref.name));
     const rec = this.designs.load(ref.id);
     return rec.valid ? checkDesign(rec.arch) : { valid: false, errors: rec.errors, summary: null, arch: null };
@@ -163,7 +161,7 @@ export class LabService {
    * The note's checkerboard test of a design as initialised: each upsampler fed a constant, an impulse
    * and noise, with its output's checkerboard score and map. Runs in a trainer process (tfjs).
    */
-  async upsamplerResponses(doc: unknown, init: Initializer | undefined, bn: BnPlacement | undefined, seed: number): Promise<UpsamplerResponse[]> {
+  async upsamplerResponses({ arch: doc, init, bnPlacement: bn, seed }: P<'upsamplerResponses'>): Promise<UpsamplerResponse[]> {
     const check = checkDesign(doc);
     if (!check.valid || !check.arch) throw new LabError('bad-request', `the design is invalid: ${check.errors.slice(0, 3).map((e) => e.message).join('; ')}`);
     const arch = check.arch;
@@ -177,8 +175,19 @@ export class LabService {
   }
 
   /** Deletes a saved design. */
-  deleteDesign(id: string): void {
+  deleteDesign({ id }: P<'deleteDesign'>): { deleted: string } {
     this.designs.delete(id);
+    return { deleted: id };
+  }
+
+  /** The folder at `path`, or a `bad-request` saying what a path dropped on the page is instead. */
+  checkDroppedFolder({ path: p }: P<'checkDroppedFolder'>): { path: string } {
+    return checkDroppedFolder(p);
+  }
+
+  /** Writes a design as JSON to `path` (chosen with the save dialog). */
+  writeDesignFile({ path: p, arch }: P<'writeDesignFile'>): { path: string; bytes: number } {
+    return writeDesignFile(p, arch);
   }
 
   // Runs
@@ -190,7 +199,7 @@ export class LabService {
   }
 
   /** One run in full. */
-  getRun(id: string): RunRecord {
+  getRun({ id }: P<'getRun'>): RunRecord {
     return this.store.get(id);
   }
 
@@ -198,37 +207,23 @@ export class LabService {
    * What starting a run takes, shared by starting and estimating one so both refuse the same input
    * with the same reason: the design, the checked settings, the data (fitting the design) and its split.
    */
-  private async prepareRun(req: Omit<StartRunRequest, 'name'>) {
+  private prepareRun(req: StartRunRequest | EstimateEpochRequest) {
     this.assertOpen();
     const arch = req.design.kind === 'preset' ? presetArch(req.design.name) : this.designs.trainable(req.design.id);
-    const checked = parseRunConfig({ ...defaultRunConfig(), ...req.config });
-    if (!checked.ok) throw new LabError('bad-request', `invalid run settings: ${checked.errors.join('; ')}`, checked.errors.map((m) => ({ path: 'config', message: m })));
-    const config = checked.config;
     const source = this.datasets.sourceOf(req.datasetId, {
       ...(req.demoCount === undefined ? {} : { demoCount: req.demoCount }),
       ...(req.subset === undefined ? {} : { subset: req.subset }),
     });
-    const ds = await this.datasets.loadSource(source);
-    checkDesignFits(arch, ds);
-    const split = splitDataset(ds, { valFraction: config.valFraction, seed: config.seed });
-    return { arch, config, ds, split };
+    return planRun(req, { arch, source, load: (s) => this.datasets.loadSource(s) });
   }
 
   /**
-   * Creates a run and queues it: the same steps as `strata train` (load the data, check the design
-   * fits it, split it), then the queue starts it when no other run trains.
+   * Creates a run and queues it: planned as `strata train` plans one (load the data, check the design
+   * fits it, split it, name it), then the queue starts it when no other run trains.
    */
   async startRun(req: StartRunRequest): Promise<RunSummary> {
-    const { arch, config, ds, split } = await this.prepareRun(req);
-    const ids = (idx: number[]) => idx.map((i) => ds.ids[i] as string);
-    return this.runs.create({
-      name: req.name ?? `${arch.name} · ${ds.info.name}`,
-      arch,
-      config,
-      dataset: runDatasetOf(ds),
-      split: { train: ids(split.train), val: ids(split.val) },
-      versions: runVersions(),
-    });
+    const plan = await this.prepareRun(req);
+    return this.runs.create(plan.init);
   }
 
   /**
@@ -236,8 +231,8 @@ export class LabService {
    * (so an invalid design or dataset is refused with the same reason), then a short measured
    * warm-up of the design in a trainer process of its own.
    */
-  async estimateEpoch(req: Omit<StartRunRequest, 'name'> & { steps: number }): Promise<EpochEstimate> {
-    const { arch, config, split } = await this.prepareRun(req);
+  async estimateEpoch(req: EstimateEpochRequest): Promise<EpochEstimate> {
+    const { init: { arch }, config, split } = await this.prepareRun(req);
     const contended = this.runs.queueState().active !== null;
     // Generous: a deep design on a slow backend takes a while to build and to step twice.
     const reply = await benchmarkInTrainer({ arch, config, steps: req.steps }, { timeoutMs: 180_000 });
@@ -259,17 +254,17 @@ export class LabService {
   }
 
   /** Stops a training or queued run; checkpoints are kept. */
-  stopRun(id: string, reason = 'stopped by the user'): RunSummary {
+  stopRun({ id, reason = 'stopped by the user' }: P<'stopRun'>): RunSummary {
     return this.runs.stop(id, reason);
   }
 
   /** Pauses the training run. */
-  pauseRun(id: string): RunSummary {
+  pauseRun({ id }: P<'pauseRun'>): RunSummary {
     return this.runs.pause(id);
   }
 
   /** Resumes a paused run, or queues a stopped/interrupted/failed one to continue from its checkpoint. */
-  resumeRun(id: string): RunSummary {
+  resumeRun({ id }: P<'resumeRun'>): RunSummary {
     this.assertOpen();
     return this.runs.resume(id);
   }
@@ -279,7 +274,7 @@ export class LabService {
    * jump, with the learning rate scaled by `lrFactor`, and queues it to continue from there. The run
    * must not be training.
    */
-  rewindRun(id: string, lrFactor: number): RunSummary {
+  rewindRun({ id, lrFactor }: P<'rewindRun'>): RunSummary {
     this.assertOpen();
     const run = this.store.summary(id);
     if (run.status === 'running' || run.status === 'paused' || run.status === 'queued') {
@@ -297,13 +292,14 @@ export class LabService {
   }
 
   /** Renames a run. */
-  renameRun(id: string, name: string): RunSummary {
+  renameRun({ id, name }: P<'renameRun'>): RunSummary {
     return this.runs.rename(id, name);
   }
 
   /** Deletes a run that is not training. */
-  deleteRun(id: string): Promise<void> {
-    return this.runs.delete(id);
+  async deleteRun({ id }: P<'deleteRun'>): Promise<{ deleted: string }> {
+    await this.runs.delete(id);
+    return { deleted: id };
   }
 
   /** The live trainer (with its pid) and the waiting runs. */
@@ -312,22 +308,22 @@ export class LabService {
   }
 
   /** A run's finished epochs. */
-  epochMetrics(id: string): EpochMetric[] {
+  getEpochMetrics({ id }: P<'getEpochMetrics'>): EpochMetric[] {
     return this.store.epochMetrics(id);
   }
 
   /** A run's training steps from `fromStep` on. */
-  batchMetrics(id: string, fromStep?: number, limit?: number): BatchMetric[] {
+  getBatchMetrics({ id, fromStep, limit }: P<'getBatchMetrics'>): BatchMetric[] {
     return this.store.batchMetrics(id, { ...(fromStep === undefined ? {} : { fromStep }), ...(limit === undefined ? {} : { limit }) });
   }
 
   /** A run's events. */
-  runEvents(id: string): RunEvent[] {
+  getRunEvents({ id }: P<'getRunEvents'>): RunEvent[] {
     return this.store.events(id);
   }
 
   /** The epochs with stored predictions. */
-  predictionEpochs(id: string): number[] {
+  getPredictionEpochs({ id }: P<'getPredictionEpochs'>): number[] {
     return this.store.predictionEpochs(id);
   }
 
@@ -335,7 +331,7 @@ export class LabService {
    * One epoch's validation predictions (a page of them), with the images, depths and truth masks of
    * those samples read from the run's data, so the viewer can draw and score them.
    */
-  async predictions(id: string, epoch: number, offset: number, limit?: number): Promise<PredictionsView> {
+  async getPredictions({ id, epoch, offset, limit }: P<'getPredictions'>): Promise<PredictionsView> {
     const run = this.store.get(id);
     const p = this.store.loadPredictions(id, epoch);
     if (!p) {
@@ -353,12 +349,32 @@ export class LabService {
   }
 
   /** The backend of the latest run that chose one; the lab itself never loads a backend. */
-  backendInfo(): BackendInfo {
+  getBackendInfo(): BackendInfo {
     const note = 'The backend is decided when a run starts, in its trainer process: the fastest of tfjs-node-gpu, tfjs-node, wasm and cpu that loads, unless the run asks for one.';
     const probe = { available: this.probe.available, probeProblem: this.probe.problem };
     const recent = this.store.list({ orderBy: 'startedAt', limit: 50 }).find((r) => r.backend !== null);
     const last = recent?.backend ? { runId: recent.id, startedAt: recent.startedAt, backend: recent.backend } : null;
     return { last, note, ...probe };
+  }
+
+  /** Predicts a folder of images with a run's best checkpoint. */
+  predictFolder({ id, path: dir }: P<'predictFolder'>): Promise<FolderPrediction> {
+    return this.folders.predict(id, dir);
+  }
+
+  /** A run's folder predictions. */
+  listFolderPredictions({ id }: P<'listFolderPredictions'>): FolderPrediction[] {
+    return this.folders.list(id);
+  }
+
+  /** A page of one folder prediction. */
+  getFolderPredictions({ id, key, offset, limit }: P<'getFolderPredictions'>): Promise<PredictionsView> {
+    return this.folders.view(id, key, offset, limit);
+  }
+
+  /** Writes a Kaggle submission CSV. */
+  exportSubmission({ id, source, threshold, path: file }: P<'exportSubmission'>): SubmissionExport {
+    return this.folders.exportSubmission(id, source, threshold, file);
   }
 
   /**
@@ -375,12 +391,12 @@ export class LabService {
   }
 
   /** Listens to a run's trainer messages. */
-  onRunEvent(runId: string, listener: (m: TrainerMessage) => void): () => void {
+  onRunEvent({ runId }: P<'onRunEvent'>, listener: (m: TrainerMessage) => void): () => void {
     return this.runs.subscribe(runId, listener);
   }
 
-  /** Listens to changes of the run list. */
-  onRunsChanged(listener: (e: RunsChanged) => void): () => void {
+  /** Listens to changes of the run list (the stream takes no parameters). */
+  onRunsChanged(_params: P<'onRunsChanged'>, listener: (e: RunsChanged) => void): () => void {
     return this.runs.changes.subscribe(listener);
   }
 

@@ -4,50 +4,68 @@
  */
 import { z } from 'zod';
 import type { Architecture } from '../../shared/arch/types';
-import { ARCH_FORMAT, BN_PLACEMENTS, INITIALIZERS } from '../../shared/arch/types';
+import { ARCH_FORMAT } from '../../shared/arch/types';
+import { runBackendSchema } from '../../shared/runs/backend';
+import { RUN_CONFIG_OBJECT, runConfigSchema as RUN_CONFIG_SCHEMA } from '../../shared/runs/request';
 import type {
-  RunBackend,
   RunConfig,
   RunDataset,
   RunHost,
   RunSplit,
   RunVersions,
 } from '../../shared/runs/types';
-import { BACKEND_REQUESTS, LOSS_NAMES } from '../../shared/runs/types';
 import { RunStoreCorruptError } from './errors';
 
 const num = z.number();
 const int = z.number().int();
 
-const schedule = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('constant') }),
-  z.object({ kind: z.literal('step'), every: num, factor: num }),
-  z.object({ kind: z.literal('cosine'), minLr: num, warmupEpochs: num }),
-  z.object({ kind: z.literal('plateau'), patience: num, factor: num, minLr: num, minDelta: num }),
-]);
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
 
-const optimizer = z.discriminatedUnion('name', [
-  z.object({ name: z.literal('sgd'), lr: num, momentum: num, nesterov: z.boolean().optional() }),
-  z.object({ name: z.literal('adam'), lr: num, beta1: num, beta2: num, epsilon: num.optional() }),
-]);
+/** `o` with only the keys `schema` knows (zod 4 object schemas list them in `shape`). */
+function knownKeys(o: Record<string, unknown>, schema: { shape: Record<string, unknown> }): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([k]) => k in schema.shape));
+}
 
-/** A run's configuration. */
-export const runConfigSchema: z.ZodType<RunConfig> = z.object({
-  epochs: int,
-  batch: int,
-  optimizer,
-  schedule,
-  loss: z.object({ name: z.enum(LOSS_NAMES), eps: num.optional() }),
-  init: z.enum(INITIALIZERS),
-  bnPlacement: z.enum(BN_PLACEMENTS),
-  seed: num,
-  valFraction: num,
-  augment: z.object({ hflip: z.boolean(), vflip: z.boolean(), jitter: num }),
-  backend: z.enum(BACKEND_REQUESTS),
-  maxMinutes: num.optional(),
-  earlyStop: z.object({ patience: int, minDelta: num }).optional(),
-  predictEpochs: z.array(int).optional(),
-});
+/**
+ * Brings a stored configuration up to the current schema. Rows were read for a while by a looser
+ * schema than the one new runs are checked with, so an old row may:
+ * - lack settings added or made optional later (the augment block or its `jitter`, `backend`, the
+ *   schedule's or optimizer's tuning fields): left out here, the schema fills their defaults;
+ * - carry keys the schema no longer knows (the loose reader ignored them): dropped;
+ * - name a step schedule with `every` 0 (the schedule always treated it as 1): 1;
+ * - list prediction epochs counted from 0 (the trainer counts them from 1, so 0 never matched): dropped.
+ * Anything else the schema refuses stays refused, with the schema's message.
+ */
+export function migrateStoredConfig(raw: unknown): unknown {
+  if (!isRecord(raw)) return raw;
+  const c = knownKeys(raw, RUN_CONFIG_OBJECT);
+  const member = <S extends { shape: Record<string, unknown> }>(v: unknown, options: readonly S[], tag: string): unknown => {
+    if (!isRecord(v)) return v;
+    const schema = options.find((o) => (o.shape[tag] as { value?: unknown } | undefined)?.value === v[tag]);
+    return schema ? knownKeys(v, schema) : v;
+  };
+  if ('optimizer' in c) c['optimizer'] = member(c['optimizer'], RUN_CONFIG_OBJECT.shape.optimizer.unwrap().options, 'name');
+  if ('schedule' in c) {
+    const s = member(c['schedule'], RUN_CONFIG_OBJECT.shape.schedule.unwrap().options, 'kind');
+    c['schedule'] = isRecord(s) && s['kind'] === 'step' && s['every'] === 0 ? { ...s, every: 1 } : s;
+  }
+  for (const key of ['loss', 'augment', 'earlyStop'] as const) {
+    const v = c[key];
+    const schema = RUN_CONFIG_OBJECT.shape[key].unwrap();
+    if (isRecord(v)) c[key] = knownKeys(v, schema);
+  }
+  const pe = c['predictEpochs'];
+  if (Array.isArray(pe)) c['predictEpochs'] = pe.filter((e) => !(typeof e === 'number' && e < 1));
+  return c;
+}
+
+/**
+ * A run's configuration as the store writes and reads it: the one run configuration schema
+ * (shared/runs/request.ts), after {@link migrateStoredConfig} for rows written by older versions.
+ */
+export const runConfigSchema: z.ZodType<RunConfig> = z.preprocess(migrateStoredConfig, RUN_CONFIG_SCHEMA);
 
 /** A run's dataset description. */
 export const runDatasetSchema: z.ZodType<RunDataset> = z.object({
@@ -61,8 +79,8 @@ export const runDatasetSchema: z.ZodType<RunDataset> = z.object({
   count: int,
 });
 
-/** The backend that ran. */
-export const runBackendSchema: z.ZodType<RunBackend> = z.object({ name: z.string(), detail: z.string(), threads: int });
+/** The backend that ran (defined once, in shared/runs/backend.ts). */
+export { runBackendSchema };
 
 /** Software versions. */
 export const runVersionsSchema: z.ZodType<RunVersions> = z.object({

@@ -3,8 +3,9 @@
  * full training setup comes with the Training view; this one is enough to start a run.
  */
 import type { ChannelInput } from '../../shared/api/channels';
+import { startRunSchema } from '../../shared/api/schemas';
 import { DEMO_DATASET_ID } from '../../shared/api/types';
-import { wholeNumber } from './formNumbers';
+import { issuesByField } from '../../shared/runs/request';
 
 /** The form as typed: text fields stay strings until checked. */
 export interface NewRunForm {
@@ -30,31 +31,44 @@ export function emptyNewRunForm(preset = 'tiny'): NewRunForm {
   return { preset, datasetId: DEMO_DATASET_ID, epochs: '1', batch: '8', demoCount: '64', name: '' };
 }
 
-/** Checks the form; the lab checks again and its message is shown if it still refuses. */
+/** A number as typed, or NaN (which the schema refuses with the field's own message). */
+function num(raw: string): number {
+  const t = raw.trim();
+  return t === '' ? Number.NaN : Number(t);
+}
+
+/** Form fields by the path of the request field they set. */
+const FIELD_OF_PATH: Readonly<Record<string, NewRunField>> = {
+  'design.name': 'preset',
+  datasetId: 'datasetId',
+  demoCount: 'demoCount',
+  name: 'name',
+  'config.epochs': 'epochs',
+  'config.batch': 'batch',
+};
+
+/**
+ * Checks the form by parsing its request with the `startRun` channel's schema, so its limits and
+ * messages are the lab's; the lab checks again and its message is shown if it still refuses.
+ */
 export function checkNewRunForm(f: NewRunForm): NewRunCheck {
   const errors: Partial<Record<NewRunField, string>> = {};
   if (f.preset.trim() === '') errors.preset = 'Pick a design preset';
   if (f.datasetId.trim() === '') errors.datasetId = 'Pick a dataset';
-  const epochs = wholeNumber(f.epochs, 'Epochs', 1, 100_000);
-  if (typeof epochs === 'string') errors.epochs = epochs;
-  const batch = wholeNumber(f.batch, 'Batch size', 1, 4096);
-  if (typeof batch === 'string') errors.batch = batch;
-  const demo = f.datasetId === DEMO_DATASET_ID;
-  const demoCount = demo ? wholeNumber(f.demoCount, 'Demo samples', 8, 20_000) : null;
-  if (typeof demoCount === 'string') errors.demoCount = demoCount;
   const name = f.name.trim();
-  if (name.length > 200) errors.name = 'A name is at most 200 characters';
-  if (Object.keys(errors).length > 0 || typeof epochs !== 'number' || typeof batch !== 'number' || typeof demoCount === 'string') {
-    return { ok: false, errors };
-  }
-  return {
-    ok: true,
-    request: {
-      design: { kind: 'preset', name: f.preset.trim() },
-      datasetId: f.datasetId,
-      ...(demoCount === null ? {} : { demoCount }),
-      ...(name === '' ? {} : { name }),
-      config: { epochs, batch },
-    },
+  const request = {
+    design: { kind: 'preset' as const, name: f.preset.trim() },
+    datasetId: f.datasetId,
+    ...(f.datasetId === DEMO_DATASET_ID ? { demoCount: num(f.demoCount) } : {}),
+    ...(name === '' ? {} : { name }),
+    config: { epochs: num(f.epochs), batch: num(f.batch) },
   };
+  const r = startRunSchema.safeParse(request);
+  if (!r.success) {
+    const byField = issuesByField(r.error.issues, (path) => FIELD_OF_PATH[path.map(String).join('.')], 'name');
+    for (const [k, m] of Object.entries(byField) as [NewRunField, string][]) errors[k] ??= m;
+  }
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  // The request as typed (not the parsed one): settings it leaves out take the lab's defaults there.
+  return { ok: true, request };
 }

@@ -1,19 +1,33 @@
 /**
  * The training setup form: every setting of a run, repeats over seeds, and a sweep of one setting
- * over a list of values. The form is text as typed; checking it builds the run configuration and
- * validates it with the same schema the lab uses (`parseRunConfig`), so a bad value reads the same
- * here as in the lab's refusal. A checked form expands to the list of runs to queue.
+ * over a list of values. The form is text as typed; checking it builds the run request and parses it
+ * with the `startRun` channel's own schema (shared/runs/request.ts), so a bad value gets the lab's
+ * message, shown next to its field (mapped from the issue's path), and a setting left empty takes the
+ * lab's default. A checked form expands to the list of runs to queue.
  */
 import type { ChannelInput } from '../../shared/api/channels';
+import { startRunSchema } from '../../shared/api/schemas';
 import { DEMO_DATASET_ID } from '../../shared/api/types';
 import { BN_PLACEMENTS, INITIALIZERS, type BnPlacement, type Initializer } from '../../shared/arch/types';
-import { LOSS_NAMES, type BackendRequest, type LossName, type RunConfig } from '../../shared/runs/types';
-import { defaultRunConfig, parseRunConfig } from '../../shared/training/config';
-import type { ScheduleConfig } from '../../shared/training/schedule';
+import {
+  defaultOptimizer,
+  defaultRunConfig,
+  defaultSchedule,
+  issuesByField,
+  LOSS_NAMES,
+  parseIdList,
+  SCHEDULE_KINDS,
+  type BackendRequest,
+  type DesignRef,
+  type LossName,
+  type OptimizerSettings,
+  type RunConfig,
+  type ScheduleKind,
+} from '../../shared/runs/request';
 import { wholeNumber } from './formNumbers';
 
 /** Which design to train. */
-export type DesignChoice = { kind: 'preset'; name: string } | { kind: 'saved'; id: string };
+export type DesignChoice = DesignRef;
 
 /** Settings a sweep can vary. */
 export const SWEEP_FIELDS = ['init', 'bnPlacement', 'loss', 'lr', 'batch', 'optimizer', 'momentum'] as const;
@@ -31,8 +45,8 @@ export const SWEEP_TITLES: Readonly<Record<SweepField, string>> = {
   momentum: 'momentum',
 };
 
-/** Schedule kinds. */
-export const SCHEDULE_KINDS = ['constant', 'step', 'cosine', 'plateau'] as const;
+/** Schedule kinds (read off the schema). */
+export { SCHEDULE_KINDS };
 
 /** The form as typed. */
 export interface SetupForm {
@@ -42,13 +56,15 @@ export interface SetupForm {
   name: string;
   loss: LossName;
   eps: string;
-  optimizer: 'sgd' | 'adam';
+  optimizer: OptimizerSettings['name'];
+  /** Empty: the optimizer's default (see {@link defaultLr}). */
   lr: string;
   momentum: string;
   nesterov: boolean;
   beta1: string;
   beta2: string;
-  schedule: (typeof SCHEDULE_KINDS)[number];
+  schedule: ScheduleKind;
+  /** Empty: a third of the run. */
   stepEvery: string;
   stepFactor: string;
   minLr: string;
@@ -62,6 +78,8 @@ export interface SetupForm {
   epochs: string;
   seed: string;
   valFraction: string;
+  /** A fixed validation set, one id per line (blank lines and `#` comments ignored); empty: `valFraction`. */
+  valIds: string;
   hflip: boolean;
   vflip: boolean;
   jitter: string;
@@ -89,9 +107,14 @@ export type SetupCheck = { ok: true; config: RunConfig; runs: PlannedRun[] } | {
 /** Most runs one submission may queue: a sweep is an experiment, not a grid search. */
 export const MAX_PLANNED_RUNS = 64;
 
-/** A fresh form: the lab's defaults, the tiny preset on a small demo set. */
+/** A fresh form: the lab's defaults (the schema's), the tiny preset on a small demo set. */
 export function emptySetupForm(design: DesignChoice = { kind: 'preset', name: 'tiny' }): SetupForm {
   const d = defaultRunConfig();
+  const sgd = defaultOptimizer('sgd');
+  const adam = defaultOptimizer('adam');
+  const step = defaultSchedule('step', d.epochs);
+  const cosine = defaultSchedule('cosine', d.epochs);
+  const plateau = defaultSchedule('plateau', d.epochs);
   return {
     design,
     datasetId: DEMO_DATASET_ID,
@@ -100,25 +123,26 @@ export function emptySetupForm(design: DesignChoice = { kind: 'preset', name: 't
     loss: d.loss.name,
     eps: '0.62',
     optimizer: d.optimizer.name,
-    lr: String(d.optimizer.lr),
-    momentum: d.optimizer.name === 'sgd' ? String(d.optimizer.momentum) : '0.9',
+    lr: '',
+    momentum: String(sgd.momentum),
     nesterov: false,
-    beta1: '0.9',
-    beta2: '0.999',
-    schedule: 'constant',
-    stepEvery: '10',
-    stepFactor: '0.5',
-    minLr: '0',
-    warmupEpochs: '0',
-    patience: '5',
-    plateauFactor: '0.5',
-    minDelta: '0.001',
+    beta1: String(adam.beta1),
+    beta2: String(adam.beta2),
+    schedule: d.schedule.kind,
+    stepEvery: '',
+    stepFactor: String(step.factor),
+    minLr: String(cosine.minLr),
+    warmupEpochs: String(cosine.warmupEpochs),
+    patience: String(plateau.patience),
+    plateauFactor: String(plateau.factor),
+    minDelta: String(plateau.minDelta),
     init: d.init,
     bnPlacement: d.bnPlacement,
     batch: String(d.batch),
     epochs: String(d.epochs),
     seed: String(d.seed),
     valFraction: String(d.valFraction),
+    valIds: '',
     hflip: d.augment.hflip,
     vflip: d.augment.vflip,
     jitter: String(d.augment.jitter),
@@ -129,18 +153,34 @@ export function emptySetupForm(design: DesignChoice = { kind: 'preset', name: 't
   };
 }
 
+/** The learning rate an optimizer takes when the field is left empty (SGD 0.01, Adam 0.001). */
+export function defaultLr(optimizer: OptimizerSettings['name']): number {
+  return defaultOptimizer(optimizer).lr;
+}
+
+/** The step schedule's period when the field is left empty: a third of the run (as typed in `epochs`). */
+export function defaultStepEveryText(f: SetupForm): string {
+  const epochs = Number(f.epochs.trim());
+  return Number.isInteger(epochs) && epochs >= 1 ? String(defaultSchedule('step', epochs).every) : 'a third of the run';
+}
+
 /** A number as typed, or NaN (which the schema then refuses with the field's own message). */
 function num(raw: string): number {
   const t = raw.trim();
   return t === '' ? Number.NaN : Number(t);
 }
 
-function scheduleOf(f: SetupForm): ScheduleConfig {
+/** A field that may be left empty for its default: absent when empty. */
+function optionalNum<K extends string>(key: K, raw: string): Partial<Record<K, number>> {
+  return raw.trim() === '' ? {} : ({ [key]: num(raw) } as Record<K, number>);
+}
+
+function scheduleOf(f: SetupForm): unknown {
   switch (f.schedule) {
     case 'constant':
       return { kind: 'constant' };
     case 'step':
-      return { kind: 'step', every: num(f.stepEvery), factor: num(f.stepFactor) };
+      return { kind: 'step', ...optionalNum('every', f.stepEvery), factor: num(f.stepFactor) };
     case 'cosine':
       return { kind: 'cosine', minLr: num(f.minLr), warmupEpochs: num(f.warmupEpochs) };
     case 'plateau':
@@ -148,15 +188,15 @@ function scheduleOf(f: SetupForm): ScheduleConfig {
   }
 }
 
-/** The configuration the form describes, before validation. */
+/** The configuration the form describes, before validation: what the schema parses. */
 export function configOf(f: SetupForm): unknown {
   return {
     epochs: num(f.epochs),
     batch: num(f.batch),
     optimizer:
       f.optimizer === 'sgd'
-        ? { name: 'sgd', lr: num(f.lr), momentum: num(f.momentum), ...(f.nesterov ? { nesterov: true } : {}) }
-        : { name: 'adam', lr: num(f.lr), beta1: num(f.beta1), beta2: num(f.beta2) },
+        ? { name: 'sgd', ...optionalNum('lr', f.lr), momentum: num(f.momentum), ...(f.nesterov ? { nesterov: true } : {}) }
+        : { name: 'adam', ...optionalNum('lr', f.lr), beta1: num(f.beta1), beta2: num(f.beta2) },
     schedule: scheduleOf(f),
     loss: f.loss === 'per-image-iou' ? { name: f.loss, eps: num(f.eps) } : { name: f.loss },
     init: f.init,
@@ -168,27 +208,49 @@ export function configOf(f: SetupForm): unknown {
   };
 }
 
-/** The form field a schema message is about, from its path (`optimizer.lr: ...`). */
-function fieldOfPath(path: string): SetupField {
-  const map: Record<string, SetupField> = {
-    epochs: 'epochs',
-    batch: 'batch',
-    'optimizer.lr': 'lr',
-    'optimizer.momentum': 'momentum',
-    'optimizer.beta1': 'beta1',
-    'optimizer.beta2': 'beta2',
-    'schedule.every': 'stepEvery',
-    'schedule.factor': 'stepFactor',
-    'schedule.minLr': 'minLr',
-    'schedule.warmupEpochs': 'warmupEpochs',
-    'schedule.patience': 'patience',
-    'schedule.minDelta': 'minDelta',
-    'loss.eps': 'eps',
-    seed: 'seed',
-    valFraction: 'valFraction',
-    'augment.jitter': 'jitter',
+/** The request the form describes for one run (the name as given), before validation. */
+function requestOf(f: SetupForm, name: string): unknown {
+  const valIds = parseIdList(f.valIds);
+  return {
+    design: f.design,
+    datasetId: f.datasetId,
+    ...(f.datasetId === DEMO_DATASET_ID ? { demoCount: num(f.demoCount) } : {}),
+    ...(name === '' ? {} : { name }),
+    ...(valIds.length ? { valIds } : {}),
+    config: configOf(f),
   };
-  return map[path] ?? 'name';
+}
+
+/** Form fields by the path of the request field they set (`config.optimizer.lr` -> `lr`). */
+const FIELD_OF_PATH: Readonly<Record<string, SetupField>> = {
+  design: 'design',
+  datasetId: 'datasetId',
+  demoCount: 'demoCount',
+  name: 'name',
+  valIds: 'valIds',
+  'config.epochs': 'epochs',
+  'config.batch': 'batch',
+  'config.optimizer.lr': 'lr',
+  'config.optimizer.momentum': 'momentum',
+  'config.optimizer.beta1': 'beta1',
+  'config.optimizer.beta2': 'beta2',
+  'config.schedule.every': 'stepEvery',
+  'config.schedule.minLr': 'minLr',
+  'config.schedule.warmupEpochs': 'warmupEpochs',
+  'config.schedule.patience': 'patience',
+  'config.schedule.minDelta': 'minDelta',
+  'config.loss.eps': 'eps',
+  'config.seed': 'seed',
+  'config.valFraction': 'valFraction',
+  'config.augment.jitter': 'jitter',
+};
+
+/** The form field an issue of the request is about, from its path; list entries count as their list. */
+export function fieldOfIssuePath(f: SetupForm, path: readonly PropertyKey[]): SetupField | undefined {
+  const key = path.filter((p) => typeof p === 'string').join('.');
+  if (key === 'config.schedule.factor') return f.schedule === 'plateau' ? 'plateauFactor' : 'stepFactor';
+  if (key.startsWith('design')) return 'design';
+  return FIELD_OF_PATH[key];
 }
 
 /** Splits "a, b; c" into trimmed non-empty values. */
@@ -235,16 +297,13 @@ function withSweep(f: SetupForm, field: SweepField, value: string): SetupForm | 
   }
 }
 
-function checkConfig(f: SetupForm): { ok: true; config: RunConfig } | { ok: false; errors: Partial<Record<SetupField, string>> } {
-  const r = parseRunConfig(configOf(f));
-  if (r.ok) return r;
-  const errors: Partial<Record<SetupField, string>> = {};
-  for (const message of r.errors) {
-    const colon = message.indexOf(': ');
-    const field = colon > 0 ? fieldOfPath(message.slice(0, colon)) : 'name';
-    errors[field] ??= colon > 0 ? message.slice(colon + 2) : message;
-  }
-  return { ok: false, errors };
+type RequestCheck = { ok: true; request: ChannelInput<'startRun'>; config: RunConfig } | { ok: false; errors: Partial<Record<SetupField, string>> };
+
+/** Parses the request of one run of the form with the `startRun` channel's schema. */
+function checkRequest(f: SetupForm, name: string): RequestCheck {
+  const r = startRunSchema.safeParse(requestOf(f, name));
+  if (r.success) return { ok: true, request: r.data, config: r.data.config };
+  return { ok: false, errors: issuesByField(r.error.issues, (path) => fieldOfIssuePath(f, path), 'name') };
 }
 
 /**
@@ -255,14 +314,11 @@ export function checkSetupForm(f: SetupForm): SetupCheck {
   const errors: Partial<Record<SetupField, string>> = {};
   if (f.design.kind === 'preset' ? f.design.name.trim() === '' : f.design.id.trim() === '') errors.design = 'Pick a design';
   if (f.datasetId.trim() === '') errors.datasetId = 'Pick a dataset';
-  const demo = f.datasetId === DEMO_DATASET_ID;
-  const demoCount = demo ? wholeNumber(f.demoCount, 'Demo samples', 8, 20_000) : null;
-  if (typeof demoCount === 'string') errors.demoCount = demoCount;
   const repeats = wholeNumber(f.repeats, 'Repeats', 1, MAX_PLANNED_RUNS);
   if (typeof repeats === 'string') errors.repeats = repeats;
-  if (f.name.trim().length > 150) errors.name = 'A name is at most 150 characters';
-  const base = checkConfig(f);
-  if (!base.ok) Object.assign(errors, base.errors);
+  const name = f.name.trim();
+  const base = checkRequest(f, name);
+  if (!base.ok) for (const [k, m] of Object.entries(base.errors) as [SetupField, string][]) errors[k] ??= m;
 
   let variants: { form: SetupForm; tag: string }[] = [{ form: f, tag: '' }];
   if (f.sweepField !== null) {
@@ -277,7 +333,7 @@ export function checkSetupForm(f: SetupForm): SetupCheck {
         errors.sweepValues ??= next;
         continue;
       }
-      const c = checkConfig(next);
+      const c = checkRequest(next, name);
       if (!c.ok) errors.sweepValues ??= `${SWEEP_TITLES[field]} ${v}: ${Object.values(c.errors)[0] ?? 'invalid'}`;
       variants.push({ form: next, tag: `${SWEEP_TITLES[field]} ${v}` });
     }
@@ -285,27 +341,18 @@ export function checkSetupForm(f: SetupForm): SetupCheck {
   if (typeof repeats === 'number' && variants.length * repeats > MAX_PLANNED_RUNS) {
     errors.repeats = `That is ${variants.length * repeats} runs; at most ${MAX_PLANNED_RUNS} at once`;
   }
-  if (Object.keys(errors).length > 0 || !base.ok || typeof repeats !== 'number' || typeof demoCount === 'string') return { ok: false, errors };
+  if (Object.keys(errors).length > 0 || !base.ok || typeof repeats !== 'number') return { ok: false, errors };
 
   const runs: PlannedRun[] = [];
   for (const v of variants) {
-    const c = checkConfig(v.form);
-    if (!c.ok) continue;
     for (let k = 0; k < repeats; k++) {
-      const seed = c.config.seed + k;
+      const seed = base.config.seed + k;
       const tags = [v.tag, repeats > 1 || f.sweepField !== null ? `seed ${seed}` : ''].filter(Boolean);
-      const name = f.name.trim();
-      const runName = name === '' ? undefined : [name, ...tags].join(' · ');
-      runs.push({
-        request: {
-          design: f.design,
-          datasetId: f.datasetId,
-          ...(demoCount === null ? {} : { demoCount }),
-          ...(runName === undefined ? {} : { name: runName }),
-          config: { ...c.config, seed },
-        },
-        label: tags.join(' · ') || 'one run',
-      });
+      const runName = name === '' ? '' : [name, ...tags].join(' · ');
+      // Each run's own request, parsed: a name grown past the limit by its tags is refused here, not by the lab.
+      const c = checkRequest({ ...v.form, seed: String(seed) }, runName);
+      if (!c.ok) return { ok: false, errors: { ...c.errors } };
+      runs.push({ request: c.request, label: tags.join(' · ') || 'one run' });
     }
   }
   return { ok: true, config: base.config, runs };

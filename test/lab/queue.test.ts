@@ -1,6 +1,7 @@
 /**
  * The training queue: one run trains at a time, the rest wait in order; a queued run can be stopped
- * before it starts; the queue survives a restart of the lab; one lab per data folder.
+ * before it starts; the queue survives a restart of the lab (its order is in the run index); an older
+ * lab's queue file is taken over once; one lab per data folder.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -38,8 +39,14 @@ describe('the training queue', () => {
     // A second lab on the same folder is refused while the first holds it.
     expect(() => openLab(home)).toThrow(/another lab/);
 
-    const persisted: unknown = JSON.parse(fs.readFileSync(path.join(home, 'lab-runs.json'), 'utf8'));
-    expect(persisted).toMatchObject({ queue: [r2.id] });
+    // The order is persisted in the run index, beside the runs' status, and nowhere else.
+    const index = RunStore.open(path.join(home, 'runs'));
+    try {
+      expect(index.queue.list()).toEqual([r2.id]);
+    } finally {
+      index.close();
+    }
+    expect(fs.existsSync(path.join(home, 'lab-runs.json'))).toBe(false);
 
     // Closing ends the training run (stopped, or killed after the grace period) and starts nothing new.
     await first.close();
@@ -108,5 +115,41 @@ describe('the training queue', () => {
       await b.close();
     }
     expect(fs.existsSync(path.join(home, 'lab.lock'))).toBe(false);
+  });
+
+  it("takes over an older lab's lab-runs.json once, in its order, and renames it aside", async () => {
+    const home = scratchDir('legacy');
+    const runsDir = path.join(home, 'runs');
+    const a = openLab(home, { shutdownGraceMs: 1000 });
+    const model = await a.startRun(short);
+    const template = a.getRun({ id: model.id });
+    await a.close();
+    // What an older lab left: runs queued in the store, and their order in its own file only.
+    const old = RunStore.open(runsDir);
+    const make = (name: string) => old.createRun({ name, arch: template.arch, config: template.config, dataset: template.dataset, split: template.split, versions: template.versions }).id;
+    const [q1, q2, q3] = [make('q1'), make('q2'), make('q3')];
+    old.close();
+    const file = path.join(home, 'lab-runs.json');
+    const text = `${JSON.stringify({ format: 'strata-lab-runs', version: 1, queue: [q3, '20250101-000000-deleted00', q1, q2] })}\n`;
+    fs.writeFileSync(file, text);
+
+    const b = openLab(home, { shutdownGraceMs: 1000 });
+    try {
+      // The file's order, the run it names that no longer exists left out.
+      expect(b.getQueue()).toEqual({ active: { runId: q3, pid: expect.any(Number) }, queued: [q1, q2] });
+      expect(fs.existsSync(file)).toBe(false);
+      expect(fs.readFileSync(`${file}.migrated`, 'utf8')).toBe(text);
+      b.stopRun({ id: q1, reason: 'not needed' });
+    } finally {
+      await b.close();
+    }
+    // Read once: the next lab takes the queue from the index alone, as it was left.
+    const c = openLab(home, { shutdownGraceMs: 1000 });
+    try {
+      expect(c.getQueue()).toEqual({ active: { runId: q2, pid: expect.any(Number) }, queued: [] });
+      expect(c.getRun({ id: q1 }).status).toBe('stopped');
+    } finally {
+      await c.close();
+    }
   });
 });

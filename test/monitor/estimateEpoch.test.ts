@@ -5,6 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { getPreset } from '../../shared/arch';
 import { defaultRunConfig } from '../../shared/training/config';
+import { checkInput } from '../../shared/api/validate';
 import { createHandlers } from '../../src-main/lab/handlers';
 import { benchmarkInTrainer } from '../../src-main/lab/trainerHost';
 import { openLab, scratchDir } from '../lab/helpers';
@@ -12,10 +13,16 @@ import { openLab, scratchDir } from '../lab/helpers';
 const lab = openLab(scratchDir('estimate'));
 afterAll(() => lab.close());
 
+/** Calls the estimateEpoch handler as a transport does: the channel's schema checks the input first. */
+async function estimate(raw: unknown) {
+  const input = checkInput('estimateEpoch', raw);
+  if (!input.ok) throw new Error(input.error.message);
+  return createHandlers(lab).estimateEpoch(input.params);
+}
+
 describe('estimateEpoch', () => {
   it('times the tiny design on the demo set and scales it to an epoch', async () => {
-    const handlers = createHandlers(lab);
-    const e = await handlers.estimateEpoch({
+    const e = await estimate({
       design: { kind: 'preset', name: 'tiny' },
       datasetId: 'demo',
       demoCount: 20,
@@ -35,11 +42,10 @@ describe('estimateEpoch', () => {
   }, 60_000);
 
   it('refuses an invalid design, dataset or setting with the reason before timing anything', async () => {
-    const handlers = createHandlers(lab);
-    await expect(handlers.estimateEpoch({ design: { kind: 'preset', name: 'nope' }, datasetId: 'demo', steps: 1 })).rejects.toThrow(/nope/);
-    await expect(handlers.estimateEpoch({ design: { kind: 'preset', name: 'tiny' }, datasetId: 'no-such-set', steps: 1 })).rejects.toThrow(/no-such-set/);
+    await expect(estimate({ design: { kind: 'preset', name: 'nope' }, datasetId: 'demo', steps: 1 })).rejects.toThrow(/nope/);
+    await expect(estimate({ design: { kind: 'preset', name: 'tiny' }, datasetId: 'no-such-set', steps: 1 })).rejects.toThrow(/no-such-set/);
     await expect(
-      handlers.estimateEpoch({ design: { kind: 'preset', name: 'tiny' }, datasetId: 'demo', config: { valFraction: 1.5 }, steps: 1 }),
+      estimate({ design: { kind: 'preset', name: 'tiny' }, datasetId: 'demo', config: { valFraction: 1.5 }, steps: 1 }),
     ).rejects.toThrow(/valFraction/);
   });
 

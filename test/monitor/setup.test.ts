@@ -12,7 +12,8 @@ describe('the training setup form', () => {
       epochs: 3,
       batch: 8,
       optimizer: { name: 'adam', lr: 0.001, beta1: 0.9, beta2: 0.999 },
-      schedule: { kind: 'plateau', patience: 5, factor: 0.5 },
+      // Plateau: patience 3, factor 0.5 (the CLI's defaults, now the only ones).
+      schedule: { kind: 'plateau', patience: 3, factor: 0.5 },
       loss: { name: 'per-image-iou', eps: 0.62 },
     });
     expect(estimateRequest(c)).toMatchObject({ design: { kind: 'preset', name: 'tiny' }, datasetId: 'demo', steps: 2 });

@@ -14,16 +14,16 @@ describe('new run form', () => {
     expect(c).toEqual({ ok: true, request: { design: { kind: 'preset', name: 'small' }, datasetId: 'train-1a2b', name: 'first', config: { epochs: 12, batch: 8 } } });
   });
 
-  it('names every wrong field', () => {
+  it('names every wrong field, with the limits and messages of the startRun schema', () => {
     const c = checkNewRunForm({ preset: '', datasetId: 'demo', epochs: '0', batch: '2.5', demoCount: '4', name: 'x'.repeat(201) });
     expect(c.ok).toBe(false);
     if (c.ok) return;
     expect(c.errors).toEqual({
       preset: 'Pick a design preset',
-      epochs: 'Epochs must be at least 1',
-      batch: 'Batch size must be a whole number',
-      demoCount: 'Demo samples must be at least 8',
-      name: 'A name is at most 200 characters',
+      epochs: 'epochs must be at least 1',
+      batch: 'batch size must be a whole number',
+      demoCount: 'demo samples must be at least 8',
+      name: 'a name is at most 200 characters',
     });
   });
 });

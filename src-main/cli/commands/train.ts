@@ -1,17 +1,15 @@
 import { readFile } from 'node:fs/promises';
-import { INITIALIZERS, BN_PLACEMENTS, type Architecture } from '../../../shared/arch/types';
-import { BACKEND_REQUESTS, LOSS_NAMES, type RunConfig, type RunRecord } from '../../../shared/runs/types';
-import { defaultRunConfig, parseRunConfig } from '../../../shared/training/config';
+import type { RunRecord } from '../../../shared/runs/types';
+import { defaultRunConfig, parseIdList, runRequestSchema, type RunRequest } from '../../../shared/runs/request';
 import type { DataSource } from '../../../shared/training/protocol';
-import { SCHEDULE_KINDS, type ScheduleConfig } from '../../../shared/training/schedule';
 import type { Dataset } from '../../data/dataset';
 import { loadDataSource } from '../../data/load';
-import { splitDataset } from '../../data/split';
-import { checkDesignFits, runDatasetOf } from '../../lab/runData';
+import { DEMO_COUNT, DEMO_SEED } from '../../lab/datasets';
+import { LabError } from '../../lab/errors';
+import { planRun, type RunPlan } from '../../lab/plan';
 import { runOnce } from '../../lab/runRunner';
 import { RunStore } from '../../runs/store';
-import { runVersions } from '../../lab/versions';
-import { CliError, choiceArg, numberArg, parseCommandArgs, printJson, requiredArg } from '../args';
+import { CliError, parseCommandArgs, printJson, requiredArg } from '../args';
 import { loadArch } from '../loadArch';
 import { ProgressPrinter } from '../progress';
 import { runsDirArg } from '../runsDir';
@@ -46,95 +44,124 @@ const OPTIONS = {
 
 type Values = ReturnType<typeof parseCommandArgs<typeof OPTIONS>>['values'];
 
+/** Which flag sets each field of the request, so a schema message names the flag the user typed. */
+const FLAG_OF_PATH: Readonly<Record<string, string>> = {
+  name: 'name',
+  demoCount: 'demo-count',
+  subset: 'subset',
+  valIds: 'val-ids',
+  'config.epochs': 'epochs',
+  'config.batch': 'batch',
+  'config.optimizer': 'optimizer',
+  'config.optimizer.name': 'optimizer',
+  'config.optimizer.lr': 'lr',
+  'config.optimizer.momentum': 'momentum',
+  'config.schedule': 'schedule',
+  'config.schedule.kind': 'schedule',
+  'config.loss.name': 'loss',
+  'config.loss.eps': 'eps',
+  'config.init': 'init',
+  'config.bnPlacement': 'bn',
+  'config.seed': 'seed',
+  'config.valFraction': 'val',
+  'config.backend': 'backend',
+  'config.maxMinutes': 'max-minutes',
+  'config.earlyStop.patience': 'early-stop',
+};
+
 /** `strata train`: creates a run, trains it in a trainer process, and reports how it ended. */
 export async function trainCommand(argv: string[]): Promise<number> {
   const { values: v, positionals } = parseCommandArgs('train', argv, OPTIONS);
   if (positionals.length) throw new CliError(`train: unexpected argument '${positionals[0]}'`);
   const arch = await loadArch(requiredArg('train', 'arch', v.arch));
-  const config = buildConfig(v);
-  const source = dataSource(v);
-  const dataset = await loadDataset(source);
-  checkFit(arch, dataset);
-  const fixedValIds = v['val-ids'] === undefined ? undefined : await readIdList(v['val-ids']);
-  let split: ReturnType<typeof splitDataset>;
+  const data = requiredArg('train', 'data', v.data);
+  const request = parseRequest(await requestOf(v));
+  const source: DataSource =
+    data === 'demo'
+      ? { kind: 'demo', count: request.demoCount ?? DEMO_COUNT, seed: DEMO_SEED }
+      : { kind: 'folder', path: data, ...(request.subset === undefined ? {} : { subset: request.subset }) };
+  if (data === 'demo' && request.subset !== undefined) throw new CliError('--subset: applies to a folder; use --demo-count for the demo set');
+  let plan: RunPlan;
   try {
-    split = splitDataset(dataset, { valFraction: config.valFraction, seed: config.seed, ...(fixedValIds ? { fixedValIds } : {}) });
+    plan = await planRun(request, { arch, source, load: loadDataset });
   } catch (err) {
-    throw new CliError(err instanceof Error ? err.message : String(err));
+    if (err instanceof LabError) throw new CliError(err.message);
+    throw err;
   }
   const runsDir = runsDirArg(v['runs-dir']);
   const store = RunStore.open(runsDir);
   let run: RunRecord;
   try {
-    run = store.createRun({
-      name: v.name ?? `${arch.name} · ${dataset.info.name}`,
-      arch,
-      config,
-      dataset: runDatasetOf(dataset),
-      split: { train: split.train.map((i) => dataset.ids[i] as string), val: split.val.map((i) => dataset.ids[i] as string) },
-      versions: runVersions(),
-    });
+    run = store.createRun(plan.init);
   } finally {
     store.close();
   }
+  const { split, dataset } = plan;
   process.stderr.write(`run ${run.id}: ${split.train.length} training and ${split.val.length} validation images${dataset.info.synthetic ? ' (synthetic demo data)' : ''}\n`);
   const printer = new ProgressPrinter();
-  const result = await runOnce({ runsDir, runId: run.id, data: source, resume: false }, (m) => printer.handle(m));
+  const result = await runOnce({ runsDir, runId: run.id }, (m) => printer.handle(m));
   if (v.json) printJson(result);
   else process.stdout.write(`${formatResult(result)}\n`);
   return result.status === 'done' || result.status === 'stopped' ? 0 : 1;
 }
 
-function buildConfig(v: Values): RunConfig {
-  const d = defaultRunConfig();
-  const optimizerName = choiceArg('optimizer', v.optimizer, 'sgd', ['sgd', 'adam'] as const);
-  const lr = numberArg('lr', v.lr, optimizerName === 'adam' ? 0.001 : d.optimizer.lr);
-  const scheduleKind = choiceArg('schedule', v.schedule, 'constant', SCHEDULE_KINDS);
-  const epochs = numberArg('epochs', v.epochs, d.epochs, { integer: true });
-  const earlyPatience = v['early-stop'] === undefined ? undefined : numberArg('early-stop', v['early-stop'], 0, { integer: true, min: 1 });
-  const candidate = {
-    ...d,
-    epochs,
-    batch: numberArg('batch', v.batch, d.batch, { integer: true }),
-    optimizer:
-      optimizerName === 'adam'
-        ? { name: 'adam', lr, beta1: 0.9, beta2: 0.999 }
-        : { name: 'sgd', lr, momentum: numberArg('momentum', v.momentum, 0.9) },
-    schedule: schedule(scheduleKind, lr, epochs),
-    loss: { name: choiceArg('loss', v.loss, d.loss.name, LOSS_NAMES), ...(v.eps === undefined ? {} : { eps: numberArg('eps', v.eps, 0.62) }) },
-    init: choiceArg('init', v.init, d.init, INITIALIZERS),
-    bnPlacement: choiceArg('bn', v.bn, d.bnPlacement, BN_PLACEMENTS),
-    seed: numberArg('seed', v.seed, d.seed, { integer: true }),
-    valFraction: numberArg('val', v.val, d.valFraction),
-    augment: { hflip: !v['no-hflip'], vflip: Boolean(v.vflip), jitter: 0 },
-    backend: choiceArg('backend', v.backend, d.backend, BACKEND_REQUESTS),
-    ...(v['max-minutes'] === undefined ? {} : { maxMinutes: numberArg('max-minutes', v['max-minutes'], 0) }),
-    ...(earlyPatience === undefined ? {} : { earlyStop: { patience: earlyPatience, minDelta: 0.001 } }),
+/** A number flag as typed; text that is no number becomes NaN, which the schema refuses with the field's message. */
+function num(raw: string): number {
+  return raw.trim() === '' ? Number.NaN : Number(raw);
+}
+
+/**
+ * The run request the flags describe, before it is checked: only what was given; everything left
+ * out takes the schema's default (shared/runs/request.ts), the same default the lab uses.
+ */
+async function requestOf(v: Values): Promise<Record<string, unknown>> {
+  const optimizer = v.optimizer ?? (v.lr !== undefined || v.momentum !== undefined ? 'sgd' : undefined);
+  const loss = v.loss ?? (v.eps !== undefined ? defaultRunConfig().loss.name : undefined);
+  // Untyped on purpose: flag values are text until the schema has checked them.
+  const config: Record<string, unknown> = {
+    ...(v.epochs === undefined ? {} : { epochs: num(v.epochs) }),
+    ...(v.batch === undefined ? {} : { batch: num(v.batch) }),
+    ...(optimizer === undefined
+      ? {}
+      : {
+          // Momentum is SGD's; with Adam the flag is ignored, as it always was.
+          optimizer: {
+            name: optimizer,
+            ...(v.lr === undefined ? {} : { lr: num(v.lr) }),
+            ...(v.momentum === undefined || optimizer !== 'sgd' ? {} : { momentum: num(v.momentum) }),
+          },
+        }),
+    ...(v.schedule === undefined ? {} : { schedule: { kind: v.schedule } }),
+    ...(loss === undefined ? {} : { loss: { name: loss, ...(v.eps === undefined ? {} : { eps: num(v.eps) }) } }),
+    ...(v.init === undefined ? {} : { init: v.init }),
+    ...(v.bn === undefined ? {} : { bnPlacement: v.bn }),
+    ...(v.seed === undefined ? {} : { seed: num(v.seed) }),
+    ...(v.val === undefined ? {} : { valFraction: num(v.val) }),
+    ...(v['no-hflip'] || v.vflip ? { augment: { ...(v['no-hflip'] ? { hflip: false } : {}), ...(v.vflip ? { vflip: true } : {}) } } : {}),
+    ...(v.backend === undefined ? {} : { backend: v.backend }),
+    ...(v['max-minutes'] === undefined ? {} : { maxMinutes: num(v['max-minutes']) }),
+    ...(v['early-stop'] === undefined ? {} : { earlyStop: { patience: num(v['early-stop']) } }),
   };
-  const checked = parseRunConfig(candidate);
-  if (!checked.ok) throw new CliError(`train: invalid settings:\n  ${checked.errors.join('\n  ')}`);
-  return checked.config;
+  return {
+    ...(v.name === undefined ? {} : { name: v.name }),
+    ...(v['demo-count'] === undefined ? {} : { demoCount: num(v['demo-count']) }),
+    ...(v.subset === undefined ? {} : { subset: num(v.subset) }),
+    ...(v['val-ids'] === undefined ? {} : { valIds: await readIdList(v['val-ids']) }),
+    config,
+  };
 }
 
-function schedule(kind: ScheduleConfig['kind'], lr: number, epochs: number): ScheduleConfig {
-  switch (kind) {
-    case 'constant':
-      return { kind };
-    case 'step':
-      return { kind, every: Math.max(1, Math.floor(epochs / 3)), factor: 0.1 };
-    case 'cosine':
-      return { kind, minLr: lr / 100, warmupEpochs: 0 };
-    case 'plateau':
-      return { kind, patience: 3, factor: 0.5, minLr: lr / 1000, minDelta: 0.001 };
-  }
-}
-
-function dataSource(v: Values): DataSource {
-  const data = requiredArg('train', 'data', v.data);
-  if (data === 'demo') {
-    return { kind: 'demo', count: numberArg('demo-count', v['demo-count'], 400, { integer: true, min: 8, max: 20000 }), seed: 1 };
-  }
-  return { kind: 'folder', path: data, ...(v.subset === undefined ? {} : { subset: numberArg('subset', v.subset, 0, { integer: true, min: 2 }) }) };
+/** Checks the request with the one run request schema; each problem is named by its flag. */
+function parseRequest(input: unknown): RunRequest {
+  const r = runRequestSchema.safeParse(input);
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((i) => {
+    const path = i.path.map(String);
+    // A list entry (a validation id) is reported on the list's flag.
+    const flag = FLAG_OF_PATH[path.join('.')] ?? FLAG_OF_PATH[path.filter((p) => !/^\d+$/.test(p)).join('.')];
+    return flag ? `--${flag}: ${i.message}` : `${path.join('.') || '(request)'}: ${i.message}`;
+  });
+  throw new CliError(`train: invalid settings:\n  ${lines.join('\n  ')}`);
 }
 
 /** Loads the data, reporting its problems on stderr; a folder with nothing usable is a CliError. */
@@ -162,18 +189,9 @@ async function readIdList(file: string): Promise<string[]> {
   } catch (err) {
     throw new CliError(`--val-ids: cannot read '${file}' (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  const ids = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const ids = parseIdList(text);
   if (ids.length === 0) throw new CliError(`--val-ids: '${file}' names no ids`);
   return ids;
-}
-
-/** The design's input must take the data's images (the same check as the lab's). */
-function checkFit(arch: Architecture, ds: Dataset): void {
-  try {
-    checkDesignFits(arch, ds);
-  } catch (err) {
-    throw new CliError(err instanceof Error ? err.message : String(err));
-  }
 }
 
 function formatResult(r: Awaited<ReturnType<typeof runOnce>>): string {

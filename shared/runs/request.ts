@@ -1,0 +1,265 @@
+/**
+ * A run request and its configuration: the ONE definition. The zod schema here is what the lab's
+ * `startRun` / `estimateEpoch` channels parse, what `strata train` builds from its flags and parses,
+ * what the training setup forms check against (their messages sit next to their fields, mapped from
+ * the issue paths), and what the run store writes and reads back. The types are inferred from it, the
+ * kinds are read off it, and every default lives in it: a setting left out of a request takes the
+ * default written next to its limit.
+ *
+ * Defaults where the CLI and the lab used to differ (the better one of each pair):
+ * - step schedule: x0.1 every third of the run (`every` = ceil(epochs / 3)) unless `every` is given;
+ * - plateau: patience 3, factor 0.5, min lr 0, min delta 0.001;
+ * - cosine: down to min lr 0, no warm-up;
+ * - Adam's learning rate 0.001 (SGD 0.01, momentum 0.9).
+ */
+import { z } from 'zod';
+import { BN_PLACEMENTS, INITIALIZERS } from '../arch/types';
+
+/** The losses a run can train with; see `LOSS_NAMES` in shared/runs/types.ts for what each means. */
+export const LOSS_NAMES = ['batch-iou', 'per-image-iou', 'lovasz', 'bce', 'bce-lovasz'] as const;
+/** Backends a run may ask for; `auto` takes the fastest one that loads. */
+export const BACKEND_REQUESTS = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
+
+/** Longest run name, everywhere a run is named (forms, API, CLI, rename). */
+export const MAX_RUN_NAME = 200;
+/** Most ids a fixed validation list may hold. */
+export const MAX_VAL_IDS = 100_000;
+/** Most epochs (and the cap of every epoch count) a run may ask for. */
+export const MAX_EPOCHS = 100_000;
+/** Largest batch. */
+export const MAX_BATCH = 4096;
+
+const numberOf = (what: string) => z.number({ error: `${what} must be a number` }).finite(`${what} must be finite`);
+const positive = (what: string) => numberOf(what).positive(`${what} must be above 0`);
+const nonNegative = (what: string) => numberOf(what).min(0, `${what} must be at least 0`);
+const count = (what: string, max: number) =>
+  z.number({ error: `${what} must be a number` }).int(`${what} must be a whole number`).min(1, `${what} must be at least 1`).max(max, `${what} must be at most ${max}`);
+const unit = (what: string) => numberOf(what).min(0, `${what} must be in [0, 1)`).lt(1, `${what} must be in [0, 1)`);
+const oneOf = <const T extends readonly [string, ...string[]]>(what: string, values: T) => z.enum(values, { error: `${what} must be one of ${values.join(', ')}` });
+
+// Optimizers: SGD and Adam as Keras defines them.
+const sgdSchema = z.strictObject({
+  name: z.literal('sgd'),
+  lr: positive('learning rate').default(0.01),
+  momentum: unit('momentum').default(0.9),
+  nesterov: z.boolean({ error: 'nesterov must be true or false' }).optional(),
+});
+const adamSchema = z.strictObject({
+  name: z.literal('adam'),
+  lr: positive('learning rate').default(0.001),
+  beta1: unit('beta1').default(0.9),
+  beta2: unit('beta2').default(0.999),
+  epsilon: positive('epsilon').optional(),
+});
+/** Optimizer settings: any field left out takes the optimizer's own default. */
+export const optimizerSchema = z.discriminatedUnion('name', [sgdSchema, adamSchema], { error: (i) => (i.code === 'invalid_union' ? 'optimizer must be sgd or adam' : undefined) });
+
+// Learning-rate schedules (see shared/training/schedule.ts for what each computes).
+const constantSchema = z.strictObject({ kind: z.literal('constant') });
+/** Multiply by `factor` every `every` epochs; `every` left out is a third of the run. */
+const stepSchema = z.strictObject({
+  kind: z.literal('step'),
+  every: count('step every', MAX_EPOCHS).optional(),
+  factor: positive('step factor').max(1, 'step factor must be at most 1').default(0.1),
+});
+/** Cosine decay from the base rate to `minLr` over the run, after optional linear warm-up. */
+const cosineSchema = z.strictObject({
+  kind: z.literal('cosine'),
+  minLr: nonNegative('min lr').default(0),
+  warmupEpochs: z.number({ error: 'warm-up epochs must be a number' }).int('warm-up epochs must be a whole number').min(0, 'warm-up epochs must be at least 0').default(0),
+});
+/** Keras's ReduceLROnPlateau on the validation score. */
+const plateauSchema = z.strictObject({
+  kind: z.literal('plateau'),
+  patience: count('plateau patience', MAX_EPOCHS).default(3),
+  factor: positive('plateau factor').lt(1, 'plateau factor must be below 1').default(0.5),
+  minLr: nonNegative('min lr').default(0),
+  minDelta: nonNegative('min delta').default(0.001),
+});
+const scheduleSchema = z.discriminatedUnion('kind', [constantSchema, stepSchema, cosineSchema, plateauSchema], {
+  error: (i) => (i.code === 'invalid_union' ? 'schedule must be one of constant, step, cosine, plateau' : undefined),
+});
+
+/** The optimizer names, read off the schema. */
+export const OPTIMIZER_NAMES = optimizerSchema.options.map((o) => o.shape.name.value);
+/** The schedule kinds, read off the schema. */
+export const SCHEDULE_KINDS = scheduleSchema.options.map((o) => o.shape.kind.value);
+
+const configObject = z.strictObject({
+  epochs: count('epochs', MAX_EPOCHS).default(10),
+  batch: count('batch size', MAX_BATCH).default(16),
+  optimizer: optimizerSchema.prefault({ name: 'sgd' }),
+  schedule: scheduleSchema.prefault({ kind: 'constant' }),
+  /** `eps` is the IoU smoothing term (the note used 0.62). */
+  loss: z.strictObject({ name: oneOf('loss', LOSS_NAMES), eps: positive('IoU smoothing eps').optional() }).prefault({ name: 'batch-iou' }),
+  init: oneOf('initializer', INITIALIZERS).default('glorot_normal'),
+  bnPlacement: oneOf('BN placement', BN_PLACEMENTS).default('samplers'),
+  seed: z.number({ error: 'seed must be a number' }).int('seed must be a whole number').min(0, 'seed must be at least 0').max(2 ** 31 - 1, `seed must be at most ${2 ** 31 - 1}`).default(1),
+  /** Share of the labelled samples held out for validation, in (0, 1); ignored with a fixed validation id list. */
+  valFraction: numberOf('validation fraction').gt(0, 'validation fraction must be above 0').lt(1, 'validation fraction must be below 1').default(0.2),
+  augment: z
+    .strictObject({
+      hflip: z.boolean({ error: 'hflip must be true or false' }).default(true),
+      vflip: z.boolean({ error: 'vflip must be true or false' }).default(false),
+      jitter: numberOf('jitter').min(0, 'jitter must be in [0, 1]').max(1, 'jitter must be in [0, 1]').default(0),
+    })
+    .prefault({}),
+  backend: oneOf('backend', BACKEND_REQUESTS).default('auto'),
+  /** Stop after this much training time. */
+  maxMinutes: positive('max minutes').optional(),
+  /** Stop when the validation score has not risen by `minDelta` for `patience` epochs. */
+  earlyStop: z.strictObject({ patience: count('early-stop patience', MAX_EPOCHS), minDelta: nonNegative('early-stop min delta').default(0.001) }).optional(),
+  /** Epochs (1-based) whose validation predictions are stored; the best epoch's are always stored. */
+  predictEpochs: z.array(count('a prediction epoch', MAX_EPOCHS)).optional(),
+});
+
+/** The configuration's object schema before defaults are resolved across fields (for the store's migration of old rows). */
+export const RUN_CONFIG_OBJECT = configObject;
+
+type ParsedSchedule = z.output<typeof scheduleSchema>;
+type StepSchedule = Extract<ParsedSchedule, { kind: 'step' }>;
+/** A schedule as a run uses it: a step schedule's `every` is always set. */
+type ResolvedSchedule = Exclude<ParsedSchedule, StepSchedule> | (Omit<StepSchedule, 'every'> & { every: number });
+
+/** The step schedule's default period: a third of the run. */
+export function defaultStepEvery(epochs: number): number {
+  return Math.max(1, Math.ceil(epochs / 3));
+}
+
+function resolveSchedule(s: ParsedSchedule, epochs: number): ResolvedSchedule {
+  return s.kind === 'step' ? { ...s, every: s.every ?? defaultStepEvery(epochs) } : s;
+}
+
+/**
+ * A run's configuration (the hyperparameters: everything besides the architecture and the data that
+ * decides its result). Parsing fills every setting left out with its default, so the output is complete.
+ */
+export const runConfigSchema = configObject.transform((c) => ({ ...c, schedule: resolveSchedule(c.schedule, c.epochs) }));
+
+/** A complete run configuration, as stored and trained. */
+export type RunConfig = z.output<typeof runConfigSchema>;
+/** Run settings as a request may give them: any of them may be left out. */
+export type RunConfigInput = z.input<typeof runConfigSchema>;
+/** Optimizer settings; the same shape the trainer's optimizers take. */
+export type OptimizerSettings = RunConfig['optimizer'];
+/** A learning-rate schedule. */
+export type ScheduleConfig = RunConfig['schedule'];
+/** A schedule kind. */
+export type ScheduleKind = ScheduleConfig['kind'];
+/** A loss name, see {@link LOSS_NAMES}. */
+export type LossName = (typeof LOSS_NAMES)[number];
+/** A requested backend, see {@link BACKEND_REQUESTS}. */
+export type BackendRequest = (typeof BACKEND_REQUESTS)[number];
+
+/** The defaults: the note's set-up where it has one (batch IoU loss, SGD with momentum 0.9, glorot_normal, BN at samplers). */
+export function defaultRunConfig(): RunConfig {
+  return runConfigSchema.parse({});
+}
+
+/** The default settings of optimizer `name` (Adam 0.001, SGD 0.01 with momentum 0.9). */
+export function defaultOptimizer<N extends OptimizerSettings['name']>(name: N): Extract<OptimizerSettings, { name: N }> {
+  return optimizerSchema.parse({ name }) as Extract<OptimizerSettings, { name: N }>;
+}
+
+/** The default schedule of `kind` for a run of `epochs` epochs. */
+export function defaultSchedule<K extends ScheduleKind>(kind: K, epochs: number): Extract<ScheduleConfig, { kind: K }> {
+  return resolveSchedule(scheduleSchema.parse({ kind }), epochs) as Extract<ScheduleConfig, { kind: K }>;
+}
+
+/** Saved design ids: file-name safe on every platform, never `.` or `..`. */
+export const DESIGN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+/** A saved design's id. */
+export const designIdSchema = z.string().regex(DESIGN_ID_PATTERN, 'a design id is 1 to 64 letters, digits, _ or -, starting with a letter or digit');
+
+/** Which design a run trains: a built-in preset or a saved design. */
+export const designRefSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({ kind: z.literal('preset'), name: z.string().min(1, 'pick a design preset').max(64, 'a preset name is at most 64 characters') }),
+    z.strictObject({ kind: z.literal('saved'), id: designIdSchema }),
+  ],
+  { error: (i) => (i.code === 'invalid_union' ? 'a design is a preset or a saved design' : undefined) },
+);
+/** Which design a run trains. */
+export type DesignRef = z.output<typeof designRefSchema>;
+
+/** A run's name. */
+export const runNameSchema = z.string({ error: 'a name must be text' }).min(1, 'a name may not be empty').max(MAX_RUN_NAME, `a name is at most ${MAX_RUN_NAME} characters`);
+
+/**
+ * A fixed validation set: sample ids, each once. That they exist in the dataset and leave a training
+ * split is checked when the run is planned (the ids are the dataset's).
+ */
+export const valIdsSchema = z
+  .array(z.string({ error: 'a validation id must be text' }).min(1, 'a validation id may not be empty').max(256, 'a validation id is at most 256 characters'), { error: 'validation ids must be a list of ids' })
+  .min(1, 'a validation id list names at least one id')
+  .max(MAX_VAL_IDS, `a validation id list names at most ${MAX_VAL_IDS} ids`)
+  .superRefine((ids, ctx) => {
+    const seen = new Set<string>();
+    for (const [i, id] of ids.entries()) {
+      if (seen.has(id)) ctx.addIssue({ code: 'custom', path: [i], message: `validation id ${id} is listed twice` });
+      seen.add(id);
+    }
+  });
+
+/** Ids typed or read one per line: blank lines and `#` comments ignored, each line trimmed. */
+export function parseIdList(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+}
+
+/**
+ * What every way of creating a run asks for besides the design and the data's location (the lab names
+ * them by reference, the CLI by file and folder): the name, demo size or folder subset, a fixed
+ * validation set, and the settings.
+ */
+export const runRequestFields = {
+  /** Default: `design · dataset`. */
+  name: runNameSchema.optional(),
+  /** For the demo set: how many samples to generate. */
+  demoCount: z.number({ error: 'demo samples must be a number' }).int('demo samples must be a whole number').min(8, 'demo samples must be at least 8').max(20_000, 'demo samples must be at most 20000').optional(),
+  /** For a folder: train on its first N samples by id. */
+  subset: z.number({ error: 'subset must be a number' }).int('subset must be a whole number').min(2, 'subset must be at least 2').optional(),
+  /** A fixed validation set instead of `config.valFraction`. */
+  valIds: valIdsSchema.optional(),
+  /** Settings left out take their defaults. */
+  config: runConfigSchema.prefault({}),
+};
+
+/** A run request as `strata train` builds it from its flags (design and data come as a file and a folder). */
+export const runRequestSchema = z.strictObject(runRequestFields);
+/** A parsed run request. */
+export type RunRequest = z.output<typeof runRequestSchema>;
+
+/** A schema issue as a form shows it: the path into the request, and the message. */
+export interface FieldIssue {
+  path: readonly PropertyKey[];
+  message: string;
+}
+
+/** The first issue for each form field: `fieldOf` maps an issue's path to the field (undefined: not a field of the form). */
+export function issuesByField<F extends string>(issues: readonly FieldIssue[], fieldOf: (path: readonly PropertyKey[]) => F | undefined, fallback: F): Partial<Record<F, string>> {
+  const out: Partial<Record<F, string>> = {};
+  for (const i of issues) {
+    const field = fieldOf(i.path) ?? fallback;
+    out[field] ??= i.message;
+  }
+  return out;
+}
+
+/** Messages of a failed parse, each prefixed by its path (`config.batch: batch size must be at least 1`). */
+export function issueLines(issues: readonly FieldIssue[]): string[] {
+  return issues.map((i) => `${i.path.length ? `${i.path.map(String).join('.')}: ` : ''}${i.message}`);
+}
+
+/** A config check's result: the config, or one message per bad field, naming the field. */
+export type ConfigCheck = { ok: true; config: RunConfig } | { ok: false; errors: string[] };
+
+/** Validates an unknown value as a run configuration (settings left out take their defaults). */
+export function parseRunConfig(value: unknown): ConfigCheck {
+  const r = runConfigSchema.safeParse(value);
+  if (r.success) return { ok: true, config: r.data };
+  return { ok: false, errors: issueLines(r.error.issues) };
+}
