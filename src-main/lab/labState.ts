@@ -1,14 +1,17 @@
 /**
- * What the lab must remember about its runs beyond the run store: the order of its training queue,
- * so queued runs survive a restart. Only runs in this queue are started by the lab on its own: a run
- * another program has just created is also `queued` for a moment, and must not be started twice.
- * Kept in `<dataDir>/lab-runs.json`, written atomically.
+ * The queue file of older labs. The lab's training queue now lives in the run index (RunStore.queue);
+ * a lab before that kept its order in `<dataDir>/lab-runs.json`. At open, such a file is read once,
+ * its order appended to the index's queue, and the file renamed to `lab-runs.json.migrated`, so
+ * nothing the user queued is lost and nothing is read twice.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../runs/atomic';
+import type { RunQueue } from '../runs/queue';
 import { readStateFile } from './stateFile';
+
+/** The old file's name in the data folder. */
+export const LEGACY_QUEUE_FILE = 'lab-runs.json';
 
 const fileSchema = z.object({
   format: z.literal('strata-lab-runs'),
@@ -16,22 +19,27 @@ const fileSchema = z.object({
   queue: z.array(z.string()),
 });
 
-/** The persisted queue. */
-export class LabRunsState {
-  queue: string[] = [];
-
-  constructor(readonly file: string) {
-    // A damaged file loses only the order: the runs are still in the run store as queued, and
-    // `resumeRun` takes each of them up again.
-    const data = readStateFile(file, fileSchema, (aside) =>
-      process.stderr.write(`lab: ${file} could not be read; moved it to ${aside}; resume queued runs to start them\n`),
-    );
-    if (data !== null) this.queue = data.queue;
+/**
+ * Moves the queue of `<dataDir>/lab-runs.json` into `queue`, keeping its order (runs already queued
+ * keep their place; ids with no run are skipped), then renames the file aside. Returns the ids taken
+ * in, or null when there was no readable file. Safe to repeat: a crash before the rename only makes
+ * the next open append the same ids again, which are already there.
+ */
+export function importLegacyQueue(dataDir: string, queue: RunQueue): string[] | null {
+  const file = path.join(dataDir, LEGACY_QUEUE_FILE);
+  // A damaged file loses only the order: its runs are still in the run store as queued, and
+  // `resumeRun` takes each of them up again.
+  const data = readStateFile(file, fileSchema, (aside) =>
+    process.stderr.write(`lab: ${file} could not be read; moved it to ${aside}; resume queued runs to start them\n`),
+  );
+  if (data === null) return null;
+  const taken: string[] = [];
+  for (const id of data.queue) if (queue.enqueue(id) || queue.has(id)) taken.push(id);
+  try {
+    fs.renameSync(file, `${file}.migrated`);
+  } catch (e) {
+    // The queue is in the index already; the next open reads the file again, to no effect.
+    process.stderr.write(`lab: took the queue of ${file} into the run index but could not rename the file: ${e instanceof Error ? e.message : String(e)}\n`);
   }
-
-  /** Writes the state. */
-  save(): void {
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    writeFileAtomic(this.file, `${JSON.stringify({ format: 'strata-lab-runs', version: 1, queue: this.queue })}\n`);
-  }
+  return taken;
 }

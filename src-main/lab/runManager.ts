@@ -2,14 +2,14 @@
  * The lab's runs while it is up: a queue in which one run trains at a time, each in its own trainer
  * process. The manager relays a trainer's messages to whoever listens to that run, and when a
  * trainer dies, marks its run interrupted with the reason and moves on to the next run: a crash in
- * training never takes the lab down. The queue is persisted, so queued runs survive a restart.
+ * training never takes the lab down. The queue's order lives in the run index (RunStore.queue), beside
+ * the runs' status, so queued runs survive a restart.
  */
 import type { QueueState, RunsChanged } from '../../shared/api/types';
 import type { RunInit, RunRecord, RunStatus, RunSummary } from '../../shared/runs/types';
 import type { TrainerMessage } from '../../shared/training/protocol';
 import { alreadyTrainedMessage, type RunStore } from '../runs/store';
 import { LabError } from './errors';
-import type { LabRunsState } from './labState';
 import { Topic } from './topic';
 import { recordTrainerExit } from './trainerExit';
 import { startTrainer, type TrainerHandle } from './trainerHost';
@@ -37,7 +37,6 @@ export class RunManager {
 
   constructor(
     private readonly store: RunStore,
-    private readonly state: LabRunsState,
     private readonly shutdownGraceMs = SHUTDOWN_GRACE_MS,
   ) {}
 
@@ -46,9 +45,7 @@ export class RunManager {
    * their order (runs a dead trainer left running were already marked interrupted by the store).
    */
   restore(): void {
-    const queued = new Set(this.store.list({ status: 'queued' }).map((r) => r.id));
-    this.state.queue = this.state.queue.filter((id) => queued.has(id));
-    this.state.save();
+    this.store.queue.prune();
     this.pump();
   }
 
@@ -56,8 +53,7 @@ export class RunManager {
   create(init: RunInit): RunSummary {
     if (this.closing) throw new LabError('unavailable', 'the lab is shutting down');
     const run = this.store.createRun({ ...init, status: 'queued' });
-    this.state.queue.push(run.id);
-    this.state.save();
+    this.store.queue.enqueue(run.id);
     this.changes.emit({ change: 'created', runId: run.id });
     this.pump();
     return this.store.summary(run.id);
@@ -67,7 +63,7 @@ export class RunManager {
   queueState(): QueueState {
     return {
       active: this.active ? { runId: this.active.runId, pid: this.active.handle.pid ?? null } : null,
-      queued: [...this.state.queue],
+      queued: this.store.queue.list(),
     };
   }
 
@@ -78,7 +74,7 @@ export class RunManager {
       this.active.handle.stop(reason);
       return run;
     }
-    if (this.state.queue.includes(id) || run.status === 'queued') {
+    if (run.status === 'queued' || this.store.queue.has(id)) {
       this.dequeue(id);
       const s = this.store.update(id, { status: 'stopped', statusReason: `${reason} (before it started)`, endedAt: Date.now() });
       this.emitStatus(id, 'stopped', s.statusReason ?? undefined);
@@ -114,7 +110,7 @@ export class RunManager {
       this.active.handle.resume();
       return run;
     }
-    if (run.status === 'queued' && !this.state.queue.includes(id)) {
+    if (run.status === 'queued' && !this.store.queue.has(id)) {
       // Queued by another program that never started it: the lab takes it over.
       this.enqueue(id);
       return this.store.summary(id);
@@ -193,19 +189,13 @@ export class RunManager {
   }
 
   private enqueue(id: string): void {
-    if (!this.state.queue.includes(id)) this.state.queue.push(id);
-    this.state.save();
+    this.store.queue.enqueue(id);
     this.changes.emit({ change: 'queue', runId: id });
     this.pump();
   }
 
   private dequeue(id: string): void {
-    const before = this.state.queue.length;
-    this.state.queue = this.state.queue.filter((q) => q !== id);
-    if (this.state.queue.length !== before) {
-      this.state.save();
-      this.changes.emit({ change: 'queue', runId: id });
-    }
+    if (this.store.queue.remove(id)) this.changes.emit({ change: 'queue', runId: id });
   }
 
   private emit(m: TrainerMessage): void {
@@ -220,9 +210,9 @@ export class RunManager {
 
   /** Starts the next queued run when no trainer is live. */
   private pump(): void {
-    while (!this.active && !this.closing && this.state.queue.length > 0) {
-      const id = this.state.queue.shift() as string;
-      this.state.save();
+    while (!this.active && !this.closing) {
+      const id = this.store.queue.shift();
+      if (id === null) break;
       let run: RunRecord;
       try {
         run = this.store.get(id);

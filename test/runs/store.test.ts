@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RunStore } from '../../src-main/runs/store';
+import { SCHEMA_VERSION } from '../../src-main/runs/schema';
 import { openDatabase } from '../../src-main/runs/sqlite';
 import { InvalidRunIdError, RunInputError, RunNotFoundError, RunStoreOpenError } from '../../src-main/runs/errors';
 import { RUN_ID_PATTERN } from '../../shared/runs/types';
@@ -54,7 +55,7 @@ describe('RunStore: runs', () => {
     expect(fs.existsSync(path.join(root, 'runs', run.id, 'run.json'))).toBe(true);
     const db = openDatabase(path.join(root, 'index.sqlite'), { readonly: true });
     expect(db.pragma('journal_mode')).toBe('wal');
-    expect(db.prepare('SELECT version FROM schema_version').value()).toBe(1);
+    expect(db.prepare('SELECT version FROM schema_version').value()).toBe(SCHEMA_VERSION);
     db.close();
   });
 
