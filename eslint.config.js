@@ -53,6 +53,13 @@ export const LAYERS = [
     banned: [/^@tensorflow\//, /(^|\/)src-renderer\//, /^vue(\/|$)/],
   },
   {
+    // Listed after 'src-main (outside training)' so its options win for these files: those bans, plus Electron.
+    name: 'src-main/lab',
+    files: ['src-main/lab/**'],
+    why: 'the lab and its transports (IPC included) run without Electron; src-main/electron/ passes in what they need',
+    banned: [/^@tensorflow\//, /(^|\/)src-renderer\//, /^vue(\/|$)/, /^electron(\/|$)/, /(^|\/)electron\/[^/]+$/],
+  },
+  {
     name: 'src-main/training',
     files: ['src-main/training/**'],
     why: 'the training side never reaches into the renderer',

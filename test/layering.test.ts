@@ -48,6 +48,19 @@ describe('strata/layering', () => {
     expect(messages).toEqual([expect.stringContaining("may not import '@tensorflow/tfjs-core'")]);
   });
 
+  for (const spec of ['electron', '../../electron/security']) {
+    it(`src-main/lab (its transports included) may not import ${spec}`, async () => {
+      const messages = await layeringMessages('src-main/lab/transport/__probe.ts', importOf(spec));
+      expect(messages).toEqual([expect.stringContaining(`Layer 'src-main/lab' may not import '${spec}'`)]);
+    });
+  }
+
+  it('src-main/lab may still not import tfjs, and may import node and ws', async () => {
+    expect(await layeringMessages('src-main/lab/__probe.ts', importOf('@tensorflow/tfjs-core'))).toHaveLength(1);
+    expect(await layeringMessages('src-main/lab/transport/http/__probe.ts', importOf('ws'))).toEqual([]);
+    expect(await layeringMessages('src-main/lab/__probe.ts', importOf('node:fs'))).toEqual([]);
+  });
+
   it('src-main/training may import tfjs', async () => {
     expect(await layeringMessages('src-main/training/__probe.ts', importOf('@tensorflow/tfjs-core'))).toEqual([]);
   });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { HomeContext } from '../runs/home';
 import { ensureFolder, strataHome } from '../runs/home';
 
-/** The lab's folders: `dataDir` holds datasets.json, designs/ and the queue; `runsDir` is the run store. */
+/** The lab's folders: `dataDir` holds datasets.json and designs/; `runsDir` is the run store (the queue included). */
 export interface LabDirs {
   dataDir: string;
   runsDir: string;
