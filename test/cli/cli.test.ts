@@ -84,6 +84,15 @@ describe('strata train, runs, eval, predict and score', () => {
     const bad = strata('train', '--arch', 'tiny', '--data', 'demo', '--demo-count', '16', '--epochs', '1', '--val-ids', ids);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('nope-1');
+    // The same checks, limits and messages as the lab's: the one run request schema, named by flag.
+    writeFileSync(ids, 'demo-0001\ndemo-0001\n');
+    const dup = strata('train', '--arch', 'tiny', '--data', 'demo', '--demo-count', '16', '--val-ids', ids);
+    expect(dup.code).toBe(2);
+    expect(dup.stderr).toContain('--val-ids: validation id demo-0001 is listed twice');
+    const val = strata('train', '--arch', 'tiny', '--data', 'demo', '--val', '1.5', '--optimizer', 'adam', '--schedule', 'linear');
+    expect(val.code).toBe(2);
+    expect(val.stderr).toContain('--val: validation fraction must be below 1');
+    expect(val.stderr).toContain('--schedule: schedule must be one of constant, step, cosine, plateau');
   });
 
   it('lists and shows the run', () => {

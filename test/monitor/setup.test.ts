@@ -45,4 +45,34 @@ describe('the training setup form', () => {
     const single = checkSetupForm({ ...emptySetupForm(), sweepField: 'lr', sweepValues: '0.1' });
     expect(!single.ok && single.errors.sweepValues).toMatch(/at least two/);
   });
+
+  it('takes the lab defaults for what is left empty: the optimizer\'s own learning rate, a step every third of the run', () => {
+    const c = checkSetupForm({ ...emptySetupForm(), epochs: '9', optimizer: 'adam' as const, schedule: 'step' as const });
+    if (!c.ok) throw new Error(JSON.stringify(c.errors));
+    expect(c.runs[0]?.request.config).toMatchObject({ optimizer: { name: 'adam', lr: 0.001 }, schedule: { kind: 'step', every: 3, factor: 0.1 } });
+    const sgd = checkSetupForm(emptySetupForm());
+    expect(sgd.ok && sgd.runs[0]?.request.config?.optimizer).toEqual({ name: 'sgd', lr: 0.01, momentum: 0.9 });
+  });
+
+  it('shows each schema message next to its own field, the name limit being the API\'s 200', () => {
+    const c = checkSetupForm({ ...emptySetupForm(), schedule: 'plateau' as const, plateauFactor: '1', stepFactor: '0.5', name: 'x'.repeat(201), demoCount: '4' });
+    expect(c.ok).toBe(false);
+    if (c.ok) return;
+    expect(c.errors.plateauFactor).toBe('plateau factor must be below 1');
+    expect(c.errors.stepFactor).toBeUndefined();
+    expect(c.errors.name).toBe('a name is at most 200 characters');
+    expect(c.errors.demoCount).toBe('demo samples must be at least 8');
+    expect(checkSetupForm({ ...emptySetupForm(), name: 'x'.repeat(200) }).ok).toBe(true);
+  });
+
+  it('sends a fixed validation id list, one per line, and refuses one that names an id twice', () => {
+    const c = checkSetupForm({ ...emptySetupForm(), valIds: '# my set\ndemo-0001\n\n demo-0004 \n' });
+    if (!c.ok) throw new Error(JSON.stringify(c.errors));
+    expect(c.runs[0]?.request.valIds).toEqual(['demo-0001', 'demo-0004']);
+    expect(estimateRequest(c)?.valIds).toEqual(['demo-0001', 'demo-0004']);
+    const dup = checkSetupForm({ ...emptySetupForm(), valIds: 'demo-0001\ndemo-0001' });
+    expect(!dup.ok && dup.errors.valIds).toBe('validation id demo-0001 is listed twice');
+    const none = checkSetupForm(emptySetupForm());
+    expect(none.ok && none.runs[0]?.request).not.toHaveProperty('valIds');
+  });
 });

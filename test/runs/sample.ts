@@ -41,7 +41,7 @@ export function sampleInit(over: Partial<RunInit> = {}): RunInit {
       augment: { hflip: true, vflip: false, jitter: 0 },
       backend: 'cpu',
       earlyStop: { patience: 5, minDelta: 0.001 },
-      predictEpochs: [0, 2],
+      predictEpochs: [1, 3],
     },
     dataset: {
       name: 'tgs-sample',

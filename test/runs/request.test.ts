@@ -1,0 +1,92 @@
+/** The one run request schema: defaults, kinds, limits and messages (shared/runs/request.ts). */
+import { describe, expect, it } from 'vitest';
+import { estimateEpochSchema, startRunSchema } from '../../shared/api/schemas';
+import { BACKEND_REQUESTS, LOSS_NAMES } from '../../shared/runs/types';
+import {
+  defaultOptimizer,
+  defaultRunConfig,
+  defaultSchedule,
+  MAX_RUN_NAME,
+  OPTIMIZER_NAMES,
+  parseIdList,
+  parseRunConfig,
+  runRequestSchema,
+  SCHEDULE_KINDS,
+} from '../../shared/runs/request';
+
+describe('the run request schema', () => {
+  it('reads its kinds off the schema', () => {
+    expect(SCHEDULE_KINDS).toEqual(['constant', 'step', 'cosine', 'plateau']);
+    expect(OPTIMIZER_NAMES).toEqual(['sgd', 'adam']);
+    expect(LOSS_NAMES).toContain('batch-iou');
+    expect(BACKEND_REQUESTS[0]).toBe('auto');
+  });
+
+  it('fills every setting left out with its default: the note\'s set-up', () => {
+    expect(defaultRunConfig()).toEqual({
+      epochs: 10,
+      batch: 16,
+      optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9 },
+      schedule: { kind: 'constant' },
+      loss: { name: 'batch-iou' },
+      init: 'glorot_normal',
+      bnPlacement: 'samplers',
+      seed: 1,
+      valFraction: 0.2,
+      augment: { hflip: true, vflip: false, jitter: 0 },
+      backend: 'auto',
+    });
+    expect(runRequestSchema.parse({}).config).toEqual(defaultRunConfig());
+  });
+
+  it('has one set of defaults where the CLI and the lab used to differ', () => {
+    expect(defaultOptimizer('adam')).toEqual({ name: 'adam', lr: 0.001, beta1: 0.9, beta2: 0.999 });
+    expect(defaultOptimizer('sgd')).toEqual({ name: 'sgd', lr: 0.01, momentum: 0.9 });
+    // Step: x0.1 every third of the run, rounded up.
+    expect(defaultSchedule('step', 10)).toEqual({ kind: 'step', every: 4, factor: 0.1 });
+    expect(defaultSchedule('step', 1)).toEqual({ kind: 'step', every: 1, factor: 0.1 });
+    expect(defaultSchedule('plateau', 10)).toEqual({ kind: 'plateau', patience: 3, factor: 0.5, minLr: 0, minDelta: 0.001 });
+    expect(defaultSchedule('cosine', 10)).toEqual({ kind: 'cosine', minLr: 0, warmupEpochs: 0 });
+    const c = parseRunConfig({ epochs: 9, optimizer: { name: 'adam' }, schedule: { kind: 'step' } });
+    expect(c.ok && c.config.optimizer).toEqual({ name: 'adam', lr: 0.001, beta1: 0.9, beta2: 0.999 });
+    expect(c.ok && c.config.schedule).toEqual({ kind: 'step', every: 3, factor: 0.1 });
+    // A given `every` is kept.
+    const given = parseRunConfig({ epochs: 9, schedule: { kind: 'step', every: 2 } });
+    expect(given.ok && given.config.schedule).toEqual({ kind: 'step', every: 2, factor: 0.1 });
+  });
+
+  it('names the field and its limit in each message, by path', () => {
+    const r = startRunSchema.safeParse({
+      design: { kind: 'preset', name: 'tiny' },
+      datasetId: 'demo',
+      name: 'x'.repeat(MAX_RUN_NAME + 1),
+      config: { batch: 0, optimizer: { name: 'adam', lr: -1 }, schedule: { kind: 'plateau', factor: 1 }, valFraction: 1 },
+    });
+    expect(r.success).toBe(false);
+    const issues = r.error?.issues.map((i) => [i.path.join('.'), i.message]);
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        ['name', 'a name is at most 200 characters'],
+        ['config.batch', 'batch size must be at least 1'],
+        ['config.optimizer.lr', 'learning rate must be above 0'],
+        ['config.schedule.factor', 'plateau factor must be below 1'],
+        ['config.valFraction', 'validation fraction must be below 1'],
+      ]),
+    );
+    expect(startRunSchema.safeParse({ design: { kind: 'preset', name: 'tiny' }, datasetId: 'demo', name: 'x'.repeat(MAX_RUN_NAME) }).success).toBe(true);
+    const kinds = runRequestSchema.safeParse({ config: { optimizer: { name: 'rmsprop' }, schedule: { kind: 'linear' }, loss: { name: 'dice' } } });
+    expect(kinds.error?.issues.map((i) => i.message)).toEqual(
+      expect.arrayContaining(['optimizer must be sgd or adam', 'schedule must be one of constant, step, cosine, plateau', `loss must be one of ${LOSS_NAMES.join(', ')}`]),
+    );
+  });
+
+  it('takes a fixed validation id list: each id once, at least one', () => {
+    expect(runRequestSchema.parse({ valIds: ['a', 'b'] }).valIds).toEqual(['a', 'b']);
+    const dup = runRequestSchema.safeParse({ valIds: ['a', 'b', 'a'] });
+    expect(dup.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['valIds.2', 'validation id a is listed twice']]);
+    expect(runRequestSchema.safeParse({ valIds: [] }).error?.issues[0]?.message).toBe('a validation id list names at least one id');
+    expect(parseIdList('# header\n a \r\n\nb\n#c\n')).toEqual(['a', 'b']);
+    // The estimate takes the same request, without a name.
+    expect(estimateEpochSchema.parse({ design: { kind: 'preset', name: 'tiny' }, datasetId: 'demo', valIds: ['a'] }).valIds).toEqual(['a']);
+  });
+});
