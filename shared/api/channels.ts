@@ -9,6 +9,7 @@ import type { Architecture } from '../arch/types';
 import type { BatchMetric, EpochMetric, RunEvent, RunRecord, RunSummary } from '../runs/types';
 import type { TrainerMessage, UpsamplerResponse } from '../training/protocol';
 import { BN_PLACEMENTS, INITIALIZERS } from '../arch/types';
+import { runNameSchema } from '../runs/request';
 import {
   absolutePathSchema,
   datasetIdSchema,
@@ -120,7 +121,7 @@ export const CHANNELS = {
   resumeRun: call(runRefSchema).returns<RunSummary>(),
   /** A wrong-step event's offer: continue from the checkpoint before the loss jump with a lower learning rate. */
   rewindRun: call(z.strictObject({ id: runIdSchema, lrFactor: z.number().gt(0).max(1) })).returns<RunSummary>(),
-  renameRun: call(z.strictObject({ id: runIdSchema, name: z.string().min(1).max(200) })).returns<RunSummary>(),
+  renameRun: call(z.strictObject({ id: runIdSchema, name: runNameSchema })).returns<RunSummary>(),
   deleteRun: call(runRefSchema).returns<{ deleted: string }>(),
   getQueue: call(noInput).returns<QueueState>(),
   getEpochMetrics: call(runRefSchema).returns<EpochMetric[]>(),

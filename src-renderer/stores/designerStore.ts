@@ -7,6 +7,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import type { DesignListItem } from '../../shared/api/types';
+import type { DesignRef } from '../../shared/runs/request';
 import type { UpsamplerResponse } from '../../shared/training/protocol';
 import {
   addNodeChange,
@@ -35,7 +36,7 @@ import { exportStem, fileSizeProblem, importDesignText, type TrainTarget } from 
 import { errorMessage, IDLE, loadFailed, startLoading, type Loadable } from '../workflows/loadable';
 
 /** Where the open design came from, for saving and for "Train this design". */
-export type DesignOrigin = { kind: 'preset'; name: string } | { kind: 'saved'; id: string } | { kind: 'new' };
+export type DesignOrigin = DesignRef | { kind: 'new' };
 
 /** A message shown under the toolbar after a command. */
 export interface DesignerNotice {
