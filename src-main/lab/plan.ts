@@ -54,7 +54,7 @@ export async function planRun(request: RunRequest, sources: PlanSources): Promis
     split = splitDataset(dataset, { valFraction: config.valFraction, seed: config.seed, ...(request.valIds ? { fixedValIds: request.valIds } : {}) });
   } catch (e) {
     if (!(e instanceof SplitError)) throw e;
-    throw new LabError('bad-request', e.message, [{ path: request.valIds ? 'valIds' : 'config.valFraction', message: e.message }]);
+    throw new LabError('bad-request', e.message);
   }
   const ids = (idx: number[]) => idx.map((i) => dataset.ids[i] as string);
   const init: RunInit = {
