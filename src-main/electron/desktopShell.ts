@@ -4,6 +4,8 @@
  * `dialog` (already bound to the app's window by main.ts), so it is unit-tested without Electron.
  *
  * A cancelled dialog answers `{ path: null }` (or null for the open dialog) and changes nothing.
+ * The page may write a design or a submission only where the save dialog of that purpose answered
+ * (`allowWrite`, checked by the lab's handlers): a page that was made to misbehave cannot name a file.
  */
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -73,6 +75,8 @@ export type DesktopShell = Omit<ShellHandlers, 'getAppInfo'> & {
   getAppInfo(): AppInfo;
   /** Where each kind of dialog opens next (this session). */
   lastFolders: ReadonlyMap<string, string>;
+  /** True when the save dialog of `purpose` answered `path` (this session). */
+  allowWrite(purpose: SavePurpose, path: string): boolean;
 };
 
 /**
@@ -82,9 +86,12 @@ export type DesktopShell = Omit<ShellHandlers, 'getAppInfo'> & {
 export function desktopShell(deps: DesktopShellDeps): DesktopShell {
   const last = new Map<string, string>();
   const startIn = (kind: string) => last.get(kind) ?? deps.documentsDir;
+  // The files the save dialogs answered, per purpose: the only ones the page may write.
+  const saved: Record<SavePurpose, Set<string>> = { design: new Set(), submission: new Set() };
 
   return {
     lastFolders: last,
+    allowWrite: (purpose, p) => saved[purpose].has(path.resolve(p)),
     getAppInfo: () => {
       const info = appInfo('desktop', deps.dirs, deps.logsDir);
       return deps.version ? { ...info, version: deps.version } : info;
@@ -118,6 +125,7 @@ export function desktopShell(deps: DesktopShellDeps): DesktopShell {
       const ext = d.filters[0]?.extensions[0] ?? '';
       const chosen = path.extname(r.filePath) === '' && ext ? `${r.filePath}.${ext}` : r.filePath;
       last.set(`save:${purpose}`, path.dirname(chosen));
+      saved[purpose].add(path.resolve(chosen));
       return { path: chosen };
     },
 

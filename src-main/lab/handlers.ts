@@ -6,7 +6,7 @@
  */
 import { CHANNEL_NAMES, CHANNELS, type ApiHandlers, type ChannelName } from '../../shared/api/channels';
 import type { LabService } from './service';
-import { browserShell, SHELL_CHANNELS, type ShellChannel, type ShellHandlers } from './shell';
+import { browserShell, guardWrites, SHELL_CHANNELS, type ShellChannel, type ShellHandlers } from './shell';
 
 /** The channels the lab service answers: all but the shell's. */
 export type ServiceChannel = Exclude<ChannelName, ShellChannel>;
@@ -38,8 +38,10 @@ export function fromService<N extends ChannelName>(service: Serving<N>, names: r
 
 /**
  * The handlers of every channel, served by `lab`. `shell` answers the native dialogs and the menu:
- * browser mode's by default, the desktop app passes its own.
+ * browser mode's by default, the desktop app passes its own. A shell with `allowWrite` (the desktop
+ * app's) decides which paths the page may write a design or a submission to.
  */
 export function createHandlers(lab: LabService, shell: ShellHandlers = browserShell(lab.dirs)) {
-  return { ...fromService(lab, SERVICE_CHANNELS), ...fromService(shell, SHELL_CHANNELS) } satisfies ApiHandlers;
+  const handlers = { ...fromService(lab, SERVICE_CHANNELS), ...fromService(shell, SHELL_CHANNELS) } satisfies ApiHandlers;
+  return shell.allowWrite ? guardWrites(handlers, shell.allowWrite.bind(shell)) : handlers;
 }

@@ -7,7 +7,7 @@
  */
 import { statSync } from 'node:fs';
 import type { ApiHandlers, ChannelName } from '../../shared/api/channels';
-import type { AppInfo } from '../../shared/api/types';
+import type { AppInfo, SavePurpose } from '../../shared/api/types';
 import { writeFileAtomic } from '../runs/atomic';
 import { LabError } from './errors';
 import type { LabDirs } from './paths';
@@ -17,8 +17,36 @@ import { strataPackageVersion } from './versions';
 export const SHELL_CHANNELS = ['getAppInfo', 'pickFolder', 'pickSaveFile', 'openDesignFile', 'onMenuCommand'] as const satisfies readonly ChannelName[];
 /** A shell-specific channel. */
 export type ShellChannel = (typeof SHELL_CHANNELS)[number];
-/** What a shell implements: its channels' handlers. */
-export type ShellHandlers = Pick<ApiHandlers, ShellChannel>;
+/** What a shell implements: its channels' handlers, and optionally a guard on the files the page may write. */
+export type ShellHandlers = Pick<ApiHandlers, ShellChannel> & {
+  /**
+   * Whether the page may write file `path` for `purpose` (the desktop app: only a path its save
+   * dialog answered). Absent: any absolute path (browser mode, where the user types the paths).
+   */
+  allowWrite?(purpose: SavePurpose, path: string): boolean;
+};
+
+/** The channels that write a file the page names, and the save dialog's purpose each belongs to. */
+type WriteChannel = 'writeDesignFile' | 'exportSubmission';
+
+/**
+ * `handlers` with the file-writing channels checked by `allowWrite` first: a path it refuses is a
+ * `forbidden` error ("PATH was not chosen in a save dialog") and nothing is written.
+ */
+export function guardWrites<H extends Pick<ApiHandlers, WriteChannel>>(handlers: H, allowWrite: (purpose: SavePurpose, path: string) => boolean): H {
+  const check = (purpose: SavePurpose, p: string) => {
+    if (!allowWrite(purpose, p)) throw new LabError('forbidden', `${p} was not chosen in a save dialog`);
+  };
+  const writeDesign: ApiHandlers['writeDesignFile'] = (params) => {
+    check('design', params.path);
+    return handlers.writeDesignFile(params);
+  };
+  const exportSubmission: ApiHandlers['exportSubmission'] = (params) => {
+    check('submission', params.path);
+    return handlers.exportSubmission(params);
+  };
+  return { ...handlers, writeDesignFile: writeDesign, exportSubmission };
+}
 
 /** Strata's version from package.json ('unknown' if it cannot be read). */
 export function strataVersion(): string {

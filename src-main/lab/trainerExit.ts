@@ -7,10 +7,18 @@ import type { RunStatus } from '../../shared/runs/types';
 import type { RunStore } from '../runs/store';
 import type { TrainerExit } from './trainerHost';
 
-/** Records a crashed trainer's run as interrupted; returns the run's status afterwards. */
+/**
+ * Records a crashed trainer's run as interrupted; returns the run's status afterwards. A run its
+ * trainer failed keeps the launcher's fuller reason (with what the trainer's stderr adds, see
+ * startTrainer), which the trainer itself could not know.
+ */
 export function recordTrainerExit(store: RunStore, runId: string, exit: TrainerExit): { status: RunStatus; reason: string | null } {
   if (!exit.crashed) {
     const s = store.summary(runId);
+    if (s.status === 'failed' && exit.status === 'failed' && exit.reason && exit.reason !== s.statusReason) {
+      store.update(runId, { statusReason: exit.reason });
+      return { status: s.status, reason: exit.reason };
+    }
     return { status: s.status, reason: s.statusReason };
   }
   const reason = exit.reason ?? 'the trainer process died';

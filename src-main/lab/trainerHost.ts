@@ -17,7 +17,7 @@ import {
   type TrainerCommand,
   type TrainerMessage,
 } from '../../shared/training/protocol';
-import { withLoaderLines } from '../training/backendReason';
+import { gpuFailureReason, loaderLines, wantsLoaderLines, withLoaderLines } from '../training/backendReason';
 import { LineSplitter, OutputTail, withStderr } from './trainerOutput';
 
 /** How a trainer process ended, as seen from outside it. */
@@ -174,14 +174,71 @@ export function setTrainerLauncher(l: TrainerLauncher): void {
 }
 
 /**
+ * A failed run's reason with what its trainer's stderr adds: TensorFlow's loader lines when a forced
+ * tfjs-node-gpu could not load, else the informative end of stderr (a native library's own message).
+ */
+export function runFailureReason(reason: string, stderr: string): string {
+  return gpuFailureReason(reason, stderr) ?? withStderr(reason, stderr);
+}
+
+/** How long a `backend` message waits for TensorFlow's loader lines to arrive on stderr (a separate pipe). */
+const BACKEND_STDERR_WAIT_MS = 500;
+/** How long a failure waits for the trainer's exit, when its stderr is complete, before it is relayed anyway. */
+const FAILURE_STDERR_WAIT_MS = 3000;
+const STDERR_POLL_MS = 25;
+
+/**
+ * How long message `m` may wait for the trainer's stderr before it is relayed (0: relay it now). The
+ * backend report waits for TensorFlow's loader lines, a failure for the process's end.
+ */
+function stderrWait(m: TrainerMessage, stderr: string): number {
+  if (m.type === 'backend') return wantsLoaderLines(m.skipped) && loaderLines(stderr).length === 0 ? BACKEND_STDERR_WAIT_MS : 0;
+  if ((m.type === 'status' || m.type === 'ended') && m.status === 'failed') return FAILURE_STDERR_WAIT_MS;
+  return 0;
+}
+
+/** Message `m` completed from the trainer's stderr: the GPU's skipped reason, a failure's reason. */
+function withTrainerStderr(m: TrainerMessage, stderr: string): TrainerMessage {
+  if (m.type === 'backend') return { ...m, skipped: withLoaderLines(m.skipped, stderr) };
+  if ((m.type === 'status' || m.type === 'ended') && m.status === 'failed' && m.reason) return { ...m, reason: runFailureReason(m.reason, stderr) };
+  return m;
+}
+
+/**
  * Starts training in its own process, so a crash, an abort or running out of memory there
  * never takes the caller down. Training state lives in the run store; this handle only relays.
+ * TensorFlow's loader and native libraries write to fd 2, out of the trainer's JavaScript: the
+ * `backend` message and a failure's reason are completed from the captured stderr before they are
+ * relayed (waiting a little for it, messages kept in order), and so is the failed exit's reason.
  */
 export function startTrainer(job: TrainJob, opts: { env?: NodeJS.ProcessEnv } = {}): TrainerHandle {
   const child = launcher(trainerEntry(), opts.env ?? process.env);
   const listeners = new Set<(m: TrainerMessage) => void>();
   let final: { status: RunStatus; reason?: string } | null = null;
   let refused: ClaimRefused | null = null;
+  const stderr = () => child.stderrTail?.() ?? '';
+
+  // Messages waiting to be relayed, in order; the first may be waiting for stderr since `waitingSince`.
+  const pending: TrainerMessage[] = [];
+  let waitingSince: number | null = null;
+  let poll: ReturnType<typeof setTimeout> | undefined;
+  let exited = false;
+  const relay = () => {
+    clearTimeout(poll);
+    while (pending.length > 0) {
+      const m = pending[0] as TrainerMessage;
+      const wait = exited ? 0 : stderrWait(m, stderr());
+      waitingSince ??= Date.now();
+      if (wait > 0 && Date.now() - waitingSince < wait) {
+        poll = setTimeout(relay, STDERR_POLL_MS);
+        return;
+      }
+      pending.shift();
+      waitingSince = null;
+      const out = withTrainerStderr(m, stderr());
+      for (const l of listeners) l(out);
+    }
+  };
 
   child.onMessage((m: unknown) => {
     // Not relayed: the run's messages come from the process that owns it, not from this one.
@@ -191,14 +248,19 @@ export function startTrainer(job: TrainJob, opts: { env?: NodeJS.ProcessEnv } = 
     }
     if (!isTrainerMessage(m)) return;
     if (m.type === 'ended') final = { status: m.status, ...(m.reason ? { reason: m.reason } : {}) };
-    for (const l of listeners) l(m);
+    pending.push(m);
+    if (pending.length === 1) relay();
   });
 
   const done = new Promise<TrainerExit>((resolve) => {
     child.onExit((code, signal) => {
+      exited = true;
+      relay();
       if (refused) resolve({ status: 'running', reason: refused.message, crashed: false, exitCode: code, signal, refused });
-      else if (final) resolve({ ...final, crashed: false, exitCode: code, signal });
-      else resolve({ status: 'interrupted', reason: describeExit(child, code, signal), crashed: true, exitCode: code, signal });
+      else if (final) {
+        const reason = final.status === 'failed' && final.reason ? runFailureReason(final.reason, stderr()) : final.reason;
+        resolve({ status: final.status, ...(reason ? { reason } : {}), crashed: false, exitCode: code, signal });
+      } else resolve({ status: 'interrupted', reason: describeExit(child, code, signal), crashed: true, exitCode: code, signal });
     });
     child.onError((err) => {
       if (!final) resolve({ status: 'failed', reason: `could not start the trainer: ${err.message}`, crashed: true, exitCode: null, signal: null });

@@ -73,23 +73,29 @@ const NOISE = [
   /^\s*\^+\s*$/,
   /^=+$/,
   /^Hi,? (?:there\b.*)?looks like you are running TensorFlow\.js in Node\.js/i,
+  // libtensorflow's informational lines ("I tensorflow/core/platform/cpu_feature_guard.cc:193] ..."), on every start.
+  /^\d{4}-\d\d-\d\d [\d:.]+: I /,
 ];
 
 /**
  * The informative end of a crashed trainer's stderr as one line: stack frames dropped, the last
  * `maxLines` lines joined with " | ", cut from the front to `maxChars`. Empty when nothing is left.
+ * Lines that `known` (the reason it completes) already says are left out too.
  */
-export function stderrSummary(tail: string, maxLines = 6, maxChars = 600): string {
+export function stderrSummary(tail: string, maxLines = 6, maxChars = 600, known = ''): string {
   const lines = tail
     .split(/\r?\n/)
     .map((l) => l.trim())
-    .filter((l) => l.length > 0 && !NOISE.some((re) => re.test(l)));
+    .filter((l) => l.length > 0 && !NOISE.some((re) => re.test(l)) && !known.includes(l.replace(/^[\w.]*Error:\s*/, '')));
   const text = lines.slice(-maxLines).join(' | ');
   return text.length > maxChars ? `…${text.slice(-(maxChars - 1))}` : text;
 }
 
-/** A crash's reason with the end of the trainer's stderr, when it wrote anything worth showing. */
+/**
+ * A failure's reason (a crash's, or one the trainer reported) with the end of the trainer's stderr,
+ * when it wrote anything worth showing that the reason does not already say.
+ */
 export function withStderr(reason: string, tail: string | undefined): string {
-  const summary = tail ? stderrSummary(tail) : '';
+  const summary = tail ? stderrSummary(tail, undefined, undefined, reason) : '';
   return summary ? `${reason}; last stderr: ${summary}` : reason;
 }

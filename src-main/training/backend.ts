@@ -13,7 +13,7 @@ import path from 'node:path';
 // tfjs-core's Node build registers no gradients; the union package's Node build registers all of
 // tfjs's own, on this same tfjs-core (the native packages bring it too).
 import '@tensorflow/tfjs';
-import { loadFailureReason } from './backendReason';
+import { backendUnavailableMessage, loadFailureReason } from './backendReason';
 import { registerGradientFixes } from './gradientFixes';
 import { registerWasmTrainingKernels } from './wasm/register';
 import { simdKernels } from './wasm/simd-kernels';
@@ -45,7 +45,7 @@ export class BackendUnavailableError extends Error {
     readonly backend: BackendName,
     readonly reason: string,
   ) {
-    super(`Backend '${backend}' is unavailable: ${reason}`);
+    super(backendUnavailableMessage(backend, reason));
   }
 }
 

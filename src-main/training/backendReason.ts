@@ -68,6 +68,30 @@ export function gpuReason(reason: string, stderr: string): string {
   return lines.length > 0 ? `${reason}; TensorFlow: ${lines.join(' | ')}` : reason;
 }
 
+/** The message of a forced backend that cannot be used (backend.ts's BackendUnavailableError), defined once here. */
+export function backendUnavailableMessage(backend: string, reason: string): string {
+  return `Backend '${backend}' is unavailable: ${reason}`;
+}
+
+/** True when `skipped` holds a GPU reason that TensorFlow's loader lines could complete (the package was there). */
+export function wantsLoaderLines(skipped: readonly { name: string; reason: string }[]): boolean {
+  return skipped.some((s) => s.name === 'tfjs-node-gpu' && s.reason !== 'not installed');
+}
+
+/**
+ * A run's failure reason completed with TensorFlow's loader lines when it failed because a forced
+ * tfjs-node-gpu could not be used ("Backend 'tfjs-node-gpu' is unavailable: no CUDA device; TensorFlow:
+ * ..."); null when it failed otherwise or `stderr` has no loader line to add.
+ */
+export function gpuFailureReason(reason: string, stderr: string): string | null {
+  const prefix = backendUnavailableMessage('tfjs-node-gpu', '');
+  const at = reason.indexOf(prefix);
+  if (at < 0) return null;
+  const inner = reason.slice(at + prefix.length);
+  const completed = gpuReason(inner, stderr);
+  return completed === inner ? null : `${reason.slice(0, at + prefix.length)}${completed}`;
+}
+
 /** A probe's skipped backends with the GPU one's reason completed from the trainer's stderr. */
 export function withLoaderLines<T extends { name: string; reason: string }>(skipped: readonly T[], stderr: string): T[] {
   return skipped.map((s) => (s.name === 'tfjs-node-gpu' ? { ...s, reason: gpuReason(s.reason, stderr) } : s));

@@ -15,7 +15,7 @@ import { encode } from 'fast-png';
 import type { Browser, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { MenuCommand } from '../../shared/api/types';
-import { saveScreenshot, scratchDir, setUpLabAndBrowser, type RunningLab } from './harness';
+import { apiCall, saveScreenshot, scratchDir, setUpLabAndBrowser, type RunningLab } from './harness';
 
 let lab: RunningLab;
 let browser: Browser;
@@ -93,7 +93,7 @@ async function openDesktop(hash: string): Promise<{ page: Page; errors: string[]
               stand.calls.push({ name, input });
               const own = local[name];
               if (own) return own(input, listener);
-              // The run streams never fire here: nothing trains in this test.
+              // The run streams never fire here: the one run (last test) has trained before its page opens.
               if (name.startsWith('on')) return () => undefined;
               return viaLab(name, input);
             };
@@ -222,4 +222,41 @@ describe('the desktop app’s page (stand-in preload)', () => {
     expect(errors).toEqual([]);
     await page.context().close();
   });
+
+  // Last: the tests above need a lab without runs.
+  it('Masks > Save as… writes a real submission file where the save dialog says; cancelled, nothing', async () => {
+    const run = await apiCall(lab, 'startRun', { design: { kind: 'preset', name: 'tiny' }, datasetId: 'demo', demoCount: 24, name: 'desk masks', config: { epochs: 1, batch: 8 } });
+    const end = Date.now() + 180_000;
+    for (;;) {
+      const r = await apiCall(lab, 'getRun', { id: run.id });
+      if (r.status === 'done') break;
+      if (['failed', 'stopped', 'interrupted'].includes(r.status)) throw new Error(`the run ended ${r.status}: ${r.statusReason ?? ''}`);
+      if (Date.now() > end) throw new Error('the run did not finish in 180 s');
+      await new Promise((res) => setTimeout(res, 500));
+    }
+    const val = (await apiCall(lab, 'getRun', { id: run.id })).split.val.length;
+    const { page, errors } = await openDesktop('#/masks');
+    const grid = page.locator('[data-testid="mask-grid"]');
+    await expect.poll(() => grid.getAttribute('data-count'), { timeout: 30_000 }).toBe(String(val));
+    const saveAs = page.getByTestId('export-save-as');
+
+    // Cancelled: nothing is written.
+    await saveAs.click();
+    await expect.poll(() => callsOf(page, 'pickSaveFile')).toEqual([{ purpose: 'submission', defaultName: 'desk-masks-submission.csv' }]);
+    await page.waitForTimeout(300);
+    expect(await callsOf(page, 'exportSubmission')).toEqual([]);
+    expect(await page.getByTestId('export-done').count()).toBe(0);
+
+    const out = path.join(scratchDir('desk-sub'), 'chosen.csv');
+    await queueDialog(page, out);
+    await saveAs.click();
+    await page.getByTestId('export-done').waitFor({ timeout: 20_000 });
+    expect(await callsOf(page, 'exportSubmission')).toEqual([expect.objectContaining({ id: run.id, path: out })]);
+    const lines = fs.readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('id,rle_mask');
+    expect(lines).toHaveLength(val + 1);
+    expect(await page.getByTestId('export-done').textContent()).toContain(`Wrote ${val} rows`);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 240_000);
 });

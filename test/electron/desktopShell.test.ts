@@ -2,7 +2,7 @@
  * The desktop shell's channels at the Electron boundary: a recording stand-in for Electron's
  * `dialog` answers as the user would (a path, or cancel); files are real files in a temp folder.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { OpenDialogOptions, SaveDialogOptions } from 'electron';
@@ -11,6 +11,9 @@ import type { MenuCommand } from '../../shared/api/types';
 import { MAX_DESIGN_FILE_BYTES } from '../../shared/arch/designFile';
 import { desktopShell, MenuCommandBus, type DialogLike } from '../../src-main/electron/desktopShell';
 import { LabError } from '../../src-main/lab/errors';
+import { createHandlers } from '../../src-main/lab/handlers';
+import type { LabService } from '../../src-main/lab/service';
+import { writeDesignFile } from '../../src-main/lab/shell';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'strata-shell-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -165,5 +168,97 @@ describe('menu commands and app info', () => {
     const info = shellWith(fakeDialog().dialog).getAppInfo();
     expect(info).toMatchObject({ shell: 'desktop', version: '9.8.7', dataDir: path.join(tmp, 'home'), runsDir: path.join(tmp, 'home/runs'), logsDir: path.join(tmp, 'logs') });
     expect(info.versions['node']).toBe(process.versions.node);
+  });
+});
+
+/**
+ * A stand-in for the lab service behind the handlers: `writeDesignFile` really writes (as the lab's
+ * does), `exportSubmission` writes a one-line file, and every call is recorded.
+ */
+function recordingLab() {
+  const calls: { name: string; params: unknown }[] = [];
+  const lab = new Proxy({} as Record<string, unknown>, {
+    get: (_t, name) => {
+      if (name === 'dirs') return { dataDir: path.join(tmp, 'home'), runsDir: path.join(tmp, 'home/runs') };
+      if (typeof name !== 'string') return undefined;
+      return (params: { path?: string; arch?: unknown }) => {
+        calls.push({ name, params });
+        if (name === 'writeDesignFile') return writeDesignFile(params.path as string, params.arch);
+        if (name === 'exportSubmission') {
+          writeFileSync(params.path as string, 'id,rle_mask\n');
+          return { path: params.path, rows: 0, withSalt: 0, threshold: 0.5 };
+        }
+        return null;
+      };
+    },
+  }) as unknown as LabService;
+  return { lab, calls };
+}
+
+function forbidden(f: () => unknown): LabError {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof LabError) return e;
+    throw e;
+  }
+  throw new Error('expected a forbidden error');
+}
+
+describe('writes from the page (desktop handlers)', () => {
+  const arch = { format: 'strata-arch', version: 1, name: 'mine', nodes: [], edges: [] } as never;
+  const submission = { id: 'r1', source: { kind: 'epoch', epoch: 0 }, threshold: 0.5 } as const;
+
+  it('writes a design or a submission only where the save dialog of that purpose answered', async () => {
+    const dir = path.join(tmp, 'writes');
+    mkdirSync(dir);
+    const f = fakeDialog({ canceled: false, filePath: path.join(dir, 'mine.json') }, { canceled: false, filePath: path.join(dir, 'sub') });
+    const { lab, calls } = recordingLab();
+    const h = createHandlers(lab, shellWith(f.dialog));
+
+    // Nothing chosen yet: refused by name, nothing reaches the lab, no file appears.
+    const typed = path.join(dir, 'typed.json');
+    const e = forbidden(() => h.writeDesignFile({ path: typed, arch }));
+    expect(e.code).toBe('forbidden');
+    expect(e.message).toBe(`${typed} was not chosen in a save dialog`);
+    expect(calls).toEqual([]);
+    expect(existsSync(typed)).toBe(false);
+
+    const design = (await h.pickSaveFile({ purpose: 'design', defaultName: 'mine.json' })).path as string;
+    expect(await h.writeDesignFile({ path: design, arch })).toMatchObject({ path: design });
+    expect(JSON.parse(readFileSync(design, 'utf8'))).toMatchObject({ name: 'mine' });
+    // The same file again (a second save) is still allowed; a path spelt differently is the same file.
+    await h.writeDesignFile({ path: path.join(dir, '.', 'mine.json'), arch });
+    expect(calls.map((c) => c.name)).toEqual(['writeDesignFile', 'writeDesignFile']);
+    // Per purpose: the design's file is not a submission's.
+    expect(forbidden(() => h.exportSubmission({ ...submission, path: design })).message).toBe(`${design} was not chosen in a save dialog`);
+
+    // The dialog's answer with the extension it added is the one allowed.
+    const sub = (await h.pickSaveFile({ purpose: 'submission', defaultName: 'r1-submission.csv' })).path as string;
+    expect(sub).toBe(path.join(dir, 'sub.csv'));
+    expect(forbidden(() => h.exportSubmission({ ...submission, path: path.join(dir, 'sub') })).code).toBe('forbidden');
+    expect(await h.exportSubmission({ ...submission, path: sub })).toMatchObject({ path: sub });
+    expect(readFileSync(sub, 'utf8')).toBe('id,rle_mask\n');
+    expect(calls.map((c) => c.name)).toEqual(['writeDesignFile', 'writeDesignFile', 'exportSubmission']);
+  });
+
+  it('a cancelled save dialog allows nothing', async () => {
+    const out = path.join(tmp, 'cancelled.csv');
+    const f = fakeDialog({ canceled: true, filePath: out });
+    const { lab, calls } = recordingLab();
+    const h = createHandlers(lab, shellWith(f.dialog));
+    expect(await h.pickSaveFile({ purpose: 'submission', defaultName: 'cancelled.csv' })).toEqual({ path: null });
+    expect(forbidden(() => h.exportSubmission({ ...submission, path: out })).message).toBe(`${out} was not chosen in a save dialog`);
+    expect(calls).toEqual([]);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('browser mode still writes where the user typed', async () => {
+    const typed = path.join(tmp, 'browser-typed.json');
+    const { lab, calls } = recordingLab();
+    const h = createHandlers(lab);
+    expect(await h.writeDesignFile({ path: typed, arch })).toMatchObject({ path: typed });
+    expect(existsSync(typed)).toBe(true);
+    expect(calls.map((c) => c.name)).toEqual(['writeDesignFile']);
   });
 });

@@ -55,4 +55,14 @@ describe('trainer output', () => {
     expect(long.startsWith('…')).toBe(true);
     expect(long.endsWith(' | the end')).toBe(true);
   });
+
+  it("adds only what the reason does not already say; libtensorflow's info lines are not news", () => {
+    // The trainer printed the error it also reported: nothing new.
+    expect(withStderr('checkpoint /runs/r1/checkpoints/last.bin is damaged', UNCAUGHT.split('\n').slice(7).join('\n'))).toBe(
+      'checkpoint /runs/r1/checkpoints/last.bin is damaged',
+    );
+    const info = '2026-11-30 10:20:00.000001: I tensorflow/core/platform/cpu_feature_guard.cc:193] This TensorFlow binary is optimized with oneAPI\n';
+    expect(withStderr('the loss became NaN', info)).toBe('the loss became NaN');
+    expect(withStderr('the loss became NaN', `${info}E tensorflow: out of memory in cuBLAS\n`)).toBe('the loss became NaN; last stderr: E tensorflow: out of memory in cuBLAS');
+  });
 });

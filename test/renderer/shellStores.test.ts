@@ -14,7 +14,7 @@ import { useDesignerStore } from '../../src-renderer/stores/designerStore';
 import { useMasksStore } from '../../src-renderer/stores/masksStore';
 import { useNavStore } from '../../src-renderer/stores/navStore';
 import { useShellStore } from '../../src-renderer/stores/shellStore';
-import { folderDrop } from '../../src-renderer/workflows/desktopShell';
+import { folderDrop, submissionFileName } from '../../src-renderer/workflows/desktopShell';
 import { entry } from './fixtures';
 
 type Impl = Partial<Record<keyof StrataApi, (...args: unknown[]) => unknown>>;
@@ -159,6 +159,70 @@ describe('the Masks view’s dialogs', () => {
     expect(m.exported).toMatchObject({ state: 'failed', message: 'There are no predictions to export: choose a run and its predictions first.' });
   });
 
+  const RUN = '20250607-153012-123-k3j9x2';
+  /** A run with one stored epoch of two 2x2 validation images, opened in the Masks view. */
+  const withEpoch = (impl: Impl): Impl => ({
+    getPredictionEpochs: () => [0],
+    listFolderPredictions: () => [],
+    onRunEvent: () => () => undefined,
+    getPredictions: () => ({ runId: RUN, epoch: 0, total: 2, offset: 0, ids: ['a', 'b'], height: 2, width: 2, probs: btoa('\xff\x00\x00\x00\x00\x00\x00\x00'), truth: null, truthNote: null, images: null, depths: null }),
+    ...impl,
+  });
+
+  it('Save as… writes the shown predictions where the save dialog says', async () => {
+    const exports: unknown[] = [];
+    const calls = desktop(
+      withEpoch({
+        pickSaveFile: (i) => (expect(i).toEqual({ purpose: 'submission', defaultName: submissionFileName(RUN) }), { path: '/home/me/sub.csv' }),
+        exportSubmission: (i) => (exports.push(i), { path: '/home/me/sub.csv', rows: 2, withSalt: 1, threshold: 0.5 }),
+      }),
+    );
+    const m = useMasksStore();
+    await m.selectRun(RUN);
+    expect(m.source).toEqual({ kind: 'epoch', epoch: 0 });
+    calls.length = 0;
+    await m.saveSubmissionAs();
+    expect(calls).toEqual(['pickSaveFile', 'exportSubmission']);
+    expect(exports).toEqual([{ id: RUN, source: { kind: 'epoch', epoch: 0 }, threshold: m.view.draw.threshold, path: '/home/me/sub.csv' }]);
+    expect(m.exported).toEqual({ state: 'ready', value: { path: '/home/me/sub.csv', rows: 2, withSalt: 1, threshold: 0.5 } });
+  });
+
+  it('a cancelled save dialog exports nothing and changes nothing', async () => {
+    const calls = desktop(withEpoch({ pickSaveFile: () => ({ path: null }) }));
+    const m = useMasksStore();
+    await m.selectRun(RUN);
+    const before = { source: m.source, set: m.set, view: m.view };
+    calls.length = 0;
+    await m.saveSubmissionAs();
+    expect(calls).toEqual(['pickSaveFile']);
+    expect(m.exported).toEqual({ state: 'idle' });
+    expect({ source: m.source, set: m.set, view: m.view }).toEqual(before);
+  });
+
+  it('Choose folder… predicts the chosen folder and shows its predictions', async () => {
+    const folder = { runId: RUN, key: 'f1', path: '/data/test/images', epoch: 0, count: 2 };
+    let listed: unknown[] = [];
+    const calls = desktop(
+      withEpoch({
+        pickFolder: (i) => (expect(i).toEqual({ purpose: 'predict-folder' }), { path: '/data/test/images' }),
+        predictFolder: (i) => (expect(i).toEqual({ id: RUN, path: '/data/test/images' }), (listed = [folder]), folder),
+        listFolderPredictions: () => listed,
+        getFolderPredictions: (i) => (
+          expect(i).toMatchObject({ id: RUN, key: 'f1' }),
+          { runId: RUN, epoch: 0, total: 2, offset: 0, ids: ['t1', 't2'], height: 2, width: 2, probs: btoa('\x00'.repeat(8)), truth: null, truthNote: null, images: null, depths: null }
+        ),
+      }),
+    );
+    const m = useMasksStore();
+    await m.selectRun(RUN);
+    calls.length = 0;
+    await m.chooseAndPredict();
+    expect(calls).toEqual(['pickFolder', 'predictFolder', 'listFolderPredictions', 'getFolderPredictions']);
+    expect(m.predicting).toEqual({ state: 'ready', value: folder });
+    expect(m.source).toEqual({ kind: 'folder', key: 'f1' });
+    expect(m.loaded?.ids).toEqual(['t1', 't2']);
+  });
+
   it('a cancelled folder dialog predicts nothing', async () => {
     const calls = desktop({
       getPredictionEpochs: () => [],
@@ -172,6 +236,8 @@ describe('the Masks view’s dialogs', () => {
     await m.chooseAndPredict();
     expect(calls).toEqual(['pickFolder']);
     expect(m.predicting).toEqual({ state: 'idle' });
+    expect(m.source).toBeNull();
+    expect(m.folders).toEqual([]);
   });
 });
 
