@@ -28,6 +28,8 @@ export const MAX_VAL_IDS = 100_000;
 export const MAX_EPOCHS = 100_000;
 /** Largest batch. */
 export const MAX_BATCH = 4096;
+/** Largest seed (the generators take 31 bits). */
+export const MAX_SEED = 2 ** 31 - 1;
 
 const numberOf = (what: string) => z.number({ error: `${what} must be a number` }).finite(`${what} must be finite`);
 const positive = (what: string) => numberOf(what).positive(`${what} must be above 0`);
@@ -94,7 +96,7 @@ const configObject = z.strictObject({
   loss: z.strictObject({ name: oneOf('loss', LOSS_NAMES), eps: positive('IoU smoothing eps').optional() }).prefault({ name: 'batch-iou' }),
   init: oneOf('initializer', INITIALIZERS).default('glorot_normal'),
   bnPlacement: oneOf('BN placement', BN_PLACEMENTS).default('samplers'),
-  seed: z.number({ error: 'seed must be a number' }).int('seed must be a whole number').min(0, 'seed must be at least 0').max(2 ** 31 - 1, `seed must be at most ${2 ** 31 - 1}`).default(1),
+  seed: z.number({ error: 'seed must be a number' }).int('seed must be a whole number').min(0, 'seed must be at least 0').max(MAX_SEED, `seed must be at most ${MAX_SEED}`).default(1),
   /** Share of the labelled samples held out for validation, in (0, 1); ignored with a fixed validation id list. */
   valFraction: numberOf('validation fraction').gt(0, 'validation fraction must be above 0').lt(1, 'validation fraction must be below 1').default(0.2),
   augment: z

@@ -15,7 +15,9 @@ import {
   defaultSchedule,
   issuesByField,
   LOSS_NAMES,
+  MAX_SEED,
   parseIdList,
+  runNameSchema,
   SCHEDULE_KINDS,
   type BackendRequest,
   type DesignRef,
@@ -320,7 +322,8 @@ export function checkSetupForm(f: SetupForm): SetupCheck {
   const base = checkRequest(f, name);
   if (!base.ok) for (const [k, m] of Object.entries(base.errors) as [SetupField, string][]) errors[k] ??= m;
 
-  let variants: { form: SetupForm; tag: string }[] = [{ form: f, tag: '' }];
+  // Each configuration is parsed once; its runs differ only in seed and name.
+  let variants: { check: RequestCheck; tag: string }[] = [{ check: base, tag: '' }];
   if (f.sweepField !== null) {
     const field = f.sweepField;
     const typed = splitValues(f.sweepValues);
@@ -335,7 +338,7 @@ export function checkSetupForm(f: SetupForm): SetupCheck {
       }
       const c = checkRequest(next, name);
       if (!c.ok) errors.sweepValues ??= `${SWEEP_TITLES[field]} ${v}: ${Object.values(c.errors)[0] ?? 'invalid'}`;
-      variants.push({ form: next, tag: `${SWEEP_TITLES[field]} ${v}` });
+      variants.push({ check: c, tag: `${SWEEP_TITLES[field]} ${v}` });
     }
   }
   if (typeof repeats === 'number' && variants.length * repeats > MAX_PLANNED_RUNS) {
@@ -345,14 +348,18 @@ export function checkSetupForm(f: SetupForm): SetupCheck {
 
   const runs: PlannedRun[] = [];
   for (const v of variants) {
+    if (!v.check.ok) continue;
+    const { request, config } = v.check;
     for (let k = 0; k < repeats; k++) {
-      const seed = base.config.seed + k;
+      const seed = config.seed + k;
+      if (seed > MAX_SEED) return { ok: false, errors: { seed: `seed + repeats must stay at most ${MAX_SEED}` } };
       const tags = [v.tag, repeats > 1 || f.sweepField !== null ? `seed ${seed}` : ''].filter(Boolean);
       const runName = name === '' ? '' : [name, ...tags].join(' · ');
-      // Each run's own request, parsed: a name grown past the limit by its tags is refused here, not by the lab.
-      const c = checkRequest({ ...v.form, seed: String(seed) }, runName);
-      if (!c.ok) return { ok: false, errors: { ...c.errors } };
-      runs.push({ request: c.request, label: tags.join(' · ') || 'one run' });
+      // A name grown past the limit by its tags is refused here, with the schema's message, not by the lab.
+      const named = runName === '' ? null : runNameSchema.safeParse(runName);
+      if (named && !named.success) return { ok: false, errors: { name: named.error.issues[0]?.message ?? 'invalid name' } };
+      const { name: _typed, ...rest } = request;
+      runs.push({ request: { ...rest, ...(runName === '' ? {} : { name: runName }), config: { ...config, seed } }, label: tags.join(' · ') || 'one run' });
     }
   }
   return { ok: true, config: base.config, runs };

@@ -63,6 +63,9 @@ describe('the training setup form', () => {
     expect(c.errors.name).toBe('a name is at most 200 characters');
     expect(c.errors.demoCount).toBe('demo samples must be at least 8');
     expect(checkSetupForm({ ...emptySetupForm(), name: 'x'.repeat(200) }).ok).toBe(true);
+    // The seed tags grow a name past the limit: refused here, before the lab would.
+    const tagged = checkSetupForm({ ...emptySetupForm(), name: 'x'.repeat(195), repeats: '2' });
+    expect(!tagged.ok && tagged.errors.name).toBe('a name is at most 200 characters');
   });
 
   it('sends a fixed validation id list, one per line, and refuses one that names an id twice', () => {
