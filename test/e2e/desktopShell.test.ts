@@ -239,6 +239,8 @@ describe('the desktop app’s page (stand-in preload)', () => {
     const grid = page.locator('[data-testid="mask-grid"]');
     await expect.poll(() => grid.getAttribute('data-count'), { timeout: 30_000 }).toBe(String(val));
     const saveAs = page.getByTestId('export-save-as');
+    // The desktop app writes only where its save dialog was answered: no typed submission path is offered.
+    expect(await page.getByLabel('Submission file').count()).toBe(0);
 
     // Cancelled: nothing is written.
     await saveAs.click();
