@@ -4,18 +4,36 @@
  */
 import type { Architecture, BnPlacement, Initializer } from '../arch/types';
 import type { DatasetSource } from '../data/types';
-import type { BatchMetric, EpochMetric, RunConfig, RunEvent, RunStatus } from '../runs/types';
+import type { BatchMetric, EpochMetric, RunBackend, RunConfig, RunEvent, RunStatus } from '../runs/types';
 
 /** Where the trainer loads its data from; it loads it itself, so no images cross the boundary. */
 export type DataSource = DatasetSource;
 
-/** What a trainer process is asked to do. */
+/**
+ * What a trainer process is asked to do: train this run of this store. Everything else (design,
+ * settings, data, split, whether to continue from a checkpoint) it reads from the run's record.
+ */
 export interface TrainJob {
   runsDir: string;
   runId: string;
-  data: DataSource;
-  /** Continue from the run's last checkpoint instead of starting fresh. */
-  resume: boolean;
+}
+
+/**
+ * A trainer's answer when the run is already being trained by another live process: it has not
+ * touched the run, and exits at once.
+ */
+export interface ClaimRefused {
+  type: 'claim-refused';
+  runId: string;
+  /** The process that owns the run. */
+  pid: number | null;
+  /** `run <id> is already being trained by pid <pid>`. */
+  message: string;
+}
+
+/** Narrows an unknown IPC payload to a ClaimRefused by its tag. */
+export function isClaimRefused(m: unknown): m is ClaimRefused {
+  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'claim-refused';
 }
 
 /** Driver to trainer. */
@@ -42,7 +60,7 @@ export interface BenchmarkJob {
 
 /** The trainer's answer to a `benchmark` command; it exits after sending it. */
 export type BenchmarkReply =
-  | { type: 'benchmark-result'; secondsPerStep: number; warmupSeconds: number; steps: number; backend: { name: string; detail: string; threads: number } }
+  | { type: 'benchmark-result'; secondsPerStep: number; warmupSeconds: number; steps: number; backend: RunBackend }
   | { type: 'benchmark-failed'; message: string };
 
 /** Narrows an unknown IPC payload to a BenchmarkReply by its tag. */
@@ -81,7 +99,7 @@ export function isUpsamplersReply(m: unknown): m is UpsamplersReply {
 
 /** What the trainer's backend selection found on this machine: the backend runs would get now, and why faster ones were skipped. */
 export interface BackendProbe {
-  backend: { name: string; detail: string; threads: number };
+  backend: RunBackend;
   skipped: { name: string; reason: string }[];
 }
 
@@ -120,7 +138,7 @@ export function isPredictReply(m: unknown): m is PredictReply {
 /** Trainer to driver. */
 export type TrainerMessage =
   | { type: 'status'; runId: string; status: RunStatus; reason?: string }
-  | { type: 'backend'; runId: string; name: string; detail: string; threads: number; skipped: { name: string; reason: string }[] }
+  | ({ type: 'backend'; runId: string; skipped: { name: string; reason: string }[] } & RunBackend)
   | { type: 'batch'; runId: string; metric: BatchMetric; batches: number; epochs: number; etaSeconds: number | null }
   | { type: 'epoch'; runId: string; metric: EpochMetric; epochs: number; etaSeconds: number | null }
   | { type: 'event'; runId: string; event: RunEvent }
