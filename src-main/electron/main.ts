@@ -1,204 +1,44 @@
 /**
- * The Electron main process, kept thin: the start-up sequence (startup.ts) opens the logs, the lab
- * and one window on the built renderer, with the lab behind IPC, the native dialogs and the menu
- * (desktopShell.ts, menu.ts), training in utility processes whose output goes to the trainer log
- * (utilityLauncher.ts), and the security settings of security.ts applied. Every piece of logic lives
- * in those modules, written against small interfaces and tested without Electron; this file wires
- * Electron's objects into them.
+ * The Electron main process's entry: package.json's `main`, bundled on its own into
+ * dist/main/electron/main.js. It imports only electron and Node's built-ins (and startupFailure.ts,
+ * which imports nothing else), names the app, then loads the rest of the main process (app.ts, built
+ * beside it as app.js, with the lab, the logging library and every dependency) inside a try. A
+ * failure while that loads, such as a package missing from the install or a module that throws as it
+ * is evaluated, still gets Strata's own error box with the message and where the logs are, a main.log
+ * line written with plain fs, and exit code 1, instead of Electron's generic box and an empty log.
+ * Failures after it has loaded are the start-up sequence's (startup.ts), which reports them the same way.
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, screen, session, shell, utilityProcess, type WebContents } from 'electron';
-import { existsSync, readFileSync } from 'node:fs';
+import { app, dialog } from 'electron';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createHandlers } from '../lab/handlers';
-import { ensureLabDirs, resolveLabDirs } from '../lab/paths';
-import { LabService } from '../lab/service';
-import { setTrainerLauncher } from '../lab/trainerHost';
-import { registerIpcApi } from '../lab/transport/ipc';
-import { writeFileAtomic } from '../runs/atomic';
-import { desktopShell, MenuCommandBus, type DialogLike } from './desktopShell';
-import { guardDevTools } from './devtools';
-import { openLogs } from './logging';
-import { aboutMessage, menuTemplate, readmeUrl } from './menu';
-import { CONTENT_SECURITY_POLICY, isAllowedExternal, isAllowedNavigation, parseWindowBounds, windowOptions, type WindowBounds } from './security';
-import { startDesktop } from './startup';
-import { utilityLauncher } from './utilityLauncher';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const rendererIndex = path.resolve(here, '../../renderer/index.html');
-const preloadPath = path.resolve(here, 'preload.cjs');
-const appUrl = pathToFileURL(rendererIndex).href;
+import { appendLogLine, ERROR_BOX_TITLE, errorBoxText, loadFailureMessage } from './startupFailure';
 
 // Before any path is asked for: userData and logs follow the name, and under `npm start` Electron would
 // take package.json's lowercase `name`. The Strata home (runs, designs) is the same folder as userData.
 app.setName('Strata');
 
-/** Reload and DevTools: only when not packaged, or asked for with STRATA_DEVTOOLS=1. */
-const development = !app.isPackaged || process.env['STRATA_DEVTOOLS'] === '1';
-
-const logs = openLogs(app.getPath('logs'), { console: !app.isPackaged });
-const log = logs.main;
-process.on('uncaughtExceptionMonitor', (err) => log.error('uncaught exception:', err));
-process.on('unhandledRejection', (reason) => log.error('unhandled rejection:', reason));
-
-/** Training runs in Electron's utilityProcess: a crash there never takes the app down. */
-setTrainerLauncher(utilityLauncher(utilityProcess, { onLine: logs.trainerLine, passThrough: !app.isPackaged }));
-
-function stateFile(): string {
-  return path.join(app.getPath('userData'), 'window-state.json');
-}
-
-function loadBounds(): WindowBounds {
-  let raw: unknown = null;
+/** The rest of the main process could not load (or start): say so, log it, exit 1. */
+async function loadFailed(err: unknown): Promise<void> {
+  let logFile = 'main.log';
   try {
-    raw = JSON.parse(readFileSync(stateFile(), 'utf8'));
+    logFile = path.join(app.getPath('logs'), 'main.log');
   } catch {
-    // No state yet, or unreadable: the default place.
+    // No logs folder to name: the file name alone, and stderr below.
   }
-  return parseWindowBounds(raw, screen.getAllDisplays().map((d) => d.workArea));
-}
-
-function saveBounds(win: BrowserWindow): void {
-  const b = win.getNormalBounds();
+  if (!appendLogLine(logFile, 'error', 'start-up failed:', err)) process.stderr.write(`start-up failed: ${String(err)}\n`);
   try {
-    writeFileAtomic(stateFile(), JSON.stringify({ ...b, maximized: win.isMaximized() }));
-  } catch {
-    // Losing the window position is not worth interrupting a quit for.
+    // On Linux an error box shown before Electron is ready only goes to stderr.
+    await app.whenReady();
+    dialog.showErrorBox(ERROR_BOX_TITLE, errorBoxText(loadFailureMessage(err), logFile));
+  } catch (e) {
+    process.stderr.write(`could not show the error box: ${String(e)}\n`);
   }
+  app.exit(1);
 }
 
-function harden(contents: WebContents): void {
-  contents.on('will-navigate', (e, url) => {
-    if (!isAllowedNavigation(url, appUrl)) e.preventDefault();
-  });
-  contents.on('will-redirect', (e, url) => {
-    if (!isAllowedNavigation(url, appUrl)) e.preventDefault();
-  });
-  contents.on('will-attach-webview', (e) => e.preventDefault());
-  contents.setWindowOpenHandler(({ url }) => {
-    if (isAllowedExternal(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  guardDevTools(contents, process.platform, development);
+try {
+  // Left as a separate file by the bundler (src-main/build/bundle.ts), so it loads here, inside the try.
+  const { startApp } = await import('./app.js');
+  await startApp();
+} catch (err) {
+  await loadFailed(err);
 }
-
-function homepage(): string | undefined {
-  try {
-    return (JSON.parse(readFileSync(path.join(app.getAppPath(), 'package.json'), 'utf8')) as { homepage?: string }).homepage;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Linux takes the window's icon from the window (Windows and macOS from the executable and the
- * bundle): the packaged app's copy in resources/, else the repository's icon set under `npm start`.
- */
-function linuxWindowIcon(): { icon?: string } {
-  if (process.platform !== 'linux') return {};
-  const icon = app.isPackaged ? path.join(process.resourcesPath, 'icon.png') : path.join(app.getAppPath(), 'resources/icons/512x512.png');
-  return existsSync(icon) ? { icon } : {};
-}
-
-let win: BrowserWindow | null = null;
-
-/** Electron's dialogs, modal to the app's window when there is one. */
-const dialogs: DialogLike = {
-  showOpenDialog: (o) => (win ? dialog.showOpenDialog(win, o) : dialog.showOpenDialog(o)),
-  showSaveDialog: (o) => (win ? dialog.showSaveDialog(win, o) : dialog.showSaveDialog(o)),
-};
-
-async function createUi(lab: LabService): Promise<void> {
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  session.defaultSession.setPermissionCheckHandler(() => false);
-  // The page carries the same policy in a <meta> tag (enforced from file://); the header covers
-  // anything else the session loads.
-  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
-  });
-  app.on('web-contents-created', (_e, contents) => harden(contents));
-
-  const menuBus = new MenuCommandBus();
-  const desktop = desktopShell({ dialog: dialogs, documentsDir: app.getPath('documents'), dirs: lab.dirs, logsDir: logs.dir, menu: menuBus, version: app.getVersion() });
-  registerIpcApi(ipcMain, createHandlers(lab, desktop), (url) => isAllowedNavigation(url, appUrl));
-
-  const readme = readmeUrl(homepage());
-  const localReadme = path.join(app.getAppPath(), 'README.md');
-  Menu.setApplicationMenu(
-    Menu.buildFromTemplate(
-      menuTemplate({
-        platform: process.platform,
-        appName: 'Strata',
-        development,
-        emit: (c) => menuBus.emit(c),
-        openReadme: () => {
-          if (readme) void shell.openExternal(readme);
-          else if (existsSync(localReadme)) void shell.openPath(localReadme);
-        },
-        openLogsFolder: () => {
-          void shell.openPath(logs.dir).then((problem) => {
-            if (problem) log.warn(`could not open the logs folder ${logs.dir}: ${problem}`);
-          });
-        },
-        showAbout: () => {
-          const { message, detail } = aboutMessage(desktop.getAppInfo(), lab.getBackendInfo());
-          const options = { type: 'info' as const, title: 'About Strata', message, detail, buttons: ['OK'] };
-          void (win ? dialog.showMessageBox(win, options) : dialog.showMessageBox(options));
-        },
-      }),
-    ),
-  );
-
-  const bounds = loadBounds();
-  const w = new BrowserWindow({ ...windowOptions(bounds, preloadPath, nativeTheme.shouldUseDarkColors), ...linuxWindowIcon() });
-  win = w;
-  if (bounds.maximized) w.maximize();
-  w.once('ready-to-show', () => w.show());
-  w.on('close', () => saveBounds(w));
-  w.on('closed', () => {
-    win = null;
-  });
-  app.on('second-instance', () => {
-    if (w.isMinimized()) w.restore();
-    w.focus();
-  });
-  let closing = false;
-  app.on('before-quit', (e) => {
-    if (closing) return;
-    // Stop training cleanly first: the run keeps its checkpoints and can be resumed.
-    closing = true;
-    e.preventDefault();
-    log.info('quitting: closing the lab');
-    void lab
-      .close()
-      .catch((err: unknown) => log.error('closing the lab failed:', err))
-      .finally(() => app.quit());
-  });
-  app.on('window-all-closed', () => app.quit());
-  await w.loadFile(rendererIndex);
-}
-
-void startDesktop<LabService>({
-  log,
-  logFile: logs.mainFile,
-  describe: () => ({
-    strata: app.getVersion(),
-    electron: process.versions.electron,
-    chrome: process.versions.chrome,
-    node: process.versions.node,
-    v8: process.versions.v8,
-    platform: `${process.platform}-${process.arch}`,
-    packaged: app.isPackaged,
-    logs: logs.dir,
-  }),
-  requestSingleInstanceLock: () => app.requestSingleInstanceLock(),
-  releaseSingleInstanceLock: () => app.releaseSingleInstanceLock(),
-  whenReady: () => app.whenReady(),
-  // $STRATA_HOME / $STRATA_RUNS_DIR, as for the CLI and `npm run lab` (the shared default lives in paths.ts).
-  resolveDirs: () => ensureLabDirs(resolveLabDirs({})),
-  openLab: (dirs) => LabService.open(dirs),
-  createUi: (lab) => createUi(lab),
-  showErrorBox: (title, content) => dialog.showErrorBox(title, content),
-  quit: () => app.quit(),
-  exit: (code) => app.exit(code),
-});

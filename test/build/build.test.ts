@@ -1,6 +1,7 @@
 /**
  * `npm run build` (src-main/build/build.ts) builds everything Electron loads: package.json's
- * `main`, the window's page with every file it references, the preload and the trainer entry that
+ * `main` (an entry that needs only electron and Node's built-ins) and the rest of the main process
+ * it loads (app.js), the window's page with every file it references, the preload and the trainer entry that
  * the bundled main process resolves, and the packages those bundles import. The bundled trainer
  * then starts under Electron's own Node (24.11.1, the registry's node-<platform>-<arch> package)
  * and answers a `probe` over IPC, as it does in the app's utilityProcess.
@@ -14,7 +15,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { strataPackageVersion } from '../../src-main/lab/versions';
 import { isProbeReply, type ProbeReply } from '../../shared/training/protocol';
 import { electronNode, electronNodeUnavailable } from '../helpers/electronNode';
-import { builtApp, loadedFiles, packagesImportedBy, pageReferences, pathsResolvedBy, type LoadedFiles } from './builtApp';
+import { builtApp, loadedFiles, packagesImportedBy, pageReferences, pathsResolvedBy, relativeImportsOf, specifiersImportedBy, type LoadedFiles } from './builtApp';
 
 let app = '';
 let files: LoadedFiles;
@@ -57,6 +58,12 @@ describe('the derivation of what Electron loads', () => {
     }
   });
 
+  it("reads a bundle's relative imports and every specifier it loads by a literal", () => {
+    const src = 'import { a } from "./a.js";\nimport "../side.js";\nconst { b } = await import("./app.js");\nimport fs from "node:fs";\nconst z = require2("zod");\nconst l = nodeRequire("better-sqlite3");';
+    expect(relativeImportsOf(src).sort()).toEqual(['../side.js', './a.js', './app.js']);
+    expect(specifiersImportedBy(src)).toEqual(['../side.js', './a.js', './app.js', 'node:fs', 'zod']);
+  });
+
   it('reads the packages a bundle imports, by name', () => {
     const src = 'import { z } from "zod";\nimport fs from "node:fs";\nimport { app } from "electron";\nconst t = require2("@tensorflow/tfjs-core/dist/x.js");';
     expect(packagesImportedBy(src)).toEqual(['@tensorflow/tfjs-core', 'zod']);
@@ -66,11 +73,22 @@ describe('the derivation of what Electron loads', () => {
 describe('npm run build', () => {
   it("builds package.json's main, and the main process resolves the page, the preload and the trainer", () => {
     expect(files.main).toBe('dist/main/electron/main.js');
+    expect(files.mainModules).toEqual([files.main, 'dist/main/electron/app.js']);
     expect(files.resolvedByMain).toEqual(expect.arrayContaining([files.trainer, files.preload, 'dist/renderer/index.html']));
-    for (const f of [files.main, ...files.resolvedByMain]) {
+    for (const f of [...files.mainModules, ...files.resolvedByMain]) {
       expect(existsSync(path.join(app, f)), f).toBe(true);
       expect(statSync(path.join(app, f)).size, f).toBeGreaterThan(0);
     }
+  });
+
+  it("the main entry loads nothing but electron, Node's built-ins and then app.js, so a failure there reaches its catch", () => {
+    const specs = specifiersImportedBy(read(files.main));
+    expect(specs).toContain('./app.js');
+    for (const spec of specs) expect(spec === 'electron' || spec === './app.js' || spec.startsWith('node:'), `main.js imports ${spec}`).toBe(true);
+    // app.js is loaded by a dynamic import inside a try, not a static import (which loads before any code runs).
+    expect(read(files.main)).toMatch(/\btry\s*\{[\s\S]{0,120}?await import\("\.\/app\.js"\)[\s\S]*\}\s*catch\b/);
+    expect(read(files.main)).not.toMatch(/^import[^;]*"\.\/app\.js"/m);
+    expect(packagesImportedBy(read(files.main))).toEqual([]);
   });
 
   it('resolves the trainer where the bundle puts it, beside the main process', () => {
@@ -97,7 +115,7 @@ describe('npm run build', () => {
   });
 
   it('every package the bundles import resolves from where the bundle lies', () => {
-    for (const bundle of [files.main, files.trainer]) {
+    for (const bundle of [...files.mainModules.filter((m) => m !== files.main), files.trainer]) {
       const names = packagesImportedBy(read(bundle));
       expect(names.length, bundle).toBeGreaterThan(0);
       for (const name of names) expect(packageFolder(path.dirname(path.join(app, bundle)), name), `${bundle} imports ${name}`).not.toBeNull();
@@ -105,7 +123,7 @@ describe('npm run build', () => {
   });
 
   it("finds Strata's package.json from the bundles (its version is shown and recorded with runs)", () => {
-    for (const bundle of [files.main, files.trainer]) {
+    for (const bundle of [...files.mainModules, files.trainer]) {
       const specs = [...read(bundle).matchAll(/"((?:\.\.\/)+package\.json)"/g)].map((m) => m[1] ?? '');
       if (specs.length === 0) continue;
       const found = specs.map((s) => path.resolve(path.dirname(path.join(app, bundle)), s)).filter((f) => existsSync(f));

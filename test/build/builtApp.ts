@@ -1,15 +1,22 @@
 /**
- * The built app for the build and packaging tests: `buildApp` (what `npm run build` runs) into a
- * folder of its own, once per test process, so that no other test reading the repository's dist/
- * ever sees it half-written. The folder is laid out as the repository is: package.json, dist/, and
- * node_modules (a link to the project's).
+ * The built app for the build, packaging and desktop smoke tests: `buildApp` (what `npm run build`
+ * runs) into a folder of its own, once per test process, so that no other test reading the
+ * repository's dist/ ever sees it half-written. The folder is laid out as the repository is:
+ * package.json, dist/, and node_modules, a real folder made of hard links to the project's files
+ * ({@link linkTree}: no data copied, under a second). Not a symbolic link: electron-builder, given a
+ * linked node_modules, cannot find where the transitive dependencies lie ("cannot find path for
+ * dependency") and leaves them out of app.asar (fast-png's fflate, for one), which a real
+ * `npm run dist` from the repository does not. Nothing writes into this node_modules (no rebuild:
+ * electron-builder.yml has npmRebuild false), so the project's files are never changed through the
+ * links; removing a package from a copy only unlinks it there.
  *
  * `loadedFiles` derives what Electron loads from the built code itself, not from a list kept here:
- * package.json's `main`; every path the bundled main process resolves next to itself (the window's
- * page, the preload, the trainer entry); and every file the built page references (its scripts,
- * styles, fonts and images, followed through the scripts' imports and the styles' url()s).
+ * package.json's `main` and the modules of the main process it imports by relative path (app.js);
+ * every path those resolve next to themselves (the window's page, the preload, the trainer entry);
+ * and every file the built page references (its scripts, styles, fonts and images, followed through
+ * the scripts' imports and the styles' url()s).
  */
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildApp } from '../../src-main/build/build';
@@ -17,23 +24,64 @@ import { REPO_ROOT } from '../helpers/paths';
 
 let built: Promise<string> | null = null;
 
-/** The built app's folder (built on first use in this process, removed when it exits). */
+/**
+ * Makes `dst` a copy of the folder `src` whose files are hard links to `src`'s (same inodes, no data
+ * copied); symbolic links are recreated as they are (node_modules/.bin's). Entries for which
+ * `skip(sourcePath)` is true are left out. Both folders must be on one file system.
+ */
+export function linkTree(src: string, dst: string, skip: (sourcePath: string) => boolean = () => false): void {
+  mkdirSync(dst);
+  for (const entry of readdirSync(src, { withFileTypes: true })) {
+    const from = path.join(src, entry.name);
+    const to = path.join(dst, entry.name);
+    if (skip(from)) continue;
+    if (entry.isDirectory()) linkTree(from, to, skip);
+    else if (entry.isSymbolicLink()) symlinkSync(readlinkSync(from), to);
+    else linkSync(from, to);
+  }
+}
+
+/** node_modules/.cache (vite's, Electron's Node for the tests) is no dependency: not linked. */
+const linkedModules = (root: string): ((p: string) => boolean) => {
+  const cache = path.join(root, 'node_modules', '.cache');
+  return (p) => p === cache;
+};
+
+/**
+ * The built app's folder (built on first use in this process, removed when it exits). Readable by
+ * every user (0755), so a test can start it as an unprivileged user.
+ */
 export function builtApp(): Promise<string> {
   built ??= (async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'strata-app-'));
+    chmodSync(dir, 0o755);
     process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
     copyFileSync(path.join(REPO_ROOT, 'package.json'), path.join(dir, 'package.json'));
-    symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), process.platform === 'win32' ? 'junction' : 'dir');
+    linkTree(path.join(REPO_ROOT, 'node_modules'), path.join(dir, 'node_modules'), linkedModules(REPO_ROOT));
     await buildApp(dir, { quiet: true });
     return dir;
   })();
   return built;
 }
 
+/**
+ * A copy of the built app at `dst` (hard links, as {@link builtApp}'s node_modules) without the
+ * packages named in `without`: an install that lacks a dependency.
+ */
+export async function builtAppWithout(dst: string, without: string[]): Promise<string> {
+  const app = await builtApp();
+  const dropped = new Set(without.map((name) => path.join(app, 'node_modules', name)));
+  for (const p of dropped) if (!existsSync(p)) throw new Error(`${p} is not in the built app: nothing to leave out`);
+  linkTree(app, dst, (p) => dropped.has(p));
+  return dst;
+}
+
 /** What the app loads, as paths relative to the app folder (forward slashes). */
 export interface LoadedFiles {
   /** package.json's `main`. */
   main: string;
+  /** The main process's modules: `main` and what it imports by relative path, transitively (main.js, app.js). */
+  mainModules: string[];
   /** Files the bundled main process resolves relative to itself: the page, the preload, the trainer. */
   resolvedByMain: string[];
   /** The page and every file it references, transitively. */
@@ -59,6 +107,20 @@ export function pathsResolvedBy(bundleSource: string): string[] {
     found.add(template.replace(/\$\{[^}]*"([^"]*)"\s*\}/g, '$1'));
   }
   return [...found];
+}
+
+/** The relative specifiers a bundle imports (`import ... from "./x.js"`, `import("./x.js")`). */
+export function relativeImportsOf(bundleSource: string): string[] {
+  const found = new Set<string>();
+  for (const m of bundleSource.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^import\s*)"(\.\.?\/[^"]+)"/gm)) if (m[1]) found.add(m[1]);
+  return [...found];
+}
+
+/** Every specifier a bundle imports or requires by a string literal: packages, node: built-ins and relative files. */
+export function specifiersImportedBy(bundleSource: string): string[] {
+  const found = new Set<string>();
+  for (const m of bundleSource.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\d*\(\s*|^import\s*)["']([^"']+)["']/gm)) if (m[1]) found.add(m[1]);
+  return [...found].sort();
 }
 
 /** The files a built page references, transitively, relative to the page's folder. */
@@ -99,15 +161,26 @@ export function loadedFiles(appDir: string): LoadedFiles {
   const pkg = JSON.parse(readFileSync(path.join(appDir, 'package.json'), 'utf8')) as { main?: string };
   if (!pkg.main) throw new Error('package.json has no main');
   const mainFile = path.join(appDir, pkg.main);
-  const mainDir = path.dirname(mainFile);
-  const resolvedByMain = pathsResolvedBy(readFileSync(mainFile, 'utf8')).map((p) => rel(appDir, path.resolve(mainDir, p)));
+  // The entry and the modules it loads by relative path (main.js loads app.js), transitively.
+  const modules = [mainFile];
+  for (let i = 0; i < modules.length; i++) {
+    const file = modules[i] ?? '';
+    if (!existsSync(file)) throw new Error(`the main process imports ${rel(appDir, file)}, which is not built`);
+    for (const spec of relativeImportsOf(readFileSync(file, 'utf8'))) {
+      const target = path.resolve(path.dirname(file), spec);
+      if (!modules.includes(target)) modules.push(target);
+    }
+  }
+  const resolvedByMain = [
+    ...new Set(modules.flatMap((m) => pathsResolvedBy(readFileSync(m, 'utf8')).map((p) => rel(appDir, path.resolve(path.dirname(m), p))))),
+  ];
   const pagePath = resolvedByMain.find((p) => p.endsWith('.html'));
   const trainer = resolvedByMain.find((p) => /trainerProcess\.js$/.test(p));
   const preload = resolvedByMain.find((p) => /preload\.c?js$/.test(p));
   if (!pagePath || !trainer || !preload) throw new Error(`the bundled main process resolves no page, trainer or preload: ${resolvedByMain.join(', ')}`);
   const pageDir = path.dirname(path.join(appDir, pagePath));
   const window = pageReferences(pageDir, path.basename(pagePath)).map((f) => rel(appDir, path.join(pageDir, f)));
-  return { main: rel(appDir, mainFile), resolvedByMain, window, trainer, preload };
+  return { main: rel(appDir, mainFile), mainModules: modules.map((m) => rel(appDir, m)), resolvedByMain, window, trainer, preload };
 }
 
 /** The packages a bundle imports at run time (its externals), by package name; `electron` and node: builtins left out. */

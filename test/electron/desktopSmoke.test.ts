@@ -9,75 +9,45 @@
  * it shows: the bundle loads and starts under Electron's Node; the start-up sequence gets as far as
  * loading the window's page (which exists); the three IPC channels are registered; the lab opens in
  * $STRATA_HOME (its store and lock); the menu is set (without DevTools when packaged); the logs are
- * written; the trainer process starts and answers the backend probe; quitting closes the lab; and a
- * start-up failure shows an error box naming the folder and exits with code 1.
+ * written; the trainer process starts and answers the backend probe; quitting closes the lab; a
+ * start-up failure (a file in the way of the runs folder, a read-only home, run as `nobody` where the
+ * tests run as root) shows an error box naming the folder and exits with code 1; and an install that
+ * lacks a package (electron-log removed from a copy of the built app) still gets that error box, naming
+ * the package and the logs folder, and a main.log line, from the main entry (main.ts) that loads the
+ * rest of the main process (app.js) inside its try.
  * What it cannot show: real windows, real IPC between processes, real native dialogs and menus,
  * Chromium loading and rendering the page (the CSP, the preload), and utilityProcess's own
  * semantics (process.parentPort, its sandbox, how it reports crashes); docs/desktop.md lists the
  * manual checks for a machine with Electron.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IPC } from '../../shared/api/ipcChannels';
-import { builtApp } from '../build/builtApp';
+import { builtApp, builtAppWithout } from '../build/builtApp';
 import { electronNode, electronNodeUnavailable } from '../helpers/electronNode';
+import { named, order, runMain as start, type Run } from './standin/runMain';
 
-const REGISTER = fileURLToPath(new URL('./standin/register.mjs', import.meta.url));
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'strata-smoke-'));
-process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
-
-interface Call {
-  call: string;
-  args: unknown[];
-}
-
-interface Run {
-  code: number | null;
-  stderr: string;
-  calls: Call[];
-  standinDir: string;
-}
+// Traversable by `nobody`, for the read-only case below.
+chmodSync(tmp, 0o755);
+process.on('exit', () => {
+  chmodSync(tmp, 0o755);
+  rmSync(tmp, { recursive: true, force: true });
+});
 
 let appDir = '';
 let node = '';
 
-/** Runs the bundled main process under Electron's Node with the stand-in, until it exits. */
-function runMain(name: string, env: NodeJS.ProcessEnv, timeoutMs = 90_000): Promise<Run> {
-  const standinDir = path.join(tmp, name, 'electron');
-  const record = path.join(tmp, name, 'calls.jsonl');
-  const { STRATA_RUNS_DIR: _r, STRATA_HOME: _h, NODE_OPTIONS: _n, ...base } = process.env;
-  const child = spawn(node, ['--import', REGISTER, path.join(appDir, 'dist/main/electron/main.js')], {
-    cwd: appDir,
-    env: { ...base, STANDIN_DIR: standinDir, STANDIN_RECORD: record, STANDIN_APP_DIR: appDir, STANDIN_QUIT_AFTER_LOAD: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdout.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the main process did not exit within ${timeoutMs} ms; output:\n${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      const calls = existsSync(record)
-        ? readFileSync(record, 'utf8')
-            .split('\n')
-            .filter(Boolean)
-            .map((l) => JSON.parse(l) as Call)
-        : [];
-      resolve({ code, stderr, calls, standinDir });
-    });
-  });
+/** Runs the bundled main process of `app` (the built app by default) under Electron's Node with the stand-in. */
+function runMain(name: string, env: NodeJS.ProcessEnv, opts: { app?: string; uid?: number; gid?: number } = {}): Promise<Run> {
+  return start({ node, appDir: opts.app ?? appDir, dir: path.join(tmp, name), env, ...(opts.uid === undefined ? {} : { uid: opts.uid, gid: opts.gid ?? opts.uid }) });
 }
 
-const named = (r: Run, call: string) => r.calls.filter((c) => c.call === call);
-const order = (r: Run, call: string) => r.calls.findIndex((c) => c.call === call);
+/** Root ignores permission bits: a read-only folder is tried as the unprivileged user `nobody` then. */
+const asRoot = process.getuid?.() === 0;
+const NOBODY = 65534;
 
 interface MenuOutline {
   label: string | null;
@@ -102,8 +72,9 @@ describe.skipIf(unavailable !== null)("the bundled main process under Electron's
     }, 120_000);
 
     it('exits cleanly after quitting (the stand-in quits once the page is loaded)', () => {
+      // An error box first: a module that cannot load is reported there, not on stderr.
+      expect(named(run, 'dialog.showErrorBox').map((c) => c.args[1]), run.stderr).toEqual([]);
       expect(run.code, run.stderr).toBe(0);
-      expect(named(run, 'dialog.showErrorBox'), run.stderr).toEqual([]);
     });
 
     it("gets as far as loading the window's page, which exists and is dist/renderer/index.html", () => {
@@ -169,10 +140,30 @@ describe.skipIf(unavailable !== null)("the bundled main process under Electron's
     it('writes main.log in the logs folder: start-up, the folders, the window, the backend and the quit', () => {
       const log = readFileSync(path.join(run.standinDir, 'logs', 'main.log'), 'utf8');
       expect(log).toContain('Strata starting');
+      // Packaged, without STRATA_DEVTOOLS=1: the start says DevTools are off.
+      expect(log).toMatch(/Strata starting \{[^}]*packaged: true,\s+devTools: false,/);
       expect(log).toContain(`lab folders: data ${home}, runs ${path.join(home, 'runs')}`);
       expect(log).toContain('window loaded');
       expect(log).toMatch(/\[info\]\s+backend \{ name: '(wasm|cpu|tfjs-node|tfjs-node-gpu)'/);
       expect(log).toContain('quitting: closing the lab');
+    });
+  });
+
+  describe('packaged, with the support switch STRATA_DEVTOOLS=1', () => {
+    let run: Run;
+    beforeAll(async () => {
+      run = await runMain('devtools', { STRATA_HOME: path.join(tmp, 'devtools', 'home'), STANDIN_PACKAGED: '1', STRATA_DEVTOOLS: '1' });
+    }, 120_000);
+
+    it('brings back Reload and DevTools, without the shortcut guard, and says so in main.log', () => {
+      expect(named(run, 'dialog.showErrorBox').map((c) => c.args[1]), run.stderr).toEqual([]);
+      expect(run.code, run.stderr).toBe(0);
+      const all = flatten(named(run, 'Menu.setApplicationMenu')[0]?.args[0] as MenuOutline[]);
+      expect(all).toEqual(expect.arrayContaining(['toggleDevTools', 'reload']));
+      const events = named(run, 'webContents.on').map((c) => c.args[0]);
+      expect(events).not.toContain('before-input-event');
+      expect(events).not.toContain('devtools-opened');
+      expect(readFileSync(path.join(run.standinDir, 'logs', 'main.log'), 'utf8')).toMatch(/Strata starting \{[^}]*packaged: true,\s+devTools: true,/);
     });
   });
 
@@ -203,6 +194,62 @@ describe.skipIf(unavailable !== null)("the bundled main process under Electron's
       expect(order(run, 'app.releaseSingleInstanceLock')).toBeLessThan(order(run, 'app.exit'));
       expect(named(run, 'new BrowserWindow')).toEqual([]);
       expect(readFileSync(path.join(run.standinDir, 'logs', 'main.log'), 'utf8')).toMatch(/\[error\]\s+start-up failed:/);
+    });
+  });
+
+  describe.runIf(process.platform !== 'win32')('a read-only STRATA_HOME', () => {
+    let run: Run;
+    const home = path.join(tmp, 'read-only', 'home');
+    beforeAll(async () => {
+      // The run's own folder (the stand-in's logs, its record) is the user's; the home is not writable.
+      const dir = path.join(tmp, 'read-only');
+      mkdirSync(home, { recursive: true });
+      if (asRoot) chownSync(dir, NOBODY, NOBODY);
+      chmodSync(home, 0o555);
+      run = await runMain('read-only', { STRATA_HOME: home }, asRoot ? { uid: NOBODY } : {});
+    }, 120_000);
+
+    it("shows the folder's own message, with the desktop's hint (no --data-dir), and the log; exits 1", () => {
+      expect(run.code, run.stderr).toBe(1);
+      const boxes = named(run, 'dialog.showErrorBox');
+      expect(boxes.map((b) => b.args[0])).toEqual(['Strata could not start']);
+      const mainLog = path.join(run.standinDir, 'logs', 'main.log');
+      expect(boxes[0]?.args[1]).toBe(`cannot write to the data folder ${home}: permission denied (set STRATA_HOME to a writable folder)\n\nThe log has the details: ${mainLog}`);
+      expect(readFileSync(mainLog, 'utf8')).toMatch(/\[error\]\s+start-up failed: FolderError: cannot write to the data folder/);
+      expect(existsSync(path.join(home, 'runs'))).toBe(false);
+      expect(named(run, 'new BrowserWindow')).toEqual([]);
+    });
+  });
+
+  describe('a main process that cannot load (a package missing from the install)', () => {
+    let run: Run;
+    let app = '';
+    beforeAll(async () => {
+      // The logging library itself: the failure must still be shown and logged.
+      app = await builtAppWithout(path.join(tmp, 'incomplete-app'), ['electron-log']);
+      run = await runMain('incomplete', { STRATA_HOME: path.join(tmp, 'incomplete', 'home') }, { app });
+    }, 120_000);
+
+    it('shows the error box naming the missing package and where the logs are, and exits 1', () => {
+      expect(run.code, run.stderr).toBe(1);
+      const boxes = named(run, 'dialog.showErrorBox');
+      expect(boxes).toHaveLength(1);
+      expect(boxes[0]?.args[0]).toBe('Strata could not start');
+      const content = String(boxes[0]?.args[1]);
+      expect(content).toMatch(/^The main process could not load: Cannot find package 'electron-log' imported from /);
+      expect(content).toContain(path.join(app, 'dist/main/electron/app.js'));
+      expect(content).toContain('installing Strata again should repair it');
+      expect(content).toContain(`The log has the details: ${path.join(run.standinDir, 'logs', 'main.log')}`);
+      expect(named(run, 'app.exit').map((c) => c.args[0])).toEqual([1]);
+      // The error box waits for Electron to be ready (on Linux one shown before only goes to stderr).
+      expect(order(run, 'app.whenReady')).toBeLessThan(order(run, 'dialog.showErrorBox'));
+    });
+
+    it('writes the failure to main.log in the logs folder without the logging library, and starts nothing', () => {
+      const log = readFileSync(path.join(run.standinDir, 'logs', 'main.log'), 'utf8');
+      expect(log).toMatch(/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] \[error\] start-up failed: Error \[ERR_MODULE_NOT_FOUND\]: Cannot find package 'electron-log'/m);
+      expect(named(run, 'app.setName').map((c) => c.args[0])).toEqual(['Strata']);
+      for (const call of ['app.requestSingleInstanceLock', 'new BrowserWindow', 'ipcMain.handle', 'utilityProcess.fork']) expect(named(run, call), call).toEqual([]);
     });
   });
 });

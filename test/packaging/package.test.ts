@@ -1,13 +1,21 @@
 /**
  * Packaging: electron-builder packs the built app (test/build/builtApp.ts: what `npm run build`
- * makes) for Linux, `dir` target, with electron-builder.yml exactly as `npm run dist` uses it
- * (npmRebuild false included). Electron's binary cannot be downloaded here, so `electronDist` points
- * at a stand-in folder shaped like an unpacked Electron: its `electron` is a shell script that
- * carries a fuse wire in Electron's own format (@electron/fuses: the sentinel, the wire version,
- * its length, one byte per fuse), so electron-builder's real fuse step flips it and the test reads
- * the fuses back from the packed binary. What this cannot show: that a real Electron starts the app.
+ * makes, in a folder with a real node_modules of hard links, as the repository has) for Linux, `dir`
+ * and `deb` targets, with electron-builder.yml exactly as `npm run dist` uses it (npmRebuild false
+ * included). Electron's binary cannot be downloaded here, so `electronDist` points at a stand-in
+ * folder shaped like an unpacked Electron: its `electron` is a shell script that carries a fuse wire
+ * in Electron's own format (@electron/fuses: the sentinel, the wire version, its length, one byte
+ * per fuse), so electron-builder's real fuse step flips it and the test reads the fuses back from
+ * the packed binary.
+ *
+ * The archive is then extracted (app.asar with app.asar.unpacked) into a folder of its own, where
+ * nothing outside the archive can help: every package the bundles import must resolve there with its
+ * whole dependency graph (dependencies.ts), and the packed main process is started from there under
+ * Electron's Node with the recording stand-in for Electron (test/electron/standin/): it must reach
+ * the window's page and the trainer's backend probe. What this cannot show: that a real Electron
+ * starts the app (real windows, Chromium, utilityProcess; docs/desktop.md lists those checks).
  */
-import { listPackage } from '@electron/asar';
+import { extractAll, listPackage } from '@electron/asar';
 import { FuseV1Options, FuseVersion, getCurrentFuseWire } from '@electron/fuses';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -18,12 +26,17 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PNG_SIZES } from '../../src-main/build/icons';
 import { REPO_ROOT } from '../helpers/paths';
-import { builtApp, loadedFiles, packagesImportedBy, type LoadedFiles } from '../build/builtApp';
+import { electronNode, electronNodeUnavailable } from '../helpers/electronNode';
+import { builtApp, linkTree, loadedFiles, packagesImportedBy, type LoadedFiles } from '../build/builtApp';
+import { named, runMain, type Run } from '../electron/standin/runMain';
+import { checkDependencies } from './dependencies';
 
 const require = createRequire(import.meta.url);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'strata-pack-'));
 const out = path.join(tmp, 'release');
 const unpackedApp = path.join(out, 'linux-unpacked');
+/** app.asar with app.asar.unpacked, extracted: the app as the packaged Electron loads it. */
+const extracted = path.join(tmp, 'extracted');
 
 /** @electron/fuses's sentinel and fuse states (its dist/constants.js, which its index does not re-export). */
 const { SENTINEL: FUSE_SENTINEL, FuseState } = require('@electron/fuses/dist/constants') as { SENTINEL: string; FuseState: { DISABLE: number; ENABLE: number } };
@@ -102,13 +115,14 @@ beforeAll(async () => {
   });
   fpmCall = JSON.parse(readFileSync(path.join(tmp, 'fpm.json'), 'utf8')) as FpmCall;
   asarFiles = listPackage(path.join(unpackedApp, 'resources/app.asar'), { isPack: false }).map((f) => f.replaceAll('\\', '/'));
+  extractAll(path.join(unpackedApp, 'resources/app.asar'), extracted);
 }, 300_000);
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('electron-builder package', () => {
   it("holds every file package.json's main and the window load, the preload and the trainer in app.asar", () => {
-    const needed = [files.main, ...files.resolvedByMain, ...files.window, 'package.json'];
+    const needed = [...files.mainModules, ...files.resolvedByMain, ...files.window, 'package.json'];
     expect(needed).toEqual(expect.arrayContaining([files.trainer, files.preload, 'dist/renderer/index.html']));
     for (const f of needed) expect(asarFiles, f).toContain(`/${f}`);
     expect(asarFiles.some((f) => f.endsWith('.map'))).toBe(false);
@@ -116,11 +130,34 @@ describe('electron-builder package', () => {
   });
 
   it('holds every package the main process and the trainer import', () => {
-    for (const bundle of [files.main, files.trainer]) {
+    for (const bundle of [...files.mainModules.filter((m) => m !== files.main), files.trainer]) {
       const names = packagesImportedBy(readFileSync(path.join(app, bundle), 'utf8'));
       expect(names.length).toBeGreaterThan(0);
       for (const name of names) expect(asarFiles, `${bundle} imports ${name}`).toContain(`/node_modules/${name}/package.json`);
     }
+  });
+
+  it('holds, once extracted, every package the bundles import with its whole dependency graph', () => {
+    const bundles = [...files.mainModules, files.trainer];
+    let found = 0;
+    for (const bundle of bundles) {
+      const roots = packagesImportedBy(readFileSync(path.join(extracted, bundle), 'utf8'));
+      const check = checkDependencies(extracted, path.dirname(path.join(extracted, bundle)), roots, REPO_ROOT);
+      expect(check.missing, `${bundle}: packages missing from the archive`).toEqual([]);
+      found += check.found.length;
+      // Transitive dependencies are walked, not only the bundles' own imports (fast-png needs fflate).
+      if (roots.includes('fast-png')) expect(check.found, bundle).toEqual(expect.arrayContaining(['fast-png', 'fflate', 'iobuffer']));
+    }
+    expect(found).toBeGreaterThan(10);
+  });
+
+  it('the dependency check finds a transitive dependency that is not there', () => {
+    // A copy of the extracted app (hard links) without fflate, as the archive was with a linked node_modules.
+    const copy = path.join(tmp, 'extracted-without-fflate');
+    linkTree(extracted, copy, (p) => p === path.join(extracted, 'node_modules/fflate'));
+    const from = path.dirname(path.join(copy, files.trainer));
+    const check = checkDependencies(copy, from, packagesImportedBy(readFileSync(path.join(copy, files.trainer), 'utf8')), REPO_ROOT);
+    expect(check.missing).toEqual([expect.stringMatching(/^fflate \(needed by fast-png at node_modules\/fast-png\)$/)]);
   });
 
   it('leaves better-sqlite3 and its install-time helpers out', () => {
@@ -203,5 +240,30 @@ describe('electron-builder package', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('42');
     expect(process.versions.node.split('.')[0]).toBe('20');
+  });
+});
+
+describe.skipIf(electronNodeUnavailable() !== null)("the packed app, extracted, under Electron's Node with the stand-in for Electron", () => {
+  let run: Run;
+  const home = path.join(tmp, 'smoke-home');
+  beforeAll(async () => {
+    run = await runMain({ node: electronNode(), appDir: extracted, dir: path.join(tmp, 'smoke'), env: { STRATA_HOME: home, STANDIN_PACKAGED: '1' } });
+  }, 120_000);
+
+  it("reaches the window's page, from the archive's own files, and quits cleanly", () => {
+    // An error box first: a module that cannot load is reported there, not on stderr.
+    expect(named(run, 'dialog.showErrorBox').map((c) => c.args[1]), run.stderr).toEqual([]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(named(run, 'BrowserWindow.loadFile').map((c) => c.args[0])).toEqual([path.join(extracted, 'dist/renderer/index.html')]);
+    expect(named(run, 'ipcMain.handle')).toHaveLength(3);
+  });
+
+  it("starts the archive's trainer, which answers the backend probe", () => {
+    const forks = named(run, 'utilityProcess.fork');
+    expect(forks[0]?.args[0]).toBe(path.join(extracted, files.trainer));
+    expect(named(run, 'utilityProcess.exit')[0]?.args[0], run.stderr).toBe(0);
+    const log = readFileSync(path.join(run.standinDir, 'logs', 'main.log'), 'utf8');
+    expect(log).toMatch(/\[info\]\s+backend \{ name: '(wasm|cpu|tfjs-node|tfjs-node-gpu)'/);
+    expect(log).toContain('window loaded');
   });
 });

@@ -38,8 +38,8 @@ describe('electronegativity on src-main/electron', () => {
     const findings = sarifFindings(fs.readFileSync(out, 'utf8'));
     // Every result is a whole finding: a check name and a file.
     for (const f of findings) expect(f.issue).toMatch(/^[A-Z_]+_CHECK$/);
-    // The scanner parsed the shell: main.ts creates the window, so at least the window checks report on it.
-    expect(findings.some((f) => f.file === 'main.ts')).toBe(true);
+    // The scanner parsed the shell: app.ts creates the window, so at least the window checks report on it.
+    expect(findings.some((f) => f.file === 'app.ts')).toBe(true);
     const doc = fs.readFileSync(path.join(REPO_ROOT, 'docs/security.md'), 'utf8');
     const unjustified = findings.filter((f) => !new RegExp(`^\\|\\s*\`?${f.issue}\`?\\s*\\|\\s*\`?${f.file.replace('.', '\\.')}\`?\\s*\\|`, 'm').test(doc));
     expect(unjustified).toEqual([]);
