@@ -188,10 +188,20 @@ export const lovaszHingeLoss: LossFn = (yTrue, yPred, options = {}) =>
     return lovaszFromErrors(errors, yt);
   });
 
-/** Mean binary cross-entropy on probabilities clipped to [CLIP_EPS, 1 - CLIP_EPS]. */
-export const bceLoss: LossFn = (yTrue, yPred) =>
+/**
+ * Mean binary cross-entropy. From the logits z when they are given, in the stable form
+ * max(z, 0) - z*y + log1p(exp(-|z|)): its gradient is sigmoid(z) - y at every z, so a confidently
+ * wrong pixel keeps learning. From probabilities alone it is computed on p clipped to
+ * [CLIP_EPS, 1 - CLIP_EPS], whose gradient is zero past a logit of about 16.
+ */
+export const bceLoss: LossFn = (yTrue, yPred, options = {}) =>
   tf.tidy(() => {
     const [yt, yp] = flatten('bceLoss', yTrue, yPred);
+    if (options.logits) {
+      const z = tf.reshape(tf.cast(options.logits, 'float32'), yp.shape);
+      const perPixel = tf.add(tf.sub(tf.relu(z), tf.mul(z, yt)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))));
+      return tf.mean(perPixel) as tf.Scalar;
+    }
     const p = tf.clipByValue(yp, CLIP_EPS, 1 - CLIP_EPS);
     const ll = tf.add(tf.mul(yt, tf.log(p)), tf.mul(tf.sub(1, yt), tf.log1p(tf.neg(p))));
     return tf.neg(tf.mean(ll)) as tf.Scalar;

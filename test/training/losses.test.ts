@@ -158,6 +158,29 @@ describe('bceLoss and bceLovaszLoss', () => {
     expect(value(bceLoss(batch(B_TRUE), batch([0, 0, 0, 0])))).toBeCloseTo(0, 5);
     expect(value(bceLoss(batch(B_TRUE), batch(B_PRED)))).toBeCloseTo(-Math.log(0.75), 5);
   });
+  it('from logits equals the probability form where the clip does not bite', () => {
+    // logits -2, 0.5, 3, -0.4 (hand-picked): BCE from logits = mean of max(z,0) - z*y + log1p(exp(-|z|))
+    const z = [-2, 0.5, 3, -0.4];
+    const y = [0, 1, 1, 0];
+    const byHand = z.reduce((s, zi, i) => s + Math.max(zi, 0) - zi * (y[i] ?? 0) + Math.log1p(Math.exp(-Math.abs(zi))), 0) / 4;
+    const logits = batch(z);
+    const probs = tf.sigmoid(logits);
+    expect(value(bceLoss(batch(y), probs, { logits }))).toBeCloseTo(byHand, 6);
+    expect(value(bceLoss(batch(y), probs))).toBeCloseTo(byHand, 5);
+  });
+  it('from logits stays finite and keeps its gradient on confidently wrong pixels (|z| = 30, 80)', () => {
+    // Truth 0 where the logit is +30 or +80 (sigmoid rounds to 1 in float32), truth 1 where it is -30, -80.
+    const y = batch([0, 0, 1, 1]);
+    const z = batch([30, 80, -30, -80]);
+    const loss = (zt: tf.Tensor) => bceLoss(y, tf.sigmoid(zt), { logits: zt });
+    // The loss is |z| per pixel: (30 + 80 + 30 + 80) / 4 = 55, not the clip's -ln(1e-7) ~ 16.1.
+    expect(value(loss(z))).toBeCloseTo(55, 3);
+    // d/dz = (sigmoid(z) - y)/4 = +-1/4 at each pixel; through the clipped probabilities it is 0.
+    const g = Array.from(tf.grad(loss)(z).dataSync());
+    expect(g.map((v) => Math.round(v * 1000) / 1000)).toEqual([0.25, 0.25, -0.25, -0.25]);
+    const clipped = Array.from(tf.grad((zt: tf.Tensor) => bceLoss(y, tf.sigmoid(zt)))(z).dataSync());
+    expect(clipped.every((v) => Math.abs(v) < 1e-6)).toBe(true);
+  });
   it('adds BCE and Lovasz', () => {
     const yt = batch([1, 0, 1, 0]);
     const yp = batch([0.8, 0.4, 0.5, 0.1]);
