@@ -30,6 +30,11 @@ export const MAX_EPOCHS = 100_000;
 export const MAX_BATCH = 4096;
 /** Largest seed (the generators take 31 bits). */
 export const MAX_SEED = 2 ** 31 - 1;
+/**
+ * The per-image IoU loss's smoothing eps when a request gives none: the note's value, which minimises
+ * the largest gap between smoothed and true IoU (the trainer's losses and the setup form use it).
+ */
+export const PER_IMAGE_IOU_EPS = 0.62;
 
 const numberOf = (what: string) => z.number({ error: `${what} must be a number` }).finite(`${what} must be finite`);
 const positive = (what: string) => numberOf(what).positive(`${what} must be above 0`);
@@ -92,7 +97,7 @@ const configObject = z.strictObject({
   batch: count('batch size', MAX_BATCH).default(16),
   optimizer: optimizerSchema.prefault({ name: 'sgd' }),
   schedule: scheduleSchema.prefault({ kind: 'constant' }),
-  /** `eps` is the IoU smoothing term (the note used 0.62). */
+  /** `eps` is the IoU smoothing term (the note used 0.62 for per-image IoU: PER_IMAGE_IOU_EPS). */
   loss: z.strictObject({ name: oneOf('loss', LOSS_NAMES), eps: positive('IoU smoothing eps').optional() }).prefault({ name: 'batch-iou' }),
   init: oneOf('initializer', INITIALIZERS).default('glorot_normal'),
   bnPlacement: oneOf('BN placement', BN_PLACEMENTS).default('samplers'),

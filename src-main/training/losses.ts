@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { LOSS_NAMES, type LossName } from '../../shared/runs/types';
+import { PER_IMAGE_IOU_EPS } from '../../shared/runs/request';
 
 /** Per-call options of a loss. */
 export interface LossOptions {
@@ -49,8 +50,6 @@ export class UnknownLossError extends Error {
  * by under 1e-6.
  */
 export const BATCH_IOU_EPS = 1e-6;
-/** The note's per-image smoothing: minimises the largest gap between smoothed and true IoU. */
-export const PER_IMAGE_IOU_EPS = 0.62;
 /** Probabilities are clipped to [CLIP_EPS, 1 - CLIP_EPS] before logs (BCE, recovered logits). */
 export const CLIP_EPS = 1e-7;
 

@@ -6,6 +6,7 @@ import type { ChannelInput } from '../../shared/api/channels';
 import { startRunSchema } from '../../shared/api/schemas';
 import { DEMO_DATASET_ID } from '../../shared/api/types';
 import { issuesByField } from '../../shared/runs/request';
+import { FORM_DEMO_COUNT, FORM_MESSAGE, formMessage, type FormMessageKey } from './runForms';
 
 /** The form as typed: text fields stay strings until checked. */
 export interface NewRunForm {
@@ -21,14 +22,15 @@ export interface NewRunForm {
 /** Fields of the form that can be wrong. */
 export type NewRunField = 'preset' | 'datasetId' | 'epochs' | 'batch' | 'demoCount' | 'name';
 
-/** The form checked: the request to send, or one message per wrong field. */
-export type NewRunCheck =
-  | { ok: true; request: ChannelInput<'startRun'> }
-  | { ok: false; errors: Partial<Record<NewRunField, string>> };
+/** The form's messages: one per wrong field, and one about the form as a whole (see FORM_MESSAGE). */
+export type NewRunErrors = Partial<Record<NewRunField | FormMessageKey, string>>;
 
-/** A fresh form: the smallest preset on the demo set, a short run. */
+/** The form checked: the request to send, or its messages. */
+export type NewRunCheck = { ok: true; request: ChannelInput<'startRun'> } | { ok: false; errors: NewRunErrors };
+
+/** A fresh form: the smallest preset on a small demo set (see FORM_DEMO_COUNT), a short run. */
 export function emptyNewRunForm(preset = 'tiny'): NewRunForm {
-  return { preset, datasetId: DEMO_DATASET_ID, epochs: '1', batch: '8', demoCount: '64', name: '' };
+  return { preset, datasetId: DEMO_DATASET_ID, epochs: '1', batch: '8', demoCount: String(FORM_DEMO_COUNT), name: '' };
 }
 
 /** A number as typed, or NaN (which the schema refuses with the field's own message). */
@@ -52,7 +54,7 @@ const FIELD_OF_PATH: Readonly<Record<string, NewRunField>> = {
  * messages are the lab's; the lab checks again and its message is shown if it still refuses.
  */
 export function checkNewRunForm(f: NewRunForm): NewRunCheck {
-  const errors: Partial<Record<NewRunField, string>> = {};
+  const errors: NewRunErrors = {};
   if (f.preset.trim() === '') errors.preset = 'Pick a design preset';
   if (f.datasetId.trim() === '') errors.datasetId = 'Pick a dataset';
   const name = f.name.trim();
@@ -65,8 +67,8 @@ export function checkNewRunForm(f: NewRunForm): NewRunCheck {
   };
   const r = startRunSchema.safeParse(request);
   if (!r.success) {
-    const byField = issuesByField(r.error.issues, (path) => FIELD_OF_PATH[path.map(String).join('.')], 'name');
-    for (const [k, m] of Object.entries(byField) as [NewRunField, string][]) errors[k] ??= m;
+    const byField = issuesByField<NewRunField | FormMessageKey>(r.error.issues, (path) => FIELD_OF_PATH[path.map(String).join('.')], FORM_MESSAGE);
+    for (const [k, m] of Object.entries(byField) as [NewRunField | FormMessageKey, string][]) errors[k] ??= formMessage(m);
   }
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   // The request as typed (not the parsed one): settings it leaves out take the lab's defaults there.

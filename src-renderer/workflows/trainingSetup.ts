@@ -16,7 +16,9 @@ import {
   issuesByField,
   LOSS_NAMES,
   MAX_SEED,
+  OPTIMIZER_NAMES,
   parseIdList,
+  PER_IMAGE_IOU_EPS,
   runNameSchema,
   SCHEDULE_KINDS,
   type BackendRequest,
@@ -27,6 +29,7 @@ import {
   type ScheduleKind,
 } from '../../shared/runs/request';
 import { wholeNumber } from './formNumbers';
+import { FORM_DEMO_COUNT, FORM_MESSAGE, formMessage, type FormMessageKey } from './runForms';
 
 /** Which design to train. */
 export type DesignChoice = DesignRef;
@@ -47,8 +50,11 @@ export const SWEEP_TITLES: Readonly<Record<SweepField, string>> = {
   momentum: 'momentum',
 };
 
-/** Schedule kinds (read off the schema). */
-export { SCHEDULE_KINDS };
+/** Schedule kinds and optimizer names (read off the schema). */
+export { OPTIMIZER_NAMES, SCHEDULE_KINDS };
+
+/** Optimizer titles, as the form lists them. */
+export const OPTIMIZER_TITLES: Readonly<Record<OptimizerSettings['name'], string>> = { sgd: 'SGD', adam: 'Adam' };
 
 /** The form as typed. */
 export interface SetupForm {
@@ -103,13 +109,16 @@ export interface PlannedRun {
   label: string;
 }
 
+/** The form's messages: one per wrong field, and one about the form as a whole (see FORM_MESSAGE). */
+export type SetupErrors = Partial<Record<SetupField | FormMessageKey, string>>;
+
 /** A checked form. */
-export type SetupCheck = { ok: true; config: RunConfig; runs: PlannedRun[] } | { ok: false; errors: Partial<Record<SetupField, string>> };
+export type SetupCheck = { ok: true; config: RunConfig; runs: PlannedRun[] } | { ok: false; errors: SetupErrors };
 
 /** Most runs one submission may queue: a sweep is an experiment, not a grid search. */
 export const MAX_PLANNED_RUNS = 64;
 
-/** A fresh form: the lab's defaults (the schema's), the tiny preset on a small demo set. */
+/** A fresh form: the lab's defaults (the schema's), the tiny preset on a small demo set (see FORM_DEMO_COUNT). */
 export function emptySetupForm(design: DesignChoice = { kind: 'preset', name: 'tiny' }): SetupForm {
   const d = defaultRunConfig();
   const sgd = defaultOptimizer('sgd');
@@ -120,10 +129,10 @@ export function emptySetupForm(design: DesignChoice = { kind: 'preset', name: 't
   return {
     design,
     datasetId: DEMO_DATASET_ID,
-    demoCount: '64',
+    demoCount: String(FORM_DEMO_COUNT),
     name: '',
     loss: d.loss.name,
-    eps: '0.62',
+    eps: String(PER_IMAGE_IOU_EPS),
     optimizer: d.optimizer.name,
     lr: '',
     momentum: String(sgd.momentum),
@@ -273,7 +282,7 @@ export function defaultSweepValues(field: SweepField): string[] {
     case 'loss':
       return [...LOSS_NAMES];
     case 'optimizer':
-      return ['sgd', 'adam'];
+      return [...OPTIMIZER_NAMES];
     default:
       return [];
   }
@@ -289,7 +298,7 @@ function withSweep(f: SetupForm, field: SweepField, value: string): SetupForm | 
     case 'loss':
       return (LOSS_NAMES as readonly string[]).includes(value) ? { ...f, loss: value as LossName } : `unknown loss "${value}"`;
     case 'optimizer':
-      return value === 'sgd' || value === 'adam' ? { ...f, optimizer: value } : `unknown optimizer "${value}"`;
+      return (OPTIMIZER_NAMES as readonly string[]).includes(value) ? { ...f, optimizer: value as OptimizerSettings['name'] } : `unknown optimizer "${value}"`;
     case 'lr':
       return { ...f, lr: value };
     case 'batch':
@@ -299,13 +308,16 @@ function withSweep(f: SetupForm, field: SweepField, value: string): SetupForm | 
   }
 }
 
-type RequestCheck = { ok: true; request: ChannelInput<'startRun'>; config: RunConfig } | { ok: false; errors: Partial<Record<SetupField, string>> };
+type RequestCheck = { ok: true; request: ChannelInput<'startRun'>; config: RunConfig } | { ok: false; errors: SetupErrors };
 
-/** Parses the request of one run of the form with the `startRun` channel's schema. */
+/**
+ * Parses the request of one run of the form with the `startRun` channel's schema; its messages as the
+ * schema words them, by field, those of an issue no field is about under FORM_MESSAGE.
+ */
 function checkRequest(f: SetupForm, name: string): RequestCheck {
   const r = startRunSchema.safeParse(requestOf(f, name));
   if (r.success) return { ok: true, request: r.data, config: r.data.config };
-  return { ok: false, errors: issuesByField(r.error.issues, (path) => fieldOfIssuePath(f, path), 'name') };
+  return { ok: false, errors: issuesByField<SetupField | FormMessageKey>(r.error.issues, (path) => fieldOfIssuePath(f, path), FORM_MESSAGE) };
 }
 
 /**
@@ -313,14 +325,14 @@ function checkRequest(f: SetupForm, name: string): RequestCheck {
  * seed. Every run's configuration is validated, so a bad sweep value is refused by name.
  */
 export function checkSetupForm(f: SetupForm): SetupCheck {
-  const errors: Partial<Record<SetupField, string>> = {};
+  const errors: SetupErrors = {};
   if (f.design.kind === 'preset' ? f.design.name.trim() === '' : f.design.id.trim() === '') errors.design = 'Pick a design';
   if (f.datasetId.trim() === '') errors.datasetId = 'Pick a dataset';
   const repeats = wholeNumber(f.repeats, 'Repeats', 1, MAX_PLANNED_RUNS);
   if (typeof repeats === 'string') errors.repeats = repeats;
   const name = f.name.trim();
   const base = checkRequest(f, name);
-  if (!base.ok) for (const [k, m] of Object.entries(base.errors) as [SetupField, string][]) errors[k] ??= m;
+  if (!base.ok) for (const [k, m] of Object.entries(base.errors) as [SetupField | FormMessageKey, string][]) errors[k] ??= formMessage(m);
 
   // Each configuration is parsed once; its runs differ only in seed and name.
   let variants: { check: RequestCheck; tag: string }[] = [{ check: base, tag: '' }];
@@ -352,12 +364,12 @@ export function checkSetupForm(f: SetupForm): SetupCheck {
     const { request, config } = v.check;
     for (let k = 0; k < repeats; k++) {
       const seed = config.seed + k;
-      if (seed > MAX_SEED) return { ok: false, errors: { seed: `seed + repeats must stay at most ${MAX_SEED}` } };
+      if (seed > MAX_SEED) return { ok: false, errors: { seed: `Seed + repeats must stay at most ${MAX_SEED}` } };
       const tags = [v.tag, repeats > 1 || f.sweepField !== null ? `seed ${seed}` : ''].filter(Boolean);
       const runName = name === '' ? '' : [name, ...tags].join(' · ');
       // A name grown past the limit by its tags is refused here, with the schema's message, not by the lab.
       const named = runName === '' ? null : runNameSchema.safeParse(runName);
-      if (named && !named.success) return { ok: false, errors: { name: named.error.issues[0]?.message ?? 'invalid name' } };
+      if (named && !named.success) return { ok: false, errors: { name: formMessage(named.error.issues[0]?.message ?? 'invalid name') } };
       const { name: _typed, ...rest } = request;
       runs.push({ request: { ...rest, ...(runName === '' ? {} : { name: runName }), config: { ...config, seed } }, label: tags.join(' · ') || 'one run' });
     }

@@ -42,7 +42,7 @@ describe('the training monitor in Chromium', () => {
     // A bad value is refused with its reason before anything is sent.
     await page.getByLabel('Learning rate').fill('-1');
     await page.locator('[data-testid="queue-runs"]').click();
-    expect(await page.locator('[data-testid="training-setup"]').textContent()).toContain('learning rate must be above 0');
+    expect(await page.locator('[data-testid="training-setup"]').textContent()).toContain('Learning rate must be above 0');
     await page.getByLabel('Learning rate').fill('0.01');
 
     await page.locator('[data-testid="measure"]').click();

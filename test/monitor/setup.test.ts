@@ -1,6 +1,7 @@
 /** The training setup form: validation through the lab's schema, repeats over seeds, and sweeps. */
 import { describe, expect, it } from 'vitest';
-import { checkSetupForm, emptySetupForm, estimateRequest } from '../../src-renderer/workflows/trainingSetup';
+import type { BackendRequest } from '../../shared/runs/request';
+import { checkSetupForm, emptySetupForm, estimateRequest, fieldOfIssuePath } from '../../src-renderer/workflows/trainingSetup';
 
 describe('the training setup form', () => {
   it('builds one run with every setting', () => {
@@ -23,9 +24,9 @@ describe('the training setup form', () => {
     const c = checkSetupForm({ ...emptySetupForm(), lr: '-1', valFraction: '1.5', batch: 'x' });
     expect(c.ok).toBe(false);
     if (c.ok) return;
-    expect(c.errors.lr).toBe('learning rate must be above 0');
-    expect(c.errors.valFraction).toBe('validation fraction must be below 1');
-    expect(c.errors.batch).toMatch(/batch size/);
+    expect(c.errors.lr).toBe('Learning rate must be above 0');
+    expect(c.errors.valFraction).toBe('Validation fraction must be below 1');
+    expect(c.errors.batch).toMatch(/^Batch size/);
   });
 
   it('sweeps the four initializers over two seeds: eight runs, each named by what it varies', () => {
@@ -58,14 +59,14 @@ describe('the training setup form', () => {
     const c = checkSetupForm({ ...emptySetupForm(), schedule: 'plateau' as const, plateauFactor: '1', stepFactor: '0.5', name: 'x'.repeat(201), demoCount: '4' });
     expect(c.ok).toBe(false);
     if (c.ok) return;
-    expect(c.errors.plateauFactor).toBe('plateau factor must be below 1');
+    expect(c.errors.plateauFactor).toBe('Plateau factor must be below 1');
     expect(c.errors.stepFactor).toBeUndefined();
-    expect(c.errors.name).toBe('a name is at most 200 characters');
-    expect(c.errors.demoCount).toBe('demo samples must be at least 8');
+    expect(c.errors.name).toBe('A name is at most 200 characters');
+    expect(c.errors.demoCount).toBe('Demo samples must be at least 8');
     expect(checkSetupForm({ ...emptySetupForm(), name: 'x'.repeat(200) }).ok).toBe(true);
     // The seed tags grow a name past the limit: refused here, before the lab would.
     const tagged = checkSetupForm({ ...emptySetupForm(), name: 'x'.repeat(195), repeats: '2' });
-    expect(!tagged.ok && tagged.errors.name).toBe('a name is at most 200 characters');
+    expect(!tagged.ok && tagged.errors.name).toBe('A name is at most 200 characters');
   });
 
   it('sends a fixed validation id list, one per line, and refuses one that names an id twice', () => {
@@ -74,8 +75,35 @@ describe('the training setup form', () => {
     expect(c.runs[0]?.request.valIds).toEqual(['demo-0001', 'demo-0004']);
     expect(estimateRequest(c)?.valIds).toEqual(['demo-0001', 'demo-0004']);
     const dup = checkSetupForm({ ...emptySetupForm(), valIds: 'demo-0001\ndemo-0001' });
-    expect(!dup.ok && dup.errors.valIds).toBe('validation id demo-0001 is listed twice');
+    expect(!dup.ok && dup.errors.valIds).toBe('Validation id demo-0001 is listed twice');
     const none = checkSetupForm(emptySetupForm());
     expect(none.ok && none.runs[0]?.request).not.toHaveProperty('valIds');
+  });
+
+  it('shows a message whose path no field maps about the form as a whole, not under the name', () => {
+    const f = { ...emptySetupForm(), backend: 'tpu' as BackendRequest };
+    expect(fieldOfIssuePath(f, ['config', 'backend'])).toBeUndefined();
+    const c = checkSetupForm(f);
+    expect(c.ok).toBe(false);
+    if (c.ok) return;
+    expect(c.errors).toEqual({ form: 'Backend must be one of auto, tfjs-node-gpu, tfjs-node, wasm, cpu' });
+  });
+
+  it('starts from the note\'s per-image IoU eps and a small demo set, and sweeps both optimizers by default', () => {
+    const f = emptySetupForm();
+    expect([f.eps, f.demoCount]).toEqual(['0.62', '64']);
+    const c = checkSetupForm({ ...f, loss: 'per-image-iou' as const, sweepField: 'optimizer' });
+    if (!c.ok) throw new Error(JSON.stringify(c.errors));
+    expect(c.runs.map((r) => [r.request.config?.optimizer?.name, r.request.config?.loss, r.request.demoCount])).toEqual([
+      ['sgd', { name: 'per-image-iou', eps: 0.62 }, 64],
+      ['adam', { name: 'per-image-iou', eps: 0.62 }, 64],
+    ]);
+    const bad = checkSetupForm({ ...f, sweepField: 'optimizer', sweepValues: 'sgd, rmsprop' });
+    expect(!bad.ok && bad.errors.sweepValues).toBe('unknown optimizer "rmsprop"');
+  });
+
+  it('refuses seeds that repeats would carry past the largest seed, on the seed field', () => {
+    const c = checkSetupForm({ ...emptySetupForm(), seed: String(2 ** 31 - 1), repeats: '2' });
+    expect(!c.ok && c.errors).toEqual({ seed: `Seed + repeats must stay at most ${2 ** 31 - 1}` });
   });
 });

@@ -20,10 +20,10 @@ describe('new run form', () => {
     if (c.ok) return;
     expect(c.errors).toEqual({
       preset: 'Pick a design preset',
-      epochs: 'epochs must be at least 1',
-      batch: 'batch size must be a whole number',
-      demoCount: 'demo samples must be at least 8',
-      name: 'a name is at most 200 characters',
+      epochs: 'Epochs must be at least 1',
+      batch: 'Batch size must be a whole number',
+      demoCount: 'Demo samples must be at least 8',
+      name: 'A name is at most 200 characters',
     });
   });
 });
