@@ -36,6 +36,34 @@ export interface ResolvedData {
   dataset: Dataset;
 }
 
+/** Where a run's data is, before a request's data options apply: the demo set, or a folder. */
+export type DataOrigin = { kind: 'demo' } | { kind: 'folder'; path: string };
+
+/** A request's data option that does not fit its data: `demoCount` with a folder, `subset` with the demo set. */
+export class DataOptionError extends LabError {
+  constructor(
+    /** The request field that does not apply. */
+    readonly field: 'demoCount' | 'subset',
+    message: string,
+  ) {
+    super('bad-request', message);
+  }
+}
+
+/**
+ * The data source of a run on `origin` with a request's data options, for the lab and `strata train`
+ * alike: the demo set with `demoCount` samples (default {@link DEMO_COUNT}), or a folder cut to
+ * `subset`. An option the data does not take is refused ({@link DataOptionError}), never ignored.
+ */
+export function dataSourceOf(origin: DataOrigin, opts: { demoCount?: number | undefined; subset?: number | undefined }): DataSource {
+  if (origin.kind === 'demo') {
+    if (opts.subset !== undefined) throw new DataOptionError('subset', 'subset applies to imported folders; use demoCount for the demo set');
+    return { kind: 'demo', count: opts.demoCount ?? DEMO_COUNT, seed: DEMO_SEED };
+  }
+  if (opts.demoCount !== undefined) throw new DataOptionError('demoCount', 'demoCount applies to the demo dataset only');
+  return { kind: 'folder', path: origin.path, ...(opts.subset === undefined ? {} : { subset: opts.subset }) };
+}
+
 /** The lab's datasets. */
 export class Datasets {
   private readonly registry: DatasetRegistry;
@@ -87,15 +115,11 @@ export class Datasets {
   }
 
   /** Where dataset `id` comes from, for a run: the demo set with `demoCount` samples, or a folder cut to `subset`. */
-  sourceOf(id: string, opts: { demoCount?: number; subset?: number }): DataSource {
-    if (id === DEMO_DATASET_ID) {
-      if (opts.subset !== undefined) throw new LabError('bad-request', 'subset applies to imported folders; use demoCount for the demo set');
-      return { kind: 'demo', count: opts.demoCount ?? DEMO_COUNT, seed: DEMO_SEED };
-    }
-    if (opts.demoCount !== undefined) throw new LabError('bad-request', 'demoCount applies to the demo dataset only');
+  sourceOf(id: string, opts: { demoCount?: number | undefined; subset?: number | undefined }): DataSource {
+    if (id === DEMO_DATASET_ID) return dataSourceOf({ kind: 'demo' }, opts);
     const e = this.registry.get(id);
     if (!e) throw new LabError('not-found', `no dataset ${id}; import its folder first`);
-    return { kind: 'folder', path: e.path, ...(opts.subset === undefined ? {} : { subset: opts.subset }) };
+    return dataSourceOf({ kind: 'folder', path: e.path }, opts);
   }
 
   /** The data of `source`, from the cache when it is there; the same data a trainer loads for it. */

@@ -232,9 +232,16 @@ export class RunManager {
             this.changes.emit({ change: 'status', runId: id });
           }
           const after = recordTrainerExit(this.store, id, exit);
-          if (exit.crashed) {
+          if (exit.crashed && after.recorded) {
             this.emitStatus(id, after.status, after.reason ?? undefined);
             this.emit({ type: 'ended', runId: id, status: after.status, ...(after.reason ? { reason: after.reason } : {}) });
+          } else if (exit.crashed) {
+            // Died before its claim, and another live process has claimed the run since: it is
+            // theirs, so it is neither marked interrupted nor reported as ended here.
+            const owner = this.store.ownerOf(id);
+            const why = exit.reason ?? 'the trainer process died';
+            this.emit({ type: 'log', runId: id, level: 'warn', message: `the trainer of run ${id} ended before claiming it (${why}); ${alreadyTrainedMessage(id, owner?.pid ?? null)}` });
+            this.changes.emit({ change: 'status', runId: id });
           }
         } catch (err) {
           process.stderr.write(`lab: could not record how run ${id} ended: ${err instanceof Error ? err.message : String(err)}\n`);

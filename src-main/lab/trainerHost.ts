@@ -31,6 +31,8 @@ export interface TrainerExit {
   signal: NodeJS.Signals | null;
   /** Set when the run was already being trained by another live process: the trainer left it untouched. */
   refused?: ClaimRefused;
+  /** The trainer process's pid (null when it never started): a run it owned is recorded with it. */
+  pid: number | null;
 }
 
 /** A running trainer process. Every subscription returns its own undo. */
@@ -240,7 +242,13 @@ export function startTrainer(job: TrainJob, opts: { env?: NodeJS.ProcessEnv } = 
     }
   };
 
+  // Electron's utilityProcess forgets its pid once it has exited: the one seen while it lived is kept.
+  let seenPid: number | undefined;
+  const pid = (): number | null => (seenPid ??= child.pid) ?? null;
+  pid();
+
   child.onMessage((m: unknown) => {
+    pid();
     // Not relayed: the run's messages come from the process that owns it, not from this one.
     if (isClaimRefused(m)) {
       refused = m;
@@ -256,14 +264,14 @@ export function startTrainer(job: TrainJob, opts: { env?: NodeJS.ProcessEnv } = 
     child.onExit((code, signal) => {
       exited = true;
       relay();
-      if (refused) resolve({ status: 'running', reason: refused.message, crashed: false, exitCode: code, signal, refused });
+      if (refused) resolve({ status: 'running', reason: refused.message, crashed: false, exitCode: code, signal, refused, pid: pid() });
       else if (final) {
         const reason = final.status === 'failed' && final.reason ? runFailureReason(final.reason, stderr()) : final.reason;
-        resolve({ status: final.status, ...(reason ? { reason } : {}), crashed: false, exitCode: code, signal });
-      } else resolve({ status: 'interrupted', reason: describeExit(child, code, signal), crashed: true, exitCode: code, signal });
+        resolve({ status: final.status, ...(reason ? { reason } : {}), crashed: false, exitCode: code, signal, pid: pid() });
+      } else resolve({ status: 'interrupted', reason: describeExit(child, code, signal), crashed: true, exitCode: code, signal, pid: pid() });
     });
     child.onError((err) => {
-      if (!final) resolve({ status: 'failed', reason: `could not start the trainer: ${err.message}`, crashed: true, exitCode: null, signal: null });
+      if (!final) resolve({ status: 'failed', reason: `could not start the trainer: ${err.message}`, crashed: true, exitCode: null, signal: null, pid: pid() });
     });
   });
 

@@ -116,14 +116,23 @@ export function sameStart(a: number, b: number): boolean {
  * True when a run owned by `pid` (started at `pidStartedAt`) has lost its owner: no process has
  * that pid any more, or the process that has it now started at another time (the pid was reused).
  * A record without a start time (written before start times were kept for every pid) is judged
- * by its pid alone, except for this process's own pid: this process records its start time with
+ * by its pid and, given `lastActiveAt` (when the run was last written to: its last metric or event,
+ * else its start), by when the process with that pid started: one that started after the run was
+ * last active cannot have been training it, so the pid was reused. Without `lastActiveAt` the pid
+ * alone decides. This process's own pid is the exception: this process records its start time with
  * every run it owns, so such a record was left by an earlier process that had the same pid.
  */
-export function ownerGone(pid: number | null, pidStartedAt: number | null): boolean {
+export function ownerGone(pid: number | null, pidStartedAt: number | null, lastActiveAt: number | null = null): boolean {
   if (pid === null) return true;
   if (pid === process.pid) return pidStartedAt === null || !sameStart(pidStartedAt, PROCESS_STARTED_AT);
   if (!isProcessAlive(pid)) return true;
-  if (pidStartedAt === null) return false;
+  if (pidStartedAt === null) {
+    if (lastActiveAt === null) return false;
+    const started = processStartedAt(pid);
+    // No start time to read here (Windows), or the process exited just now: the pid decides.
+    if (started === null) return !isProcessAlive(pid);
+    return started > lastActiveAt + SAME_START_MS;
+  }
   const now = processStartedAt(pid);
   // No way to read the start time here (Windows), or the process exited just now: the pid decides.
   if (now === null) return !isProcessAlive(pid);

@@ -208,6 +208,17 @@ export class RunStore {
     return `run ${id}`;
   }
 
+  /**
+   * Whether run `id`'s recorded owner (`pid`, started at `pidStartedAt`) is gone (liveness.ts). A
+   * record without a start time is also judged by when the run was last active: a live process with
+   * its pid that started after that is not the process that trained it.
+   */
+  private ownerGoneOf(id: string, pid: number | null, pidStartedAt: number | null): boolean {
+    if (pid === null || pidStartedAt !== null) return ownerGone(pid, pidStartedAt);
+    const last: unknown = this.st.lastActivity.value({ id });
+    return ownerGone(pid, null, typeof last === 'number' && last > 0 ? last : null);
+  }
+
   /** Checks `id` and that the run exists; returns its folder. */
   private folderOf(id: unknown): { id: string; dir: string } {
     const dir = runFolder(this.runsDir, id);
@@ -388,7 +399,7 @@ export class RunStore {
       const mine = pid === owner.pid && startedAt !== null && sameStart(startedAt, owner.startedAt);
       let tookOverFrom: number | null = null;
       if (ACTIVE_STATUSES.includes(status) && !mine) {
-        if (!ownerGone(pid, startedAt)) {
+        if (!this.ownerGoneOf(safe, pid, startedAt)) {
           return { ok: false, status, owner: { pid, startedAt }, message: alreadyTrainedMessage(safe, pid) };
         }
         tookOverFrom = pid;
@@ -416,7 +427,23 @@ export class RunStore {
     if (!ACTIVE_STATUSES.includes(r.status('status'))) return null;
     const pid = r.numOrNull('pid');
     const startedAt = r.numOrNull('pid_started_at');
-    return { pid, startedAt, gone: ownerGone(pid, startedAt) };
+    return { pid, startedAt, gone: this.ownerGoneOf(safe, pid, startedAt) };
+  }
+
+  /**
+   * Runs `write` in one `BEGIN IMMEDIATE` transaction unless another live process owns run `id`
+   * (it is running or paused, and its owner is neither `pid` nor gone); returns whether it ran.
+   * What a process that ended, and may never have claimed the run, writes about it: a trainer that
+   * was refused or died before its claim must not end a run that another process trains.
+   */
+  unlessOwnedByAnother(id: string, pid: number | null, write: () => void): boolean {
+    const { id: safe } = this.folderOf(id);
+    return this.db.transaction(() => {
+      const owner = this.ownerOf(safe);
+      if (owner && !owner.gone && owner.pid !== pid) return false;
+      write();
+      return true;
+    }, 'immediate');
   }
 
   /**
@@ -570,7 +597,7 @@ export class RunStore {
     const owner = Row.of(this.db.prepare('SELECT status, pid, pid_started_at FROM runs WHERE id = ?').get(safe), this.indexFile);
     const status = owner.status('status');
     const pid = owner.numOrNull('pid');
-    if (ACTIVE_STATUSES.includes(status) && !ownerGone(pid, owner.numOrNull('pid_started_at'))) {
+    if (ACTIVE_STATUSES.includes(status) && !this.ownerGoneOf(safe, pid, owner.numOrNull('pid_started_at'))) {
       throw new RunInputError(`Run ${safe} is ${status} in process ${pid ?? '?'}; stop it before deleting it`);
     }
     this.db.transaction(() => {
@@ -603,7 +630,7 @@ export class RunStore {
         const r = Row.of(v, this.indexFile);
         const id = r.str('id');
         const pid = r.numOrNull('pid');
-        if (!ownerGone(pid, r.numOrNull('pid_started_at'))) continue;
+        if (!this.ownerGoneOf(id, pid, r.numOrNull('pid_started_at'))) continue;
         const reason = `the process that ran it exited unexpectedly (${pid === null ? 'no pid recorded' : `pid ${pid}`})`;
         const last: unknown = this.st.lastActivity.value({ id });
         const endedAt = typeof last === 'number' && last > 0 ? last : now;

@@ -61,6 +61,20 @@ describe('strata summary', () => {
   });
 });
 
+describe('strata train data options', () => {
+  it('refuses an option its data does not take, by its flag, before loading anything (exit 2)', () => {
+    // The lab refuses demoCount for a folder; so does the CLI, through the same resolution (dataSourceOf).
+    const folder = strata('train', '--arch', 'tiny', '--data', TGS_DIR, '--demo-count', '8', '--epochs', '1', '--json');
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toBe('strata: --demo-count: applies to the demo set (--data demo) only; use --subset to train on part of a folder\n');
+    expect(folder.stdout).toBe('');
+    const demo = strata('train', '--arch', 'tiny', '--data', 'demo', '--subset', '8', '--epochs', '1', '--json');
+    expect(demo.code).toBe(2);
+    expect(demo.stderr).toBe('strata: --subset: applies to a folder; use --demo-count for the demo set\n');
+    expect(demo.stdout).toBe('');
+  });
+});
+
 describe('strata train, runs, eval, predict and score', () => {
   let runId = '';
 

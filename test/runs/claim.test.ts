@@ -4,17 +4,15 @@
  * process start time, so a record whose pid now belongs to another process counts as dead.
  */
 import path from 'node:path';
-import readline from 'node:readline';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ownerGone, processStartedAt, PROCESS_STARTED_AT, thisProcessOwner } from '../../src-main/runs/liveness';
 import { openDatabase } from '../../src-main/runs/sqlite';
 import { alreadyTrainedMessage, RunStore } from '../../src-main/runs/store';
-import { REPO_ROOT } from '../helpers/paths';
+import { startClaimer } from '../helpers/claimer';
 import { sampleInit } from './sample';
 import { scratchDir } from './helpers';
 
-const FIXTURE = path.join(REPO_ROOT, 'test/runs/fixtures/claimer.ts');
 const ROUNDS = 50;
 
 const openStore = (root: string): RunStore => RunStore.open(root);
@@ -23,38 +21,6 @@ const openStore = (root: string): RunStore => RunStore.open(root);
 function deadPid(): number {
   const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
   return Number(r.stdout);
-}
-
-interface Claimer {
-  child: ChildProcessWithoutNullStreams;
-  pid: number;
-  next(): Promise<Record<string, unknown>>;
-}
-
-/** Starts a claimer process on the store at `root` and waits until it is ready. */
-async function startClaimer(root: string): Promise<Claimer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, root], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const waiting: { resolve: (line: string) => void; reject: (e: Error) => void }[] = [];
-  const lines: string[] = [];
-  readline.createInterface({ input: child.stdout }).on('line', (l) => {
-    const w = waiting.shift();
-    if (w) w.resolve(l);
-    else lines.push(l);
-  });
-  child.once('exit', (code) => {
-    for (const w of waiting.splice(0)) w.reject(new Error(`claimer exited (${code}): ${err}`));
-  });
-  const line = () =>
-    new Promise<string>((resolve, reject) => {
-      const held = lines.shift();
-      if (held !== undefined) resolve(held);
-      else waiting.push({ resolve, reject });
-    });
-  const ready = await line();
-  expect(ready).toBe(`ready ${child.pid}`);
-  return { child, pid: child.pid as number, next: async () => JSON.parse(await line()) as Record<string, unknown> };
 }
 
 const children: ChildProcessWithoutNullStreams[] = [];
@@ -177,6 +143,60 @@ describe('liveness by pid and process start time', () => {
       expect(b.requeue(reusedPaused.id)).toEqual({ ok: true });
       expect(b.summary(reusedPaused.id)).toMatchObject({ status: 'queued' });
       expect(b.summary(reusedPaused.id).pid).toBeUndefined();
+    } finally {
+      b.close();
+    }
+  });
+  it('treats a record without a start time as dead when its pid is a live process that started after the run was last active', async () => {
+    if (process.platform === 'win32') return;
+    const root = scratchDir('claim-legacy');
+    const sleeper = () => {
+      const c = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+      children.push(c as unknown as ChildProcessWithoutNullStreams);
+      return c.pid as number;
+    };
+    const startOf = async (pid: number): Promise<number> => {
+      for (let i = 0; i < 50 && processStartedAt(pid) === null; i++) await new Promise((r) => setTimeout(r, 20));
+      const t = processStartedAt(pid);
+      expect(t, `start time of pid ${pid}`).not.toBeNull();
+      return t as number;
+    };
+    // A live process that started before the run: it may well be the one training it.
+    const early = sleeper();
+    await startOf(early);
+    const a = openStore(root);
+    const kept = a.createRun(sampleInit({ status: 'running', pid: early }));
+    // A live process that started long after the next two runs were created, last written to and started.
+    const late = sleeper();
+    const lateStart = await startOf(late);
+    const reused = a.createRun(sampleInit({ status: 'running', pid: late }));
+    const resumed = a.createRun(sampleInit({ status: 'running', pid: late }));
+    // A run resumed by `late` long after it first started: its latest event is newer than `late`.
+    a.addEvent(resumed.id, { time: Date.now(), step: 0, epoch: 0, type: 'resumed', message: 'resumed' });
+    a.close();
+    // Legacy rows: written before start times were kept for every pid.
+    const long = lateStart - 60_000;
+    const db = openDatabase(path.join(root, 'index.sqlite'));
+    db.prepare('UPDATE runs SET pid_started_at = NULL WHERE id IN (?, ?, ?)').run(kept.id, reused.id, resumed.id);
+    db.prepare('UPDATE runs SET created_at = ?, started_at = ? WHERE id IN (?, ?)').run(long, long, reused.id, resumed.id);
+    db.close();
+
+    // The pid alone says alive; the process's start time after the run's last activity says reused.
+    expect(ownerGone(late, null)).toBe(false);
+    expect(ownerGone(late, null, long)).toBe(true);
+    expect(ownerGone(early, null, Date.now())).toBe(false);
+
+    const b = openStore(root);
+    try {
+      expect(b.summary(reused.id)).toMatchObject({ status: 'interrupted', statusReason: `the process that ran it exited unexpectedly (pid ${late})` });
+      expect(b.events(reused.id).at(-1)?.type).toBe('interrupted');
+      expect(b.summary(kept.id)).toMatchObject({ status: 'running', pid: early });
+      expect(b.summary(resumed.id)).toMatchObject({ status: 'running', pid: late });
+      expect(b.ownerOf(kept.id)).toEqual({ pid: early, startedAt: null, gone: false });
+      expect(b.claim(kept.id, thisProcessOwner())).toEqual({ ok: false, status: 'running', owner: { pid: early, startedAt: null }, message: alreadyTrainedMessage(kept.id, early) });
+      expect(() => b.delete(kept.id)).toThrow(/stop it before deleting it/);
+      // The interrupted run can be taken up again.
+      expect(b.claim(reused.id, thisProcessOwner())).toEqual({ ok: true, tookOverFrom: null });
     } finally {
       b.close();
     }

@@ -4,10 +4,11 @@ import { defaultRunConfig, parseIdList, runRequestSchema, type RunRequest } from
 import type { DataSource } from '../../../shared/training/protocol';
 import type { Dataset } from '../../data/dataset';
 import { loadDataSource } from '../../data/load';
-import { DEMO_COUNT, DEMO_SEED } from '../../lab/datasets';
+import { dataSourceOf, DataOptionError } from '../../lab/datasets';
 import { LabError } from '../../lab/errors';
 import { planRun, type RunPlan } from '../../lab/plan';
 import { runOnce } from '../../lab/runRunner';
+import { RunClaimedError } from '../../runs/errors';
 import { RunStore } from '../../runs/store';
 import { CliError, parseCommandArgs, printJson, requiredArg } from '../args';
 import { loadArch } from '../loadArch';
@@ -76,11 +77,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const arch = await loadArch(requiredArg('train', 'arch', v.arch));
   const data = requiredArg('train', 'data', v.data);
   const request = parseRequest(await requestOf(v));
-  const source: DataSource =
-    data === 'demo'
-      ? { kind: 'demo', count: request.demoCount ?? DEMO_COUNT, seed: DEMO_SEED }
-      : { kind: 'folder', path: data, ...(request.subset === undefined ? {} : { subset: request.subset }) };
-  if (data === 'demo' && request.subset !== undefined) throw new CliError('--subset: applies to a folder; use --demo-count for the demo set');
+  const source = sourceOf(data, request);
   let plan: RunPlan;
   try {
     plan = await planRun(request, { arch, source, load: loadDataset });
@@ -99,10 +96,34 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const { split, dataset } = plan;
   process.stderr.write(`run ${run.id}: ${split.train.length} training and ${split.val.length} validation images${dataset.info.synthetic ? ' (synthetic demo data)' : ''}\n`);
   const printer = new ProgressPrinter();
-  const result = await runOnce({ runsDir, runId: run.id }, (m) => printer.handle(m));
+  let result: Awaited<ReturnType<typeof runOnce>>;
+  try {
+    result = await runOnce({ runsDir, runId: run.id }, (m) => printer.handle(m));
+  } catch (err) {
+    // Another live process claimed the new run before its trainer did: exit 2 naming it, as `runs resume` does.
+    if (err instanceof RunClaimedError) throw new CliError(err.message);
+    throw err;
+  }
   if (v.json) printJson(result);
   else process.stdout.write(`${formatResult(result)}\n`);
   return result.status === 'done' || result.status === 'stopped' ? 0 : 1;
+}
+
+/**
+ * The data source `--data` names with the request's data options, resolved as the lab resolves a
+ * dataset (dataSourceOf): an option the data does not take is refused by its flag, never ignored.
+ */
+function sourceOf(data: string, request: RunRequest): DataSource {
+  try {
+    return dataSourceOf(data === 'demo' ? { kind: 'demo' } : { kind: 'folder', path: data }, request);
+  } catch (err) {
+    if (!(err instanceof DataOptionError)) throw err;
+    throw new CliError(
+      err.field === 'subset'
+        ? '--subset: applies to a folder; use --demo-count for the demo set'
+        : '--demo-count: applies to the demo set (--data demo) only; use --subset to train on part of a folder',
+    );
+  }
 }
 
 /** A number flag as typed; text that is no number becomes NaN, which the schema refuses with the field's message. */
