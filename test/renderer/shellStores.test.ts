@@ -4,7 +4,6 @@
  */
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { StrataApi } from '../../shared/api/channels';
 import { ApiError } from '../../shared/api/errors';
 import type { DatasetEntry, MenuCommand } from '../../shared/api/types';
 import { getPreset } from '../../shared/arch/presets';
@@ -15,21 +14,10 @@ import { useMasksStore } from '../../src-renderer/stores/masksStore';
 import { useNavStore } from '../../src-renderer/stores/navStore';
 import { useShellStore } from '../../src-renderer/stores/shellStore';
 import { folderDrop, submissionFileName } from '../../src-renderer/workflows/desktopShell';
+import { fakeApi } from './fakeLab';
 import { entry } from './fixtures';
 
-type Impl = Partial<Record<keyof StrataApi, (...args: unknown[]) => unknown>>;
-
-/** An API whose listed methods are `impl` (calls answer asynchronously, streams synchronously); any other method fails the test. */
-function fakeApi(impl: Impl, calls: string[]): StrataApi {
-  return new Proxy({} as StrataApi, {
-    get: (_t, name: string) => (...args: unknown[]) => {
-      calls.push(name);
-      const f = impl[name as keyof StrataApi];
-      if (!f) throw new Error(`unexpected call ${name}`);
-      return name.startsWith('on') ? f(...args) : Promise.resolve().then(() => f(...args));
-    },
-  });
-}
+type Impl = Parameters<typeof fakeApi>[0];
 
 function desktop(impl: Impl, calls: string[] = []): string[] {
   setLab({ mode: 'electron', shell: 'desktop', onConnectionChange: null, pathForFile: () => '', api: fakeApi(impl, calls) });
