@@ -26,6 +26,18 @@ export const MAX_RUN_NAME = 200;
 export const MAX_VAL_IDS = 100_000;
 /** Most epochs (and the cap of every epoch count) a run may ask for. */
 export const MAX_EPOCHS = 100_000;
+/** Epochs of a run that gives none: 10, or with a time budget (`maxMinutes`) as many as the budget allows. */
+export const DEFAULT_EPOCHS = 10;
+/**
+ * The epoch count of a run with a time budget and no epochs of its own: the cap, so the budget ends
+ * it. Progress shows such a run as open-ended (see {@link isOpenEnded}), never as "epoch 3/100000".
+ */
+export const OPEN_ENDED_EPOCHS = MAX_EPOCHS;
+
+/** Whether a run of `epochs` epochs is open-ended: it trains until its time budget (or a stop) ends it. */
+export function isOpenEnded(epochs: number): boolean {
+  return epochs >= OPEN_ENDED_EPOCHS;
+}
 /** Largest batch. */
 export const MAX_BATCH = 4096;
 /** Largest seed (the generators take 31 bits). */
@@ -93,7 +105,8 @@ export const OPTIMIZER_NAMES = optimizerSchema.options.map((o) => o.shape.name.v
 export const SCHEDULE_KINDS = scheduleSchema.options.map((o) => o.shape.kind.value);
 
 const configObject = z.strictObject({
-  epochs: count('epochs', MAX_EPOCHS).default(10),
+  /** Left out: DEFAULT_EPOCHS, or OPEN_ENDED_EPOCHS with `maxMinutes` (resolved by runConfigSchema). */
+  epochs: count('epochs', MAX_EPOCHS).optional(),
   batch: count('batch size', MAX_BATCH).default(16),
   optimizer: optimizerSchema.prefault({ name: 'sgd' }),
   schedule: scheduleSchema.prefault({ kind: 'constant' }),
@@ -112,7 +125,10 @@ const configObject = z.strictObject({
     })
     .prefault({}),
   backend: oneOf('backend', BACKEND_REQUESTS).default('auto'),
-  /** Stop after this much training time. */
+  /**
+   * Stop after this much training time (a resumed run counts its earlier sessions). A cosine schedule
+   * then follows the budget (shared/training/schedule.ts); without `epochs` the run trains for all of it.
+   */
   maxMinutes: positive('max minutes').optional(),
   /** Stop when the validation score has not risen by `minDelta` for `patience` epochs. */
   earlyStop: z.strictObject({ patience: count('early-stop patience', MAX_EPOCHS), minDelta: nonNegative('early-stop min delta').default(0.001) }).optional(),
@@ -141,7 +157,17 @@ function resolveSchedule(s: ParsedSchedule, epochs: number): ResolvedSchedule {
  * A run's configuration (the hyperparameters: everything besides the architecture and the data that
  * decides its result). Parsing fills every setting left out with its default, so the output is complete.
  */
-export const runConfigSchema = configObject.transform((c) => ({ ...c, schedule: resolveSchedule(c.schedule, c.epochs) }));
+export const runConfigSchema = configObject
+  .superRefine((c, ctx) => {
+    // A third of an open-ended run is no period: a step schedule over a time budget needs one of its own.
+    if (c.epochs === undefined && c.maxMinutes !== undefined && c.schedule.kind === 'step' && c.schedule.every === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['schedule'], message: 'a step schedule with a time budget needs epochs (its default period is a third of the epochs) or its own step period' });
+    }
+  })
+  .transform((c) => {
+    const epochs = c.epochs ?? (c.maxMinutes !== undefined ? OPEN_ENDED_EPOCHS : DEFAULT_EPOCHS);
+    return { ...c, epochs, schedule: resolveSchedule(c.schedule, epochs) };
+  });
 
 /** A complete run configuration, as stored and trained. */
 export type RunConfig = z.output<typeof runConfigSchema>;

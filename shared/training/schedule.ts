@@ -7,8 +7,24 @@ import type { ScheduleConfig } from '../runs/request';
 /** Defined, with its kinds and defaults, by the run request's schema (shared/runs/request.ts). */
 export type { ScheduleConfig } from '../runs/request';
 
-/** The learning rate for an epoch (0-based) of a run of `epochs` epochs, for the stateless schedules. */
-export function scheduledLr(s: ScheduleConfig, baseLr: number, epoch: number, epochs: number): number {
+/**
+ * The share of a time budget spent, in [0, 1]: what a cosine schedule follows instead of
+ * epoch / epochs when the run has a time budget (`maxMinutes`).
+ */
+export function budgetProgress(elapsedMs: number, budgetMs: number): number {
+  if (!(budgetMs > 0)) return 1;
+  return Math.min(1, Math.max(0, elapsedMs / budgetMs));
+}
+
+/**
+ * The learning rate for an epoch (0-based) of a run of `epochs` epochs, for the stateless schedules.
+ *
+ * `timeProgress` (the share of a time budget spent, see {@link budgetProgress}) makes a cosine follow
+ * the budget: after the warm-up (still counted in epochs) its progress is `timeProgress` over the
+ * whole budget instead of the epochs after the warm-up, so it reaches `minLr` when the budget is
+ * spent, however many epochs that took. The other schedules ignore it.
+ */
+export function scheduledLr(s: ScheduleConfig, baseLr: number, epoch: number, epochs: number, timeProgress?: number): number {
   switch (s.kind) {
     case 'constant':
     case 'plateau':
@@ -17,8 +33,7 @@ export function scheduledLr(s: ScheduleConfig, baseLr: number, epoch: number, ep
       return baseLr * s.factor ** Math.floor(epoch / Math.max(1, s.every));
     case 'cosine': {
       if (epoch < s.warmupEpochs) return (baseLr * (epoch + 1)) / (s.warmupEpochs + 1);
-      const span = Math.max(1, epochs - s.warmupEpochs);
-      const t = Math.min(1, (epoch - s.warmupEpochs) / span);
+      const t = timeProgress !== undefined ? Math.min(1, Math.max(0, timeProgress)) : Math.min(1, (epoch - s.warmupEpochs) / Math.max(1, epochs - s.warmupEpochs));
       return s.minLr + 0.5 * (baseLr - s.minLr) * (1 + Math.cos(Math.PI * t));
     }
   }

@@ -1,4 +1,10 @@
+import { isOpenEnded } from '../../shared/runs/request';
 import type { TrainerMessage } from '../../shared/training/protocol';
+
+/** "epoch 3/10", or "epoch 3" for an open-ended run (a time budget and no epochs: the budget ends it). */
+function epochOf(epoch: number, epochs: number): string {
+  return isOpenEnded(epochs) ? `epoch ${epoch + 1}` : `epoch ${epoch + 1}/${epochs}`;
+}
 
 /** Seconds as "1h02m", "3m05s" or "12s". */
 export function formatDuration(seconds: number | null): string {
@@ -35,7 +41,7 @@ export class ProgressPrinter {
         if (!this.tty) return;
         const x = m.metric;
         const text =
-          `epoch ${x.epoch + 1}/${m.epochs} ${bar((x.batch + 1) / m.batches, 20)} ${x.batch + 1}/${m.batches}` +
+          `${epochOf(x.epoch, m.epochs)} ${bar((x.batch + 1) / m.batches, 20)} ${x.batch + 1}/${m.batches}` +
           `  loss ${x.loss.toFixed(4)}  IoU ${x.iou.toFixed(3)}  ${x.imagesPerSec.toFixed(1)} img/s  ETA ${formatDuration(m.etaSeconds)}`;
         this.out.write(`\r${text.slice(0, (this.out.columns || 120) - 1)}\x1b[K`);
         this.lineOpen = true;
@@ -44,7 +50,7 @@ export class ProgressPrinter {
       case 'epoch': {
         const x = m.metric;
         this.line(
-          `epoch ${x.epoch + 1}/${m.epochs}: loss ${x.trainLoss.toFixed(4)} IoU ${x.trainIoU.toFixed(3)}` +
+          `${epochOf(x.epoch, m.epochs)}: loss ${x.trainLoss.toFixed(4)} IoU ${x.trainIoU.toFixed(3)}` +
             ` | val loss ${x.valLoss.toFixed(4)} IoU ${x.valIoU.toFixed(3)} score ${x.valScore.toFixed(3)} (t=${x.bestThreshold.toFixed(2)})` +
             ` | ${x.imagesPerSec.toFixed(1)} img/s, ${formatDuration(x.epochSeconds)}/epoch, ETA ${formatDuration(m.etaSeconds)}`,
         );

@@ -2,7 +2,7 @@
  * The callbacks every run uses. Each does one job; the trainer lists them and the loop fans out.
  */
 import type { BatchMetric, EpochMetric, RunEvent } from '../../shared/runs/types';
-import { PlateauState, scheduledLr, type ScheduleConfig } from '../../shared/training/schedule';
+import { budgetProgress, PlateauState, scheduledLr, type ScheduleConfig } from '../../shared/training/schedule';
 import type { TrainerMessage } from '../../shared/training/protocol';
 import type { BatchLogs, Callback, EpochLogs, LoopControl } from './loop';
 
@@ -38,7 +38,8 @@ function toBatchMetric(l: BatchLogs, time: number): BatchMetric {
 
 /**
  * Streams progress: batch events at most every `throttleMs` (tfjs yields every 125 ms),
- * epoch events always. Each carries an ETA from the measured time per batch and per validation.
+ * epoch events always. Each carries an ETA from the measured time per batch and per validation;
+ * with a time budget, the ETA is at most the budget's remaining time (an open-ended run's is that).
  */
 export class ProgressReporter implements Callback {
   private lastSent = 0;
@@ -53,7 +54,13 @@ export class ProgressReporter implements Callback {
     private readonly epochs: number,
     private readonly now: () => number = Date.now,
     private readonly throttleMs = 125,
+    private readonly budget: TimeLimit | null = null,
   ) {}
+
+  /** The ETA from the epochs left, capped by the time budget's remaining seconds. */
+  private capped(etaSeconds: number): number {
+    return this.budget ? Math.min(etaSeconds, this.budget.remainingMs() / 1000) : etaSeconds;
+  }
 
   onEpochBegin(): void {
     this.epochStart = this.now();
@@ -69,14 +76,14 @@ export class ProgressReporter implements Callback {
     this.lastSent = t;
     const remainingBatches = l.batches - l.batch - 1 + (this.epochs - l.epoch - 1) * l.batches;
     const eta = remainingBatches * this.secPerBatch + (this.epochs - l.epoch) * this.valSeconds;
-    this.emit({ type: 'batch', runId: this.runId, metric: toBatchMetric(l, t), batches: l.batches, epochs: this.epochs, etaSeconds: eta });
+    this.emit({ type: 'batch', runId: this.runId, metric: toBatchMetric(l, t), batches: l.batches, epochs: this.epochs, etaSeconds: this.capped(eta) });
   }
 
   onEpochEnd(epoch: number, logs: EpochLogs): void {
     const t = this.now();
     this.valSeconds = Math.max(0, (t - this.epochStart) / 1000 - this.trainSecondsThisEpoch);
     const eta = (this.epochs - epoch - 1) * logs.epochSeconds;
-    this.emit({ type: 'epoch', runId: this.runId, metric: toEpochMetric(logs, t), epochs: this.epochs, etaSeconds: eta });
+    this.emit({ type: 'epoch', runId: this.runId, metric: toEpochMetric(logs, t), epochs: this.epochs, etaSeconds: this.capped(eta) });
   }
 }
 
@@ -130,7 +137,9 @@ export type EventSink = (ev: Omit<RunEvent, 'time'>) => void;
 
 /**
  * Sets the learning rate at the start of each epoch from the schedule, and for reduce-on-plateau
- * lowers it when the validation score stalls.
+ * lowers it when the validation score stalls. With a time budget (`budget`, the run's TimeLimit), a
+ * cosine follows the budget's elapsed share instead of the epochs: set before every batch, so it
+ * reaches its floor when the budget is spent (the optimizers read their rate at each step).
  */
 export class LrScheduler implements Callback {
   readonly plateau: PlateauState | null;
@@ -141,12 +150,27 @@ export class LrScheduler implements Callback {
     private readonly epochs: number,
     private readonly setLr: (lr: number) => void,
     private readonly event: EventSink,
+    private readonly budget: TimeLimit | null = null,
   ) {
     this.plateau = schedule.kind === 'plateau' ? new PlateauState(schedule, baseLr) : null;
   }
 
+  /** Whether the rate changes within an epoch: a cosine over a time budget. */
+  private get perBatch(): boolean {
+    return this.budget !== null && this.schedule.kind === 'cosine';
+  }
+
+  private lrAt(epoch: number): number {
+    if (this.plateau) return this.plateau.lr;
+    return scheduledLr(this.schedule, this.baseLr, epoch, this.epochs, this.perBatch ? this.budget?.progress() : undefined);
+  }
+
   onEpochBegin(epoch: number): void {
-    this.setLr(this.plateau ? this.plateau.lr : scheduledLr(this.schedule, this.baseLr, epoch, this.epochs));
+    this.setLr(this.lrAt(epoch));
+  }
+
+  onBatchBegin(epoch: number): void {
+    if (this.perBatch) this.setLr(this.lrAt(epoch));
   }
 
   onEpochEnd(epoch: number, logs: EpochLogs): void {
@@ -194,23 +218,48 @@ export class EarlyStopping implements Callback {
   }
 }
 
-/** Ends training after a wall-clock budget of training time; the best checkpoint is kept. */
+/**
+ * Ends training after a wall-clock budget of training time; the best checkpoint is kept. The clock
+ * starts at `alreadyMs`, the run's training time in earlier sessions, so a resumed run continues its
+ * budget (and a cosine over it, see LrScheduler) instead of starting a new one.
+ */
 export class TimeLimit implements Callback {
-  private start = 0;
+  private start: number | null = null;
 
   constructor(
     private readonly maxMinutes: number,
     private readonly control: LoopControl,
     private readonly event: EventSink,
     private readonly now: () => number = Date.now,
+    private readonly alreadyMs = 0,
   ) {}
+
+  /** The budget in milliseconds. */
+  get budgetMs(): number {
+    return this.maxMinutes * 60_000;
+  }
+
+  /** Training time counted against the budget: earlier sessions' and this one's since training began. */
+  elapsedMs(): number {
+    return this.alreadyMs + (this.start === null ? 0 : this.now() - this.start);
+  }
+
+  /** The share of the budget spent, in [0, 1]. */
+  progress(): number {
+    return budgetProgress(this.elapsedMs(), this.budgetMs);
+  }
+
+  /** The budget's time left, at least 0. */
+  remainingMs(): number {
+    return Math.max(0, this.budgetMs - this.elapsedMs());
+  }
 
   onTrainBegin(): void {
     this.start = this.now();
   }
 
   onBatchEnd(l: BatchLogs): void {
-    if (this.now() - this.start < this.maxMinutes * 60_000) return;
+    if (this.elapsedMs() < this.budgetMs) return;
     const message = `time limit of ${this.maxMinutes} min reached`;
     this.event({ type: 'time-limit', epoch: l.epoch, step: l.step, message });
     this.control.stop(message);

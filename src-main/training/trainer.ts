@@ -9,7 +9,7 @@ import type { RunStatus } from '../../shared/runs/types';
 import type { ClaimRefused, TrainJob, TrainerMessage } from '../../shared/training/protocol';
 import { thisProcessOwner } from '../runs/liveness';
 import { RunStore } from '../runs/store';
-import { MetricsRecorder, ProgressReporter, TimeLimit } from './callbacks';
+import { MetricsRecorder, ProgressReporter } from './callbacks';
 import { BestEpochTracker } from './callbacks/bestEpoch';
 import { CheckpointSaver } from './callbacks/checkpoints';
 import { LevelStatsCallback, PlateauCallback, WrongStepCallback } from './callbacks/diagnostics';
@@ -104,9 +104,9 @@ function callbacksOf(ctx: TrainingContext, setStatus: (s: RunStatus) => void): C
     new LeakWatch(runId, emit, liveTensors),
     // After the ones above: an epoch is announced once its metrics and checkpoint are stored, so
     // whoever sees it (the monitor, a test that then kills the trainer) finds it committed.
-    new ProgressReporter(runId, emit, run.config.epochs),
+    new ProgressReporter(runId, emit, run.config.epochs, Date.now, 125, ctx.timeLimit),
     ...(ctx.early ? [ctx.early] : []),
-    ...(run.config.maxMinutes ? [new TimeLimit(run.config.maxMinutes, control, event)] : []),
+    ...(ctx.timeLimit ? [ctx.timeLimit] : []),
     // The note's diagnostics: each writes an event the monitor marks on the charts.
     new PlateauCallback(event),
     // When a jump is first seen, the last checkpoint (the end of the epoch before it) is kept aside,

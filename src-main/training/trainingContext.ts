@@ -10,7 +10,7 @@ import type { Checkpoint, RunEvent, RunRecord } from '../../shared/runs/types';
 import type { Dataset } from '../data/dataset';
 import type { RunStore } from '../runs/store';
 import { selectBackend, type BackendName, type BackendReport } from './backend';
-import { EarlyStopping, LrScheduler, type Emit, type EventSink } from './callbacks';
+import { EarlyStopping, LrScheduler, TimeLimit, type Emit, type EventSink } from './callbacks';
 import { loadJobDataset, TrainingData } from './data';
 import type { LoopControl } from './loop';
 import { makeLoss } from './losses';
@@ -37,6 +37,8 @@ export interface TrainingContext {
   readonly loss: ReturnType<typeof makeLoss>;
   readonly schedule: LrScheduler;
   readonly early: EarlyStopping | null;
+  /** The time budget (`maxMinutes`), counting the run's earlier sessions; null without one. */
+  readonly timeLimit: TimeLimit | null;
   readonly plan: MicroBatchPlan;
   /** The checkpoint this session continues from, or null for a fresh start. */
   readonly resumedFrom: Checkpoint | null;
@@ -82,9 +84,18 @@ export async function buildTrainingContext(run: RunRecord, store: RunStore, cont
     const extra = resumedFrom?.extra ?? {};
     // A run rewound to before a loss jump continues with its learning rate scaled (see runs/rewind.ts).
     const lrScale = extra.lrScale ?? 1;
-    const schedule = new LrScheduler(run.config.schedule, run.config.optimizer.lr * lrScale, run.config.epochs, (lr) => {
-      opt.learningRate = lr;
-    }, event);
+    // A resumed run continues its budget from its recorded training time; a fresh start from zero.
+    const timeLimit = run.config.maxMinutes ? new TimeLimit(run.config.maxMinutes, control, event, Date.now, resumedFrom ? run.durationMs : 0) : null;
+    const schedule = new LrScheduler(
+      run.config.schedule,
+      run.config.optimizer.lr * lrScale,
+      run.config.epochs,
+      (lr) => {
+        opt.learningRate = lr;
+      },
+      event,
+      timeLimit,
+    );
     const early = run.config.earlyStop ? new EarlyStopping(run.config.earlyStop.patience, run.config.earlyStop.minDelta, control, event) : null;
 
     const start = { epoch: 0, step: 0 };
@@ -120,6 +131,7 @@ export async function buildTrainingContext(run: RunRecord, store: RunStore, cont
       loss,
       schedule,
       early,
+      timeLimit,
       plan,
       resumedFrom,
       start,

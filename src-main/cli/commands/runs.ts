@@ -1,3 +1,4 @@
+import { isOpenEnded } from '../../../shared/runs/request';
 import type { RunRecord, RunSummary } from '../../../shared/runs/types';
 import { runOnce } from '../../lab/runRunner';
 import { rewindToBeforeJump } from '../../runs/rewind';
@@ -79,7 +80,7 @@ function list(runsDir: string, limit: number, json: boolean): number {
 
 function line(r: RunSummary): string {
   const best = r.best ? `best ${r.best.score.toFixed(4)} @${r.best.epoch + 1}` : 'no epoch yet';
-  return `${r.id}  ${r.status.padEnd(11)} ${String(r.epochsDone).padStart(4)}/${r.config.epochs} ep  ${best.padEnd(16)} ${formatDuration(r.durationMs / 1000).padStart(7)}  ${r.backend?.name ?? '-'}  ${r.name}`;
+  return `${r.id}  ${r.status.padEnd(11)} ${String(r.epochsDone).padStart(4)}/${isOpenEnded(r.config.epochs) ? '-' : r.config.epochs} ep  ${best.padEnd(16)} ${formatDuration(r.durationMs / 1000).padStart(7)}  ${r.backend?.name ?? '-'}  ${r.name}`;
 }
 
 function show(runsDir: string, id: string, json: boolean): number {
@@ -95,7 +96,7 @@ function show(runsDir: string, id: string, json: boolean): number {
       `  status     ${run.status}${run.statusReason ? ` (${run.statusReason})` : ''}`,
       `  design     ${run.arch.name}; init ${c.init}; BN ${c.bnPlacement}`,
       `  data       ${run.dataset.name}${run.dataset.synthetic ? ' (synthetic)' : ''}: ${run.split.train.length} train / ${run.split.val.length} val`,
-      `  training   ${c.epochs} epochs, batch ${c.batch}, ${c.optimizer.name} lr ${c.optimizer.lr}, loss ${c.loss.name}, seed ${run.seed}`,
+      `  training   ${isOpenEnded(c.epochs) ? `${c.maxMinutes ?? '-'} min (no epoch limit)` : `${c.epochs} epochs`}${c.maxMinutes !== undefined && !isOpenEnded(c.epochs) ? ` or ${c.maxMinutes} min` : ''}, batch ${c.batch}, ${c.optimizer.name} lr ${c.optimizer.lr}, loss ${c.loss.name}, seed ${run.seed}`,
       `  backend    ${run.backend ? `${run.backend.name} (${run.backend.detail})` : '-'}`,
       `  progress   ${run.epochsDone} epoch(s), ${formatDuration(run.durationMs / 1000)}${run.best ? `; best score ${run.best.score.toFixed(4)} at epoch ${run.best.epoch + 1}` : ''}`,
       ...epochs.map((e) => `    epoch ${e.epoch + 1}: loss ${e.trainLoss.toFixed(4)} val loss ${e.valLoss.toFixed(4)} IoU ${e.valIoU.toFixed(3)} score ${e.valScore.toFixed(4)}`),

@@ -1,0 +1,152 @@
+/**
+ * A time budget (`maxMinutes`): a cosine follows the budget's elapsed share and reaches its floor
+ * when the budget is spent, and a run without epochs of its own trains until the budget ends it.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_EPOCHS, defaultSchedule, OPEN_ENDED_EPOCHS, parseRunConfig, runConfigSchema } from '../../shared/runs/request';
+import { budgetProgress, scheduledLr } from '../../shared/training/schedule';
+import { LrScheduler, TimeLimit } from '../../src-main/training/callbacks';
+import { LoopControl, runLoop, type BatchLogs, type Callback } from '../../src-main/training/loop';
+import { startTrainer } from '../../src-main/lab/trainerHost';
+import { createRun, withStore } from '../helpers/trainerRuns';
+
+const cosine = { kind: 'cosine' as const, minLr: 0.001, warmupEpochs: 0 };
+
+describe('the time-based cosine', () => {
+  it('gives the base rate at the start, the midpoint at half the budget and exactly the floor at and after it', () => {
+    // base 0.01, floor 0.001: halfway, 0.001 + 0.5 * 0.009 * (1 + cos(pi/2)) = 0.0055.
+    expect(scheduledLr(cosine, 0.01, 0, 3, 0)).toBeCloseTo(0.01, 15);
+    expect(scheduledLr(cosine, 0.01, 0, 3, 0.5)).toBeCloseTo(0.0055, 12);
+    expect(scheduledLr(cosine, 0.01, 2, 3, 1)).toBe(0.001);
+    expect(scheduledLr(cosine, 0.01, 2, 3, 1.7)).toBe(0.001);
+    // The epoch count no longer matters: epoch 2 of 3 at the start of the budget is still the base rate.
+    expect(scheduledLr(cosine, 0.01, 2, 3, 0)).toBeCloseTo(0.01, 15);
+  });
+
+  it('takes the budget share from elapsed time, clamped to [0, 1]', () => {
+    expect(budgetProgress(0, 60_000)).toBe(0);
+    expect(budgetProgress(30_000, 60_000)).toBe(0.5);
+    expect(budgetProgress(90_000, 60_000)).toBe(1);
+    expect(budgetProgress(-5, 60_000)).toBe(0);
+  });
+
+  it('keeps the warm-up in epochs, and leaves the other schedules as they were', () => {
+    const warm = { ...cosine, warmupEpochs: 2 };
+    // Warm-up epoch 0 of 2: a third of the base rate, whatever the time.
+    expect(scheduledLr(warm, 0.01, 0, 10, 0.9)).toBeCloseTo(0.01 / 3, 12);
+    expect(scheduledLr(warm, 0.01, 2, 10, 1)).toBe(0.001);
+    const step = defaultSchedule('step', 9);
+    expect(scheduledLr(step, 0.01, 3, 9, 0.99)).toBe(scheduledLr(step, 0.01, 3, 9));
+    // Without a budget, the cosine is over the epochs as before: epoch 5 of 10 is the midpoint.
+    expect(scheduledLr(cosine, 0.01, 5, 10)).toBeCloseTo(0.0055, 12);
+  });
+});
+
+describe('epochs with and without a time budget', () => {
+  it('is open-ended with a budget and no epochs, 10 without a budget, as given otherwise', () => {
+    expect(runConfigSchema.parse({ maxMinutes: 5 }).epochs).toBe(OPEN_ENDED_EPOCHS);
+    expect(runConfigSchema.parse({}).epochs).toBe(DEFAULT_EPOCHS);
+    expect(DEFAULT_EPOCHS).toBe(10);
+    expect(runConfigSchema.parse({ maxMinutes: 5, epochs: 7 }).epochs).toBe(7);
+    // A stored open-ended run reads back the same.
+    const stored = runConfigSchema.parse({ maxMinutes: 5 });
+    expect(runConfigSchema.parse(stored)).toEqual(stored);
+  });
+
+  it('refuses a step schedule over a budget with no epochs to take its period from', () => {
+    const r = parseRunConfig({ maxMinutes: 5, schedule: { kind: 'step' } });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors[0]).toMatch(/^schedule: a step schedule with a time budget needs epochs/);
+    expect(parseRunConfig({ maxMinutes: 5, epochs: 9, schedule: { kind: 'step' } })).toMatchObject({ ok: true, config: { schedule: { every: 3 } } });
+    expect(parseRunConfig({ maxMinutes: 5, schedule: { kind: 'step', every: 4 } })).toMatchObject({ ok: true, config: { epochs: OPEN_ENDED_EPOCHS } });
+  });
+});
+
+/**
+ * The loop with the trainer's own schedule and time-limit callbacks on a fake clock: every batch
+ * takes one second; 3 batches an epoch and a one-minute budget give 20 epochs, beyond the default 10.
+ */
+async function budgetRun(alreadyMs = 0) {
+  let clock = 1_000_000;
+  const now = () => clock;
+  const control = new LoopControl();
+  const events: string[] = [];
+  let lr = -1;
+  const limit = new TimeLimit(1, control, (e) => events.push(e.type), now, alreadyMs);
+  const schedule = new LrScheduler(cosine, 0.01, OPEN_ENDED_EPOCHS, (v) => (lr = v), () => {}, limit);
+  const batches: BatchLogs[] = [];
+  const recorder: Callback = { onBatchEnd: (l) => void batches.push(l) };
+  const end = await runLoop(
+    {
+      startEpoch: 0,
+      epochs: OPEN_ENDED_EPOCHS,
+      batchesPerEpoch: 3,
+      startStep: 0,
+      trainBatch: async () => {
+        const used = lr;
+        clock += 1000;
+        return { loss: 1, iou: 0, lr: used, images: 8 };
+      },
+      validate: async () => ({}),
+    },
+    [schedule, recorder, limit],
+    control,
+  );
+  return { end, events, batches };
+}
+
+describe('a run with a time budget and no epochs', () => {
+  it('trains until the budget ends it, its cosine reaching the floor at the budget', async () => {
+    const { end, events, batches } = await budgetRun();
+    expect(end).toEqual({ kind: 'stopped', message: 'time limit of 1 min reached' });
+    expect(events).toEqual(['time-limit']);
+    expect(batches).toHaveLength(60);
+    expect(Math.max(...batches.map((b) => b.epoch)) + 1).toBe(20);
+    // Set before every batch from the time spent: the base rate first, the midpoint at 30 s...
+    expect(batches[0]?.lr).toBeCloseTo(0.01, 15);
+    expect(batches[30]?.lr).toBeCloseTo(0.0055, 12);
+    // ...and the last batch (started at 59 s of 60) within 0.1% of the range above the floor.
+    const last = batches.at(-1)?.lr ?? NaN;
+    expect(last).toBeGreaterThan(0.001);
+    expect(last - 0.001).toBeLessThan(0.009 * 1e-3);
+    for (let i = 1; i < batches.length; i++) expect(batches[i]?.lr).toBeLessThan(batches[i - 1]?.lr ?? 0);
+  });
+
+  it('continues the budget of a resumed run from its recorded training time', async () => {
+    const { end, batches } = await budgetRun(30_000);
+    expect(end.kind).toBe('stopped');
+    expect(batches).toHaveLength(30);
+    expect(batches[0]?.lr).toBeCloseTo(0.0055, 12);
+  });
+});
+
+describe('a real run with a 3-second budget and no epochs', () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'strata-budget-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('is ended by the time limit, its last rate near the floor', async () => {
+    const config = runConfigSchema.parse({ maxMinutes: 0.05, optimizer: { name: 'sgd', lr: 0.01 }, schedule: { kind: 'cosine', minLr: 0.001 } });
+    expect(config.epochs).toBeGreaterThan(DEFAULT_EPOCHS);
+    const runsDir = path.join(root, 'runs');
+    const runId = createRun(runsDir, { ...config, batch: 8, backend: 'wasm', valFraction: 0.25 });
+    const t = startTrainer({ runsDir, runId });
+    try {
+      expect(await t.done).toMatchObject({ status: 'stopped', crashed: false });
+    } finally {
+      t.kill('SIGKILL');
+    }
+    withStore(runsDir, (s) => {
+      expect(s.get(runId)).toMatchObject({ status: 'stopped', statusReason: 'time limit of 0.05 min reached' });
+      expect(s.events(runId).some((e) => e.type === 'time-limit')).toBe(true);
+      const lrs = s.batchMetrics(runId).map((b) => b.lr);
+      expect(lrs[0]).toBeCloseTo(0.01, 6);
+      // The last batch began shortly before the budget's end: within 5% of the range above the floor.
+      const last = lrs.at(-1) ?? NaN;
+      expect(last).toBeGreaterThanOrEqual(0.001);
+      expect(last - 0.001).toBeLessThan(0.009 * 0.05);
+    });
+  });
+});
