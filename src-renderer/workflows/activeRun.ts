@@ -4,6 +4,7 @@
  */
 import type { RunStatus, RunSummary } from '../../shared/runs/types';
 import type { TrainerMessage } from '../../shared/training/protocol';
+import { isOpenEnded } from '../../shared/runs/request';
 import { formatBackend, formatEta, formatPercent } from './format';
 
 /** Progress inside a run; epochs and batches 0-based as the trainer counts them. */
@@ -103,7 +104,10 @@ export function activeRunLabel(a: ActiveRun): string {
   const p = a.progress;
   const verb = a.status === 'running' ? 'training' : a.status;
   const shownEpoch = Math.min(p.epochs, p.epoch + 1);
-  const parts = [`${verb} ${a.name}`, `epoch ${shownEpoch}/${p.epochs}`, formatPercent(progressFraction(p))];
+  // A run bounded by its time budget alone has no epoch total, and no share of epochs to show.
+  const parts = isOpenEnded(p.epochs)
+    ? [`${verb} ${a.name}`, `epoch ${shownEpoch}`]
+    : [`${verb} ${a.name}`, `epoch ${shownEpoch}/${p.epochs}`, formatPercent(progressFraction(p))];
   const eta = a.status === 'running' ? formatEta(p.etaSeconds) : '';
   if (eta) parts.push(eta);
   return parts.join(' · ');

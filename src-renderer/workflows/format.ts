@@ -1,4 +1,5 @@
 /** How numbers, times and backends read in the UI. */
+import { isOpenEnded } from '../../shared/runs/request';
 import type { RunBackend } from '../../shared/runs/types';
 
 /** "1h 02m", "3m 05s", "12s", or "—" for nothing. */
@@ -60,4 +61,9 @@ export function formatBytes(bytes: number): string {
   if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
   if (bytes >= 1e3) return `${Math.round(bytes / 1e3)} kB`;
   return `${Math.round(bytes)} B`;
+}
+
+/** "3/10" epochs done of a run's total; "3/–" for a run that trains until its time budget ends it. */
+export function formatEpochs(done: number, total: number): string {
+  return `${done}/${isOpenEnded(total) ? '–' : total}`;
 }

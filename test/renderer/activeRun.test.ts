@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { OPEN_ENDED_EPOCHS } from '../../shared/runs/request';
+import { formatEpochs } from '../../src-renderer/workflows/format';
 import type { BatchMetric, EpochMetric } from '../../shared/runs/types';
 import { activeRunLabel, activeRunReducer, NO_ACTIVE_RUN, progressFraction, type ActiveRun } from '../../src-renderer/workflows/activeRun';
 import { summary } from './fixtures';
@@ -14,6 +16,13 @@ describe('the training run in the status bar', () => {
     expect(live).toMatchObject({ phase: 'live', runId: ID, status: 'running', progress: { epoch: 2, epochs: 10, batch: -1, batches: null } });
     // 2 of 10 epochs done: 20 %, showing the third epoch.
     expect(activeRunLabel(live)).toBe('training tiny · demo · epoch 3/10 · 20%');
+  });
+
+  it('shows no epoch total or share for a run bounded by its time budget alone', () => {
+    const s = activeRunReducer(live, { type: 'message', message: { type: 'batch', runId: ID, metric: batch(4, 4), batches: 10, epochs: OPEN_ENDED_EPOCHS, etaSeconds: 90 } });
+    expect(activeRunLabel(s)).toBe('training tiny · demo · epoch 5 · ETA 1m 30s');
+    expect(formatEpochs(4, OPEN_ENDED_EPOCHS)).toBe('4/–');
+    expect(formatEpochs(4, 10)).toBe('4/10');
   });
 
   it('follows batch and epoch messages', () => {
