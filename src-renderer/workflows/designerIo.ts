@@ -7,6 +7,7 @@ import { formatArchErrors } from '../../shared/arch/errors';
 import { parseArchitectureText } from '../../shared/arch/parse';
 import type { Architecture } from '../../shared/arch/types';
 import { designFileSizeProblem } from '../../shared/arch/designFile';
+import { fileStem } from './desktopShell';
 
 export { MAX_DESIGN_FILE_BYTES } from '../../shared/arch/designFile';
 
@@ -34,8 +35,7 @@ export const fileSizeProblem = designFileSizeProblem;
 
 /** A file-name-safe stem for exports of design `name`. */
 export function exportStem(name: string): string {
-  const stem = name.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60);
-  return stem || 'design';
+  return fileStem(name, 'design');
 }
 
 /** What the Training view is opened with: a saved design or an unchanged preset. */

@@ -6,7 +6,7 @@ import type { ChannelInput } from '../../shared/api/channels';
 import { startRunSchema } from '../../shared/api/schemas';
 import { DEMO_DATASET_ID } from '../../shared/api/types';
 import { issuesByField } from '../../shared/runs/request';
-import { FORM_DEMO_COUNT, FORM_MESSAGE, formMessage, type FormMessageKey } from './runForms';
+import { FORM_DEMO_COUNT, FORM_MESSAGE, formMessage, typedNumber, type FormMessageKey } from './runForms';
 
 /** The form as typed: text fields stay strings until checked. */
 export interface NewRunForm {
@@ -33,12 +33,6 @@ export function emptyNewRunForm(preset = 'tiny'): NewRunForm {
   return { preset, datasetId: DEMO_DATASET_ID, epochs: '1', batch: '8', demoCount: String(FORM_DEMO_COUNT), name: '' };
 }
 
-/** A number as typed, or NaN (which the schema refuses with the field's own message). */
-function num(raw: string): number {
-  const t = raw.trim();
-  return t === '' ? Number.NaN : Number(t);
-}
-
 /** Form fields by the path of the request field they set. */
 const FIELD_OF_PATH: Readonly<Record<string, NewRunField>> = {
   'design.name': 'preset',
@@ -61,9 +55,9 @@ export function checkNewRunForm(f: NewRunForm): NewRunCheck {
   const request = {
     design: { kind: 'preset' as const, name: f.preset.trim() },
     datasetId: f.datasetId,
-    ...(f.datasetId === DEMO_DATASET_ID ? { demoCount: num(f.demoCount) } : {}),
+    ...(f.datasetId === DEMO_DATASET_ID ? { demoCount: typedNumber(f.demoCount) } : {}),
     ...(name === '' ? {} : { name }),
-    config: { epochs: num(f.epochs), batch: num(f.batch) },
+    config: { epochs: typedNumber(f.epochs), batch: typedNumber(f.batch) },
   };
   const r = startRunSchema.safeParse(request);
   if (!r.success) {

@@ -1,7 +1,7 @@
 /**
  * What the two forms that start runs share (the Runs view's new-run form, workflows/newRun.ts, and
- * the training setup, workflows/trainingSetup.ts): how they show the run request schema's messages,
- * and the demo set's size they start with.
+ * the training setup, workflows/trainingSetup.ts): how they read typed numbers, how they show the run
+ * request schema's messages, and the demo set's size they start with.
  */
 
 /**
@@ -19,6 +19,12 @@ export type FormMessageKey = typeof FORM_MESSAGE;
  */
 export function formMessage(message: string): string {
   return message.charAt(0).toUpperCase() + message.slice(1);
+}
+
+/** A number as typed, or NaN (which the schema then refuses with the field's own message). */
+export function typedNumber(raw: string): number {
+  const t = raw.trim();
+  return t === '' ? Number.NaN : Number(t);
 }
 
 /**

@@ -29,7 +29,7 @@ import {
   type ScheduleKind,
 } from '../../shared/runs/request';
 import { wholeNumber } from './formNumbers';
-import { FORM_DEMO_COUNT, FORM_MESSAGE, formMessage, type FormMessageKey } from './runForms';
+import { FORM_DEMO_COUNT, FORM_MESSAGE, formMessage, typedNumber, type FormMessageKey } from './runForms';
 
 /** Which design to train. */
 export type DesignChoice = DesignRef;
@@ -175,15 +175,9 @@ export function defaultStepEveryText(f: SetupForm): string {
   return Number.isInteger(epochs) && epochs >= 1 ? String(defaultSchedule('step', epochs).every) : 'a third of the run';
 }
 
-/** A number as typed, or NaN (which the schema then refuses with the field's own message). */
-function num(raw: string): number {
-  const t = raw.trim();
-  return t === '' ? Number.NaN : Number(t);
-}
-
 /** A field that may be left empty for its default: absent when empty. */
 function optionalNum<K extends string>(key: K, raw: string): Partial<Record<K, number>> {
-  return raw.trim() === '' ? {} : ({ [key]: num(raw) } as Record<K, number>);
+  return raw.trim() === '' ? {} : ({ [key]: typedNumber(raw) } as Record<K, number>);
 }
 
 function scheduleOf(f: SetupForm): unknown {
@@ -191,30 +185,30 @@ function scheduleOf(f: SetupForm): unknown {
     case 'constant':
       return { kind: 'constant' };
     case 'step':
-      return { kind: 'step', ...optionalNum('every', f.stepEvery), factor: num(f.stepFactor) };
+      return { kind: 'step', ...optionalNum('every', f.stepEvery), factor: typedNumber(f.stepFactor) };
     case 'cosine':
-      return { kind: 'cosine', minLr: num(f.minLr), warmupEpochs: num(f.warmupEpochs) };
+      return { kind: 'cosine', minLr: typedNumber(f.minLr), warmupEpochs: typedNumber(f.warmupEpochs) };
     case 'plateau':
-      return { kind: 'plateau', patience: num(f.patience), factor: num(f.plateauFactor), minLr: num(f.minLr), minDelta: num(f.minDelta) };
+      return { kind: 'plateau', patience: typedNumber(f.patience), factor: typedNumber(f.plateauFactor), minLr: typedNumber(f.minLr), minDelta: typedNumber(f.minDelta) };
   }
 }
 
 /** The configuration the form describes, before validation: what the schema parses. */
 export function configOf(f: SetupForm): unknown {
   return {
-    epochs: num(f.epochs),
-    batch: num(f.batch),
+    epochs: typedNumber(f.epochs),
+    batch: typedNumber(f.batch),
     optimizer:
       f.optimizer === 'sgd'
-        ? { name: 'sgd', ...optionalNum('lr', f.lr), momentum: num(f.momentum), ...(f.nesterov ? { nesterov: true } : {}) }
-        : { name: 'adam', ...optionalNum('lr', f.lr), beta1: num(f.beta1), beta2: num(f.beta2) },
+        ? { name: 'sgd', ...optionalNum('lr', f.lr), momentum: typedNumber(f.momentum), ...(f.nesterov ? { nesterov: true } : {}) }
+        : { name: 'adam', ...optionalNum('lr', f.lr), beta1: typedNumber(f.beta1), beta2: typedNumber(f.beta2) },
     schedule: scheduleOf(f),
-    loss: f.loss === 'per-image-iou' ? { name: f.loss, eps: num(f.eps) } : { name: f.loss },
+    loss: f.loss === 'per-image-iou' ? { name: f.loss, eps: typedNumber(f.eps) } : { name: f.loss },
     init: f.init,
     bnPlacement: f.bnPlacement,
-    seed: num(f.seed),
-    valFraction: num(f.valFraction),
-    augment: { hflip: f.hflip, vflip: f.vflip, jitter: num(f.jitter) },
+    seed: typedNumber(f.seed),
+    valFraction: typedNumber(f.valFraction),
+    augment: { hflip: f.hflip, vflip: f.vflip, jitter: typedNumber(f.jitter) },
     backend: f.backend,
   };
 }
@@ -225,7 +219,7 @@ function requestOf(f: SetupForm, name: string): unknown {
   return {
     design: f.design,
     datasetId: f.datasetId,
-    ...(f.datasetId === DEMO_DATASET_ID ? { demoCount: num(f.demoCount) } : {}),
+    ...(f.datasetId === DEMO_DATASET_ID ? { demoCount: typedNumber(f.demoCount) } : {}),
     ...(name === '' ? {} : { name }),
     ...(valIds.length ? { valIds } : {}),
     config: configOf(f),
