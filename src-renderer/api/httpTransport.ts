@@ -5,6 +5,7 @@
  */
 import { createApiClient, tokenFromUrl, type HttpTransport, type WebSocketLike } from '../../shared/api/client';
 import { TOKEN_PARAM } from '../../shared/api/http';
+import { remember, remembered } from '../stores/sessionMemory';
 
 export { tokenFromUrl, type ConnectionState, type HttpTransport } from '../../shared/api/client';
 
@@ -55,23 +56,6 @@ export function pageToken(href: string, stored: string | null): PageToken {
   return { token: fromAddress, cleanAddress: `${u.pathname}${u.search}${u.hash}` };
 }
 
-function storedToken(): string | null {
-  try {
-    return window.sessionStorage.getItem(TOKEN_STORAGE_KEY);
-  } catch {
-    return null; // storage disabled: only the address can carry the token
-  }
-}
-
-function keepToken(token: string): boolean {
-  try {
-    window.sessionStorage.setItem(TOKEN_STORAGE_KEY, token);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The transport for the page the lab served: its origin, and the token from its address (or the
  * tab's session storage after a reload); null when there is neither (the page was not opened from
@@ -80,8 +64,8 @@ function keepToken(token: string): boolean {
  * address keeps it, or a reload would lose the connection.
  */
 export function transportFromPage(): HttpTransport | null {
-  const { token, cleanAddress } = pageToken(window.location.href, storedToken());
+  const { token, cleanAddress } = pageToken(window.location.href, remembered(TOKEN_STORAGE_KEY));
   if (!token) return null;
-  if (cleanAddress !== null && keepToken(token)) window.history.replaceState(window.history.state, '', cleanAddress);
+  if (cleanAddress !== null && remember(TOKEN_STORAGE_KEY, token)) window.history.replaceState(window.history.state, '', cleanAddress);
   return createHttpTransport({ token });
 }

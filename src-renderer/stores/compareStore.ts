@@ -13,12 +13,13 @@ import { errorMessage } from '../workflows/loadable';
 import type { BandMetric, CompareColumn } from '../workflows/compareRuns';
 import { coalesce } from './coalesce';
 import { useRunsStore } from './runsStore';
+import { remember, remembered } from './sessionMemory';
 
 const SELECTED_KEY = 'strata.compare.selected';
 
 function rememberedSelection(): string[] {
   try {
-    const raw = typeof sessionStorage === 'undefined' ? null : sessionStorage.getItem(SELECTED_KEY);
+    const raw = remembered(SELECTED_KEY);
     const parsed: unknown = raw ? JSON.parse(raw) : [];
     return Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === 'string') : [];
   } catch {
@@ -88,11 +89,8 @@ export const useCompareStore = defineStore('compare', () => {
 
   function setSelected(ids: string[]): void {
     selected.value = ids;
-    try {
-      sessionStorage.setItem(SELECTED_KEY, JSON.stringify(ids));
-    } catch {
-      // Not remembered across reloads; the selection still works.
-    }
+    // Not remembered when storage is refused; the selection still works.
+    remember(SELECTED_KEY, JSON.stringify(ids));
   }
 
   /** Adds or removes run `id` from the overlay. */

@@ -9,13 +9,15 @@ export function remembered(key: string): string | null {
   }
 }
 
-/** Keeps `value` under `key` (null forgets it). */
-export function remember(key: string, value: string | null): void {
+/** Keeps `value` under `key` (null forgets it); false when storage refused it. */
+export function remember(key: string, value: string | null): boolean {
   try {
-    if (typeof sessionStorage === 'undefined') return;
+    if (typeof sessionStorage === 'undefined') return false;
     if (value === null) sessionStorage.removeItem(key);
     else sessionStorage.setItem(key, value);
+    return true;
   } catch {
     // Storage refused (private mode): the view still works, it just opens on its defaults.
+    return false;
   }
 }
