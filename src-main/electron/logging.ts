@@ -108,5 +108,3 @@ export function openLogs(dir: string, options: LogOptions = {}): AppLogs {
   };
 }
 
-/** A logger that writes nothing (before the logs are open, and in tests that do not look). */
-export const silentLogger: AppLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };

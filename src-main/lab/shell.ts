@@ -48,11 +48,6 @@ export function guardWrites<H extends Pick<ApiHandlers, WriteChannel>>(handlers:
   return { ...handlers, writeDesignFile: writeDesign, exportSubmission };
 }
 
-/** Strata's version from package.json ('unknown' if it cannot be read). */
-export function strataVersion(): string {
-  return strataPackageVersion();
-}
-
 /** The app info every shell shares; the desktop adds Electron's versions and its logs folder. */
 export function appInfo(shell: AppInfo['shell'], dirs: LabDirs, logsDir: string | null): AppInfo {
   const versions: Record<string, string> = { node: process.versions.node };
@@ -60,7 +55,7 @@ export function appInfo(shell: AppInfo['shell'], dirs: LabDirs, logsDir: string 
     const v = process.versions[k];
     if (v) versions[k] = v;
   }
-  return { shell, version: strataVersion(), versions, platform: `${process.platform}-${process.arch}`, dataDir: dirs.dataDir, runsDir: dirs.runsDir, logsDir };
+  return { shell, version: strataPackageVersion(), versions, platform: `${process.platform}-${process.arch}`, dataDir: dirs.dataDir, runsDir: dirs.runsDir, logsDir };
 }
 
 function unsupported(what: string): never {

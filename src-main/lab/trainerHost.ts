@@ -189,20 +189,26 @@ const BACKEND_STDERR_WAIT_MS = 500;
 const FAILURE_STDERR_WAIT_MS = 3000;
 const STDERR_POLL_MS = 25;
 
+/** A failed run's status or end: its reason is completed from the trainer's stderr. */
+function isFailure(m: TrainerMessage): m is Extract<TrainerMessage, { type: 'status' | 'ended' }> {
+  return (m.type === 'status' || m.type === 'ended') && m.status === 'failed';
+}
+
 /**
  * How long message `m` may wait for the trainer's stderr before it is relayed (0: relay it now). The
- * backend report waits for TensorFlow's loader lines, a failure for the process's end.
+ * backend report waits for TensorFlow's loader lines, a failure for the process's end. `stderr` is
+ * read only for the messages that use it (not for every batch message).
  */
-function stderrWait(m: TrainerMessage, stderr: string): number {
-  if (m.type === 'backend') return wantsLoaderLines(m.skipped) && loaderLines(stderr).length === 0 ? BACKEND_STDERR_WAIT_MS : 0;
-  if ((m.type === 'status' || m.type === 'ended') && m.status === 'failed') return FAILURE_STDERR_WAIT_MS;
+function stderrWait(m: TrainerMessage, stderr: () => string): number {
+  if (m.type === 'backend') return wantsLoaderLines(m.skipped) && loaderLines(stderr()).length === 0 ? BACKEND_STDERR_WAIT_MS : 0;
+  if (isFailure(m)) return FAILURE_STDERR_WAIT_MS;
   return 0;
 }
 
 /** Message `m` completed from the trainer's stderr: the GPU's skipped reason, a failure's reason. */
-function withTrainerStderr(m: TrainerMessage, stderr: string): TrainerMessage {
-  if (m.type === 'backend') return { ...m, skipped: withLoaderLines(m.skipped, stderr) };
-  if ((m.type === 'status' || m.type === 'ended') && m.status === 'failed' && m.reason) return { ...m, reason: runFailureReason(m.reason, stderr) };
+function withTrainerStderr(m: TrainerMessage, stderr: () => string): TrainerMessage {
+  if (m.type === 'backend') return { ...m, skipped: withLoaderLines(m.skipped, stderr()) };
+  if (isFailure(m) && m.reason) return { ...m, reason: runFailureReason(m.reason, stderr()) };
   return m;
 }
 
@@ -229,7 +235,7 @@ export function startTrainer(job: TrainJob, opts: { env?: NodeJS.ProcessEnv } = 
     clearTimeout(poll);
     while (pending.length > 0) {
       const m = pending[0] as TrainerMessage;
-      const wait = exited ? 0 : stderrWait(m, stderr());
+      const wait = exited ? 0 : stderrWait(m, stderr);
       waitingSince ??= Date.now();
       if (wait > 0 && Date.now() - waitingSince < wait) {
         poll = setTimeout(relay, STDERR_POLL_MS);
@@ -237,7 +243,7 @@ export function startTrainer(job: TrainJob, opts: { env?: NodeJS.ProcessEnv } = 
       }
       pending.shift();
       waitingSince = null;
-      const out = withTrainerStderr(m, stderr());
+      const out = withTrainerStderr(m, stderr);
       for (const l of listeners) l(out);
     }
   };

@@ -13,7 +13,7 @@ import path from 'node:path';
 // tfjs-core's Node build registers no gradients; the union package's Node build registers all of
 // tfjs's own, on this same tfjs-core (the native packages bring it too).
 import '@tensorflow/tfjs';
-import { backendUnavailableMessage, loadFailureReason } from './backendReason';
+import { backendUnavailableMessage, errorMessage, loadFailureReason } from './backendReason';
 import { registerGradientFixes } from './gradientFixes';
 import { registerWasmTrainingKernels } from './wasm/register';
 import { simdKernels } from './wasm/simd-kernels';
@@ -55,10 +55,6 @@ const NATIVE_PACKAGES = { 'tfjs-node-gpu': '@tensorflow/tfjs-node-gpu', 'tfjs-no
 
 /** Which native package, if any, has registered the 'tensorflow' backend in this process. */
 let nativeLoadedFrom: keyof typeof NATIVE_PACKAGES | null = null;
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 async function importNative(name: keyof typeof NATIVE_PACKAGES): Promise<string | null> {
   const spec: string = NATIVE_PACKAGES[name];

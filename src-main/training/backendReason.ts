@@ -8,7 +8,8 @@
  * No tfjs here: the lab process imports this file.
  */
 
-function errorMessage(err: unknown): string {
+/** The message of anything thrown. */
+export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
