@@ -127,7 +127,7 @@ describe('a real run with a 3-second budget and no epochs', () => {
   const root = mkdtempSync(path.join(os.tmpdir(), 'strata-budget-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  it('is ended by the time limit, its last rate near the floor', async () => {
+  it('is ended by the time limit, its rate falling with the clock to the cosine of the elapsed share', async () => {
     const config = runConfigSchema.parse({ maxMinutes: 0.05, optimizer: { name: 'sgd', lr: 0.01 }, schedule: { kind: 'cosine', minLr: 0.001 } });
     expect(config.epochs).toBeGreaterThan(DEFAULT_EPOCHS);
     const runsDir = path.join(root, 'runs');
@@ -141,12 +141,21 @@ describe('a real run with a 3-second budget and no epochs', () => {
     withStore(runsDir, (s) => {
       expect(s.get(runId)).toMatchObject({ status: 'stopped', statusReason: 'time limit of 0.05 min reached' });
       expect(s.events(runId).some((e) => e.type === 'time-limit')).toBe(true);
-      const lrs = s.batchMetrics(runId).map((b) => b.lr);
+      const batches = s.batchMetrics(runId);
+      const lrs = batches.map((b) => b.lr ?? NaN);
       expect(lrs[0]).toBeCloseTo(0.01, 6);
-      // The last batch began shortly before the budget's end: within 5% of the range above the floor.
+      for (let i = 1; i < lrs.length; i++) expect(lrs[i]).toBeLessThanOrEqual(lrs[i - 1] ?? NaN);
+      // The rate follows the clock, however fast the batches ran: the last batch's rate was set after
+      // the one before it ended (time = its end), and the budget's clock started before the first batch
+      // ended, so its share of the budget was at least (t_prev - t_first) / 3 s, and its rate at most
+      // the cosine there (worked by hand: floor + range/2 * (1 + cos(pi * share))).
+      expect(batches.length).toBeGreaterThan(2);
+      const tFirst = batches[0]?.time ?? NaN;
+      const tPrev = batches.at(-2)?.time ?? NaN;
+      const share = Math.min(1, (tPrev - tFirst) / 3000);
       const last = lrs.at(-1) ?? NaN;
       expect(last).toBeGreaterThanOrEqual(0.001);
-      expect(last - 0.001).toBeLessThan(0.009 * 0.05);
+      expect(last).toBeLessThanOrEqual(0.001 + 0.0045 * (1 + Math.cos(Math.PI * share)) + 1e-12);
     });
   });
 });
