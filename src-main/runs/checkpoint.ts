@@ -143,7 +143,8 @@ export function writeCheckpoint(dir: string, kind: CheckpointKind, ckpt: Checkpo
   const file = `${kind}-e${ckpt.epoch}-s${ckpt.step}-${randomBytes(4).toString('hex')}.bin`;
   writeFileAtomic(path.join(dir, file), chunks);
 
-  const manifest: Manifest = {
+  // As written: the schema's input (a best score may be null, as JSON keeps -Infinity).
+  const manifest: z.input<typeof manifestSchema> = {
     format: 'strata-checkpoint',
     version: 1,
     kind,
@@ -157,7 +158,8 @@ export function writeCheckpoint(dir: string, kind: CheckpointKind, ckpt: Checkpo
       ? { optimizer: { name: ckpt.optimizer.name, iterations: ckpt.optimizer.iterations, tensors: opt.entries } }
       : {}),
     ...(ckpt.rng ? { rng: ckpt.rng.slice() } : {}),
-    ...(ckpt.extra ? { extra: CHECKPOINT_EXTRA_SCHEMA.parse(ckpt.extra) } : {}),
+    // As typed: JSON writes a best score of -Infinity (nothing to beat yet) as null, which the schema reads back.
+    ...(ckpt.extra ? { extra: ckpt.extra } : {}),
   };
 
   const current = manifestPath(dir, kind, false);

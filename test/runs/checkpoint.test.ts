@@ -85,6 +85,17 @@ describe('RunStore: checkpoints', () => {
     expect(store.loadCheckpoint(id, 'best')).toBeNull();
   });
 
+  it("saves a trainer state whose best scores are still -Infinity (an early stop's first epoch), and reads them back as -Infinity", () => {
+    const { store, id } = openRun('ckpt-inf');
+    const c = { ...checkpoint(1), extra: { early: { best: -Infinity, wait: 0 }, plateau: { best: -Infinity, wait: 1, lr: 0.01 } } };
+    store.saveCheckpoint(id, 'last', c);
+    expect(store.loadCheckpoint(id, 'last')?.extra).toEqual(c.extra);
+    // Saved again as read (a rewind, a before-jump copy): the same.
+    const again = store.loadCheckpoint(id, 'last');
+    if (again) store.saveCheckpoint(id, 'last', { ...again, epoch: 2, step: 200 });
+    expect(store.loadCheckpoint(id, 'last')?.extra).toEqual(c.extra);
+  });
+
   it('keeps best and last apart, and only the current and previous data files of each', () => {
     const { store, id, dir } = openRun('kinds');
     for (let e = 1; e <= 4; e++) store.saveCheckpoint(id, 'last', checkpoint(e));
