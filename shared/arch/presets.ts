@@ -145,6 +145,12 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
   ),
 };
 
+/**
+ * The design a run gets when it names none (`strata train` without `--arch`, the setup form's first
+ * choice): the preset with the best held-out score per CPU-minute measured on TGS (docs/recipe.md).
+ */
+export const DEFAULT_PRESET = 'small';
+
 /** A fresh copy of the preset `name`, or undefined if there is none. */
 export function getPreset(name: string): Architecture | undefined {
   return Object.hasOwn(PRESETS, name) ? PRESETS[name]?.build() : undefined;

@@ -38,6 +38,13 @@ export const OPEN_ENDED_EPOCHS = MAX_EPOCHS;
 export function isOpenEnded(epochs: number): boolean {
   return epochs >= OPEN_ENDED_EPOCHS;
 }
+/** Most snapshots an ensemble may average. */
+export const MAX_SNAPSHOTS = 10;
+/**
+ * The augmentation a run gets when it gives none (see docs/recipe.md for how it was chosen). Stored
+ * rows written before shifts, scales and separate brightness/contrast existed read them as 0.
+ */
+export const DEFAULT_AUGMENT = { shift: 0.1, scale: 0.1, brightness: 0.05, contrast: 0.1 } as const;
 /** Largest batch. */
 export const MAX_BATCH = 4096;
 /** Largest seed (the generators take 31 bits). */
@@ -108,10 +115,17 @@ const configObject = z.strictObject({
   /** Left out: DEFAULT_EPOCHS, or OPEN_ENDED_EPOCHS with `maxMinutes` (resolved by runConfigSchema). */
   epochs: count('epochs', MAX_EPOCHS).optional(),
   batch: count('batch size', MAX_BATCH).default(16),
-  optimizer: optimizerSchema.prefault({ name: 'sgd' }),
-  schedule: scheduleSchema.prefault({ kind: 'constant' }),
+  optimizer: optimizerSchema.prefault({ name: 'adam' }),
+  schedule: scheduleSchema.prefault({ kind: 'cosine' }),
   /** `eps` is the IoU smoothing term (the note used 0.62 for per-image IoU: PER_IMAGE_IOU_EPS). */
-  loss: z.strictObject({ name: oneOf('loss', LOSS_NAMES), eps: positive('IoU smoothing eps').optional() }).prefault({ name: 'batch-iou' }),
+  loss: z
+    .strictObject({
+      name: oneOf('loss', LOSS_NAMES),
+      eps: positive('IoU smoothing eps').optional(),
+      /** bce-lovasz only: the loss is BCE + lovaszWeight x Lovász hinge. */
+      lovaszWeight: nonNegative('Lovász weight').max(100, 'Lovász weight must be at most 100').default(1),
+    })
+    .prefault({ name: 'bce-lovasz' }),
   init: oneOf('initializer', INITIALIZERS).default('glorot_normal'),
   bnPlacement: oneOf('BN placement', BN_PLACEMENTS).default('samplers'),
   seed: z.number({ error: 'seed must be a number' }).int('seed must be a whole number').min(0, 'seed must be at least 0').max(MAX_SEED, `seed must be at most ${MAX_SEED}`).default(1),
@@ -121,7 +135,14 @@ const configObject = z.strictObject({
     .strictObject({
       hflip: z.boolean({ error: 'hflip must be true or false' }).default(true),
       vflip: z.boolean({ error: 'vflip must be true or false' }).default(false),
-      jitter: numberOf('jitter').min(0, 'jitter must be in [0, 1]').max(1, 'jitter must be in [0, 1]').default(0),
+      /** Largest shift, as a share of the image side, each way and on each axis; reflect padding fills the border. */
+      shift: numberOf('shift').min(0, 'shift must be in [0, 0.5]').max(0.5, 'shift must be in [0, 0.5]').default(DEFAULT_AUGMENT.shift),
+      /** Largest relative zoom in or out (0.1: factors 0.9 to 1.1), about the image centre, reflect padded. */
+      scale: numberOf('scale').min(0, 'scale must be in [0, 0.5]').max(0.5, 'scale must be in [0, 0.5]').default(DEFAULT_AUGMENT.scale),
+      /** Largest brightness change, in units of the [0, 1] pixel range. */
+      brightness: numberOf('brightness').min(0, 'brightness must be in [0, 1]').max(1, 'brightness must be in [0, 1]').default(DEFAULT_AUGMENT.brightness),
+      /** Largest relative contrast change about the image mean (0.1: factors 0.9 to 1.1). */
+      contrast: numberOf('contrast').min(0, 'contrast must be in [0, 1]').max(1, 'contrast must be in [0, 1]').default(DEFAULT_AUGMENT.contrast),
     })
     .prefault({}),
   backend: oneOf('backend', BACKEND_REQUESTS).default('auto'),
@@ -134,6 +155,25 @@ const configObject = z.strictObject({
   earlyStop: z.strictObject({ patience: count('early-stop patience', MAX_EPOCHS), minDelta: nonNegative('early-stop min delta').default(0.001) }).optional(),
   /** Epochs (1-based) whose validation predictions are stored; the best epoch's are always stored. */
   predictEpochs: z.array(count('a prediction epoch', MAX_EPOCHS)).optional(),
+  /** Start from another run's weights (its own loss and schedule are this run's). */
+  initFrom: z
+    .strictObject({ runId: z.string({ error: 'the run to start from must be a run id' }).min(1, 'the run to start from may not be empty').max(128, 'a run id is at most 128 characters'), checkpoint: oneOf('checkpoint', ['best', 'last']).default('best') })
+    .optional(),
+  /** Share of the labelled samples held out as a test set that no choice sees, in [0, 1); 0: none. Ignored with a fixed test id list. */
+  testFraction: numberOf('test fraction').min(0, 'test fraction must be in [0, 1)').lt(1, 'test fraction must be in [0, 1)').default(0),
+  /** How predictions are made and post-processed; threshold and minimum area are tuned on validation data unless fixed here. */
+  inference: z
+    .strictObject({
+      /** Average the prediction of the image and of its mirror image (horizontal flip TTA). */
+      tta: z.boolean({ error: 'tta must be true or false' }).default(true),
+      /** Snapshot ensembling: average the predictions of the last k epochs' weights (1: the single chosen checkpoint). Used only when it scores better on validation. */
+      snapshots: count('snapshots', MAX_SNAPSHOTS).default(3),
+      /** Fixed threshold; left out, tuned on the validation set. */
+      threshold: numberOf('threshold').min(0, 'threshold must be in [0, 1]').max(1, 'threshold must be in [0, 1]').optional(),
+      /** Fixed minimum salt area in pixels (fewer predicted salt pixels: empty); left out, tuned with the threshold on the validation set. */
+      minArea: z.number({ error: 'min area must be a number' }).int('min area must be a whole number').min(0, 'min area must be at least 0').max(1_000_000, 'min area must be at most 1000000').optional(),
+    })
+    .prefault({}),
 });
 
 /** The configuration's object schema before defaults are resolved across fields (for the store's migration of old rows). */
@@ -184,7 +224,7 @@ export type LossName = (typeof LOSS_NAMES)[number];
 /** A requested backend, see {@link BACKEND_REQUESTS}. */
 export type BackendRequest = (typeof BACKEND_REQUESTS)[number];
 
-/** The defaults: the note's set-up where it has one (batch IoU loss, SGD with momentum 0.9, glorot_normal, BN at samplers). */
+/** The defaults: the measured recipe (Adam 0.001, cosine decay, BCE + Lovász, shift/scale/brightness/contrast augmentation, flip TTA), glorot_normal, BN at samplers. */
 export function defaultRunConfig(): RunConfig {
   return runConfigSchema.parse({});
 }
@@ -219,21 +259,28 @@ export type DesignRef = z.output<typeof designRefSchema>;
 /** A run's name. */
 export const runNameSchema = z.string({ error: 'a name must be text' }).min(1, 'a name may not be empty').max(MAX_RUN_NAME, `a name is at most ${MAX_RUN_NAME} characters`);
 
+/** A list of sample ids, each once, naming `what` ("validation" or "test") in its messages. */
+function idListSchema(what: string) {
+  return z
+    .array(z.string({ error: `a ${what} id must be text` }).min(1, `a ${what} id may not be empty`).max(256, `a ${what} id is at most 256 characters`), { error: `${what} ids must be a list of ids` })
+    .min(1, `a ${what} id list names at least one id`)
+    .max(MAX_VAL_IDS, `a ${what} id list names at most ${MAX_VAL_IDS} ids`)
+    .superRefine((ids, ctx) => {
+      const seen = new Set<string>();
+      for (const [i, id] of ids.entries()) {
+        if (seen.has(id)) ctx.addIssue({ code: 'custom', path: [i], message: `${what} id ${id} is listed twice` });
+        seen.add(id);
+      }
+    });
+}
+
 /**
  * A fixed validation set: sample ids, each once. That they exist in the dataset and leave a training
  * split is checked when the run is planned (the ids are the dataset's).
  */
-export const valIdsSchema = z
-  .array(z.string({ error: 'a validation id must be text' }).min(1, 'a validation id may not be empty').max(256, 'a validation id is at most 256 characters'), { error: 'validation ids must be a list of ids' })
-  .min(1, 'a validation id list names at least one id')
-  .max(MAX_VAL_IDS, `a validation id list names at most ${MAX_VAL_IDS} ids`)
-  .superRefine((ids, ctx) => {
-    const seen = new Set<string>();
-    for (const [i, id] of ids.entries()) {
-      if (seen.has(id)) ctx.addIssue({ code: 'custom', path: [i], message: `validation id ${id} is listed twice` });
-      seen.add(id);
-    }
-  });
+export const valIdsSchema = idListSchema('validation');
+/** A fixed test set: sample ids, each once, that no choice of the run (checkpoint, threshold, area) ever sees. */
+export const testIdsSchema = idListSchema('test');
 
 /** Ids typed or read one per line: blank lines and `#` comments ignored, each line trimmed. */
 export function parseIdList(text: string): string[] {
@@ -257,6 +304,8 @@ export const runRequestFields = {
   subset: z.number({ error: 'subset must be a number' }).int('subset must be a whole number').min(2, 'subset must be at least 2').optional(),
   /** A fixed validation set instead of `config.valFraction`. */
   valIds: valIdsSchema.optional(),
+  /** A fixed test set instead of `config.testFraction`. */
+  testIds: testIdsSchema.optional(),
   /** Settings left out take their defaults. */
   config: runConfigSchema.prefault({}),
 };

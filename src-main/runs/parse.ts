@@ -29,6 +29,26 @@ function knownKeys(o: Record<string, unknown>, schema: { shape: Record<string, u
 }
 
 /**
+ * A row written before the measured recipe became the default keeps what it trained with: the old
+ * defaults for settings it leaves out (SGD, constant rate, batch IoU), one `jitter` read as both
+ * brightness and contrast, no shifts or scales, and predictions without flip TTA or snapshots.
+ */
+function pinOldDefaults(raw: Record<string, unknown>): Record<string, unknown> {
+  const c: Record<string, unknown> = { ...raw };
+  c['optimizer'] ??= { name: 'sgd' };
+  c['schedule'] ??= { kind: 'constant' };
+  c['loss'] ??= { name: 'batch-iou' };
+  c['inference'] ??= { tta: false, snapshots: 1 };
+  const a = isRecord(c['augment']) ? { ...c['augment'] } : {};
+  if (!('shift' in a) && !('scale' in a) && !('brightness' in a) && !('contrast' in a)) {
+    const j = typeof a['jitter'] === 'number' ? a['jitter'] : 0;
+    Object.assign(a, { shift: 0, scale: 0, brightness: j, contrast: j });
+  }
+  c['augment'] = a;
+  return c;
+}
+
+/**
  * Brings a stored configuration up to the current schema. Rows were read for a while by a looser
  * schema than the one new runs are checked with, so an old row may:
  * - lack settings added or made optional later (the augment block or its `jitter`, `backend`, the
@@ -40,7 +60,7 @@ function knownKeys(o: Record<string, unknown>, schema: { shape: Record<string, u
  */
 export function migrateStoredConfig(raw: unknown): unknown {
   if (!isRecord(raw)) return raw;
-  const c = knownKeys(raw, RUN_CONFIG_OBJECT);
+  const c = knownKeys(pinOldDefaults(raw), RUN_CONFIG_OBJECT);
   const member = <S extends { shape: Record<string, unknown> }>(v: unknown, options: readonly S[], tag: string): unknown => {
     if (!isRecord(v)) return v;
     const schema = options.find((o) => (o.shape[tag] as { value?: unknown } | undefined)?.value === v[tag]);
@@ -51,7 +71,7 @@ export function migrateStoredConfig(raw: unknown): unknown {
     const s = member(c['schedule'], RUN_CONFIG_OBJECT.shape.schedule.unwrap().options, 'kind');
     c['schedule'] = isRecord(s) && s['kind'] === 'step' && s['every'] === 0 ? { ...s, every: 1 } : s;
   }
-  for (const key of ['loss', 'augment', 'earlyStop'] as const) {
+  for (const key of ['loss', 'augment', 'earlyStop', 'inference', 'initFrom'] as const) {
     const v = c[key];
     const schema = RUN_CONFIG_OBJECT.shape[key].unwrap();
     if (isRecord(v)) c[key] = knownKeys(v, schema);

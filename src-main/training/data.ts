@@ -75,7 +75,7 @@ export class TrainingData {
           seed: this.config.seed,
           epoch,
           norm: this.norm,
-          augment: { hflip: this.config.augment.hflip, vflip: this.config.augment.vflip, brightness: this.config.augment.jitter, contrast: this.config.augment.jitter },
+          augment: this.config.augment,
           prefetch: 2,
         }),
       };

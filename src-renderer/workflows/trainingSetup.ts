@@ -90,7 +90,10 @@ export interface SetupForm {
   valIds: string;
   hflip: boolean;
   vflip: boolean;
-  jitter: string;
+  shift: string;
+  scale: string;
+  brightness: string;
+  contrast: string;
   backend: BackendRequest;
   /** Runs per configuration, seeds `seed`, `seed + 1`, ... */
   repeats: string;
@@ -156,7 +159,10 @@ export function emptySetupForm(design: DesignChoice = { kind: 'preset', name: 't
     valIds: '',
     hflip: d.augment.hflip,
     vflip: d.augment.vflip,
-    jitter: String(d.augment.jitter),
+    shift: String(d.augment.shift),
+    scale: String(d.augment.scale),
+    brightness: String(d.augment.brightness),
+    contrast: String(d.augment.contrast),
     backend: d.backend,
     repeats: '1',
     sweepField: null,
@@ -208,7 +214,7 @@ export function configOf(f: SetupForm): unknown {
     bnPlacement: f.bnPlacement,
     seed: typedNumber(f.seed),
     valFraction: typedNumber(f.valFraction),
-    augment: { hflip: f.hflip, vflip: f.vflip, jitter: typedNumber(f.jitter) },
+    augment: { hflip: f.hflip, vflip: f.vflip, shift: typedNumber(f.shift), scale: typedNumber(f.scale), brightness: typedNumber(f.brightness), contrast: typedNumber(f.contrast) },
     backend: f.backend,
   };
 }
@@ -247,7 +253,10 @@ const FIELD_OF_PATH: Readonly<Record<string, SetupField>> = {
   'config.loss.eps': 'eps',
   'config.seed': 'seed',
   'config.valFraction': 'valFraction',
-  'config.augment.jitter': 'jitter',
+  'config.augment.shift': 'shift',
+  'config.augment.scale': 'scale',
+  'config.augment.brightness': 'brightness',
+  'config.augment.contrast': 'contrast',
 };
 
 /** The form field an issue of the request is about, from its path; list entries count as their list. */

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { DEFAULT_PRESET } from '../../../shared/arch/presets';
 import type { RunRecord } from '../../../shared/runs/types';
 import { defaultRunConfig, parseIdList, runRequestSchema, type RunRequest } from '../../../shared/runs/request';
 import type { DataSource } from '../../../shared/training/protocol';
@@ -36,6 +37,18 @@ const OPTIONS = {
   'val-ids': { type: 'string' },
   'no-hflip': { type: 'boolean' },
   vflip: { type: 'boolean' },
+  shift: { type: 'string' },
+  scale: { type: 'string' },
+  brightness: { type: 'string' },
+  contrast: { type: 'string' },
+  'lovasz-weight': { type: 'string' },
+  'init-from': { type: 'string' },
+  test: { type: 'string' },
+  'test-ids': { type: 'string' },
+  'no-tta': { type: 'boolean' },
+  snapshots: { type: 'string' },
+  threshold: { type: 'string' },
+  'min-area': { type: 'string' },
   backend: { type: 'string' },
   'runs-dir': { type: 'string' },
   'max-minutes': { type: 'string' },
@@ -51,6 +64,7 @@ const FLAG_OF_PATH: Readonly<Record<string, string>> = {
   demoCount: 'demo-count',
   subset: 'subset',
   valIds: 'val-ids',
+  testIds: 'test-ids',
   'config.epochs': 'epochs',
   'config.batch': 'batch',
   'config.optimizer': 'optimizer',
@@ -61,6 +75,18 @@ const FLAG_OF_PATH: Readonly<Record<string, string>> = {
   'config.schedule.kind': 'schedule',
   'config.loss.name': 'loss',
   'config.loss.eps': 'eps',
+  'config.loss.lovaszWeight': 'lovasz-weight',
+  'config.augment.shift': 'shift',
+  'config.augment.scale': 'scale',
+  'config.augment.brightness': 'brightness',
+  'config.augment.contrast': 'contrast',
+  'config.initFrom': 'init-from',
+  'config.initFrom.runId': 'init-from',
+  'config.initFrom.checkpoint': 'init-from',
+  'config.testFraction': 'test',
+  'config.inference.snapshots': 'snapshots',
+  'config.inference.threshold': 'threshold',
+  'config.inference.minArea': 'min-area',
   'config.init': 'init',
   'config.bnPlacement': 'bn',
   'config.seed': 'seed',
@@ -74,7 +100,7 @@ const FLAG_OF_PATH: Readonly<Record<string, string>> = {
 export async function trainCommand(argv: string[]): Promise<number> {
   const { values: v, positionals } = parseCommandArgs('train', argv, OPTIONS);
   if (positionals.length) throw new CliError(`train: unexpected argument '${positionals[0]}'`);
-  const arch = await loadArch(requiredArg('train', 'arch', v.arch));
+  const arch = await loadArch(v.arch ?? DEFAULT_PRESET);
   const data = requiredArg('train', 'data', v.data);
   const request = parseRequest(await requestOf(v));
   const source = sourceOf(data, request);
@@ -138,6 +164,20 @@ function num(raw: string): number {
 async function requestOf(v: Values): Promise<Record<string, unknown>> {
   const optimizer = v.optimizer ?? (v.lr !== undefined || v.momentum !== undefined ? 'sgd' : undefined);
   const loss = v.loss ?? (v.eps !== undefined ? defaultRunConfig().loss.name : undefined);
+  const augment: Record<string, unknown> = {
+    ...(v['no-hflip'] ? { hflip: false } : {}),
+    ...(v.vflip ? { vflip: true } : {}),
+    ...(v.shift === undefined ? {} : { shift: num(v.shift) }),
+    ...(v.scale === undefined ? {} : { scale: num(v.scale) }),
+    ...(v.brightness === undefined ? {} : { brightness: num(v.brightness) }),
+    ...(v.contrast === undefined ? {} : { contrast: num(v.contrast) }),
+  };
+  const inference: Record<string, unknown> = {
+    ...(v['no-tta'] ? { tta: false } : {}),
+    ...(v.snapshots === undefined ? {} : { snapshots: num(v.snapshots) }),
+    ...(v.threshold === undefined ? {} : { threshold: num(v.threshold) }),
+    ...(v['min-area'] === undefined ? {} : { minArea: num(v['min-area']) }),
+  };
   // Untyped on purpose: flag values are text until the schema has checked them.
   const config: Record<string, unknown> = {
     ...(v.epochs === undefined ? {} : { epochs: num(v.epochs) }),
@@ -153,12 +193,17 @@ async function requestOf(v: Values): Promise<Record<string, unknown>> {
           },
         }),
     ...(v.schedule === undefined ? {} : { schedule: { kind: v.schedule } }),
-    ...(loss === undefined ? {} : { loss: { name: loss, ...(v.eps === undefined ? {} : { eps: num(v.eps) }) } }),
+    ...(loss === undefined && v['lovasz-weight'] === undefined
+      ? {}
+      : { loss: { name: loss ?? defaultRunConfig().loss.name, ...(v.eps === undefined ? {} : { eps: num(v.eps) }), ...(v['lovasz-weight'] === undefined ? {} : { lovaszWeight: num(v['lovasz-weight']) }) } }),
     ...(v.init === undefined ? {} : { init: v.init }),
     ...(v.bn === undefined ? {} : { bnPlacement: v.bn }),
     ...(v.seed === undefined ? {} : { seed: num(v.seed) }),
     ...(v.val === undefined ? {} : { valFraction: num(v.val) }),
-    ...(v['no-hflip'] || v.vflip ? { augment: { ...(v['no-hflip'] ? { hflip: false } : {}), ...(v.vflip ? { vflip: true } : {}) } } : {}),
+    ...(Object.keys(augment).length ? { augment } : {}),
+    ...(Object.keys(inference).length ? { inference } : {}),
+    ...(v['init-from'] === undefined ? {} : { initFrom: initFromArg(v['init-from']) }),
+    ...(v.test === undefined ? {} : { testFraction: num(v.test) }),
     ...(v.backend === undefined ? {} : { backend: v.backend }),
     ...(v['max-minutes'] === undefined ? {} : { maxMinutes: num(v['max-minutes']) }),
     ...(v['early-stop'] === undefined ? {} : { earlyStop: { patience: num(v['early-stop']) } }),
@@ -167,7 +212,8 @@ async function requestOf(v: Values): Promise<Record<string, unknown>> {
     ...(v.name === undefined ? {} : { name: v.name }),
     ...(v['demo-count'] === undefined ? {} : { demoCount: num(v['demo-count']) }),
     ...(v.subset === undefined ? {} : { subset: num(v.subset) }),
-    ...(v['val-ids'] === undefined ? {} : { valIds: await readIdList(v['val-ids']) }),
+    ...(v['val-ids'] === undefined ? {} : { valIds: await readIdList('val-ids', v['val-ids']) }),
+    ...(v['test-ids'] === undefined ? {} : { testIds: await readIdList('test-ids', v['test-ids']) }),
     config,
   };
 }
@@ -202,17 +248,23 @@ export async function loadDataset(source: DataSource): Promise<Dataset> {
   return ds;
 }
 
-/** A named validation set: one id per line (blank lines and `#` comments ignored). */
-async function readIdList(file: string): Promise<string[]> {
+/** A named validation or test set: one id per line (blank lines and `#` comments ignored). */
+async function readIdList(flag: 'val-ids' | 'test-ids', file: string): Promise<string[]> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new CliError(`--val-ids: cannot read '${file}' (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new CliError(`--${flag}: cannot read '${file}' (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   const ids = parseIdList(text);
-  if (ids.length === 0) throw new CliError(`--val-ids: '${file}' names no ids`);
+  if (ids.length === 0) throw new CliError(`--${flag}: '${file}' names no ids`);
   return ids;
+}
+
+/** `--init-from RUN[:best|last]`: the run and which of its checkpoints; the schema checks both parts. */
+function initFromArg(raw: string): { runId: string; checkpoint?: string } {
+  const at = raw.lastIndexOf(':');
+  return at < 0 ? { runId: raw } : { runId: raw.slice(0, at), checkpoint: raw.slice(at + 1) };
 }
 
 function formatResult(r: Awaited<ReturnType<typeof runOnce>>): string {
