@@ -6,3 +6,4 @@ export * from './competition';
 export * from './overlay';
 export * from './smoothing';
 export * from './seedGroups';
+export * from './postprocess';

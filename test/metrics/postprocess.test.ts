@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import { MetricInputError } from '../../shared/metrics/errors';
+import {
+  DEFAULT_TUNE_AREAS,
+  DEFAULT_TUNE_THRESHOLDS,
+  applyPostprocess,
+  scorePostprocess,
+  tuneThresholdAndArea,
+  type TunePoint,
+} from '../../shared/metrics/postprocess';
+import { byteCut } from '../../shared/metrics/probs';
+import { scoreSet } from '../../shared/metrics/competition';
+
+const u8 = (...v: number[]) => Uint8Array.from(v);
+
+describe('applyPostprocess', () => {
+  it('marks salt where p > threshold, as predictMask does (bytes read as p*255, floats rounded to float32)', () => {
+    // 127/255 = 0.498 and 128/255 = 0.502: the cut at 0.5 falls between them.
+    expect([...applyPostprocess(u8(0, 127, 128, 255), 1, 2, 2, { threshold: 0.5, minArea: 0 })]).toEqual([0, 0, 1, 1]);
+    expect([...applyPostprocess(Float32Array.from([0.3, 0.5, 0.50001, 0.9]), 1, 2, 2, { threshold: 0.5, minArea: 0 })]).toEqual([0, 0, 1, 1]);
+  });
+
+  it('clears an image with fewer salt pixels than the minimum area, image by image', () => {
+    // Image 0 has 2 salt pixels, image 1 has 3.
+    const probs = u8(200, 200, 0, 0, 200, 200, 200, 0);
+    expect([...applyPostprocess(probs, 2, 2, 2, { threshold: 0.5, minArea: 2 })]).toEqual([1, 1, 0, 0, 1, 1, 1, 0]);
+    expect([...applyPostprocess(probs, 2, 2, 2, { threshold: 0.5, minArea: 3 })]).toEqual([0, 0, 0, 0, 1, 1, 1, 0]);
+    expect([...applyPostprocess(probs, 2, 2, 2, { threshold: 0.5, minArea: 4 })]).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+  });
+
+  it('refuses sizes, lengths and rules that do not fit, naming them', () => {
+    const p = u8(0, 0, 0, 0);
+    expect(() => applyPostprocess(p, 2, 2, 2, { threshold: 0.5, minArea: 0 })).toThrow(/probs has length 4, expected 8/);
+    expect(() => applyPostprocess(p, 1, 2, 2, { threshold: 0.5, minArea: -1 })).toThrow(/minimum area must be a non-negative whole number of pixels, got -1/);
+    expect(() => applyPostprocess(p, 1, 2, 2, { threshold: 0.5, minArea: 1.5 })).toThrow(MetricInputError);
+    expect(() => applyPostprocess(p, 1, 2, 2, { threshold: NaN, minArea: 0 })).toThrow(/threshold must be a finite number/);
+    expect(() => applyPostprocess(p, 0, 2, 2, { threshold: 0.5, minArea: 0 })).toThrow(/n must be a positive integer/);
+  });
+});
+
+describe('scorePostprocess', () => {
+  it('scores the masks after the area rule: one false pixel on an empty image costs that image, and the rule gives it back', () => {
+    // Image 0: empty truth, one false pixel at p = 0.9. Image 1: three salt pixels, all found.
+    const truths = u8(0, 0, 0, 0, 1, 1, 1, 0);
+    const probs = u8(230, 0, 0, 0, 230, 230, 230, 0);
+    const raw = scorePostprocess(truths, probs, 2, 2, 2, { threshold: 0.5, minArea: 0 });
+    expect(raw.score).toBe(0.5);
+    expect(raw.emptyScore).toBe(0);
+    expect(raw.nonEmptyScore).toBe(1);
+    const fixed = scorePostprocess(truths, probs, 2, 2, 2, { threshold: 0.5, minArea: 2 });
+    expect(fixed.score).toBe(1);
+    expect(fixed.perImage.map((p) => p.predEmpty)).toEqual([true, false]);
+    // Too large an area clears the salt image too.
+    expect(scorePostprocess(truths, probs, 2, 2, 2, { threshold: 0.5, minArea: 4 }).score).toBe(0.5);
+    // With no area rule it is scoreSet at the threshold.
+    expect(raw.score).toBe(scoreSet({ truths, probs, n: 2, h: 2, w: 2, threshold: 0.5 }).score);
+  });
+});
+
+describe('tuneThresholdAndArea', () => {
+  it('finds the area that removes a false pixel on an empty image, preferring the smallest that does', () => {
+    const truths = u8(0, 0, 0, 0, 1, 1, 1, 0);
+    const probs = u8(230, 0, 0, 0, 230, 230, 230, 0);
+    const r = tuneThresholdAndArea(truths, probs, 2, 2, 2, { thresholds: [0.5], areas: [4, 0, 1, 2, 3] });
+    // Areas 0 and 1 keep the false pixel (0.5); 2 and 3 clear it and keep the 3-pixel salt (1.0); 4 clears both (0.5).
+    expect(r.points.map((p) => [p.minArea, p.score])).toEqual([
+      [0, 0.5],
+      [1, 0.5],
+      [2, 1],
+      [3, 1],
+      [4, 0.5],
+    ]);
+    expect(r.best).toEqual({ threshold: 0.5, minArea: 2, score: 1, emptyScore: 1, saltScore: 1, meanIoU: 1 });
+  });
+
+  it('scores a hand-worked three-image set at every pair', () => {
+    // 3x3 images. Byte cuts: 0.4 -> 103, 0.5 -> 128, 0.7 -> 179.
+    expect([byteCut(0.4), byteCut(0.5), byteCut(0.7)]).toEqual([103, 128, 179]);
+    const truths = u8(
+      ...[0, 0, 0, 0, 0, 0, 0, 0, 0], // image 0: empty
+      ...[1, 1, 0, 1, 1, 0, 0, 0, 0], // image 1: 4 salt pixels
+      ...[0, 0, 0, 0, 0, 0, 0, 0, 1], // image 2: 1 salt pixel
+    );
+    const probs = u8(
+      ...[153, 25, 25, 25, 25, 25, 25, 25, 25], // one false pixel at 0.6
+      ...[204, 204, 115, 204, 115, 0, 0, 0, 0], // three sure salt pixels, a true and a false one at 0.45
+      ...[0, 0, 0, 0, 0, 0, 0, 0, 178], // the salt pixel at 0.698
+    );
+    const r = tuneThresholdAndArea(truths, probs, 3, 3, 3, { thresholds: [0.7, 0.4, 0.5], areas: [2, 0] });
+    const at = (t: number, a: number): TunePoint | undefined => r.points.find((p) => p.threshold === t && p.minArea === a);
+    // t 0.4: image 0 has its false pixel (0 hits); image 1 predicts 5 pixels, 4 right: IoU 0.8, 6 hits;
+    // image 2 is found (10). Area 2 clears image 0 (now 10) but also image 2's single pixel (0): 16 either way.
+    expect(at(0.4, 0)).toEqual({ threshold: 0.4, minArea: 0, score: 16 / 30, emptyScore: 0, saltScore: 16 / 20, meanIoU: (0 + 0.8 + 1) / 3 });
+    expect(at(0.4, 2)).toEqual({ threshold: 0.4, minArea: 2, score: 16 / 30, emptyScore: 1, saltScore: 6 / 20, meanIoU: (1 + 0.8 + 0) / 3 });
+    // t 0.5: image 1 keeps its 3 sure pixels: IoU 3/4 = 0.75, 5 hits (0.75 is not above 0.75).
+    expect(at(0.5, 0)?.score).toBe(15 / 30);
+    expect(at(0.5, 2)?.score).toBe(15 / 30);
+    // t 0.7: image 0 is empty (10), image 1 has 5 hits, image 2's 0.698 is missed (0).
+    expect(at(0.7, 0)).toEqual({ threshold: 0.7, minArea: 0, score: 15 / 30, emptyScore: 1, saltScore: 5 / 20, meanIoU: (1 + 0.75 + 0) / 3 });
+    // Points in ascending threshold then area order; the tie at 16 hits goes to the smaller area.
+    expect(r.points.map((p) => [p.threshold, p.minArea])).toEqual([
+      [0.4, 0],
+      [0.4, 2],
+      [0.5, 0],
+      [0.5, 2],
+      [0.7, 0],
+      [0.7, 2],
+    ]);
+    expect(r.best).toMatchObject({ threshold: 0.4, minArea: 0 });
+  });
+
+  it('breaks a tie between thresholds towards 0.5, then towards the lower one', () => {
+    // One perfectly predicted image: every threshold below 1 scores 1.
+    const truths = u8(1, 1, 0, 0);
+    const probs = u8(255, 255, 0, 0);
+    const r = tuneThresholdAndArea(truths, probs, 1, 2, 2, { thresholds: [0.25, 0.75, 0.625, 0.375], areas: [0, 1] });
+    expect(r.points.every((p) => p.score === 1)).toBe(true);
+    // 0.375 and 0.625 are both 0.125 from 0.5: the lower wins; area 0 beats area 1.
+    expect(r.best).toMatchObject({ threshold: 0.375, minArea: 0 });
+    const near = tuneThresholdAndArea(truths, probs, 1, 2, 2, { thresholds: [0.25, 0.75, 0.625], areas: [0] });
+    expect(near.best.threshold).toBe(0.625);
+  });
+
+  it('reads float probabilities with the same cut as applyPostprocess', () => {
+    const truths = u8(0, 0, 0, 0, 1, 1, 1, 0);
+    const probs = Float32Array.from([0.9, 0, 0, 0, 0.9, 0.9, 0.9, 0.3]);
+    const r = tuneThresholdAndArea(truths, probs, 2, 2, 2, { thresholds: [0.3, 0.5], areas: [0, 2] });
+    // 0.3 is not above a threshold of 0.3 (both float32): at 0.3 image 1 is still exact.
+    expect(r.points.map((p) => p.score)).toEqual([0.5, 1, 0.5, 1]);
+    expect(r.best).toMatchObject({ threshold: 0.5, minArea: 2, score: 1 });
+  });
+
+  it('agrees with scorePostprocess at every pair of the default grid on random images', () => {
+    let s = 7;
+    const rnd = () => {
+      s = (s * 1103515245 + 12345) % 2 ** 31;
+      return s / 2 ** 31;
+    };
+    const n = 12;
+    const h = 31;
+    const w = 29;
+    const px = h * w;
+    const truths = new Uint8Array(n * px);
+    const probs = new Uint8Array(n * px);
+    for (let k = 0; k < n; k++) {
+      // A third empty; the rest a blob of random size; probabilities noisy around the truth.
+      const r = k % 3 === 0 ? 0 : 2 + rnd() * 12;
+      const cy = rnd() * h;
+      const cx = rnd() * w;
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const i = k * px + y * w + x;
+          const salt = (y - cy) ** 2 + (x - cx) ** 2 < r * r;
+          truths[i] = salt ? 1 : 0;
+          const p = salt ? 0.35 + 0.6 * rnd() : rnd() < 0.02 ? 0.3 + 0.6 * rnd() : 0.4 * rnd();
+          probs[i] = Math.round(p * 255);
+        }
+      }
+    }
+    const r = tuneThresholdAndArea(truths, probs, n, h, w);
+    expect(r.points).toHaveLength(DEFAULT_TUNE_THRESHOLDS.length * DEFAULT_TUNE_AREAS.length);
+    for (const p of r.points) {
+      const direct = scorePostprocess(truths, probs, n, h, w, p);
+      expect(p.score, `${p.threshold} ${p.minArea}`).toBe(direct.score);
+      expect(p.emptyScore).toBe(direct.emptyScore);
+      expect(p.saltScore).toBe(direct.nonEmptyScore);
+      expect(p.meanIoU).toBeCloseTo(direct.meanIoU, 12);
+    }
+    const top = Math.max(...r.points.map((p) => p.score));
+    expect(r.best.score).toBe(top);
+    expect(r.best.minArea).toBe(Math.min(...r.points.filter((p) => p.score === top).map((p) => p.minArea)));
+  });
+
+  it('defaults to thresholds 0.20..0.80 by 0.02 and areas 0..300', () => {
+    expect(DEFAULT_TUNE_THRESHOLDS[0]).toBe(0.2);
+    expect(DEFAULT_TUNE_THRESHOLDS[15]).toBe(0.5);
+    expect(DEFAULT_TUNE_THRESHOLDS.at(-1)).toBe(0.8);
+    expect(DEFAULT_TUNE_AREAS).toEqual([0, 5, 10, 20, 30, 50, 75, 100, 150, 200, 300]);
+  });
+
+  it('refuses an empty grid or a bad area by name', () => {
+    const t = u8(0, 0, 0, 0);
+    expect(() => tuneThresholdAndArea(t, t, 1, 2, 2, { thresholds: [] })).toThrow(/no thresholds given/);
+    expect(() => tuneThresholdAndArea(t, t, 1, 2, 2, { areas: [] })).toThrow(/no minimum areas given/);
+    expect(() => tuneThresholdAndArea(t, t, 1, 2, 2, { areas: [3.5] })).toThrow(/minimum area must be a non-negative whole number of pixels, got 3.5/);
+    expect(() => tuneThresholdAndArea(t, t, 2, 2, 2)).toThrow(/truths has length 4, expected 8/);
+  });
+});
