@@ -219,7 +219,8 @@ export class EarlyStopping implements Callback {
 }
 
 /**
- * Ends training after a wall-clock budget of training time; the best checkpoint is kept. The clock
+ * Ends training after a wall-clock budget of training time; the epoch it cuts short is validated and
+ * checkpointed (its batches ran at the schedule's lowest rates), and the best checkpoint is kept. The clock
  * starts at `alreadyMs`, the run's training time in earlier sessions, so a resumed run continues its
  * budget (and a cosine over it, see LrScheduler) instead of starting a new one.
  */
@@ -262,6 +263,6 @@ export class TimeLimit implements Callback {
     if (this.elapsedMs() < this.budgetMs) return;
     const message = `time limit of ${this.maxMinutes} min reached`;
     this.event({ type: 'time-limit', epoch: l.epoch, step: l.step, message });
-    this.control.stop(message);
+    this.control.stopAfterValidation(message);
   }
 }

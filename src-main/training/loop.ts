@@ -53,6 +53,8 @@ export interface Callback {
  */
 export class LoopControl {
   private stopMessage: string | null = null;
+  /** Whether the epoch a stop cut short is still validated and checkpointed (a time budget's end). */
+  private keepPartial = false;
   private interruption: string | null = null;
   private failure: string | null = null;
   private resumeWaiters: (() => void)[] = [];
@@ -64,6 +66,21 @@ export class LoopControl {
   stop(message: string): void {
     this.stopMessage ??= message;
     this.resume();
+  }
+
+  /**
+   * Like stop, but the batches of the current epoch count: it is validated and checkpointed as an
+   * epoch of its own before the loop ends. A time budget ends this way, so its last minutes, trained
+   * at the schedule's lowest rate, are never thrown away.
+   */
+  stopAfterValidation(message: string): void {
+    if (this.stopMessage === null && this.interruption === null && this.failure === null) this.keepPartial = true;
+    this.stop(message);
+  }
+
+  /** Whether an epoch cut short by the stop is still to be validated and checkpointed. */
+  get keepsPartialEpoch(): boolean {
+    return this.keepPartial && this.interruption === null && this.failure === null;
   }
 
   /** Like stop, but the run ends as interrupted: nobody asked for it (e.g. the app that drove it died). */
@@ -154,7 +171,10 @@ export async function runLoop(task: LoopTask, callbacks: Callback[], control: Lo
         lr = r.lr;
         const logs: BatchLogs = { step, epoch, batch, batches: task.batchesPerEpoch, ...r, seconds: (performance.now() - b0) / 1000 };
         await each('onBatchEnd', logs);
-        if (control.ended) break epochs;
+        if (control.ended) {
+          if (control.keepsPartialEpoch && images > 0) break;
+          break epochs;
+        }
       }
       const trainSeconds = (performance.now() - t0) / 1000;
       const val = await task.validate(epoch);

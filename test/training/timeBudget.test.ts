@@ -69,7 +69,7 @@ describe('epochs with and without a time budget', () => {
  * The loop with the trainer's own schedule and time-limit callbacks on a fake clock: every batch
  * takes one second; 3 batches an epoch and a one-minute budget give 20 epochs, beyond the default 10.
  */
-async function budgetRun(alreadyMs = 0) {
+async function budgetRun(alreadyMs = 0, batchesPerEpoch = 3) {
   let clock = 1_000_000;
   const now = () => clock;
   const control = new LoopControl();
@@ -78,24 +78,29 @@ async function budgetRun(alreadyMs = 0) {
   const limit = new TimeLimit(1, control, (e) => events.push(e.type), now, alreadyMs);
   const schedule = new LrScheduler(cosine, 0.01, OPEN_ENDED_EPOCHS, (v) => (lr = v), () => {}, limit);
   const batches: BatchLogs[] = [];
-  const recorder: Callback = { onBatchEnd: (l) => void batches.push(l) };
+  const validated: number[] = [];
+  const epochEnds: number[] = [];
+  const recorder: Callback = { onBatchEnd: (l) => void batches.push(l), onEpochEnd: (e) => void epochEnds.push(e) };
   const end = await runLoop(
     {
       startEpoch: 0,
       epochs: OPEN_ENDED_EPOCHS,
-      batchesPerEpoch: 3,
+      batchesPerEpoch,
       startStep: 0,
       trainBatch: async () => {
         const used = lr;
         clock += 1000;
         return { loss: 1, iou: 0, lr: used, images: 8 };
       },
-      validate: async () => ({}),
+      validate: async (epoch) => {
+        validated.push(epoch);
+        return {};
+      },
     },
     [schedule, recorder, limit],
     control,
   );
-  return { end, events, batches };
+  return { end, events, batches, validated, epochEnds };
 }
 
 describe('a run with a time budget and no epochs', () => {
@@ -115,6 +120,41 @@ describe('a run with a time budget and no epochs', () => {
     for (let i = 1; i < batches.length; i++) expect(batches[i]?.lr).toBeLessThan(batches[i - 1]?.lr ?? 0);
   });
 
+  it('validates and checkpoints the epoch the budget cuts short, so its last batches count', async () => {
+    // 7 batches an epoch: the 60th batch, where the budget ends, is the 4th of epoch 9 (0-based 8).
+    const { end, batches, validated, epochEnds } = await budgetRun(0, 7);
+    expect(end.kind).toBe('stopped');
+    expect(batches).toHaveLength(60);
+    expect(batches.at(-1)).toMatchObject({ epoch: 8, batch: 3 });
+    expect(validated).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(epochEnds).toEqual(validated);
+  });
+
+  it('drops the partial epoch of a plain stop, as before', async () => {
+    const control = new LoopControl();
+    const validated: number[] = [];
+    const end = await runLoop(
+      {
+        startEpoch: 0,
+        epochs: 5,
+        batchesPerEpoch: 4,
+        startStep: 0,
+        trainBatch: async (epoch, batch) => {
+          if (epoch === 1 && batch === 1) control.stop('asked');
+          return { loss: 1, iou: 0, lr: 0.1, images: 8 };
+        },
+        validate: async (epoch) => {
+          validated.push(epoch);
+          return {};
+        },
+      },
+      [],
+      control,
+    );
+    expect(end).toEqual({ kind: 'stopped', message: 'asked' });
+    expect(validated).toEqual([0]);
+  });
+
   it('continues the budget of a resumed run from its recorded training time', async () => {
     const { end, batches } = await budgetRun(30_000);
     expect(end.kind).toBe('stopped');
@@ -123,12 +163,12 @@ describe('a run with a time budget and no epochs', () => {
   });
 });
 
-describe('a real run with a 3-second budget and no epochs', () => {
+describe('a real run with a 6-second budget and no epochs', () => {
   const root = mkdtempSync(path.join(os.tmpdir(), 'strata-budget-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it('is ended by the time limit, its rate falling with the clock to the cosine of the elapsed share', async () => {
-    const config = runConfigSchema.parse({ maxMinutes: 0.05, optimizer: { name: 'sgd', lr: 0.01 }, schedule: { kind: 'cosine', minLr: 0.001 } });
+    const config = runConfigSchema.parse({ maxMinutes: 0.1, optimizer: { name: 'sgd', lr: 0.01 }, schedule: { kind: 'cosine', minLr: 0.001 } });
     expect(config.epochs).toBeGreaterThan(DEFAULT_EPOCHS);
     const runsDir = path.join(root, 'runs');
     const runId = createRun(runsDir, { ...config, batch: 8, backend: 'wasm', valFraction: 0.25 });
@@ -139,7 +179,7 @@ describe('a real run with a 3-second budget and no epochs', () => {
       t.kill('SIGKILL');
     }
     withStore(runsDir, (s) => {
-      expect(s.get(runId)).toMatchObject({ status: 'stopped', statusReason: 'time limit of 0.05 min reached' });
+      expect(s.get(runId)).toMatchObject({ status: 'stopped', statusReason: 'time limit of 0.1 min reached' });
       expect(s.events(runId).some((e) => e.type === 'time-limit')).toBe(true);
       const batches = s.batchMetrics(runId);
       const lrs = batches.map((b) => b.lr ?? NaN);
@@ -147,12 +187,12 @@ describe('a real run with a 3-second budget and no epochs', () => {
       for (let i = 1; i < lrs.length; i++) expect(lrs[i]).toBeLessThanOrEqual(lrs[i - 1] ?? NaN);
       // The rate follows the clock, however fast the batches ran: the last batch's rate was set after
       // the one before it ended (time = its end), and the budget's clock started before the first batch
-      // ended, so its share of the budget was at least (t_prev - t_first) / 3 s, and its rate at most
+      // ended, so its share of the budget was at least (t_prev - t_first) / 6 s, and its rate at most
       // the cosine there (worked by hand: floor + range/2 * (1 + cos(pi * share))).
       expect(batches.length).toBeGreaterThan(2);
       const tFirst = batches[0]?.time ?? NaN;
       const tPrev = batches.at(-2)?.time ?? NaN;
-      const share = Math.min(1, (tPrev - tFirst) / 3000);
+      const share = Math.min(1, (tPrev - tFirst) / 6000);
       const last = lrs.at(-1) ?? NaN;
       expect(last).toBeGreaterThanOrEqual(0.001);
       expect(last).toBeLessThanOrEqual(0.001 + 0.0045 * (1 + Math.cos(Math.PI * share)) + 1e-12);
