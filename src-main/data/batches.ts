@@ -4,7 +4,7 @@
  * the consumer awaits its training step, so the CPU work overlaps the accelerator's.
  */
 import { mixSeed, mulberry32, shuffled } from '../../shared/data/random';
-import { NO_AUGMENT, planAugment, renderSample } from './augment';
+import { checkAugmentOptions, NO_AUGMENT, planAugment, renderSample } from './augment';
 import type { AugmentOptions } from './augment';
 import type { Dataset } from './dataset';
 import { sampleImage, sampleMask } from './dataset';
@@ -36,7 +36,7 @@ export interface BatchStreamOptions {
   /** Default true; validation passes false to keep the given order. */
   shuffle?: boolean;
   norm: NormStats;
-  /** Null or absent: no augmentation. */
+  /** A run's `config.augment`; null or absent: no augmentation. Settings outside their limits are refused here. */
   augment?: AugmentOptions | null;
   /** Batches kept prepared ahead of use; default 1, 0 to build on demand. */
   prefetch?: number;
@@ -66,6 +66,8 @@ export class BatchStream implements Iterable<Batch>, AsyncIterable<Batch> {
         throw new RangeError(`sample index ${index} is outside the dataset (0..${ds.ids.length - 1})`);
       }
     }
+    // Here, not when a prepared batch is built in a setImmediate callback, where it would be uncaught.
+    if (opts.augment) checkAugmentOptions(opts.augment);
     this.channels = opts.channels ?? 1;
     this.prefetch = Math.max(0, Math.floor(opts.prefetch ?? 1));
     this.order =

@@ -41,7 +41,8 @@ function pinOldDefaults(raw: Record<string, unknown>): Record<string, unknown> {
   c['inference'] ??= { tta: false, snapshots: 1 };
   const a = isRecord(c['augment']) ? { ...c['augment'] } : {};
   if (!('shift' in a) && !('scale' in a) && !('brightness' in a) && !('contrast' in a)) {
-    const j = typeof a['jitter'] === 'number' ? a['jitter'] : 0;
+    // A jitter that is no number is passed on, so the schema refuses it (as it always did), not read as 0.
+    const j = 'jitter' in a ? a['jitter'] : 0;
     Object.assign(a, { shift: 0, scale: 0, brightness: j, contrast: j });
   }
   c['augment'] = a;
@@ -51,8 +52,10 @@ function pinOldDefaults(raw: Record<string, unknown>): Record<string, unknown> {
 /**
  * Brings a stored configuration up to the current schema. Rows were read for a while by a looser
  * schema than the one new runs are checked with, so an old row may:
- * - lack settings added or made optional later (the augment block or its `jitter`, `backend`, the
- *   schedule's or optimizer's tuning fields): left out here, the schema fills their defaults;
+ * - lack settings added or made optional later (`backend`, the schedule's or optimizer's tuning
+ *   fields, the Lovász weight, the test fraction): left out here, the schema fills their defaults;
+ * - lack settings whose default changed since (optimizer, schedule, loss, augmentation, inference):
+ *   the defaults of the version that trained them are pinned (see pinOldDefaults);
  * - carry keys the schema no longer knows (the loose reader ignored them): dropped;
  * - name a step schedule with `every` 0 (the schedule always treated it as 1): 1;
  * - list prediction epochs counted from 0 (the trainer counts them from 1, so 0 never matched): dropped.

@@ -22,21 +22,40 @@ describe('the run request schema', () => {
     expect(BACKEND_REQUESTS[0]).toBe('auto');
   });
 
-  it('fills every setting left out with its default: the note\'s set-up', () => {
+  it('fills every setting left out with its default: the measured recipe', () => {
     expect(defaultRunConfig()).toEqual({
       epochs: 10,
       batch: 16,
-      optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9 },
-      schedule: { kind: 'constant' },
-      loss: { name: 'batch-iou' },
+      optimizer: { name: 'adam', lr: 0.001, beta1: 0.9, beta2: 0.999 },
+      schedule: { kind: 'cosine', minLr: 0, warmupEpochs: 0 },
+      loss: { name: 'bce-lovasz', lovaszWeight: 1 },
       init: 'glorot_normal',
       bnPlacement: 'samplers',
       seed: 1,
       valFraction: 0.2,
-      augment: { hflip: true, vflip: false, jitter: 0 },
+      augment: { hflip: true, vflip: false, shift: 0.1, scale: 0.1, brightness: 0.05, contrast: 0.1 },
       backend: 'auto',
+      testFraction: 0,
+      inference: { tta: true, snapshots: 3 },
     });
     expect(runRequestSchema.parse({}).config).toEqual(defaultRunConfig());
+    // An augment block given in part keeps the defaults of the settings it leaves out.
+    const partial = parseRunConfig({ augment: { vflip: true, scale: 0 } });
+    expect(partial.ok && partial.config.augment).toEqual({ hflip: true, vflip: true, shift: 0.1, scale: 0, brightness: 0.05, contrast: 0.1 });
+  });
+
+  it('bounds each augmentation setting on its own, and knows no jitter any more', () => {
+    const r = runRequestSchema.safeParse({ config: { augment: { shift: 0.6, scale: -0.1, brightness: 2, contrast: 1.5 } } });
+    expect(r.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['config.augment.shift', 'shift must be in [0, 0.5]'],
+      ['config.augment.scale', 'scale must be in [0, 0.5]'],
+      ['config.augment.brightness', 'brightness must be in [0, 1]'],
+      ['config.augment.contrast', 'contrast must be in [0, 1]'],
+    ]);
+    const edges = parseRunConfig({ augment: { shift: 0.5, scale: 0.5, brightness: 1, contrast: 1 } });
+    expect(edges.ok && edges.config.augment).toMatchObject({ shift: 0.5, scale: 0.5, brightness: 1, contrast: 1 });
+    const old = runRequestSchema.safeParse({ config: { augment: { jitter: 0.1 } } });
+    expect(old.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['config.augment', 'Unrecognized key: "jitter"']]);
   });
 
   it('has one set of defaults where the CLI and the lab used to differ', () => {
