@@ -10,6 +10,7 @@ import { startRunSchema } from '../../shared/api/schemas';
 import { DEMO_DATASET_ID } from '../../shared/api/types';
 import { BN_PLACEMENTS, INITIALIZERS, type BnPlacement, type Initializer } from '../../shared/arch/types';
 import {
+  DEFAULT_EPOCHS,
   defaultOptimizer,
   defaultRunConfig,
   defaultSchedule,
@@ -19,6 +20,7 @@ import {
   OPTIMIZER_NAMES,
   parseIdList,
   PER_IMAGE_IOU_EPS,
+  RUN_CONFIG_OBJECT,
   runNameSchema,
   SCHEDULE_KINDS,
   type BackendRequest,
@@ -28,14 +30,16 @@ import {
   type RunConfig,
   type ScheduleKind,
 } from '../../shared/runs/request';
+import type { RunSummary } from '../../shared/runs/types';
 import { wholeNumber } from './formNumbers';
+import { augmentText, inferenceText } from './runSettings';
 import { FORM_DEMO_COUNT, FORM_MESSAGE, formMessage, typedNumber, type FormMessageKey } from './runForms';
 
 /** Which design to train. */
 export type DesignChoice = DesignRef;
 
 /** Settings a sweep can vary. */
-export const SWEEP_FIELDS = ['init', 'bnPlacement', 'loss', 'lr', 'batch', 'optimizer', 'momentum'] as const;
+export const SWEEP_FIELDS = ['init', 'bnPlacement', 'loss', 'lovaszWeight', 'lr', 'batch', 'optimizer', 'momentum', 'shift', 'scale', 'brightness', 'contrast'] as const;
 /** A setting a sweep varies. */
 export type SweepField = (typeof SWEEP_FIELDS)[number];
 
@@ -44,10 +48,15 @@ export const SWEEP_TITLES: Readonly<Record<SweepField, string>> = {
   init: 'initializer',
   bnPlacement: 'BN placement',
   loss: 'loss',
+  lovaszWeight: 'Lovász weight',
   lr: 'learning rate',
   batch: 'batch size',
   optimizer: 'optimizer',
   momentum: 'momentum',
+  shift: 'shift',
+  scale: 'scale',
+  brightness: 'brightness',
+  contrast: 'contrast',
 };
 
 /** Schedule kinds and optimizer names (read off the schema). */
@@ -64,6 +73,8 @@ export interface SetupForm {
   name: string;
   loss: LossName;
   eps: string;
+  /** bce-lovasz only: the Lovász hinge's weight against BCE. */
+  lovaszWeight: string;
   optimizer: OptimizerSettings['name'];
   /** Empty: the optimizer's default (see {@link defaultLr}). */
   lr: string;
@@ -83,17 +94,35 @@ export interface SetupForm {
   init: Initializer;
   bnPlacement: BnPlacement;
   batch: string;
+  /** Empty: DEFAULT_EPOCHS, or with a time budget as many as it allows. */
   epochs: string;
+  /** Time budget in minutes; empty: none. */
+  maxMinutes: string;
   seed: string;
   valFraction: string;
   /** A fixed validation set, one id per line (blank lines and `#` comments ignored); empty: `valFraction`. */
   valIds: string;
+  /** Share held out as a test set no choice of the run sees; 0: none. */
+  testFraction: string;
+  /** A fixed test set, one id per line as `valIds`; empty: `testFraction`. */
+  testIds: string;
+  /** The run whose weights this one starts from; empty: a fresh initialisation. */
+  initFromRun: string;
+  initFromCheckpoint: InitCheckpoint;
   hflip: boolean;
   vflip: boolean;
   shift: string;
   scale: string;
   brightness: string;
   contrast: string;
+  /** Horizontal-flip test-time augmentation. */
+  tta: boolean;
+  /** Snapshot ensemble size (last k epochs). */
+  snapshots: string;
+  /** Fixed threshold; empty: tuned on the validation set. */
+  threshold: string;
+  /** Fixed minimum salt area in pixels; empty: tuned with the threshold on the validation set. */
+  minArea: string;
   backend: BackendRequest;
   /** Runs per configuration, seeds `seed`, `seed + 1`, ... */
   repeats: string;
@@ -101,6 +130,34 @@ export interface SetupForm {
   sweepField: SweepField | null;
   /** Comma-separated values of the sweep. */
   sweepValues: string;
+}
+
+/** Which checkpoint of another run a warm start takes. */
+export type InitCheckpoint = 'best' | 'last';
+
+/** A run the form can start from: one of the lab's runs with a saved checkpoint. */
+export interface InitFromChoice {
+  id: string;
+  /** What the picker shows: name, design and best score. */
+  label: string;
+  /** Which of its checkpoints exist. */
+  best: boolean;
+  last: boolean;
+}
+
+/**
+ * The runs a new run can start from: those with a saved checkpoint (a best one once an epoch scored,
+ * a last one after every epoch), newest first as listed.
+ */
+export function initFromChoices(runs: readonly RunSummary[]): InitFromChoice[] {
+  return runs
+    .filter((r) => r.best !== null || r.lastCheckpoint !== null)
+    .map((r) => ({
+      id: r.id,
+      label: `${r.name} · ${r.archName}${r.best && Number.isFinite(r.best.score) ? ` · best ${r.best.score.toFixed(3)} (epoch ${r.best.epoch + 1})` : ''}`,
+      best: r.best !== null,
+      last: r.lastCheckpoint !== null,
+    }));
 }
 
 /** Fields of the form a message can be about. */
@@ -136,6 +193,7 @@ export function emptySetupForm(design: DesignChoice = { kind: 'preset', name: 't
     name: '',
     loss: d.loss.name,
     eps: String(PER_IMAGE_IOU_EPS),
+    lovaszWeight: String(d.loss.lovaszWeight),
     optimizer: d.optimizer.name,
     lr: '',
     momentum: String(sgd.momentum),
@@ -154,15 +212,24 @@ export function emptySetupForm(design: DesignChoice = { kind: 'preset', name: 't
     bnPlacement: d.bnPlacement,
     batch: String(d.batch),
     epochs: String(d.epochs),
+    maxMinutes: '',
     seed: String(d.seed),
     valFraction: String(d.valFraction),
     valIds: '',
+    testFraction: String(d.testFraction),
+    testIds: '',
+    initFromRun: '',
+    initFromCheckpoint: 'best',
     hflip: d.augment.hflip,
     vflip: d.augment.vflip,
     shift: String(d.augment.shift),
     scale: String(d.augment.scale),
     brightness: String(d.augment.brightness),
     contrast: String(d.augment.contrast),
+    tta: d.inference.tta,
+    snapshots: String(d.inference.snapshots),
+    threshold: '',
+    minArea: '',
     backend: d.backend,
     repeats: '1',
     sweepField: null,
@@ -177,13 +244,25 @@ export function defaultLr(optimizer: OptimizerSettings['name']): number {
 
 /** The step schedule's period when the field is left empty: a third of the run (as typed in `epochs`). */
 export function defaultStepEveryText(f: SetupForm): string {
-  const epochs = Number(f.epochs.trim());
-  return Number.isInteger(epochs) && epochs >= 1 ? String(defaultSchedule('step', epochs).every) : 'a third of the run';
+  const typed = f.epochs.trim();
+  const epochs = typed === '' && f.maxMinutes.trim() === '' ? DEFAULT_EPOCHS : Number(typed);
+  return typed !== '' || f.maxMinutes.trim() === '' ? (Number.isInteger(epochs) && epochs >= 1 ? String(defaultSchedule('step', epochs).every) : 'a third of the run') : 'needs epochs';
+}
+
+/** What an empty epochs field means: DEFAULT_EPOCHS, or with a time budget the whole budget. */
+export function defaultEpochsText(f: SetupForm): string {
+  return f.maxMinutes.trim() === '' ? String(DEFAULT_EPOCHS) : 'the whole budget';
 }
 
 /** A field that may be left empty for its default: absent when empty. */
 function optionalNum<K extends string>(key: K, raw: string): Partial<Record<K, number>> {
   return raw.trim() === '' ? {} : ({ [key]: typedNumber(raw) } as Record<K, number>);
+}
+
+function lossOf(f: SetupForm): unknown {
+  if (f.loss === 'per-image-iou') return { name: f.loss, eps: typedNumber(f.eps) };
+  if (f.loss === 'bce-lovasz') return { name: f.loss, lovaszWeight: typedNumber(f.lovaszWeight) };
+  return { name: f.loss };
 }
 
 function scheduleOf(f: SetupForm): unknown {
@@ -199,22 +278,44 @@ function scheduleOf(f: SetupForm): unknown {
   }
 }
 
+function augmentOf(f: SetupForm): unknown {
+  return { hflip: f.hflip, vflip: f.vflip, shift: typedNumber(f.shift), scale: typedNumber(f.scale), brightness: typedNumber(f.brightness), contrast: typedNumber(f.contrast) };
+}
+
+function inferenceOf(f: SetupForm): unknown {
+  return { tta: f.tta, snapshots: typedNumber(f.snapshots), ...optionalNum('threshold', f.threshold), ...optionalNum('minArea', f.minArea) };
+}
+
+/**
+ * One line each for the form's collapsible sections, as the run details word them
+ * (workflows/runSettings.ts), or null while a value of the section is not valid.
+ */
+export function sectionSummaries(f: SetupForm): { augment: string | null; inference: string | null } {
+  const a = RUN_CONFIG_OBJECT.shape.augment.safeParse(augmentOf(f));
+  const i = RUN_CONFIG_OBJECT.shape.inference.safeParse(inferenceOf(f));
+  return { augment: a.success ? augmentText(a.data) : null, inference: i.success ? inferenceText(i.data) : null };
+}
+
 /** The configuration the form describes, before validation: what the schema parses. */
 export function configOf(f: SetupForm): unknown {
   return {
-    epochs: typedNumber(f.epochs),
+    ...optionalNum('epochs', f.epochs),
+    ...optionalNum('maxMinutes', f.maxMinutes),
     batch: typedNumber(f.batch),
     optimizer:
       f.optimizer === 'sgd'
         ? { name: 'sgd', ...optionalNum('lr', f.lr), momentum: typedNumber(f.momentum), ...(f.nesterov ? { nesterov: true } : {}) }
         : { name: 'adam', ...optionalNum('lr', f.lr), beta1: typedNumber(f.beta1), beta2: typedNumber(f.beta2) },
     schedule: scheduleOf(f),
-    loss: f.loss === 'per-image-iou' ? { name: f.loss, eps: typedNumber(f.eps) } : { name: f.loss },
+    loss: lossOf(f),
     init: f.init,
     bnPlacement: f.bnPlacement,
     seed: typedNumber(f.seed),
     valFraction: typedNumber(f.valFraction),
-    augment: { hflip: f.hflip, vflip: f.vflip, shift: typedNumber(f.shift), scale: typedNumber(f.scale), brightness: typedNumber(f.brightness), contrast: typedNumber(f.contrast) },
+    testFraction: typedNumber(f.testFraction),
+    augment: augmentOf(f),
+    ...(f.initFromRun === '' ? {} : { initFrom: { runId: f.initFromRun, checkpoint: f.initFromCheckpoint } }),
+    inference: inferenceOf(f),
     backend: f.backend,
   };
 }
@@ -222,12 +323,14 @@ export function configOf(f: SetupForm): unknown {
 /** The request the form describes for one run (the name as given), before validation. */
 function requestOf(f: SetupForm, name: string): unknown {
   const valIds = parseIdList(f.valIds);
+  const testIds = parseIdList(f.testIds);
   return {
     design: f.design,
     datasetId: f.datasetId,
     ...(f.datasetId === DEMO_DATASET_ID ? { demoCount: typedNumber(f.demoCount) } : {}),
     ...(name === '' ? {} : { name }),
     ...(valIds.length ? { valIds } : {}),
+    ...(testIds.length ? { testIds } : {}),
     config: configOf(f),
   };
 }
@@ -239,20 +342,32 @@ const FIELD_OF_PATH: Readonly<Record<string, SetupField>> = {
   demoCount: 'demoCount',
   name: 'name',
   valIds: 'valIds',
+  testIds: 'testIds',
   'config.epochs': 'epochs',
+  'config.maxMinutes': 'maxMinutes',
   'config.batch': 'batch',
   'config.optimizer.lr': 'lr',
   'config.optimizer.momentum': 'momentum',
   'config.optimizer.beta1': 'beta1',
   'config.optimizer.beta2': 'beta2',
+  // The cross-field check of a step schedule over a time budget.
+  'config.schedule': 'schedule',
   'config.schedule.every': 'stepEvery',
   'config.schedule.minLr': 'minLr',
   'config.schedule.warmupEpochs': 'warmupEpochs',
   'config.schedule.patience': 'patience',
   'config.schedule.minDelta': 'minDelta',
   'config.loss.eps': 'eps',
+  'config.loss.lovaszWeight': 'lovaszWeight',
   'config.seed': 'seed',
   'config.valFraction': 'valFraction',
+  'config.testFraction': 'testFraction',
+  'config.initFrom.runId': 'initFromRun',
+  'config.initFrom.checkpoint': 'initFromCheckpoint',
+  'config.inference.tta': 'tta',
+  'config.inference.snapshots': 'snapshots',
+  'config.inference.threshold': 'threshold',
+  'config.inference.minArea': 'minArea',
   'config.augment.shift': 'shift',
   'config.augment.scale': 'scale',
   'config.augment.brightness': 'brightness',
@@ -295,6 +410,7 @@ export function defaultSweepValues(field: SweepField): string[] {
 function withSweep(f: SetupForm, field: SweepField, value: string): SetupForm | string {
   switch (field) {
     case 'init':
+      if (f.initFromRun !== '') return 'A run that starts from another run\'s weights uses no initializer: start fresh to sweep it';
       return (INITIALIZERS as readonly string[]).includes(value) ? { ...f, init: value as Initializer } : `unknown initializer "${value}"`;
     case 'bnPlacement':
       return (BN_PLACEMENTS as readonly string[]).includes(value) ? { ...f, bnPlacement: value as BnPlacement } : `unknown BN placement "${value}"`;
@@ -302,12 +418,17 @@ function withSweep(f: SetupForm, field: SweepField, value: string): SetupForm | 
       return (LOSS_NAMES as readonly string[]).includes(value) ? { ...f, loss: value as LossName } : `unknown loss "${value}"`;
     case 'optimizer':
       return (OPTIMIZER_NAMES as readonly string[]).includes(value) ? { ...f, optimizer: value as OptimizerSettings['name'] } : `unknown optimizer "${value}"`;
+    case 'lovaszWeight':
+      // Only bce-lovasz sends the weight: swept under another loss, every run would be the same.
+      return f.loss === 'bce-lovasz' ? { ...f, lovaszWeight: value } : 'The Lovász weight is a setting of the bce-lovasz loss: pick that loss to sweep it';
     case 'lr':
-      return { ...f, lr: value };
     case 'batch':
-      return { ...f, batch: value };
     case 'momentum':
-      return { ...f, momentum: value };
+    case 'shift':
+    case 'scale':
+    case 'brightness':
+    case 'contrast':
+      return { ...f, [field]: value };
   }
 }
 
@@ -325,10 +446,17 @@ function checkRequest(f: SetupForm, name: string): RequestCheck {
 
 /**
  * Checks the form and lists the runs it queues: each sweep value (or just the form) times each
- * seed. Every run's configuration is validated, so a bad sweep value is refused by name.
+ * seed. Every run's configuration is validated, so a bad sweep value is refused by name. With
+ * `initFrom` (the runs the form offers to start from, see {@link initFromChoices}), a warm start's run
+ * and checkpoint are checked against them.
  */
-export function checkSetupForm(f: SetupForm): SetupCheck {
+export function checkSetupForm(f: SetupForm, initFrom?: readonly InitFromChoice[]): SetupCheck {
   const errors: SetupErrors = {};
+  if (initFrom && f.initFromRun !== '') {
+    const from = initFrom.find((c) => c.id === f.initFromRun);
+    if (!from) errors.initFromRun = `Run ${f.initFromRun} is not listed with a checkpoint: pick another, or start fresh`;
+    else if (!from[f.initFromCheckpoint]) errors.initFromCheckpoint = `That run has no ${f.initFromCheckpoint} checkpoint yet`;
+  }
   if (f.design.kind === 'preset' ? f.design.name.trim() === '' : f.design.id.trim() === '') errors.design = 'Pick a design';
   if (f.datasetId.trim() === '') errors.datasetId = 'Pick a dataset';
   const repeats = wholeNumber(f.repeats, 'Repeats', 1, MAX_PLANNED_RUNS);

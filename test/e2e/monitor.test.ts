@@ -24,7 +24,7 @@ async function fillSetup(page: Page, o: { epochs: string; batch: string; demo: s
   await form.getByLabel('Design').selectOption('preset:tiny');
   await form.getByLabel('Dataset').selectOption('demo');
   await form.getByLabel('Demo samples').fill(o.demo);
-  await form.getByLabel('Epochs').fill(o.epochs);
+  await form.getByLabel('Epochs', { exact: true }).fill(o.epochs);
   await form.getByLabel('Batch size').fill(o.batch);
   await form.getByLabel('Initializer').selectOption(o.init);
   await form.getByLabel('Seeds per configuration').fill(o.repeats ?? '1');

@@ -51,7 +51,9 @@ describe('the training setup form', () => {
     const c = checkSetupForm({ ...emptySetupForm(), epochs: '9', optimizer: 'adam' as const, schedule: 'step' as const });
     if (!c.ok) throw new Error(JSON.stringify(c.errors));
     expect(c.runs[0]?.request.config).toMatchObject({ optimizer: { name: 'adam', lr: 0.001 }, schedule: { kind: 'step', every: 3, factor: 0.1 } });
-    const sgd = checkSetupForm(emptySetupForm());
+    const fresh = checkSetupForm(emptySetupForm());
+    expect(fresh.ok && fresh.runs[0]?.request.config?.optimizer).toEqual({ name: 'adam', lr: 0.001, beta1: 0.9, beta2: 0.999 });
+    const sgd = checkSetupForm({ ...emptySetupForm(), optimizer: 'sgd' as const });
     expect(sgd.ok && sgd.runs[0]?.request.config?.optimizer).toEqual({ name: 'sgd', lr: 0.01, momentum: 0.9 });
   });
 
@@ -95,8 +97,8 @@ describe('the training setup form', () => {
     const c = checkSetupForm({ ...f, loss: 'per-image-iou' as const, sweepField: 'optimizer' });
     if (!c.ok) throw new Error(JSON.stringify(c.errors));
     expect(c.runs.map((r) => [r.request.config?.optimizer?.name, r.request.config?.loss, r.request.demoCount])).toEqual([
-      ['sgd', { name: 'per-image-iou', eps: 0.62 }, 64],
-      ['adam', { name: 'per-image-iou', eps: 0.62 }, 64],
+      ['sgd', { name: 'per-image-iou', eps: 0.62, lovaszWeight: 1 }, 64],
+      ['adam', { name: 'per-image-iou', eps: 0.62, lovaszWeight: 1 }, 64],
     ]);
     const bad = checkSetupForm({ ...f, sweepField: 'optimizer', sweepValues: 'sgd, rmsprop' });
     expect(!bad.ok && bad.errors.sweepValues).toBe('unknown optimizer "rmsprop"');
