@@ -322,6 +322,9 @@ function step(
     case 'head':
       convFactor(ctx, { name: `${id}/conv`, nodeId: id, init: initOf(arch, node), kernel: 1, stride: 1, transposed: false, inShape, outShape });
       return x;
+    case 'saltHead':
+      // A second output off the mask path, which is what the analysis follows; analyzeInit skips it.
+      return x;
   }
 }
 
@@ -372,6 +375,8 @@ export function analyzeInit(arch: Architecture, options: InitAnalysisOptions = {
       states.set(id, { kind: 'data', std: opts.inputStd });
       continue;
     }
+    // The salt head ends in a pooled logit, off the mask path whose summands the analysis follows.
+    if (node.kind === 'saltHead') continue;
     const src = sole(id);
     const x = src === undefined ? undefined : states.get(src);
     const inShape = src === undefined ? undefined : shapes.get(src);

@@ -6,6 +6,7 @@
 import type { ArchError } from './errors';
 import { issuesToErrors } from './issues';
 import { NODE_ID_MAX_LENGTH, NODE_ID_PATTERN } from './limits';
+import { DEFAULT_SALT_LOSS_WEIGHT } from './saltHead';
 import { NODE_SCHEMAS } from './schema';
 import type { ArchNode, Architecture, Edge, Initializer, NodeKind, PortName, Position } from './types';
 import { INITIALIZERS } from './types';
@@ -95,6 +96,7 @@ function connectRefusal(arch: Architecture, edge: Edge): string | null {
   if (!to) return `cannot connect to "${edge.to}": no such node`;
   if (from.id === to.id) return `cannot connect "${from.id}" to itself`;
   if (from.kind === 'head') return `head "${from.id}" is the output: nothing can follow it`;
+  if (from.kind === 'saltHead') return `salt head "${from.id}" is an output: nothing can follow it`;
   if (to.kind === 'input') return `input "${to.id}" takes no incoming edges`;
   if (port === 'skip' && to.kind !== 'merge') return `only merges have a "skip" port, and "${to.id}" is a ${to.kind}`;
   return null;
@@ -254,6 +256,8 @@ export function defaultNode(kind: NodeKind, id: string, position?: Position): Ar
       return { id, kind, mode: 'add', ...at };
     case 'head':
       return { id, kind, ...at };
+    case 'saltHead':
+      return { id, kind, lossWeight: DEFAULT_SALT_LOSS_WEIGHT, ...at };
   }
 }
 
@@ -267,6 +271,7 @@ const STEMS: Readonly<Record<NodeKind, string>> = {
   bn: 'bn',
   merge: 'merge',
   head: 'head',
+  saltHead: 'salt',
 };
 
 /** The first free id `<stem><n>` (n from 1) among `taken`. */

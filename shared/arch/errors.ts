@@ -17,6 +17,8 @@ export const ARCH_ERROR_CODES = [
   'multiple-inputs',
   'missing-head',
   'multiple-heads',
+  'multiple-salt-heads',
+  'salt-head-input',
   'unreachable',
   'port',
   'channel-mismatch',

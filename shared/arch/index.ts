@@ -10,3 +10,4 @@ export * from './validate';
 export * from './summary';
 export * from './presets';
 export * from './placement';
+export * from './saltHead';

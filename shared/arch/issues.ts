@@ -80,7 +80,9 @@ export function issuesToErrors(
           const msg = small ? 'must not be empty' : `must be at most ${bound} characters long`;
           errors.push(archError('schema', `${at(path)}: ${msg}`, { nodeId, path }));
         } else {
-          const msg = `must be ${small ? 'at least' : 'at most'} ${bound}, got ${describeValue(value)}`;
+          // An exclusive bound (a loss weight above 0) reads "above", not "at least".
+          const relation = issue.inclusive === false ? (small ? 'above' : 'below') : small ? 'at least' : 'at most';
+          const msg = `must be ${relation} ${bound}, got ${describeValue(value)}`;
           errors.push(archError('bad-param', `${at(path)}: ${msg}`, { nodeId, path }));
         }
         break;

@@ -132,6 +132,14 @@ function nodeLines(ctx: Ctx, node: Exclude<ArchNode, { kind: 'input' }>, x: stri
         `${v} = ${BN}${layerName(id, 'bn')})(${v})`,
         `${v} = layers.Activation("sigmoid", name=${layerName(id, 'sigmoid')})(${v})`,
       ];
+    case 'saltHead': {
+      const lines = [`${v} = layers.GlobalAveragePooling2D(name=${layerName(id, 'pool')})(${x})`];
+      if (node.hidden !== undefined) {
+        lines.push(`${v} = layers.Dense(${node.hidden}, activation="relu", kernel_initializer=${py(init)}, name=${layerName(id, 'hidden')})(${v})`);
+      }
+      lines.push(`${v} = layers.Dense(1, activation="sigmoid", kernel_initializer=${py(init)}, name=${layerName(id, 'dense')})(${v})`);
+      return lines;
+    }
   }
 }
 
@@ -153,6 +161,7 @@ export function kerasScript(arch: Architecture): KerasExport {
   const body: string[] = [];
   const problems: ArchError[] = [];
   let output = '';
+  let salt: { v: string; lossWeight: number } | null = null;
   let inputVar = '';
   for (const id of topologicalOrder(arch).order) {
     const node = nodes.get(id);
@@ -175,6 +184,7 @@ export function kerasScript(arch: Architecture): KerasExport {
     const label = node.label === undefined ? '' : ` (${comment(node.label)})`;
     body.push(`# ${id}${label}: ${node.kind} -> ${out.h}x${out.w}x${out.c}`, ...lines);
     if (node.kind === 'head') output = varOf(ctx, id);
+    if (node.kind === 'saltHead') salt = { v: varOf(ctx, id), lossWeight: node.lossWeight };
   }
   if (problems.length > 0) return { ok: false, errors: problems };
 
@@ -183,7 +193,14 @@ export function kerasScript(arch: Architecture): KerasExport {
     ...(arch.description ? [`# ${comment(arch.description)}`] : []),
     `# Default initializer: ${arch.init}. Batch normalisation: Keras defaults (momentum 0.99, epsilon 1e-3).`,
     '# The model outputs probabilities (sigmoid); Strata trains on the logits before it.',
+    ...(salt
+      ? [
+          `# Two outputs: the mask and "salt present" (1 when the mask has any salt pixel). Strata trains the mask loss`,
+          `# plus ${salt.lossWeight} x binary cross-entropy of the second: loss_weights=[1, ${salt.lossWeight}].`,
+        ]
+      : []),
   ];
+  const outputs = salt ? `[${output}, ${salt.v}]` : output;
   const script = [
     ...header,
     '',
@@ -191,7 +208,7 @@ export function kerasScript(arch: Architecture): KerasExport {
     '',
     'def build_model():',
     ...body.map((l) => (l === '' ? '' : `    ${l}`)),
-    `    return keras.Model(${inputVar}, ${output}, name=${py(arch.name.replace(/\//g, '_'))})`,
+    `    return keras.Model(${inputVar}, ${outputs}, name=${py(arch.name.replace(/\//g, '_'))})`,
     '',
     '',
     'if __name__ == "__main__":',

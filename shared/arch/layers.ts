@@ -14,7 +14,9 @@ export type LayerType =
   | 'relu'
   | 'add'
   | 'concat'
-  | 'sigmoid';
+  | 'sigmoid'
+  | 'global-pool'
+  | 'dense';
 
 /** One Keras layer. */
 export interface LayerSpec {
@@ -51,6 +53,12 @@ function bn(out: Shape): LayerSpec {
   return { type: 'bn', out, params: 4 * out.c, trainableParams: 2 * out.c, macs: 0 };
 }
 
+/** A dense layer from `cin` to `cout` units, with bias. */
+function dense(cin: number, cout: number): LayerSpec {
+  const params = cin * cout + cout;
+  return { type: 'dense', out: { h: 1, w: 1, c: cout }, params, trainableParams: params, macs: cin * cout };
+}
+
 function plain(type: LayerType, out: Shape): LayerSpec {
   return { type, out, params: 0, trainableParams: 0, macs: 0 };
 }
@@ -66,7 +74,8 @@ function plain(type: LayerType, out: Shape): LayerSpec {
  * - down: `convs` stride-1 convs and the stride-2 conv, plus a BN unless `bn` is `none`;
  * - up: the stride-2 transposed conv and `convs` stride-1 convs, plus a BN unless `bn` is `none`;
  * - bn: 1; merge: `add` 1, `concat` 2 (the concatenation and its 1x1 projection conv);
- * - head: 3 (1x1 conv to one channel, BN, sigmoid).
+ * - head: 3 (1x1 conv to one channel, BN, sigmoid);
+ * - saltHead: 3 (global average pool, dense to one unit, sigmoid), plus 2 with `hidden` (dense, ReLU).
  */
 export function nodeLayers(node: ArchNode, inShape: Shape | undefined, out: Shape, skip?: Shape): LayerSpec[] {
   if (node.kind === 'input') return [plain('input', out)];
@@ -104,5 +113,17 @@ export function nodeLayers(node: ArchNode, inShape: Shape | undefined, out: Shap
     }
     case 'head':
       return [conv(x, out, 1), bn(out), plain('sigmoid', out)];
+    case 'saltHead': {
+      // The pool's additions are not multiply-adds; the dense layers' are.
+      const pooled: Shape = { h: 1, w: 1, c: x.c };
+      const layers: LayerSpec[] = [plain('global-pool', pooled)];
+      let c = x.c;
+      if (node.hidden !== undefined) {
+        layers.push(dense(c, node.hidden), plain('relu', { h: 1, w: 1, c: node.hidden }));
+        c = node.hidden;
+      }
+      layers.push(dense(c, 1), plain('sigmoid', out));
+      return layers;
+    }
   }
 }

@@ -17,7 +17,7 @@ export const LAYOUT_STEP_Y = 150;
  * next level a full one), so every skip runs straight across. Going down, a node stays in its
  * predecessor's column, so the encoder is a column descending on the left; going up it does too
  * unless the encoder holds the place, so the decoder climbs on the right; along a level it moves right. A node also stays right of every input
- * it has, and never lands on a taken place. Nodes the input does not reach (parts of a design still
+ * it has, and never lands on a taken place. A salt head hangs half a level below the node it reads. Nodes the input does not reach (parts of a design still
  * being built) go in a row under the U, in design order.
  */
 export function uLayout(arch: Architecture): Map<string, Position> {
@@ -57,6 +57,12 @@ export function uLayout(arch: Architecture): Map<string, Position> {
     const srcRow = src === undefined ? undefined : row.get(src);
     const srcCol = src === undefined ? undefined : col.get(src);
     if (l === undefined || srcRow === undefined || srcCol === undefined) continue;
+    if (node.kind === 'saltHead') {
+      // The second output hangs below the bottom level it reads, out of the U's way.
+      level.set(id, l);
+      place(id, srcCol, srcRow + 1);
+      continue;
+    }
     const next = node.kind === 'down' ? l + 1 : node.kind === 'up' ? l - 1 : l;
     const r = node.kind === 'down' ? 2 * l + 1 : node.kind === 'up' ? 2 * l - 1 : 2 * l;
     level.set(id, next);

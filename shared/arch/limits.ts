@@ -11,6 +11,10 @@ export const LIMITS = {
   size: { min: 1, max: 4096 },
   convs: { min: 0, max: 16 },
   stride: { min: 1, max: 4 },
+  /** Hidden units of a salt head's dense layer. */
+  hidden: { min: 1, max: 4096 },
+  /** A salt head's loss weight: above 0 (a head that never learns votes at random), at most 10. */
+  lossWeight: { min: 0, max: 10 },
 } as const;
 
 /** Node ids double as weight names, so they stay filename- and Keras-safe. */

@@ -150,6 +150,8 @@ const KEY_ORDER = [
   'bn',
   'bnAfterBlock',
   'match',
+  'lossWeight',
+  'hidden',
   'from',
   'to',
   'port',

@@ -65,6 +65,13 @@ export const NODE_SCHEMAS = {
   bn: z.strictObject({ ...base, kind: z.literal('bn') }),
   merge: z.strictObject({ ...base, ...init, kind: z.literal('merge'), mode: z.enum(MERGE_MODES) }),
   head: z.strictObject({ ...base, ...init, kind: z.literal('head') }),
+  saltHead: z.strictObject({
+    ...base,
+    ...init,
+    kind: z.literal('saltHead'),
+    lossWeight: z.number().gt(LIMITS.lossWeight.min).max(LIMITS.lossWeight.max),
+    hidden: int(LIMITS.hidden).optional(),
+  }),
 } satisfies Record<NodeKind, z.ZodType<ArchNode>>;
 
 /** An edge; `port` is optional and means `in` when absent. */

@@ -99,6 +99,9 @@ function outputShape(
       return mergeShape(sole, node, s, shapes, errors);
     case 'head':
       return { h: s.h, w: s.w, c: 1 };
+    case 'saltHead':
+      // One logit per image, pooled over the whole map.
+      return { h: 1, w: 1, c: 1 };
     default:
       // A kind outside the union (a design built in code with a cast); the validator names it.
       return undefined;

@@ -120,6 +120,22 @@ export interface HeadNode extends NodeBase, WithInit {
   kind: 'head';
 }
 
+/**
+ * The optional "salt present" head: a second output that classifies the whole image. It reads a
+ * node at the bottom level (the design's lowest resolution on the mask path, 13x13 for a 101 input):
+ * global average pool, an optional dense layer of `hidden` units with a ReLU, then one dense unit
+ * whose sigmoid is the probability that the image has any salt. Training adds `lossWeight` times
+ * its binary cross-entropy against "the mask has a salt pixel" to the mask loss; at prediction an
+ * image whose probability falls below the cut is predicted empty. Nothing follows it.
+ */
+export interface SaltHeadNode extends NodeBase, WithInit {
+  kind: 'saltHead';
+  /** The weight of its cross-entropy in the training loss (the mask loss has weight 1). */
+  lossWeight: number;
+  /** Units of a dense + ReLU layer between the pool and the output unit; absent: none. */
+  hidden?: number;
+}
+
 export type ArchNode =
   | InputNode
   | ConvNode
@@ -128,10 +144,11 @@ export type ArchNode =
   | UpsamplerNode
   | BnNode
   | MergeNode
-  | HeadNode;
+  | HeadNode
+  | SaltHeadNode;
 
 export type NodeKind = ArchNode['kind'];
-export const NODE_KINDS: readonly NodeKind[] = ['input', 'conv', 'resnet', 'down', 'up', 'bn', 'merge', 'head'];
+export const NODE_KINDS: readonly NodeKind[] = ['input', 'conv', 'resnet', 'down', 'up', 'bn', 'merge', 'head', 'saltHead'];
 
 /** Input ports; every node but `merge` has one input port, `in`. */
 export type PortName = 'in' | 'skip';

@@ -4,11 +4,11 @@
  */
 import { archError } from './errors';
 import type { ArchError } from './errors';
-import { inputIndex, nodeMap, portOf, reachableFrom, reaching, topologicalOrder } from './graph';
+import { inputIndex, nodeMap, portOf, reachableFrom, reaching, soleInputs, topologicalOrder } from './graph';
 import { issuesToErrors } from './issues';
 import { NODE_SCHEMAS } from './schema';
 import { inferShapes } from './shapes';
-import type { Architecture, NodeKind } from './types';
+import type { Architecture, NodeKind, Shape } from './types';
 import { NODE_KINDS } from './types';
 
 function isKind(kind: unknown): kind is NodeKind {
@@ -79,6 +79,13 @@ function wiringErrors(arch: Architecture): ArchError[] {
       nodeId: heads[1]?.id,
     }));
   }
+  const saltHeads = arch.nodes.filter((n) => n.kind === 'saltHead');
+  if (saltHeads.length > 1) {
+    const ids = saltHeads.map((n) => n.id).join(', ');
+    errors.push(archError('multiple-salt-heads', `the design has ${saltHeads.length} salt heads (${ids}); it takes at most one`, {
+      nodeId: saltHeads[1]?.id,
+    }));
+  }
 
   const ids = new Set(arch.nodes.map((n) => n.id));
   const nodes = nodeMap(arch);
@@ -138,9 +145,10 @@ function wiringErrors(arch: Architecture): ArchError[] {
         }));
       }
     }
-    if (n.kind === 'head') {
+    if (n.kind === 'head' || n.kind === 'saltHead') {
+      const what = n.kind === 'head' ? 'head' : 'salt head';
       for (const e of (outgoing.get(n.id) ?? []).filter((x) => ids.has(x.to))) {
-        errors.push(archError('port', `head "${n.id}" cannot feed other nodes, but it feeds ${e.to}`, {
+        errors.push(archError('port', `${what} "${n.id}" cannot feed other nodes, but it feeds ${e.to}`, {
           nodeId: n.id,
           edge: e,
         }));
@@ -168,7 +176,8 @@ function flowErrors(arch: Architecture): ArchError[] {
     if (fromInput && !fromInput.has(n.id)) {
       errors.push(archError('unreachable', `node "${n.id}" cannot be reached from the input`, { nodeId: n.id }));
     }
-    if (toHead && !toHead.has(n.id)) {
+    // A salt head is the second output: it leads to no head by design (its input must, see saltHeadErrors).
+    if (toHead && !toHead.has(n.id) && n.kind !== 'saltHead') {
       errors.push(archError('unreachable', `node "${n.id}" does not lead to the head`, { nodeId: n.id }));
     }
   }
@@ -200,16 +209,59 @@ function matchErrors(arch: Architecture): ArchError[] {
 }
 
 /**
- * Every problem of a design: node parameters, ids and edges, wiring (one input, one head, ports),
- * cycles and reachability, then shapes. An empty list means the design can be built.
+ * Where a salt head may read: a node of the mask path (one that leads to the head) at the bottom
+ * level, the lowest resolution on that path (13x13 for a 101 input), so that it classifies the
+ * image from the encoder's deepest features and its gradient trains the whole encoder. Unconnected
+ * or unresolved inputs are reported elsewhere (ports, shapes).
+ */
+function saltHeadErrors(arch: Architecture, shapes: ReadonlyMap<string, Shape>): ArchError[] {
+  const salts = arch.nodes.filter((n) => n.kind === 'saltHead');
+  if (salts.length === 0) return [];
+  const heads = arch.nodes.filter((n) => n.kind === 'head').map((n) => n.id);
+  if (heads.length === 0) return [];
+  const maskPath = reaching(arch, heads);
+  const nodes = nodeMap(arch);
+  let bottom: Shape | undefined;
+  for (const id of maskPath) {
+    const s = shapes.get(id);
+    if (s && (!bottom || s.h * s.w < bottom.h * bottom.w)) bottom = s;
+  }
+  const sole = soleInputs(arch);
+  const errors: ArchError[] = [];
+  for (const n of salts) {
+    const src = sole(n.id);
+    if (src === undefined || !nodes.has(src)) continue;
+    if (!maskPath.has(src)) {
+      errors.push(archError('salt-head-input', `salt head "${n.id}" must read a node of the mask path, but its input "${src}" does not lead to the head`, {
+        nodeId: n.id,
+        edge: { from: src, to: n.id },
+      }));
+      continue;
+    }
+    const s = shapes.get(src);
+    if (!s || !bottom || (s.h === bottom.h && s.w === bottom.w)) continue;
+    errors.push(archError('salt-head-input', `salt head "${n.id}" must read the bottom level (${bottom.h}x${bottom.w}), but its input "${src}" is ${s.h}x${s.w}`, {
+      nodeId: n.id,
+      edge: { from: src, to: n.id },
+    }));
+  }
+  return errors;
+}
+
+/**
+ * Every problem of a design: node parameters, ids and edges, wiring (one input, one head, at most
+ * one salt head, ports), cycles and reachability, then shapes and where a salt head reads. An
+ * empty list means the design can be built.
  */
 export function validateArchitecture(arch: Architecture): ArchError[] {
+  const shaped = inferShapes(arch);
   return [
     ...paramErrors(arch),
     ...identityErrors(arch),
     ...wiringErrors(arch),
     ...flowErrors(arch),
     ...matchErrors(arch),
-    ...inferShapes(arch).errors,
+    ...shaped.errors,
+    ...saltHeadErrors(arch, shaped.shapes),
   ];
 }

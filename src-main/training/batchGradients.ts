@@ -1,8 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { LossFn } from './losses';
+import { withSaltTerm, type LossFn, type SaltTerm } from './losses';
 import type { UNetModel } from './model';
 
-/** One batch's loss and gradients in training mode, with the hard (p > 0.5) intersection and union of its masks. */
+/**
+ * One batch's loss (with a salt head, the mask loss plus its weighted term) and gradients in
+ * training mode, with the hard (p > 0.5) intersection and union of its masks.
+ */
 export interface BatchGradients {
   loss: number;
   /** By engine variable name, as tf.variableGrads returns them; the caller owns and disposes them. */
@@ -23,10 +26,11 @@ export function batchGradients(model: UNetModel, loss: LossFn, x: Float32Array, 
     const xt = tf.tensor4d(x, shape);
     const yt = tf.tensor4d(y, [n, h, w, 1]);
     return tf.variableGrads(() => {
-      const logits = model.forward(xt, true);
+      // With a salt head its weighted cross-entropy joins the loss, and its gradient reaches the encoder through the bottom level.
+      const { mask: logits, salt } = model.forwardAll(xt, true);
       const probs = tf.sigmoid(logits);
       stats = tf.keep(intersectionAndUnion(yt, probs));
-      return loss(yt, probs, { logits });
+      return withSaltTerm(loss(yt, probs, { logits }), yt, saltTermOf(model, salt));
     }, model.params.trainableList);
   });
   const lossValue = value.dataSync()[0] ?? NaN;
@@ -35,6 +39,11 @@ export function batchGradients(model: UNetModel, loss: LossFn, x: Float32Array, 
   const [intersection = NaN, union = NaN] = s ? Array.from(s.dataSync()) : [];
   s?.dispose();
   return { loss: lossValue, grads, intersection, union };
+}
+
+/** The salt term of `model`'s objective for its salt logits of a pass; null without a salt head. */
+export function saltTermOf(model: UNetModel, logits: tf.Tensor1D | null): SaltTerm | null {
+  return model.saltHead && logits ? { logits, weight: model.saltHead.lossWeight } : null;
 }
 
 /** IoU at threshold 0.5 from summed intersection and union; 1 when there is no salt anywhere. */

@@ -210,6 +210,49 @@ export const bceLoss: LossFn = (yTrue, yPred, options = {}) =>
 export const bceLovaszLoss: LossFn = (yTrue, yPred, options = {}) =>
   tf.tidy(() => tf.add(bceLoss(yTrue, yPred, options), lovaszHingeLoss(yTrue, yPred, options)) as tf.Scalar);
 
+/**
+ * The salt head's targets: 1 for an image whose mask has any salt pixel, else 0, [B] from masks
+ * [B, H, W, 1] or [B, H, W].
+ */
+export function saltPresence(yTrue: tf.Tensor): tf.Tensor1D {
+  return tf.tidy(() => {
+    const b = yTrue.shape[0] ?? 0;
+    if (yTrue.shape.length < 3 || b === 0) throw new LossShapeError('saltPresence', `expected masks [B,H,W,1] or [B,H,W], got [${yTrue.shape.join(',')}]`);
+    const flat = tf.reshape(tf.cast(yTrue, 'float32'), [b, -1]);
+    return tf.cast(tf.greater(tf.max(flat, 1), 0.5), 'float32') as tf.Tensor1D;
+  });
+}
+
+/**
+ * The salt head's loss: mean binary cross-entropy of its logit per image z [B] against whether the
+ * image has salt, from the logits in the stable form max(z, 0) - z*y + log1p(exp(-|z|)).
+ */
+export function saltPresenceLoss(yTrue: tf.Tensor, saltLogits: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    const y = saltPresence(yTrue);
+    if (saltLogits.shape.length !== 1 || saltLogits.shape[0] !== y.shape[0]) {
+      throw new LossShapeError('saltPresenceLoss', `salt logits [${saltLogits.shape.join(',')}] do not match ${y.shape[0]} images`);
+    }
+    const z = tf.cast(saltLogits, 'float32');
+    return tf.mean(tf.add(tf.sub(tf.relu(z), tf.mul(z, y)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))))) as tf.Scalar;
+  });
+}
+
+/** The salt head's part of a training objective: its logits per image and the weight of its loss. */
+export interface SaltTerm {
+  logits: tf.Tensor1D;
+  weight: number;
+}
+
+/**
+ * The training objective of a design from its mask loss: with a salt head, plus `weight` times
+ * {@link saltPresenceLoss} of its logits; without one (`salt` null), the mask loss itself.
+ */
+export function withSaltTerm(maskLoss: tf.Scalar, yTrue: tf.Tensor, salt: SaltTerm | null): tf.Scalar {
+  if (!salt) return maskLoss;
+  return tf.tidy(() => tf.add(maskLoss, tf.mul(saltPresenceLoss(yTrue, salt.logits), salt.weight)) as tf.Scalar);
+}
+
 export { LOSS_NAMES, type LossName };
 
 /** Each loss with a one-line description for the UI. */

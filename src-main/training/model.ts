@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ArchNode, Architecture, Initializer, Shape } from '../../shared/arch/types';
-import { inferShapes, nodeMap, soleInput, topologicalOrder, validateArchitecture } from '../../shared/arch';
+import type { ArchNode, Architecture, Initializer, SaltHeadNode, Shape } from '../../shared/arch/types';
+import { inferShapes, nodeMap, saltHeadOf, soleInput, topologicalOrder, validateArchitecture } from '../../shared/arch';
 import { ParamStore, type NamedArray } from './params';
 import { batchNormTrain } from './wasm/batch-norm';
 
@@ -29,13 +29,24 @@ export interface ForwardProbe {
   onNodeOutput?(node: ArchNode, output: tf.Tensor4D): void;
 }
 
+/** Both outputs of a forward pass: the mask logits, and the salt head's logit per image. */
+export interface ForwardOutputs {
+  /** [B, H, W, 1]. */
+  mask: tf.Tensor4D;
+  /** [B]; null when the design has no salt head. */
+  salt: tf.Tensor1D | null;
+}
+
 /**
- * A strict-ResNet U-Net built from an {@link Architecture} on tfjs-core ops.
+ * A strict-ResNet U-Net built from an {@link Architecture} on tfjs-core ops, with the design's
+ * optional salt head as a second output (see {@link forwardAll}).
  * The forward pass returns logits; the sigmoid of the head is applied by the caller
  * so that losses that need logits (Lovasz) get them without a round trip through log(p/(1-p)).
  */
 export class UNetModel {
   readonly params: ParamStore;
+  /** The design's salt head, or null: then the model has exactly the weights and outputs of the mask path. */
+  readonly saltHead: SaltHeadNode | null;
   private readonly order: ArchNode[];
   private readonly shapes: Map<string, Shape>;
   private readonly inputsOf: Map<string, { in: string | undefined; skip: string | undefined }>;
@@ -51,11 +62,12 @@ export class UNetModel {
     const nodes = nodeMap(arch);
     this.order = topologicalOrder(arch).order.map((id) => nodes.get(id) as ArchNode);
     this.inputsOf = new Map(this.order.map((n) => [n.id, { in: soleInput(arch, n.id, 'in'), skip: soleInput(arch, n.id, 'skip') }]));
+    this.saltHead = saltHeadOf(arch);
     this.params = new ParamStore(seed);
     // Create every variable now, in graph order, by one inference pass over a single zero image.
     tf.tidy(() => {
       const input = this.inputShape;
-      this.forward(tf.zeros([1, input.h, input.w, input.c]), false);
+      this.run(tf.zeros([1, input.h, input.w, input.c]), false, true);
     });
   }
 
@@ -72,12 +84,53 @@ export class UNetModel {
    * which {@link commitBnUpdates} applies after the optimizer step.
    */
   forward(x: tf.Tensor4D, training: boolean, probe?: ForwardProbe): tf.Tensor4D {
+    return this.run(x, training, false, probe).mask;
+  }
+
+  /**
+   * {@link forward} with the salt head's logit per image too (null without a salt head). The mask
+   * logits are the same values forward gives: the salt head only reads the bottom level.
+   */
+  forwardAll(x: tf.Tensor4D, training: boolean, probe?: ForwardProbe): ForwardOutputs {
+    return this.run(x, training, this.saltHead !== null, probe);
+  }
+
+  /** Probabilities in inference mode, [B, H, W, 1]. */
+  predict(x: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => tf.sigmoid(this.forward(x, false)));
+  }
+
+  /**
+   * The salt head's probability that each image has salt, in inference mode, [B]; null when the
+   * design has no salt head. This is the per-image input of the empty-image vote.
+   */
+  predictSalt(x: tf.Tensor4D): tf.Tensor1D | null {
+    if (!this.saltHead) return null;
+    return tf.tidy(() => {
+      const { salt } = this.run(x, false, true);
+      if (!salt) throw new Error(`salt head '${this.saltHead?.id}' gave no output`);
+      return tf.sigmoid(salt);
+    });
+  }
+
+  /**
+   * One pass over the graph. The salt head runs only `withSalt` (it is a branch off the bottom level,
+   * so leaving it out changes nothing else); the constructor runs it to create its weights.
+   */
+  private run(x: tf.Tensor4D, training: boolean, withSalt: boolean, probe?: ForwardProbe): ForwardOutputs {
     const outputs = new Map<string, tf.Tensor4D>();
     let head: tf.Tensor4D | null = null;
+    let salt: tf.Tensor1D | null = null;
     for (const node of this.order) {
+      if (node.kind === 'saltHead' && !withSalt) continue;
       const inputs = this.inputsOf.get(node.id) ?? { in: undefined, skip: undefined };
       const main = node.kind === 'input' ? x : outputs.get(inputs.in ?? '');
       if (!main) throw new Error(`node '${node.id}' has no input`);
+      if (node.kind === 'saltHead') {
+        salt = this.saltLogit(node, main);
+        probe?.onNodeOutput?.(node, tf.reshape(salt, [salt.shape[0], 1, 1, 1]));
+        continue;
+      }
       const skip = inputs.skip === undefined ? undefined : outputs.get(inputs.skip);
       const out = this.runNode(node, main, skip, training);
       outputs.set(node.id, out);
@@ -85,12 +138,22 @@ export class UNetModel {
       if (node.kind === 'head') head = out;
     }
     if (!head) throw new Error('architecture has no head');
-    return head;
+    return { mask: head, salt };
   }
 
-  /** Probabilities in inference mode, [B, H, W, 1]. */
-  predict(x: tf.Tensor4D): tf.Tensor4D {
-    return tf.tidy(() => tf.sigmoid(this.forward(x, false)));
+  /** Global average pool, the optional dense + ReLU, one dense unit: a logit per image, [B]. */
+  private saltLogit(node: SaltHeadNode, x: tf.Tensor4D): tf.Tensor1D {
+    const id = node.id;
+    let y: tf.Tensor2D = tf.mean(x, [1, 2]);
+    if (node.hidden !== undefined) y = tf.relu(this.dense(`${id}/hidden`, y, node.hidden, this.initOf(node)));
+    const logit = this.dense(`${id}/dense`, y, 1, this.initOf(node));
+    return tf.reshape(logit, [logit.shape[0]]);
+  }
+
+  private dense(name: string, x: tf.Tensor2D, units: number, init: Initializer): tf.Tensor2D {
+    const w = this.params.denseKernel(`${name}/kernel`, x.shape[1], units, init);
+    const b = this.params.vector(`${name}/bias`, units, 0);
+    return tf.add(tf.matMul(x, w as tf.Tensor2D), b);
   }
 
   /** Applies the moving-statistics updates queued by the last training forward pass. */
@@ -186,6 +249,9 @@ export class UNetModel {
         const y = this.conv(`${id}/conv`, x, 1, 1, 1, this.initOf(node));
         return this.bn(`${id}/bn`, y, training);
       }
+      case 'saltHead':
+        // Its output is not a map; run() takes it through saltLogit.
+        throw new Error(`salt head '${id}' is not a node of the mask path`);
     }
   }
 

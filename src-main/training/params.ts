@@ -37,6 +37,11 @@ export class ParamStore {
     return this.add(name, shape, () => sampleInitializer(init, size, fanIn, fanOut, new Rng(deriveSeed(this.seed, name))));
   }
 
+  /** A dense kernel [in, out], as Keras stores it (fan in `cin`, fan out `cout`). */
+  denseKernel(name: string, cin: number, cout: number, init: Initializer): tf.Variable {
+    return this.add(name, [cin, cout], () => sampleInitializer(init, cin * cout, cin, cout, new Rng(deriveSeed(this.seed, name))));
+  }
+
   /** A trainable vector filled with one value (bias 0, gamma 1, beta 0). */
   vector(name: string, n: number, value: number): tf.Variable {
     return this.add(name, [n], () => new Float32Array(n).fill(value));

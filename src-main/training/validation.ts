@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkerboardScore } from '../../shared/analysis';
 import { scoreSet, thresholdSweep } from '../../shared/metrics';
 import type { TrainingData } from './data';
-import type { LossFn } from './losses';
+import { saltTermOf } from './batchGradients';
+import { saltPresenceLoss, withSaltTerm, type LossFn } from './losses';
 import type { UNetModel } from './model';
 
 /** A validation pass: its metrics and the probabilities it produced (uint8, p*255 rounded). */
@@ -18,12 +19,19 @@ export interface ValidationResult {
     valNonEmptyScore: number;
     /** The checkerboard score (share of high-frequency energy at Nyquist) of the predicted maps. */
     valCheckerboard: number;
+    /** With a salt head: share of images whose salt probability is on the right side of 0.5. */
+    valSaltAccuracy?: number;
+    /** With a salt head: the mean cross-entropy of its logits, unweighted (`valLoss` includes it weighted). */
+    valSaltLoss?: number;
   };
   probs: Uint8Array;
+  /** With a salt head: each image's probability that it has salt, in the split's order; else null. */
+  saltProbs: Float32Array | null;
 }
 
 /**
- * Runs the model in inference mode over the validation split. `valScore` is the competition score at
+ * Runs the model in inference mode over the validation split. `valLoss` is the training objective
+ * (with a salt head, its weighted term included, as in `trainLoss`). `valScore` is the competition score at
  * threshold 0.5 (what the run is selected by, so a threshold tuned on the same images does not flatter
  * it); the sweep's best threshold and its score are reported beside it.
  */
@@ -32,31 +40,42 @@ export function validate(model: UNetModel, loss: LossFn, data: TrainingData): Va
   const n = data.valIds.length;
   const probs = new Uint8Array(n * h * w);
   const truths = new Uint8Array(n * h * w);
+  const saltProbs = model.saltHead ? new Float32Array(n) : null;
   let lossSum = 0;
+  let saltLossSum = 0;
   for (const b of data.valBatches()) {
     const out = tf.tidy(() => {
       const xt = tf.tensor4d(b.x, b.shape);
       const yt = tf.tensor4d(b.y, [b.count, h, w, 1]);
-      const logits = model.forward(xt, false);
+      const { mask: logits, salt } = model.forwardAll(xt, false);
       const p = tf.sigmoid(logits);
-      return { l: loss(yt, p, { logits }), q: tf.cast(tf.round(tf.mul(p, 255)), 'int32') };
+      const l = withSaltTerm(loss(yt, p, { logits }), yt, saltTermOf(model, salt));
+      const q = tf.cast(tf.round(tf.mul(p, 255)), 'int32');
+      return salt ? { l, q, sp: tf.sigmoid(salt), sl: saltPresenceLoss(yt, salt) } : { l, q };
     });
     lossSum += (out.l.dataSync()[0] ?? NaN) * b.count;
     probs.set(out.q.dataSync() as Int32Array, b.offset * h * w);
     for (let i = 0; i < b.y.length; i++) truths[b.offset * h * w + i] = b.y[i] ? 1 : 0;
-    tf.dispose([out.l, out.q]);
+    if (saltProbs && out.sp && out.sl) {
+      saltProbs.set(out.sp.dataSync() as Float32Array, b.offset);
+      saltLossSum += (out.sl.dataSync()[0] ?? NaN) * b.count;
+    }
+    tf.dispose(Object.values(out));
   }
   if (n === 0) {
     return {
       metrics: { valLoss: NaN, valIoU: NaN, valPixelIoU: NaN, valScore: NaN, bestThreshold: 0.5, valBestScore: NaN, valEmptyScore: NaN, valNonEmptyScore: NaN, valCheckerboard: NaN },
       probs,
+      saltProbs,
     };
   }
   const set = { truths, probs, n, h, w };
   const at = scoreSet({ ...set, threshold: 0.5 });
   const sweep = thresholdSweep(set);
   return {
+    saltProbs,
     metrics: {
+      ...(saltProbs ? { valSaltAccuracy: saltAccuracy(truths, saltProbs, h * w), valSaltLoss: saltLossSum / n } : {}),
       valLoss: lossSum / n,
       valIoU: at.meanIoU,
       valPixelIoU: at.pixelIoU,
@@ -69,6 +88,18 @@ export function validate(model: UNetModel, loss: LossFn, data: TrainingData): Va
     },
     probs,
   };
+}
+
+/** Share of images whose salt probability is on the side of 0.5 their mask says (any salt pixel: above). */
+export function saltAccuracy(truths: Uint8Array, saltProbs: Float32Array, px: number): number {
+  const n = saltProbs.length;
+  let right = 0;
+  for (let k = 0; k < n; k++) {
+    const hasSalt = truths.subarray(k * px, (k + 1) * px).some((v) => v !== 0);
+    const p = saltProbs[k] ?? NaN;
+    if (hasSalt ? p > 0.5 : p <= 0.5) right++;
+  }
+  return n === 0 ? NaN : right / n;
 }
 
 /** Predicted maps scored for checkerboard artefacts: evenly spaced ones, enough for a stable figure at little cost. */

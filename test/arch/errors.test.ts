@@ -308,6 +308,84 @@ describe('validator errors', () => {
     expect(validateArchitecture(arch).map((e) => e.code)).toEqual(['bad-param', 'dangling-edge', 'bad-match']);
   });
 
+  describe('the salt head', () => {
+    /** miniUNet (8x8 in, bottom level 4x4 at "dn") with a salt head reading `from`. */
+    function withSalt(from: string, extra: Partial<{ lossWeight: number; hidden: number }> = {}): Architecture {
+      const arch = miniUNet();
+      arch.nodes.push({ id: 'salt', kind: 'saltHead', lossWeight: 0.1, ...extra });
+      arch.edges.push({ from, to: 'salt' });
+      return arch;
+    }
+
+    it('reading the bottom level is valid: it leads to no head, and needs not', () => {
+      expect(validateArchitecture(withSalt('dn'))).toEqual([]);
+      expect(validateArchitecture(withSalt('dn', { hidden: 8 }))).toEqual([]);
+    });
+
+    it('multiple-salt-heads: at most one', () => {
+      const arch = withSalt('dn');
+      arch.nodes.push({ id: 'salt2', kind: 'saltHead', lossWeight: 0.2 });
+      arch.edges.push({ from: 'dn', to: 'salt2' });
+      const errs = only(validateArchitecture(arch), 'multiple-salt-heads');
+      expect(errs).toEqual([
+        { code: 'multiple-salt-heads', nodeId: 'salt2', message: 'the design has 2 salt heads (salt, salt2); it takes at most one' },
+      ]);
+      expect(validateArchitecture(arch)).toHaveLength(1);
+    });
+
+    it('salt-head-input: a level above the bottom, or a node off the mask path', () => {
+      const high = only(validateArchitecture(withSalt('res')), 'salt-head-input');
+      expect(high).toEqual([
+        {
+          code: 'salt-head-input',
+          nodeId: 'salt',
+          edge: { from: 'res', to: 'salt' },
+          message: 'salt head "salt" must read the bottom level (4x4), but its input "res" is 8x8',
+        },
+      ]);
+      // The decoder's 8x8 output is as wrong as the encoder's.
+      expect(only(validateArchitecture(withSalt('upx')), 'salt-head-input').map((e) => e.message)).toEqual([
+        'salt head "salt" must read the bottom level (4x4), but its input "upx" is 8x8',
+      ]);
+      const side = withSalt('side');
+      side.nodes.push({ id: 'side', kind: 'bn' });
+      side.edges.push({ from: 'dn', to: 'side' });
+      const errs = validateArchitecture(side);
+      expect(only(errs, 'salt-head-input').map((e) => e.message)).toEqual([
+        'salt head "salt" must read a node of the mask path, but its input "side" does not lead to the head',
+      ]);
+      // The branch itself is unreachable from the head; the salt head is not reported for that.
+      expect(only(errs, 'unreachable').map((e) => e.message)).toEqual(['node "side" does not lead to the head']);
+    });
+
+    it('port: nothing may follow it, and it needs its input', () => {
+      const feeding = withSalt('dn');
+      feeding.nodes.push({ id: 'after', kind: 'bn' });
+      feeding.edges.push({ from: 'salt', to: 'after' });
+      expect(only(validateArchitecture(feeding), 'port').map((e) => e.message)).toEqual([
+        'salt head "salt" cannot feed other nodes, but it feeds after',
+      ]);
+      const unfed = miniUNet();
+      unfed.nodes.push({ id: 'salt', kind: 'saltHead', lossWeight: 0.1 });
+      expect(only(validateArchitecture(unfed), 'port').map((e) => e.message)).toEqual(['node "salt": nothing is connected to its "in" port']);
+    });
+
+    it('bad-param: a loss weight above 0 and at most 10, whole hidden units', () => {
+      expect(only(validateArchitecture(withSalt('dn', { lossWeight: 0 })), 'bad-param').map((e) => e.message)).toEqual([
+        'node "salt" (nodes[7].lossWeight): must be above 0, got 0',
+      ]);
+      expect(only(validateArchitecture(withSalt('dn', { lossWeight: 11 })), 'bad-param').map((e) => e.message)).toEqual([
+        'node "salt" (nodes[7].lossWeight): must be at most 10, got 11',
+      ]);
+      expect(only(validateArchitecture(withSalt('dn', { hidden: 2.5 })), 'bad-param').map((e) => e.message)).toEqual([
+        'node "salt" (nodes[7].hidden): must be a whole number, got 2.5',
+      ]);
+      const raw = JSON.parse(serializeArchitecture(withSalt('dn'))) as { nodes: Record<string, unknown>[] };
+      delete raw.nodes[7]?.lossWeight;
+      expect(parseErrors(raw).map((e) => e.message)).toEqual(['node "salt" (nodes[7].lossWeight): required field is missing']);
+    });
+  });
+
   it('every error code has a test above', () => {
     // Codes tested through `only`: this runs last in the file.
     const untested = ARCH_ERROR_CODES.filter((c) => !covered.has(c));

@@ -188,6 +188,9 @@ function step(walk: Walk, node: Exclude<ArchNode, { kind: 'input' }>, x: State, 
     }
     case 'head':
       return { sum: x.sum.clone(), terms: new Map([...ensureTerms(walk, x, id)].map(([i, t]) => [i, t.clone()])) };
+    case 'saltHead':
+      // Off the mask path; measureSummands skips it.
+      return { sum: x.sum.clone(), terms: null };
   }
 }
 
@@ -266,6 +269,11 @@ export function measureSummands(model: UNetModel, x: tf.Tensor4D): EmpiricalAnal
         continue;
       }
       const src = sole(id);
+      if (node.kind === 'saltHead') {
+        // The salt head's pooled logit is off the mask path whose summands are measured; it only lets go of its input.
+        release(src);
+        continue;
+      }
       const skipSrc = node.kind === 'merge' ? sole(id, 'skip') : undefined;
       const input = src === undefined ? undefined : states.get(src);
       if (!input) throw new Error(`node '${id}' has no input`);
