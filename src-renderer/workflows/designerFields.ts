@@ -10,6 +10,8 @@ import { INITIALIZERS, MERGE_MODES, SAMPLER_BN } from '../../shared/arch/types';
 /** One field of the panel. */
 export type FieldSpec =
   | { key: string; label: string; type: 'int'; value: number | null; min: number; max: number; optional: boolean; hint?: string }
+  /** A real number in [min, max] as the input offers it; the edit rules decide (a loss weight must be above 0). */
+  | { key: string; label: string; type: 'number'; value: number; min: number; max: number; step: number; hint?: string }
   | { key: string; label: string; type: 'select'; value: string; options: { value: string; label: string }[]; hint?: string }
   | { key: string; label: string; type: 'bool'; value: boolean; hint?: string }
   | { key: string; label: string; type: 'text'; value: string; hint?: string };
@@ -89,6 +91,21 @@ export function nodeFields(node: ArchNode, arch: Architecture): FieldSpec[] {
       ];
     case 'head':
       return [initField(node, arch)];
+    case 'saltHead':
+      return [
+        {
+          key: 'lossWeight',
+          label: 'Loss weight',
+          type: 'number',
+          value: node.lossWeight,
+          min: LIMITS.lossWeight.min,
+          max: LIMITS.lossWeight.max,
+          step: 0.05,
+          hint: `times its cross-entropy, added to the mask loss; above ${LIMITS.lossWeight.min}`,
+        },
+        int('hidden', 'Hidden units', node.hidden, LIMITS.hidden, true, 'empty: the pool feeds the output unit directly'),
+        initField(node, arch),
+      ];
   }
 }
 
@@ -105,9 +122,10 @@ export function fieldPatchValue(f: FieldSpec, raw: string | boolean): { ok: true
       return { ok: true, value: raw === UNSET ? null : raw };
     case 'text':
       return { ok: true, value: typeof raw === 'string' && raw.trim() !== '' ? raw : null };
+    case 'number':
     case 'int': {
       const text = typeof raw === 'string' ? raw.trim() : '';
-      if (text === '') return f.optional ? { ok: true, value: null } : { ok: false, message: `${f.label}: a value is required` };
+      if (text === '') return f.type === 'int' && f.optional ? { ok: true, value: null } : { ok: false, message: `${f.label}: a value is required` };
       const n = Number(text);
       if (!Number.isFinite(n)) return { ok: false, message: `${f.label}: "${text}" is not a number` };
       return { ok: true, value: n };

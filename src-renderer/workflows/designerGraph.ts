@@ -17,6 +17,7 @@ export const KIND_TITLES: Readonly<Record<NodeKind, string>> = {
   bn: 'Batch norm',
   merge: 'Skip merge',
   head: 'Head',
+  saltHead: 'Salt present',
 };
 
 /** One line of the palette: what a node kind is for. */
@@ -29,13 +30,14 @@ export const KIND_HINTS: Readonly<Record<NodeKind, string>> = {
   bn: 'A batch normalisation on the main path',
   merge: 'Adds or concatenates a skip',
   head: '1x1 conv to one channel, BN, sigmoid',
+  saltHead: 'Second output on the bottom level: pool, dense, sigmoid; votes empty images',
 };
 
 /** The drag payload type of a palette item: its node kind. */
 export const PALETTE_MIME = 'application/x-strata-node';
 
 /** The palette's order: the way a U-Net is read. */
-export const PALETTE_KINDS: readonly NodeKind[] = ['input', 'conv', 'resnet', 'down', 'up', 'bn', 'merge', 'head'];
+export const PALETTE_KINDS: readonly NodeKind[] = ['input', 'conv', 'resnet', 'down', 'up', 'bn', 'merge', 'head', 'saltHead'];
 
 /** A node card. */
 export interface CardModel {
@@ -51,7 +53,7 @@ export interface CardModel {
   outShape: string | null;
   /** Input ports (a merge has `in` and `skip`, the input none). */
   ports: PortName[];
-  /** Whether anything may follow it (everything but the head). */
+  /** Whether anything may follow it (everything but the two heads). */
   hasOutput: boolean;
   /** Messages of the problems on this node. */
   errors: string[];
@@ -106,6 +108,8 @@ export function nodeDetail(node: ArchNode, defaultInit: string): string {
       return node.mode === 'add' ? 'add (equal shapes)' : 'concat + 1x1 projection';
     case 'head':
       return '1x1 conv · BN · sigmoid';
+    case 'saltHead':
+      return `pool${node.hidden === undefined ? '' : ` · dense ${node.hidden}`} · dense 1 · loss x${node.lossWeight}${init}`;
   }
 }
 
@@ -139,7 +143,7 @@ export function canvasModel(
       blocks: n.kind === 'resnet' ? n.blocks : null,
       outShape: out ? shapeText(out) : null,
       ports: n.kind === 'input' ? [] : n.kind === 'merge' ? ['in', 'skip'] : ['in'],
-      hasOutput: n.kind !== 'head',
+      hasOutput: n.kind !== 'head' && n.kind !== 'saltHead',
       errors: byNode.get(n.id) ?? [],
       position: n.position ?? { x: (i % 6) * 210, y: Math.floor(i / 6) * 150 },
     };
