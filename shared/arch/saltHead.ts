@@ -1,7 +1,8 @@
 /**
  * The optional "salt present" head (see {@link SaltHeadNode}): its defaults, and the edit that puts
  * one on a design's bottom level. Validation of where it may read lives with the other rules in
- * `validate.ts`.
+ * `validate.ts`; its vote on empty images (the salt cut) with the other post-processing, in
+ * `shared/metrics/postprocess.ts`.
  */
 import { LAYOUT_STEP_Y } from './layout';
 import { summarize } from './summary';
@@ -13,12 +14,6 @@ import type { Architecture, SaltHeadNode } from './types';
  * encoder at a tenth of its size, as in the TGS solutions with a classification branch.
  */
 export const DEFAULT_SALT_LOSS_WEIGHT = 0.1;
-
-/**
- * The salt probability below which an image is predicted empty when no cut was tuned: even odds,
- * the cut a calibrated classifier would use when a missed salt image and a false one cost the same.
- */
-export const DEFAULT_SALT_CUT = 0.5;
 
 /** The design's salt head, or null when it has none. */
 export function saltHeadOf(arch: Architecture): SaltHeadNode | null {

@@ -4,7 +4,13 @@
  * convention of predictMask); an image with fewer than `minArea` salt pixels is then made empty,
  * since on TGS 39% of the masks are empty and one false pixel scores 0 there.
  *
- * The tuner tries every threshold x minimum area pair of a grid. Each image's pixels are counted
+ * With a salt-present head (a design's `saltHead` node), each image also has the head's probability
+ * that it holds any salt, and the rule may carry a `saltCut`: an image whose salt probability is
+ * below the cut is predicted empty whatever its pixels say (the head's vote on empty images). The
+ * cut is tuned with the threshold and the area on the validation set (DEFAULT_TUNE_SALT_CUTS, where
+ * 0 is a vote that never fires); DEFAULT_SALT_CUT is for a rule fixed without tuning.
+ *
+ * The tuner tries every threshold x minimum area (x salt cut) point of a grid. Each image's pixels are counted
  * once into a histogram of "how many grid thresholds this pixel exceeds", split by truth; suffix
  * sums of it give every threshold's predicted and true-positive counts, so a pair then costs O(1)
  * per image instead of O(pixels).
@@ -23,10 +29,30 @@ export interface Postprocess {
   tta: boolean;
   /** How many checkpoints' probabilities are averaged (1: the single best checkpoint). */
   snapshots: number;
+  /**
+   * With a salt head: an image whose salt probability is below this is predicted empty. Absent: no
+   * vote (a design without the head). Needs the per-image salt probabilities wherever it is applied.
+   */
+  saltCut?: number;
 }
 
 /** The part of a post-processing that acts on probabilities (TTA and snapshots act on the model). */
-export type MaskRule = Pick<Postprocess, 'threshold' | 'minArea'>;
+export type MaskRule = Pick<Postprocess, 'threshold' | 'minArea' | 'saltCut'>;
+
+/**
+ * Each image's probability that it has salt, from a salt head (Float32Array from the model), image
+ * after image as the masks are.
+ */
+export type SaltProbs = ArrayLike<number>;
+
+/**
+ * The salt cut of a rule fixed without tuning: even odds, what a calibrated classifier uses when a
+ * missed salt image and a false one cost the same (both score 0 on TGS).
+ */
+export const DEFAULT_SALT_CUT = 0.5;
+
+/** Salt cuts the tuner tries when salt probabilities are given: 0 (the vote never fires), 0.1, ..., 0.9. */
+export const DEFAULT_TUNE_SALT_CUTS: readonly number[] = Array.from({ length: 10 }, (_, k) => k / 10);
 
 /** Thresholds the tuner tries unless told otherwise: 0.20, 0.22, ..., 0.80. */
 export const DEFAULT_TUNE_THRESHOLDS: readonly number[] = Array.from({ length: 31 }, (_, k) => (20 + 2 * k) / 100);
@@ -38,12 +64,16 @@ export const DEFAULT_TUNE_AREAS: readonly number[] = [0, 5, 10, 20, 30, 50, 75, 
 export interface TuneGrid {
   thresholds?: readonly number[];
   areas?: readonly number[];
+  /** Used only with salt probabilities; default DEFAULT_TUNE_SALT_CUTS. */
+  saltCuts?: readonly number[];
 }
 
-/** The set's result at one threshold x minimum area pair. */
+/** The set's result at one threshold x minimum area (x salt cut) point. */
 export interface TunePoint {
   threshold: number;
   minArea: number;
+  /** Present when the search had salt probabilities. */
+  saltCut?: number;
   /** Competition score, mean over images. */
   score: number;
   /** Mean score over images with empty truth; null when there are none. */
@@ -54,12 +84,13 @@ export interface TunePoint {
   meanIoU: number;
 }
 
-/** A search's result: every pair tried (thresholds ascending, then areas ascending) and the chosen one. */
+/** A search's result: every point tried (thresholds ascending, then areas, then salt cuts) and the chosen one. */
 export interface TuneResult {
   points: TunePoint[];
   /**
    * The highest score. Ties (equal hit counts, compared exactly) go to the smaller minimum area,
-   * then to the threshold nearest 0.5, then to the lower threshold.
+   * then to the smaller salt cut (the lighter vote), then to the threshold nearest 0.5, then to the
+   * lower threshold.
    */
   best: TunePoint;
 }
@@ -80,15 +111,46 @@ function checkRule(where: string, threshold: number, minArea: number): void {
   if (!Number.isInteger(minArea) || minArea < 0) throw new MetricInputError(where, `minimum area must be a non-negative whole number of pixels, got ${minArea}`);
 }
 
+function checkSaltCut(where: string, cut: number): void {
+  if (!(Number.isFinite(cut) && cut >= 0 && cut <= 1)) throw new MetricInputError(where, `salt cut must be in [0, 1], got ${cut}`);
+}
+
+function checkSaltProbs(where: string, saltProbs: SaltProbs, n: number): void {
+  expectLength(where, 'saltProbs', saltProbs.length, n);
+  for (let k = 0; k < n; k++) {
+    const p = saltProbs[k];
+    if (p === undefined || !(p >= 0 && p <= 1)) throw new MetricInputError(where, `saltProbs[${k}] must be a probability in [0, 1], got ${p}`);
+  }
+}
+
+/** Whether the salt head votes image `k` empty: its probability below the cut (both as float32, as the head's output is). */
+function votedEmpty(saltProbs: SaltProbs, k: number, cut: number): boolean {
+  return (saltProbs[k] ?? 0) < Math.fround(cut);
+}
+
+/**
+ * The vote's inputs of `rule`, checked: null without a salt cut. A cut without salt probabilities
+ * is refused, since leaving the vote out silently would predict differently from the rule.
+ */
+function saltVote(where: string, rule: MaskRule, n: number, saltProbs: SaltProbs | undefined): { probs: SaltProbs; cut: number } | null {
+  if (rule.saltCut === undefined) return null;
+  checkSaltCut(where, rule.saltCut);
+  if (!saltProbs) throw new MetricInputError(where, `the rule votes with salt cut ${rule.saltCut}, but no per-image salt probabilities were given`);
+  checkSaltProbs(where, saltProbs, n);
+  return { probs: saltProbs, cut: rule.saltCut };
+}
+
 /**
  * Masks (0/1, n*h*w, image after image) from probabilities: salt where p > threshold, then every
- * image with fewer than `minArea` salt pixels cleared. Written into `out` when given.
+ * image with fewer than `minArea` salt pixels cleared, and with a `saltCut`, every image whose salt
+ * probability (`saltProbs`, one per image) is below it. Written into `out` when given.
  */
-export function applyPostprocess(probs: ProbArray, n: number, h: number, w: number, rule: MaskRule, out?: Uint8Array): Uint8Array {
+export function applyPostprocess(probs: ProbArray, n: number, h: number, w: number, rule: MaskRule, out?: Uint8Array, saltProbs?: SaltProbs): Uint8Array {
   const where = 'applyPostprocess';
   const px = checkSize(where, n, h, w);
   expectLength(where, 'probs', probs.length, n * px);
   checkRule(where, rule.threshold, rule.minArea);
+  const vote = saltVote(where, rule, n, saltProbs);
   const masks = out ?? new Uint8Array(n * px);
   expectLength(where, 'out', masks.length, n * px);
   const bytes = probs instanceof Uint8Array ? probs : null;
@@ -102,7 +164,7 @@ export function applyPostprocess(probs: ProbArray, n: number, h: number, w: numb
       masks[i] = salt ? 1 : 0;
       if (salt) count++;
     }
-    if (count > 0 && count < rule.minArea) masks.fill(0, start, start + px);
+    if (count > 0 && (count < rule.minArea || (vote !== null && votedEmpty(vote.probs, k, vote.cut)))) masks.fill(0, start, start + px);
   }
   return masks;
 }
@@ -111,15 +173,17 @@ export function applyPostprocess(probs: ProbArray, n: number, h: number, w: numb
  * The set's scores under a post-processing rule: exactly what scoreSet gives on the masks
  * applyPostprocess makes (each mask is handed to scoreSet as certain probabilities, 0 or 255).
  */
-export function scorePostprocess(truths: Uint8Array, probs: ProbArray, n: number, h: number, w: number, rule: MaskRule): SetScore {
-  const masks = applyPostprocess(probs, n, h, w, rule);
+export function scorePostprocess(truths: Uint8Array, probs: ProbArray, n: number, h: number, w: number, rule: MaskRule, saltProbs?: SaltProbs): SetScore {
+  const masks = applyPostprocess(probs, n, h, w, rule, undefined, saltProbs);
   for (let i = 0; i < masks.length; i++) masks[i] = masks[i] ? 255 : 0;
   return scoreSet({ truths, probs: masks, n, h, w, threshold: 0.5 });
 }
 
-function checkGrid(where: string, thresholds: readonly number[], areas: readonly number[]): void {
+function checkGrid(where: string, thresholds: readonly number[], areas: readonly number[], cuts: readonly number[] | null): void {
   if (thresholds.length === 0) throw new MetricInputError(where, 'no thresholds given');
   if (areas.length === 0) throw new MetricInputError(where, 'no minimum areas given');
+  if (cuts !== null && cuts.length === 0) throw new MetricInputError(where, 'no salt cuts given');
+  for (const c of cuts ?? []) checkSaltCut(where, c);
   for (const t of thresholds) if (!Number.isFinite(t)) throw new MetricInputError(where, `threshold must be a finite number, got ${t}`);
   for (const a of areas) if (!Number.isInteger(a) || a < 0) throw new MetricInputError(where, `minimum area must be a non-negative whole number of pixels, got ${a}`);
 }
@@ -136,10 +200,11 @@ function exceeded(cuts: readonly number[], p: number): number {
   return lo;
 }
 
-/** True when pair a (hits, area, threshold) beats pair b by the tuner's order. */
-function better(a: { hits: number; area: number; t: number }, b: { hits: number; area: number; t: number }): boolean {
+/** True when point a (hits, area, salt cut, threshold) beats point b by the tuner's order. */
+function better(a: { hits: number; area: number; cut: number; t: number }, b: { hits: number; area: number; cut: number; t: number }): boolean {
   if (a.hits !== b.hits) return a.hits > b.hits;
   if (a.area !== b.area) return a.area < b.area;
+  if (a.cut !== b.cut) return a.cut < b.cut;
   const da = Math.abs(a.t - 0.5);
   const db = Math.abs(b.t - 0.5);
   if (da !== db) return da < db;
@@ -148,16 +213,20 @@ function better(a: { hits: number; area: number; t: number }, b: { hits: number;
 
 /**
  * Searches the threshold x minimum area grid (default DEFAULT_TUNE_THRESHOLDS x DEFAULT_TUNE_AREAS)
- * for the highest competition score on labelled images. Scores equal scorePostprocess's at every pair.
+ * for the highest competition score on labelled images; with `saltProbs` (a salt head's, one per
+ * image) also the salt cuts (default DEFAULT_TUNE_SALT_CUTS). Scores equal scorePostprocess's at
+ * every point.
  */
-export function tuneThresholdAndArea(truths: Uint8Array, probs: ProbArray, n: number, h: number, w: number, grid: TuneGrid = {}): TuneResult {
+export function tuneThresholdAndArea(truths: Uint8Array, probs: ProbArray, n: number, h: number, w: number, grid: TuneGrid = {}, saltProbs?: SaltProbs): TuneResult {
   const where = 'tuneThresholdAndArea';
   const px = checkSize(where, n, h, w);
   expectLength(where, 'truths', truths.length, n * px);
   expectLength(where, 'probs', probs.length, n * px);
   const thresholds = [...new Set(grid.thresholds ?? DEFAULT_TUNE_THRESHOLDS)].sort((a, b) => a - b);
   const areas = [...new Set(grid.areas ?? DEFAULT_TUNE_AREAS)].sort((a, b) => a - b);
-  checkGrid(where, thresholds, areas);
+  const cuts = saltProbs ? [...new Set(grid.saltCuts ?? DEFAULT_TUNE_SALT_CUTS)].sort((a, b) => a - b) : null;
+  checkGrid(where, thresholds, areas, cuts);
+  if (saltProbs) checkSaltProbs(where, saltProbs, n);
   const T = thresholds.length;
 
   // Bucket of a pixel: how many thresholds it exceeds, decided as applyPostprocess decides.
@@ -205,36 +274,40 @@ export function tuneThresholdAndArea(truths: Uint8Array, probs: ProbArray, n: nu
 
   const points: TunePoint[] = [];
   let bestIndex = 0;
-  let bestKey: { hits: number; area: number; t: number } | null = null;
+  let bestKey: { hits: number; area: number; cut: number; t: number } | null = null;
   for (let j = 0; j < T; j++) {
     const t = thresholds[j] ?? 0;
     for (const area of areas) {
-      let hits = 0;
-      let emptyHits = 0;
-      let iouSum = 0;
-      for (let k = 0; k < n; k++) {
-        const c = predCount[k * T + j] ?? 0;
-        const empty = truthEmpty[k] === 1;
-        // Cleared by the area rule: an empty prediction, right on empty truth and wrong on salt.
-        const cleared = c > 0 && c < area;
-        const hk = cleared ? (empty ? 10 : 0) : (keptHits[k * T + j] ?? 0);
-        hits += hk;
-        if (empty) emptyHits += hk;
-        iouSum += cleared ? (empty ? 1 : 0) : (keptIoU[k * T + j] ?? 0);
+      // Without salt probabilities one pass with no vote; with them, one per cut.
+      for (const cut of cuts ?? [null]) {
+        let hits = 0;
+        let emptyHits = 0;
+        let iouSum = 0;
+        for (let k = 0; k < n; k++) {
+          const c = predCount[k * T + j] ?? 0;
+          const empty = truthEmpty[k] === 1;
+          // Cleared by the area rule or the salt head's vote: an empty prediction, right on empty truth and wrong on salt.
+          const cleared = c > 0 && (c < area || (cut !== null && saltProbs !== undefined && votedEmpty(saltProbs, k, cut)));
+          const hk = cleared ? (empty ? 10 : 0) : (keptHits[k * T + j] ?? 0);
+          hits += hk;
+          if (empty) emptyHits += hk;
+          iouSum += cleared ? (empty ? 1 : 0) : (keptIoU[k * T + j] ?? 0);
+        }
+        const key = { hits, area, cut: cut ?? 0, t };
+        if (bestKey === null || better(key, bestKey)) {
+          bestKey = key;
+          bestIndex = points.length;
+        }
+        points.push({
+          threshold: t,
+          minArea: area,
+          ...(cut === null ? {} : { saltCut: cut }),
+          score: hits / (10 * n),
+          emptyScore: empties === 0 ? null : emptyHits / (10 * empties),
+          saltScore: empties === n ? null : (hits - emptyHits) / (10 * (n - empties)),
+          meanIoU: iouSum / n,
+        });
       }
-      const key = { hits, area, t };
-      if (bestKey === null || better(key, bestKey)) {
-        bestKey = key;
-        bestIndex = points.length;
-      }
-      points.push({
-        threshold: t,
-        minArea: area,
-        score: hits / (10 * n),
-        emptyScore: empties === 0 ? null : emptyHits / (10 * empties),
-        saltScore: empties === n ? null : (hits - emptyHits) / (10 * (n - empties)),
-        meanIoU: iouSum / n,
-      });
     }
   }
   const best = points[bestIndex];

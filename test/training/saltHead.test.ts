@@ -226,7 +226,7 @@ describe('a tiny model with a salt head on real TGS images', () => {
   it('validates with its loss in valLoss, its accuracy and each image\'s salt probability', () => {
     const config = parseRunConfig({ batch: 4 });
     if (!config.ok) throw new Error(config.errors.join('; '));
-    const split = { train: data.ds.ids.slice(), val: data.ds.ids.slice() };
+    const split = { train: data.ds.ids.slice(), val: data.ds.ids.slice(), test: [] as string[] };
     const arch = withSaltHead(tiny(), { lossWeight: 0.5 });
     const salted = new UNetModel(arch, 8);
     const plain = new UNetModel(tiny(), 8);
