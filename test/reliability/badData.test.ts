@@ -146,7 +146,7 @@ describe('design JSON (fixtures/bad/designs)', () => {
     expect(errorsOf('unknown-kind')).toEqual([
       {
         code: 'unknown-kind',
-        message: 'node "e1" (nodes[4]): unknown kind "transformer"; known kinds: input, conv, resnet, down, up, bn, merge, head',
+        message: 'node "e1" (nodes[4]): unknown kind "transformer"; known kinds: input, conv, resnet, down, up, bn, merge, head, saltHead',
         at: 'nodes[4].kind',
       },
     ]);
