@@ -54,10 +54,15 @@ export interface RunDataset {
   count: number;
 }
 
-/** The sample ids of the training/validation split. */
+/** The sample ids of the training/validation/test split. */
 export interface RunSplit {
   train: string[];
   val: string[];
+  /**
+   * Held out from training and from every choice made on validation (checkpoint, threshold, minimum
+   * area), to be scored once at the end; empty without a test set, and for runs stored before there was one.
+   */
+  test: string[];
 }
 
 /** Software versions, so a result can be reproduced. */
@@ -133,7 +138,8 @@ export interface RunInit {
   arch: Architecture;
   config: RunConfig;
   dataset: RunDataset;
-  split: RunSplit;
+  /** `test` left out: no test set. */
+  split: Omit<RunSplit, 'test'> & Partial<Pick<RunSplit, 'test'>>;
   versions: RunVersions;
   /** Default: `config.seed`. */
   seed?: number;

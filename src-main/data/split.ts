@@ -1,6 +1,15 @@
 /**
- * Train/validation split, stratified by salt coverage so that both sides see the same mix of empty,
- * small and large salt bodies (the TGS metric punishes each kind differently).
+ * Train/validation/test split, stratified by salt coverage so that every side sees the same mix of
+ * empty, small and large salt bodies (the TGS metric punishes each kind differently).
+ *
+ * The test set is drawn first, then validation from what is left, each from its own seeded stream:
+ * - validation shuffles each stratum with the stream it always had (seed, stratum), then skips the
+ *   test samples and takes its share from the front. A run without a test set therefore splits as
+ *   it always did, and adding or changing a test fraction changes validation only by the test
+ *   samples it loses and the ones that move up to replace them;
+ * - the test set shuffles each stratum with a stream of its own (seed, TEST_STREAM, stratum) and
+ *   takes its share from the front, so it does not depend on the validation fraction, and a larger
+ *   test fraction keeps the samples of a smaller one.
  */
 import { coverageBin, maskCoverage } from '../../shared/data/coverage';
 import { mixSeed, mulberry32, shuffled } from '../../shared/data/random';
@@ -8,17 +17,23 @@ import type { Dataset } from './dataset';
 
 /** Options of `splitDataset`. */
 export interface SplitOptions {
-  /** Fraction of samples for validation, in [0, 1). */
+  /** Share of the samples for validation, in [0, 1). */
   valFraction: number;
   seed: number;
   /** Use exactly these samples for validation (e.g. to compare runs on one set); `valFraction` is then ignored. */
-  fixedValIds?: string[];
+  fixedValIds?: readonly string[];
+  /** Share of the samples held out as a test set, in [0, 1); 0 or absent: none. Ignored with `fixedTestIds`. */
+  testFraction?: number;
+  /** Use exactly these samples as the test set; they may not be fixed validation ids. */
+  fixedTestIds?: readonly string[];
 }
 
 /** Sample indices of each side, ascending. */
 export interface Split {
   train: number[];
   val: number[];
+  /** Held out from training and from every choice made on validation (checkpoint, threshold, area). */
+  test: number[];
 }
 
 /** A split that cannot be made; the message says why. */
@@ -29,67 +44,122 @@ export class SplitError extends Error {
   }
 }
 
+/** Mixed into the test set's seeds, so its draw is a stream of its own (the digits spell "test"). */
+const TEST_STREAM = 0x7e57;
+/** How many ids a message lists before "...". */
+const SHOWN_IDS = 5;
+
 /**
- * Splits `ds` into train and validation indices. Strata: empty masks, then coverage (0, 0.1], ...,
- * (0.9, 1] (unlabelled data is one stratum). Each stratum gives its share by largest remainder, so
- * the validation size is round(count * valFraction) exactly. Same dataset and seed, same split.
+ * Splits `ds` into train, validation and test indices. Strata: empty masks, then coverage (0, 0.1],
+ * ..., (0.9, 1] (unlabelled data is one stratum). Each stratum gives each drawn side its share by
+ * largest remainder, so the validation size is round(count * valFraction) and the test size
+ * round(count * testFraction) exactly (fewer only when too few samples are left). Same dataset,
+ * seed and options: same split.
  */
 export function splitDataset(ds: Dataset, opts: SplitOptions): Split {
   const count = ds.ids.length;
-  if (opts.fixedValIds) return fixedSplit(ds, opts.fixedValIds);
+  const index = new Map(ds.ids.map((id, i) => [id, i]));
+  const fixedVal = opts.fixedValIds ? indicesOf(ds, index, opts.fixedValIds, 'fixed validation') : null;
+  const fixedTest = opts.fixedTestIds ? indicesOf(ds, index, opts.fixedTestIds, 'test') : null;
   const { valFraction } = opts;
-  if (!(valFraction >= 0 && valFraction < 1)) {
-    throw new SplitError(`valFraction must be in [0, 1), got ${valFraction}`);
+  const testFraction = opts.testFraction ?? 0;
+  if (!fixedVal && !(valFraction >= 0 && valFraction < 1)) throw new SplitError(`valFraction must be in [0, 1), got ${valFraction}`);
+  if (!fixedTest && !(testFraction >= 0 && testFraction < 1)) throw new SplitError(`testFraction must be in [0, 1), got ${testFraction}`);
+  if (!fixedVal && !fixedTest && valFraction + testFraction >= 1) {
+    throw new SplitError(`the validation fraction ${valFraction} and the test fraction ${testFraction} add up to ${valFraction + testFraction}: together they must stay below 1 to leave samples for training`);
   }
+  if (fixedVal && fixedTest) {
+    const both = opts.fixedTestIds?.filter((id) => fixedVal.has(index.get(id) ?? -1)) ?? [];
+    if (both.length > 0) {
+      throw new SplitError(`${both.length} id(s) are both validation and test ids: ${listed(both)}; a sample can be in one of them only`);
+    }
+  }
+  const strata = strataOf(ds);
+  const test = fixedTest ?? (testFraction > 0 ? draw(strata, count, testFraction, (bin) => mixSeed(opts.seed, TEST_STREAM, bin), fixedVal ?? new Set()) : new Set<number>());
+  const val = fixedVal ?? draw(strata, count, valFraction, (bin) => mixSeed(opts.seed, bin), test);
+  const train: number[] = [];
+  for (let i = 0; i < count; i++) if (!val.has(i) && !test.has(i)) train.push(i);
+  if (train.length === 0) throw new SplitError(emptyTraining(count, val.size, test.size, opts));
+  if (test.size > 0 && val.size === 0) {
+    throw new SplitError(
+      `the validation split is empty: with ${plural(test.size, opts.fixedTestIds ? 'test id' : 'test sample')} of ${count} samples held out, validation fraction ${valFraction} draws none`,
+    );
+  }
+  const ascending = (s: Set<number>) => [...s].sort((a, b) => a - b);
+  return { train, val: ascending(val), test: ascending(test) };
+}
+
+/** Indices of `ids` in `ds`; ids not in it are refused, counted and named. */
+function indicesOf(ds: Dataset, index: ReadonlyMap<string, number>, ids: readonly string[], what: string): Set<number> {
+  const unknown = ids.filter((id) => !index.has(id));
+  if (unknown.length > 0) throw new SplitError(`${unknown.length} ${what} id(s) are not in dataset "${ds.info.name}": ${listed(unknown)}`);
+  return new Set(ids.map((id) => index.get(id) ?? -1));
+}
+
+function listed(ids: readonly string[]): string {
+  return `${ids.slice(0, SHOWN_IDS).join(', ')}${ids.length > SHOWN_IDS ? ', ...' : ''}`;
+}
+
+function plural(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
+}
+
+function emptyTraining(count: number, val: number, test: number, opts: SplitOptions): string {
+  if (test === 0) {
+    return opts.fixedValIds ? `the training split is empty: all ${count} samples are fixed validation ids` : `the training split is empty (${count} samples, valFraction ${opts.valFraction})`;
+  }
+  const testPart = opts.fixedTestIds ? plural(test, 'test id') : `${plural(test, 'test sample')} (test fraction ${opts.testFraction ?? 0})`;
+  const valPart = opts.fixedValIds ? plural(val, 'fixed validation id') : plural(val, 'validation sample');
+  return `the training split is empty: of ${count} samples, ${testPart} and ${valPart} leave none to train on`;
+}
+
+/** The samples of each coverage stratum, ascending, keyed by stratum. */
+function strataOf(ds: Dataset): Map<number, number[]> {
   const pixels = ds.height * ds.width;
   const strata = new Map<number, number[]>();
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < ds.ids.length; i++) {
     const bin = ds.masks ? coverageBin(maskCoverage(ds.masks, i, pixels)) : 0;
     const list = strata.get(bin);
     if (list) list.push(i);
     else strata.set(bin, [i]);
   }
-  const target = Math.round(count * valFraction);
+  return strata;
+}
+
+/**
+ * round(count * fraction) samples (at most those not in `taken`), each stratum giving its share of
+ * round(...) by largest remainder: the stratum is shuffled by its stream, `taken` removed, and the
+ * front taken. Shares are of the samples left (scaled so that the total is a share of all `count`).
+ */
+function draw(strata: ReadonlyMap<number, readonly number[]>, count: number, fraction: number, streamOf: (bin: number) => number, taken: ReadonlySet<number>): Set<number> {
   const bins = [...strata.keys()].sort((a, b) => a - b);
+  const orders = new Map(bins.map((bin) => [bin, shuffled(strata.get(bin) ?? [], mulberry32(streamOf(bin))).filter((i) => !taken.has(i))]));
+  const left = bins.reduce((sum, bin) => sum + (orders.get(bin)?.length ?? 0), 0);
+  if (left === 0) return new Set();
+  const target = Math.min(left, Math.round(count * fraction));
+  // Exactly `fraction` when nothing was taken, so a split without a test set stays what it was.
+  const share = left === count ? fraction : (fraction * count) / left;
   const shares = bins.map((bin) => {
-    const exact = (strata.get(bin)?.length ?? 0) * valFraction;
-    return { bin, take: Math.floor(exact), remainder: exact - Math.floor(exact) };
+    const size = orders.get(bin)?.length ?? 0;
+    const exact = size * share;
+    const take = Math.min(size, Math.floor(exact));
+    return { bin, size, take, remainder: exact - Math.floor(exact) };
   });
   let missing = target - shares.reduce((sum, s) => sum + s.take, 0);
   // Largest remainders first; ties go to the lower bin, so the result does not depend on Map order.
-  for (const share of [...shares].sort((a, b) => b.remainder - a.remainder || a.bin - b.bin)) {
+  for (const s of [...shares].sort((a, b) => b.remainder - a.remainder || a.bin - b.bin)) {
     if (missing <= 0) break;
-    share.take++;
-    missing--;
+    if (s.take < s.size) {
+      s.take++;
+      missing--;
+    }
   }
-  const val: number[] = [];
-  const train: number[] = [];
-  for (const share of shares) {
-    const members = shuffled(strata.get(share.bin) ?? [], mulberry32(mixSeed(opts.seed, share.bin)));
-    val.push(...members.slice(0, share.take));
-    train.push(...members.slice(share.take));
+  // Only when strata ran out of samples: the rest from the first strata with samples to spare.
+  for (const s of shares) {
+    while (missing > 0 && s.take < s.size) {
+      s.take++;
+      missing--;
+    }
   }
-  if (train.length === 0) {
-    throw new SplitError(`the training split is empty (${count} samples, valFraction ${valFraction})`);
-  }
-  return { train: train.sort((a, b) => a - b), val: val.sort((a, b) => a - b) };
-}
-
-function fixedSplit(ds: Dataset, fixedValIds: readonly string[]): Split {
-  const index = new Map(ds.ids.map((id, i) => [id, i]));
-  const unknown = fixedValIds.filter((id) => !index.has(id));
-  if (unknown.length > 0) {
-    const shown = unknown.slice(0, 5).join(', ');
-    throw new SplitError(
-      `${unknown.length} fixed validation id(s) are not in dataset "${ds.info.name}": ${shown}${unknown.length > 5 ? ', ...' : ''}`,
-    );
-  }
-  const valSet = new Set(fixedValIds.map((id) => index.get(id) ?? -1));
-  const train: number[] = [];
-  const val: number[] = [];
-  for (let i = 0; i < ds.ids.length; i++) (valSet.has(i) ? val : train).push(i);
-  if (train.length === 0) {
-    throw new SplitError(`the training split is empty: all ${ds.ids.length} samples are fixed validation ids`);
-  }
-  return { train, val };
+  return new Set(shares.flatMap((s) => (orders.get(s.bin) ?? []).slice(0, s.take)));
 }

@@ -214,7 +214,7 @@ export class LabService {
       ...(req.demoCount === undefined ? {} : { demoCount: req.demoCount }),
       ...(req.subset === undefined ? {} : { subset: req.subset }),
     });
-    return planRun(req, { arch, source, load: (s) => this.datasets.loadSource(s) });
+    return planRun(req, { arch, source, load: (s) => this.datasets.loadSource(s), runs: this.store });
   }
 
   /**

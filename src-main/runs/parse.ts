@@ -121,8 +121,8 @@ export const runHostSchema: z.ZodType<RunHost> = z.object({
   cpus: int,
 });
 
-/** The split's sample ids. */
-export const runSplitSchema: z.ZodType<RunSplit> = z.object({ train: z.array(z.string()), val: z.array(z.string()) });
+/** The split's sample ids; a run stored before test sets existed has none. */
+export const runSplitSchema: z.ZodType<RunSplit, unknown> = z.object({ train: z.array(z.string()), val: z.array(z.string()), test: z.array(z.string()).default([]) });
 
 /**
  * The outline of an architecture: its format tag, name and node/edge lists. The store keeps a

@@ -1,13 +1,15 @@
 /**
  * Everything one training session of a run works with, built from the run's record: the backend,
  * the data, the model, optimizer and loss, the learning-rate schedule and early stopping, the
- * micro-batch plan and where the session starts (the last checkpoint when the run has one).
+ * micro-batch plan and where the session starts (the last checkpoint when the run has one; on a
+ * fresh start, the weights of the run it starts from when `config.initFrom` names one).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { withBnPlacement, withInitializer } from '../../shared/arch';
 import type { Architecture } from '../../shared/arch/types';
 import type { Checkpoint, RunEvent, RunRecord } from '../../shared/runs/types';
 import type { Dataset } from '../data/dataset';
+import { RunNotFoundError } from '../runs/errors';
 import type { RunStore } from '../runs/store';
 import { selectBackend, type BackendName, type BackendReport } from './backend';
 import { EarlyStopping, LrScheduler, TimeLimit, type Emit, type EventSink } from './callbacks';
@@ -108,6 +110,8 @@ export async function buildTrainingContext(run: RunRecord, store: RunStore, cont
       start.epoch = resumedFrom.epoch + 1;
       start.step = resumedFrom.step;
       event({ type: 'resumed', epoch: start.epoch, step: start.step, message: `resumed from the checkpoint of epoch ${resumedFrom.epoch + 1}` });
+    } else if (run.config.initFrom) {
+      warmStart(model, store, run.config.initFrom, event);
     }
     // A batch beyond the wasm heap runs as micro-batches with accumulated gradients (see microBatch.ts).
     const plan = planMicroBatch(arch, run.config.batch, { backend: backend.name });
@@ -148,6 +152,38 @@ export async function buildTrainingContext(run: RunRecord, store: RunStore, cont
     optimizer?.dispose();
     throw err;
   }
+}
+
+/**
+ * A fresh start of a run with `config.initFrom`: the model's weights (BN moving statistics included)
+ * become those of the source run's checkpoint. Only the weights: the optimizer's state, the schedule
+ * and the epoch count start afresh under this run's own settings, and the input normalisation is this
+ * run's own, from its training split (TrainingData), as for any run; the weights adapt to it. A
+ * resumed run never comes here: it continues from its own checkpoint.
+ */
+function warmStart(model: UNetModel, store: RunStore, from: NonNullable<RunRecord['config']['initFrom']>, event: EventSink): void {
+  const { runId, checkpoint } = from;
+  // The plan checked all this; the source may have been deleted or changed while this run was queued.
+  let ckpt: Checkpoint | null;
+  try {
+    ckpt = store.loadCheckpoint(runId, checkpoint);
+  } catch (e) {
+    if (e instanceof RunNotFoundError) throw new Error(`cannot start from run ${runId}: there is no such run in the run store any more`);
+    throw new Error(`cannot start from run ${runId}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (!ckpt) throw new Error(`cannot start from run ${runId}: it has no ${checkpoint} checkpoint`);
+  try {
+    model.setWeights(ckpt.tensors);
+  } catch (e) {
+    throw new Error(`cannot start from run ${runId} (${checkpoint}): ${e instanceof Error ? e.message : String(e)}`);
+  }
+  event({
+    type: 'init-from',
+    epoch: 0,
+    step: 0,
+    message: `weights from run ${runId} (${checkpoint}, epoch ${ckpt.epoch + 1})`,
+    data: { runId, checkpoint, epoch: ckpt.epoch, step: ckpt.step },
+  });
 }
 
 /** The number of live tensors, for the leak watch. */

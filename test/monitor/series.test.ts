@@ -12,7 +12,7 @@ import { summary } from '../renderer/fixtures';
 const ID = '20250607-153012-123-k3j9x2';
 const record = (over: Partial<RunRecord> = {}): RunRecord => {
   const { archName: _a, trainCount: _t, valCount: _v, ...rest } = summary({ id: ID, status: 'running', epochsDone: 1 });
-  return { ...rest, arch: { format: 'strata-arch', version: 1, name: 'tiny', init: 'glorot_normal', nodes: [], edges: [] }, split: { train: [], val: [] }, ...over };
+  return { ...rest, arch: { format: 'strata-arch', version: 1, name: 'tiny', init: 'glorot_normal', nodes: [], edges: [] }, split: { train: [], val: [], test: [] }, ...over };
 };
 const bm = (step: number, epoch = 0, batch = step, loss = 1 / (step + 1)): BatchMetric => ({ step, epoch, batch, loss, iou: 0.5, lr: 0.01, imagesPerSec: 20, time: 1000 + step });
 const em = (epoch: number, step: number, valScore: number): EpochMetric => ({

@@ -104,23 +104,23 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const data = requiredArg('train', 'data', v.data);
   const request = parseRequest(await requestOf(v));
   const source = sourceOf(data, request);
+  const runsDir = runsDirArg(v['runs-dir']);
+  // Opened before planning: a warm start's source run is looked up in the store the new run goes into.
+  const store = RunStore.open(runsDir);
   let plan: RunPlan;
+  let run: RunRecord;
   try {
-    plan = await planRun(request, { arch, source, load: loadDataset });
+    plan = await planRun(request, { arch, source, load: loadDataset, runs: store });
+    run = store.createRun(plan.init);
   } catch (err) {
     if (err instanceof LabError) throw new CliError(err.message);
     throw err;
-  }
-  const runsDir = runsDirArg(v['runs-dir']);
-  const store = RunStore.open(runsDir);
-  let run: RunRecord;
-  try {
-    run = store.createRun(plan.init);
   } finally {
     store.close();
   }
   const { split, dataset } = plan;
-  process.stderr.write(`run ${run.id}: ${split.train.length} training and ${split.val.length} validation images${dataset.info.synthetic ? ' (synthetic demo data)' : ''}\n`);
+  const counts = `${split.train.length} training, ${split.val.length} validation and ${split.test.length} test images`;
+  process.stderr.write(`run ${run.id}: ${counts}${dataset.info.synthetic ? ' (synthetic demo data)' : ''}\n`);
   const printer = new ProgressPrinter();
   let result: Awaited<ReturnType<typeof runOnce>>;
   try {

@@ -1,0 +1,166 @@
+/**
+ * Warm start (`config.initFrom`) and the test split, end to end on real runs: a tiny run trained one
+ * epoch in a trainer process, then runs planned with planRun from its best checkpoint. A fresh start
+ * copies the checkpoint's weights (read back from the model) and nothing else; a resume never does;
+ * the test ids reach neither the training batches nor validation.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { getPreset } from '../../shared/arch';
+import type { Architecture } from '../../shared/arch/types';
+import { runRequestSchema } from '../../shared/runs/request';
+import type { CheckpointTensor, RunRecord } from '../../shared/runs/types';
+import { makeDemoDataset } from '../../src-main/data/demo';
+import { planRun } from '../../src-main/lab/plan';
+import { startTrainer as start, type TrainerHandle } from '../../src-main/lab/trainerHost';
+import { RunStore } from '../../src-main/runs/store';
+import { LoopControl } from '../../src-main/training/loop';
+import { buildTrainingContext, type TrainingContext } from '../../src-main/training/trainingContext';
+import { createRun, DEMO } from '../helpers/trainerRuns';
+
+const root = mkdtempSync(path.join(os.tmpdir(), 'strata-warm-'));
+const runsDir = path.join(root, 'runs');
+afterAll(() => {
+  tf.disposeVariables();
+  rmSync(root, { recursive: true, force: true });
+});
+const live: TrainerHandle[] = [];
+afterEach(() => {
+  for (const t of live.splice(0)) t.kill('SIGKILL');
+});
+async function train(runId: string): Promise<void> {
+  const t = start({ runsDir, runId });
+  live.push(t);
+  expect((await t.done).status).toBe('done');
+}
+
+/** Runs `fn` on the store, closing it when its promise settles. */
+async function withStore<T>(fn: (s: RunStore) => Promise<T>): Promise<T> {
+  const s = RunStore.open(runsDir);
+  try {
+    return await fn(s);
+  } finally {
+    s.close();
+  }
+}
+
+/** A run planned as the lab and the CLI plan one, on the trainer tests' demo set, created in the store. */
+async function planned(config: Record<string, unknown>): Promise<string> {
+  const ds = makeDemoDataset({ count: DEMO.count, seed: DEMO.seed });
+  return withStore(async (s) => {
+    const p = await planRun(runRequestSchema.parse({ config: { epochs: 1, batch: 8, valFraction: 0.25, ...config } }), {
+      arch: getPreset('tiny') as Architecture,
+      source: DEMO,
+      load: () => Promise.resolve(ds),
+      runs: s,
+    });
+    return s.createRun(p.init).id;
+  });
+}
+
+/** The session a trainer would build for `run`, in this process; disposed by the caller. */
+async function contextOf(s: RunStore, runId: string): Promise<TrainingContext> {
+  return buildTrainingContext(s.get(runId), s, new LoopControl(), () => undefined);
+}
+
+function byName(tensors: readonly CheckpointTensor[]): Map<string, number[]> {
+  return new Map(tensors.map((t) => [t.name, Array.from(t.data)]));
+}
+
+describe('a warm start from another run', () => {
+  const source = createRun(runsDir, { epochs: 1 });
+  let warm = '';
+
+  it('starts a fresh run with exactly the source checkpoint\'s weights, and a fresh optimizer and schedule', async () => {
+    await train(source);
+    // Its own loss, optimizer and schedule; the backend the trainer tests use.
+    warm = await planned({ initFrom: { runId: source, checkpoint: 'best' }, loss: { name: 'lovasz' }, optimizer: { name: 'sgd', lr: 0.05 }, schedule: { kind: 'constant' }, backend: 'wasm', testFraction: 0.25 });
+    await withStore(async (s) => {
+      const best = s.loadCheckpoint(source, 'best');
+      if (!best) throw new Error('the source run saved no best checkpoint');
+      const ctx = await contextOf(s, warm);
+      try {
+        const weights = ctx.model.getWeights();
+        expect(weights.map((w) => w.name)).toEqual(best.tensors.map((t) => t.name));
+        expect(byName(weights)).toEqual(byName(best.tensors));
+        expect(ctx.resumedFrom).toBeNull();
+        expect(ctx.start).toEqual({ epoch: 0, step: 0 });
+        expect(ctx.optimizer.iterations).toBe(0);
+        expect(ctx.optimizer.readState().every((t) => t.data.every((v) => v === 0))).toBe(true);
+        expect(ctx.optimizer.learningRate).toBe(0.05);
+      } finally {
+        ctx.dispose();
+      }
+      const ev = s.events(warm).find((e) => e.type === 'init-from');
+      expect(ev?.message).toBe(`weights from run ${source} (best, epoch ${best.epoch + 1})`);
+      expect(ev?.data).toEqual({ runId: source, checkpoint: 'best', epoch: best.epoch, step: best.step });
+    });
+  }, 120_000);
+
+  it('differs from a fresh initialisation of the same design and seed (so the comparison above can fail)', async () => {
+    const fresh = await planned({ backend: 'wasm' });
+    await withStore(async (s) => {
+      const ctx = await contextOf(s, fresh);
+      try {
+        expect(byName(ctx.model.getWeights())).not.toEqual(byName(s.loadCheckpoint(source, 'best')?.tensors ?? []));
+      } finally {
+        ctx.dispose();
+      }
+      expect(s.events(fresh).some((e) => e.type === 'init-from')).toBe(false);
+    });
+  });
+
+  it('keeps the test ids out of the training and validation data the trainer uses', async () => {
+    await withStore(async (s) => {
+      const run: RunRecord = s.get(warm);
+      expect(run.split.test).toHaveLength(6);
+      const ctx = await contextOf(s, warm);
+      try {
+        const ds = makeDemoDataset({ count: DEMO.count, seed: DEMO.seed });
+        const trainIds = ctx.data.trainIndices.map((i) => ds.ids[i]);
+        expect(trainIds.sort()).toEqual([...run.split.train].sort());
+        expect(trainIds.filter((id) => run.split.test.includes(id as string))).toEqual([]);
+        expect(ctx.data.valIds.filter((id) => run.split.test.includes(id))).toEqual([]);
+        expect(trainIds.length + ctx.data.valIds.length + run.split.test.length).toBe(DEMO.count);
+      } finally {
+        ctx.dispose();
+      }
+    });
+  });
+
+  it('trains in a trainer process, validating on the validation ids only; a resume continues from its own checkpoint', async () => {
+    await train(warm);
+    await withStore(async (s) => {
+      const run = s.get(warm);
+      const stored = s.loadPredictions(warm, 0);
+      expect(stored?.ids).toEqual(run.split.val);
+      const own = s.loadCheckpoint(warm, 'last');
+      if (!own) throw new Error('the warm-started run saved no checkpoint');
+      // The trainer's session recorded the copy before its first step (so did the sessions built above).
+      const copies = () => s.events(warm).filter((e) => e.type === 'init-from');
+      const before = copies();
+      const firstStep = Math.min(...s.batchMetrics(warm).map((b) => b.time));
+      expect(before.filter((e) => e.time <= firstStep).at(-1)?.message).toBe(`weights from run ${source} (best, epoch 1)`);
+      const ctx = await contextOf(s, warm);
+      try {
+        expect(ctx.resumedFrom).not.toBeNull();
+        expect(byName(ctx.model.getWeights())).toEqual(byName(own.tensors));
+        expect(byName(ctx.model.getWeights())).not.toEqual(byName(s.loadCheckpoint(source, 'best')?.tensors ?? []));
+      } finally {
+        ctx.dispose();
+      }
+      expect(copies()).toEqual(before);
+    });
+  }, 120_000);
+
+  it('fails the run, naming the source, when the source went away while it was queued', async () => {
+    const orphan = await planned({ initFrom: { runId: source, checkpoint: 'last' }, backend: 'wasm' });
+    await withStore(async (s) => {
+      s.delete(source);
+      await expect(contextOf(s, orphan)).rejects.toThrow(`cannot start from run ${source}: there is no such run in the run store any more`);
+    });
+  });
+});
