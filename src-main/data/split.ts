@@ -6,10 +6,12 @@
  * - validation shuffles each stratum with the stream it always had (seed, stratum), then skips the
  *   test samples and takes its share from the front. A run without a test set therefore splits as
  *   it always did, and adding or changing a test fraction changes validation only by the test
- *   samples it loses and the ones that move up to replace them;
+ *   samples it loses and the ones that move up to replace them (and, where rounding gives a
+ *   stratum one sample more or less, that one);
  * - the test set shuffles each stratum with a stream of its own (seed, TEST_STREAM, stratum) and
  *   takes its share from the front, so it does not depend on the validation fraction, and a larger
- *   test fraction keeps the samples of a smaller one.
+ *   test fraction keeps the samples of a smaller one, up to the one sample per stratum that
+ *   rounding may move.
  */
 import { coverageBin, maskCoverage } from '../../shared/data/coverage';
 import { mixSeed, mulberry32, shuffled } from '../../shared/data/random';
