@@ -43,7 +43,8 @@ describe('wrong step: keeping the checkpoint before the jump', () => {
 describe('rewinding a run to before the jump', () => {
   it('continues from that checkpoint with the learning rate scaled, dropping the metrics past it', async () => {
     const runsDir = path.join(root, 'a');
-    const runId = createRun(runsDir, { epochs: 4 });
+    // A constant rate, so the scale the rewind applies is the only change of rate to see.
+    const runId = createRun(runsDir, { epochs: 4, optimizer: { name: 'sgd', lr: 0.01, momentum: 0.9 }, schedule: { kind: 'constant' } });
     expect((await startTrainer({ runsDir, runId }).done).status).toBe('done');
     // Stand in for the detector: keep the checkpoint of epoch 3 (the last one's previous generation) as "before the jump".
     withStore(runsDir, (s) => {
