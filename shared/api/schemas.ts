@@ -110,5 +110,7 @@ export const exportSubmissionSchema = z.strictObject({
     z.strictObject({ kind: z.literal('folder'), key: z.string().regex(FOLDER_KEY_PATTERN, 'a folder prediction key is 16 hex digits') }),
   ]),
   threshold: z.number().min(0).max(1),
+  /** Images with fewer salt pixels are written empty; left out, what the predictions were made with (the run's stored minimum area). */
+  minArea: z.number().int('min area must be a whole number').min(0, 'min area must be at least 0').max(1_000_000, 'min area must be at most 1000000').optional(),
   path: absolutePathSchema.refine((p) => /\.csv$/i.test(p), 'a submission file name ends in .csv'),
 });

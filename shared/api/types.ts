@@ -8,6 +8,7 @@ import type { Architecture } from '../arch/types';
 import type { ArchError } from '../arch/errors';
 import type { ArchSummary } from '../arch/summary';
 import type { DatasetInfo } from '../data/types';
+import type { PredictionPostprocess } from '../runs/postprocess';
 import type { RunBackend, RunSummary } from '../runs/types';
 
 /** The id of the built-in synthetic demo dataset; always listed. */
@@ -139,6 +140,12 @@ export interface FolderPrediction {
   createdAt: number;
   /** The threshold that scored best on the run's validation set at that epoch; null when unknown. */
   tunedThreshold: number | null;
+  /**
+   * What the prediction applied (checkpoints averaged, flip TTA) and how its masks are made
+   * (`applyPostprocess(probs, ..., { threshold, minArea })`, shared/metrics); null for predictions
+   * stored before it was recorded (then: minimum area 0).
+   */
+  postprocess: PredictionPostprocess | null;
 }
 
 /** A Kaggle submission file written by the lab. */
@@ -148,6 +155,8 @@ export interface SubmissionExport {
   /** Rows with at least one salt pixel. */
   withSalt: number;
   threshold: number;
+  /** Images with fewer salt pixels than this were written empty. */
+  minArea: number;
 }
 
 /** The training backend as the lab knows it without loading tfjs itself. */

@@ -8,6 +8,7 @@ import type { DatasetSource } from '../data/types';
 import type { RunBackend } from './backend';
 import type { RunConfig } from './request';
 import type { CheckpointExtra } from '../training/checkpointExtra';
+import type { RunPostprocess, RunTestResult } from './postprocess';
 
 /** Every state a run can be in. */
 export const RUN_STATUSES = ['queued', 'running', 'paused', 'done', 'stopped', 'failed', 'interrupted'] as const;
@@ -42,6 +43,7 @@ export function isRunId(s: string): boolean {
 export { BACKEND_REQUESTS, LOSS_NAMES } from './request';
 export type { BackendRequest, LossName, OptimizerSettings, RunConfig } from './request';
 export type { RunBackend } from './backend';
+export type { RunPostprocess, RunTestResult } from './postprocess';
 
 /** The data a run trained on, enough to tell whether another run saw the same data. */
 export interface RunDataset {
@@ -118,6 +120,10 @@ export interface RunRecord {
   lastCheckpoint: RunCheckpointPosition | null;
   /** Training time, pauses excluded. */
   durationMs: number;
+  /** What its predictions apply, chosen on the validation set when training ended; null until then (and for older runs). */
+  postprocess: RunPostprocess | null;
+  /** The score on its held-out test images with that post-processing; null without a test split or before it is chosen. */
+  test: RunTestResult | null;
   /** The process that owns a running or paused run. */
   pid?: number;
 }
@@ -166,6 +172,8 @@ export interface RunPatch {
   durationMs?: number;
   backend?: RunBackend | null;
   versions?: RunVersions;
+  postprocess?: RunPostprocess | null;
+  test?: RunTestResult | null;
   /** The owning process; null releases it. A run moved to a final status is released automatically. */
   pid?: number | null;
 }

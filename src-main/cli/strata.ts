@@ -14,11 +14,11 @@ import { trainCommand } from './commands/train';
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   summary: { run: summaryCommand, help: 'summary --arch <preset|file.json> [--batch N] [--json]' },
   train: { run: trainCommand, help: 'train --arch A --data <dir|demo> [options] [--json]' },
-  eval: { run: evalCommand, help: 'eval --run ID --data DIR [--per-image] [--json]' },
-  predict: { run: predictCommand, help: 'predict --run ID --images DIR --out submission.csv [--threshold T] [--json]' },
+  eval: { run: evalCommand, help: 'eval --run ID --data DIR [--postprocess run|none] [--threshold T] [--out masks.csv] [--per-image] [--json]' },
+  predict: { run: predictCommand, help: 'predict --run ID --images DIR --out submission.csv [--postprocess run|none] [--threshold T] [--json]' },
   score: { run: scoreCommand, help: 'score --truth <train.csv|masks dir> --pred submission.csv [--json]' },
   analyze: { run: analyzeCommand, help: 'analyze --arch A [--init I] [--bn P] [--input-channels C] [--fan note|taps] [--relu second-moment|centred] [--empirical --data DIR [--images N] [--seed S]] [--json]' },
-  runs: { run: runsCommand, help: 'runs list|show ID|resume ID|delete ID [--runs-dir DIR] [--json]' },
+  runs: { run: runsCommand, help: 'runs list|show ID|resume ID|finalize ID|delete ID [--runs-dir DIR] [--json]' },
 };
 
 function usage(): string {

@@ -7,7 +7,7 @@ import { withStderr } from './trainerOutput';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FolderPrediction, PredictionsView, SubmissionExport } from '../../shared/api/types';
-import { predictMask } from '../../shared/metrics';
+import { applyPostprocess } from '../../shared/metrics';
 import type { RunPredictions } from '../../shared/runs/types';
 import { isPredictReply, type PredictReply } from '../../shared/training/protocol';
 import { writeSubmission } from '../data/submission';
@@ -42,8 +42,8 @@ export class FolderPredictor {
   ) {}
 
   /**
-   * Predicts every image of the folder `dir` with run `id`'s best checkpoint and stores the result
-   * in the run's folder. One prediction at a time: a second is refused while one is under way.
+   * Predicts every image of the folder `dir` with run `id` (its stored post-processing: checkpoints
+   * and flip TTA; see predictJob.ts) and stores the probabilities in the run's folder. One prediction at a time: a second is refused while one is under way.
    */
   async predict(id: string, dir: string): Promise<FolderPrediction> {
     const run = this.store.get(id);
@@ -113,10 +113,13 @@ export class FolderPredictor {
   }
 
   /**
-   * Writes a Kaggle submission (`id,rle_mask`) of stored predictions at `threshold` to `file`: an
-   * absolute `.csv` path in an existing folder, not an existing folder itself.
+   * Writes a Kaggle submission (`id,rle_mask`) of stored predictions to `file` (an absolute `.csv`
+   * path in an existing folder, not an existing folder itself), with the masks every prediction path
+   * makes (applyPostprocess): salt above `threshold`, images with fewer than `minArea` salt pixels
+   * empty. `minArea` left out: a folder prediction's own (what the run applied when it predicted),
+   * else the run's stored one, else 0.
    */
-  exportSubmission(id: string, source: SubmissionSource, threshold: number, file: string): SubmissionExport {
+  exportSubmission(id: string, source: SubmissionSource, threshold: number, file: string, minArea?: number): SubmissionExport {
     const abs = path.resolve(file);
     if (!/\.csv$/i.test(abs)) throw new LabError('bad-request', `${abs}: a submission file name ends in .csv`, [{ path: 'path', message: 'must end in .csv' }]);
     const parent = fs.statSync(path.dirname(abs), { throwIfNoEntry: false });
@@ -125,18 +128,23 @@ export class FolderPredictor {
       throw new LabError('bad-request', `${abs} is a folder; give a file name`, [{ path: 'path', message: 'is a folder' }]);
     }
     let p: RunPredictions;
-    if (source.kind === 'folder') p = this.load(id, source.key).predictions;
-    else {
+    let area: number;
+    if (source.kind === 'folder') {
+      const found = this.load(id, source.key);
+      p = found.predictions;
+      area = minArea ?? found.info.postprocess?.minArea ?? 0;
+    } else {
       const found = this.store.loadPredictions(id, source.epoch);
       if (!found) throw new LabError('not-found', `run ${id} has no predictions for epoch ${source.epoch}`);
       p = found;
+      area = minArea ?? this.store.summary(id).postprocess?.minArea ?? 0;
     }
-    const masks = predictMask(p.probs, threshold);
+    const masks = p.ids.length === 0 ? new Uint8Array(0) : applyPostprocess(p.probs, p.ids.length, p.height, p.width, { threshold, minArea: area });
     writeSubmission(abs, p.ids, masks, p.height, p.width);
     const px = p.height * p.width;
     let withSalt = 0;
     for (let i = 0; i < p.ids.length; i++) if (masks.subarray(i * px, (i + 1) * px).some((m) => m !== 0)) withSalt++;
-    return { path: abs, rows: p.ids.length, withSalt, threshold };
+    return { path: abs, rows: p.ids.length, withSalt, threshold, minArea: area };
   }
 
   /** Stops a prediction under way (the lab is closing). */

@@ -373,8 +373,8 @@ export class LabService {
   }
 
   /** Writes a Kaggle submission CSV. */
-  exportSubmission({ id, source, threshold, path: file }: P<'exportSubmission'>): SubmissionExport {
-    return this.folders.exportSubmission(id, source, threshold, file);
+  exportSubmission({ id, source, threshold, minArea, path: file }: P<'exportSubmission'>): SubmissionExport {
+    return this.folders.exportSubmission(id, source, threshold, file, minArea);
   }
 
   /**

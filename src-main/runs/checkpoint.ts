@@ -28,7 +28,7 @@ type TensorEntry = z.infer<typeof tensorEntry>;
 const manifestSchema = z.object({
   format: z.literal('strata-checkpoint'),
   version: z.literal(1),
-  kind: z.enum(['last', 'best', 'before-jump']),
+  kind: z.enum(['last', 'best', 'before-jump', 'snapshot']),
   epoch: z.number().int(),
   step: z.number().int(),
   savedAt: z.number(),
@@ -41,9 +41,12 @@ const manifestSchema = z.object({
 });
 type Manifest = z.infer<typeof manifestSchema>;
 
+/** What a checkpoint file holds: one of the run's named checkpoints, or an entry of its snapshot ring. */
+export type CheckpointFileKind = CheckpointKind | 'snapshot';
+
 /** What a stored checkpoint is, without its data. */
 export interface CheckpointInfo {
-  kind: CheckpointKind;
+  kind: CheckpointFileKind;
   epoch: number;
   step: number;
   savedAt: number;
@@ -55,7 +58,7 @@ function assertLittleEndian(): void {
   if (os.endianness() !== 'LE') throw new RunInputError('Checkpoints are little-endian; this machine is big-endian');
 }
 
-function manifestPath(dir: string, kind: CheckpointKind, previous: boolean): string {
+function manifestPath(dir: string, kind: CheckpointFileKind, previous: boolean): string {
   return path.join(dir, previous ? `${kind}.prev.json` : `${kind}.json`);
 }
 
@@ -122,7 +125,7 @@ function dataIntact(dir: string, m: Manifest): boolean {
 }
 
 /** Writes checkpoint `kind` into `dir` (created if missing), keeping the one it replaces as the previous. */
-export function writeCheckpoint(dir: string, kind: CheckpointKind, ckpt: Checkpoint, what: string): void {
+export function writeCheckpoint(dir: string, kind: CheckpointFileKind, ckpt: Checkpoint, what: string): void {
   assertLittleEndian();
   if (!Number.isInteger(ckpt.epoch) || ckpt.epoch < 0 || !Number.isInteger(ckpt.step) || ckpt.step < 0) {
     throw new RunInputError(`${what}: epoch and step must be non-negative integers (got ${ckpt.epoch}, ${ckpt.step})`);
@@ -178,7 +181,7 @@ export function writeCheckpoint(dir: string, kind: CheckpointKind, ckpt: Checkpo
 }
 
 /** Deletes data files of `kind` that neither manifest names, and temporary files of killed writes. */
-function removeUnreferenced(dir: string, kind: CheckpointKind): void {
+function removeUnreferenced(dir: string, kind: CheckpointFileKind): void {
   const keep = new Set<string>();
   for (const previous of [false, true]) {
     try {
@@ -210,7 +213,7 @@ function tensorsFrom(entries: readonly TensorEntry[], data: Buffer, file: string
 }
 
 /** Reads checkpoint `kind` (or the one before it) from `dir`; null when there is none. */
-export function readCheckpoint(dir: string, kind: CheckpointKind, previous: boolean, what: string): Checkpoint | null {
+export function readCheckpoint(dir: string, kind: CheckpointFileKind, previous: boolean, what: string): Checkpoint | null {
   assertLittleEndian();
   const mfile = manifestPath(dir, kind, previous);
   const read = readManifest(mfile);
@@ -246,7 +249,7 @@ export function readCheckpoint(dir: string, kind: CheckpointKind, previous: bool
   };
 }
 
-function fallbackHint(dir: string, kind: CheckpointKind, what: string): string {
+function fallbackHint(dir: string, kind: CheckpointFileKind, what: string): string {
   try {
     const prev = readManifest(manifestPath(dir, kind, true));
     if (prev && dataPresent(dir, prev.manifest)) {
@@ -259,9 +262,57 @@ function fallbackHint(dir: string, kind: CheckpointKind, what: string): string {
 }
 
 /** The stored checkpoint `kind` without its data; null when there is none. */
-export function checkpointInfo(dir: string, kind: CheckpointKind, previous: boolean): CheckpointInfo | null {
+export function checkpointInfo(dir: string, kind: CheckpointFileKind, previous: boolean): CheckpointInfo | null {
   const read = readManifest(manifestPath(dir, kind, previous));
   if (!read) return null;
   const m = read.manifest;
   return { kind, epoch: m.epoch, step: m.step, savedAt: m.savedAt, bytes: m.data.bytes };
+}
+
+/** A snapshot's folder name inside the ring's folder: `e<epoch>`. */
+const SNAPSHOT_FOLDER = /^e([0-9]+)$/;
+
+/** The ring's entry folders by epoch, whatever state they are in. */
+function snapshotFolders(dir: string): { epoch: number; path: string }[] {
+  const names = unlessMissing(() => fs.readdirSync(dir), [] as string[]);
+  const out: { epoch: number; path: string }[] = [];
+  for (const name of names) {
+    const m = SNAPSHOT_FOLDER.exec(name);
+    if (m) out.push({ epoch: Number(m[1]), path: path.join(dir, name) });
+  }
+  return out.sort((a, b) => a.epoch - b.epoch);
+}
+
+/**
+ * Adds the weights of `ckpt` (no optimizer slots, no random state: a snapshot only predicts) to
+ * the snapshot ring in `dir`, one folder `e<epoch>` per entry, and keeps the `keep` latest epochs.
+ * Entries of this epoch or later are removed first: they belong to a timeline a resume or a rewind
+ * left, so the ring always holds the epochs that led to this one. Disk: at most `keep` weight files
+ * (one more for a moment while a save is under way).
+ */
+export function writeSnapshot(dir: string, ckpt: Checkpoint, keep: number, what: string): void {
+  if (!Number.isInteger(keep) || keep < 1) throw new RunInputError(`${what}: a snapshot ring keeps at least 1 entry, got ${keep}`);
+  for (const f of snapshotFolders(dir)) if (f.epoch >= ckpt.epoch) fs.rmSync(f.path, { recursive: true, force: true });
+  const weights: Checkpoint = { epoch: ckpt.epoch, step: ckpt.step, tensors: ckpt.tensors, ...(ckpt.extra ? { extra: ckpt.extra } : {}) };
+  writeCheckpoint(path.join(dir, `e${ckpt.epoch}`), 'snapshot', weights, `${what} (snapshot of epoch ${ckpt.epoch + 1})`);
+  // The newest `keep` complete entries stay; older ones and leftovers of killed saves go.
+  const complete = snapshotFolders(dir).filter((f) => fs.existsSync(manifestPath(f.path, 'snapshot', false)));
+  const kept = new Set(complete.slice(-keep).map((f) => f.path));
+  for (const f of snapshotFolders(dir)) if (!kept.has(f.path)) fs.rmSync(f.path, { recursive: true, force: true });
+}
+
+/** The snapshot ring's entries in `dir`, oldest epoch first. */
+export function snapshotInfos(dir: string): CheckpointInfo[] {
+  const out: CheckpointInfo[] = [];
+  for (const f of snapshotFolders(dir)) {
+    const info = checkpointInfo(f.path, 'snapshot', false);
+    if (info && info.epoch === f.epoch) out.push(info);
+  }
+  return out;
+}
+
+/** The ring's snapshot of `epoch`; null when the ring does not hold it. */
+export function readSnapshot(dir: string, epoch: number, what: string): Checkpoint | null {
+  if (!Number.isInteger(epoch) || epoch < 0) throw new RunInputError(`${what}: a snapshot epoch is a non-negative integer, got ${epoch}`);
+  return readCheckpoint(path.join(dir, `e${epoch}`), 'snapshot', false, `${what} (snapshot of epoch ${epoch + 1})`);
 }

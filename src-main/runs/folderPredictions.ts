@@ -10,6 +10,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { FOLDER_KEY_PATTERN } from '../../shared/api/schemas';
 import type { FolderPrediction } from '../../shared/api/types';
+import { predictionPostprocessSchema, type PredictionPostprocess } from '../../shared/runs/postprocess';
 import type { RunPredictions } from '../../shared/runs/types';
 import { unlessMissing, writeFileAtomic } from './atomic';
 import { RunStoreCorruptError } from './errors';
@@ -26,6 +27,8 @@ const metaSchema = z.object({
   width: z.number().int().positive(),
   createdAt: z.number(),
   tunedThreshold: z.number().nullable(),
+  /** What the probabilities were made with and how masks are made of them; null for predictions stored before it was recorded. */
+  postprocess: predictionPostprocessSchema.nullable().default(null),
 });
 
 /** The key of the folder at `absPath`. */
@@ -44,7 +47,8 @@ function keyDir(runsDir: string, runId: string, key: string): string {
 
 /**
  * Stores run `runId`'s predictions of the folder at `absPath`: the probabilities first, then the
- * description, then removes what an earlier prediction of the same folder left.
+ * description, then removes what an earlier prediction of the same folder left. `tunedThreshold` is
+ * the threshold the run applies; `postprocess`, everything the prediction applied.
  */
 export function saveFolderPrediction(
   runsDir: string,
@@ -52,6 +56,7 @@ export function saveFolderPrediction(
   absPath: string,
   p: RunPredictions,
   tunedThreshold: number | null,
+  postprocess: PredictionPostprocess | null = null,
   now = Date.now(),
 ): FolderPrediction {
   const key = folderKey(absPath);
@@ -65,6 +70,7 @@ export function saveFolderPrediction(
     width: p.width,
     createdAt: now,
     tunedThreshold,
+    postprocess,
   };
   writeFileAtomic(path.join(dir, 'folder.json'), `${JSON.stringify(meta, null, 2)}\n`);
   for (const e of predictionEpochsIn(dir)) if (e !== p.epoch) fs.rmSync(path.join(dir, `epoch-${e}.bin`), { force: true });

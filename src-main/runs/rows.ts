@@ -11,6 +11,7 @@ import type {
 } from '../../shared/runs/types';
 import { RUN_STATUSES } from '../../shared/runs/types';
 import { RunStoreCorruptError } from './errors';
+import { runPostprocessSchema, runTestResultSchema } from '../../shared/runs/postprocess';
 import { parseJson, runBackendSchema, runConfigSchema, runDatasetSchema, runHostSchema, runVersionsSchema } from './parse';
 import { z } from 'zod';
 
@@ -73,7 +74,7 @@ export class Row {
 export const SUMMARY_COLUMNS =
   'id, name, created_at, started_at, ended_at, status, status_reason, arch_name, train_count, val_count, config, ' +
   'dataset, seed, backend, versions, host, epochs_done, best_epoch, best_score, best_metric, last_ckpt_epoch, ' +
-  'last_ckpt_step, duration_ms, pid, pid_started_at';
+  'last_ckpt_step, duration_ms, pid, pid_started_at, postprocess, test_result';
 
 /** A run row as a summary. */
 export function summaryFromRow(v: unknown, indexFile: string): RunSummary {
@@ -83,6 +84,8 @@ export function summaryFromRow(v: unknown, indexFile: string): RunSummary {
   const ckptEpoch = r.numOrNull('last_ckpt_epoch');
   const backend = r.strOrNull('backend');
   const pid = r.numOrNull('pid');
+  const postprocess = r.strOrNull('postprocess');
+  const test = r.strOrNull('test_result');
   return {
     id,
     name: r.str('name'),
@@ -104,6 +107,8 @@ export function summaryFromRow(v: unknown, indexFile: string): RunSummary {
     best: bestEpoch === null ? null : { epoch: bestEpoch, score: r.metric('best_score'), metric: r.str('best_metric') },
     lastCheckpoint: ckptEpoch === null ? null : { epoch: ckptEpoch, step: r.num('last_ckpt_step') },
     durationMs: r.num('duration_ms'),
+    postprocess: postprocess === null ? null : r.json('postprocess', runPostprocessSchema),
+    test: test === null ? null : r.json('test_result', runTestResultSchema),
     ...(pid === null ? {} : { pid }),
   };
 }

@@ -96,6 +96,12 @@ const MIGRATIONS: readonly string[] = [
     position INTEGER NOT NULL UNIQUE
   );
   `,
+  // Version 3: the post-processing a run chose at the end of training and its held-out test
+  // result, as JSON (shared/runs/postprocess.ts); NULL for runs that have none (all older ones).
+  `
+  ALTER TABLE runs ADD COLUMN postprocess TEXT;
+  ALTER TABLE runs ADD COLUMN test_result TEXT;
+  `,
 ];
 
 /** The schema version this build writes. */

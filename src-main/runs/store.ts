@@ -28,7 +28,7 @@ import type {
 import { ACTIVE_STATUSES, RUN_STATUSES } from '../../shared/runs/types';
 import { writeFileAtomic } from './atomic';
 import type { CheckpointInfo } from './checkpoint';
-import { checkpointInfo, readCheckpoint, writeCheckpoint } from './checkpoint';
+import { checkpointInfo, readCheckpoint, readSnapshot, snapshotInfos, writeCheckpoint, writeSnapshot } from './checkpoint';
 import { RunInputError, RunNotFoundError, RunStoreCorruptError, RunStoreOpenError } from './errors';
 import { ensureFolder } from './home';
 import { newRunId, runFolder } from './ids';
@@ -44,6 +44,7 @@ import {
   runSplitSchema,
   runVersionsSchema,
 } from './parse';
+import { runPostprocessSchema, runTestResultSchema } from '../../shared/runs/postprocess';
 import { predictionEpochsIn, readPredictions, writePredictions } from './predictions';
 import { RunQueue } from './queue';
 import { batchFromRow, epochFromRow, eventFromRow, extraToJson, Row, SUMMARY_COLUMNS, summaryFromRow } from './rows';
@@ -371,6 +372,8 @@ export class RunStore {
     }
     if (patch.backend !== undefined) set('backend', patch.backend === null ? null : storable(runBackendSchema, patch.backend, 'Run backend'));
     if (patch.versions !== undefined) set('versions', storable(runVersionsSchema, patch.versions, 'Run versions'));
+    if (patch.postprocess !== undefined) set('postprocess', patch.postprocess === null ? null : storable(runPostprocessSchema, patch.postprocess, 'Run post-processing'));
+    if (patch.test !== undefined) set('test_result', patch.test === null ? null : storable(runTestResultSchema, patch.test, 'Run test result'));
     if (patch.pid !== undefined) {
       set('pid', patch.pid === null ? null : checkInt(patch.pid, 'pid'));
       set('pid_started_at', patch.pid === null ? null : ownerStartTime(patch.pid));
@@ -568,6 +571,27 @@ export class RunStore {
   checkpointInfo(id: string, kind: CheckpointKind, opts: { previous?: boolean } = {}): CheckpointInfo | null {
     const { dir } = this.folderOf(id);
     return checkpointInfo(path.join(dir, 'checkpoints'), kind, opts.previous === true);
+  }
+
+  /**
+   * Adds an epoch's weights to the run's snapshot ring (`checkpoints/snapshots/e<epoch>/`), keeping
+   * the `keep` latest epochs; entries of this epoch or later (a resumed or rewound timeline) go first.
+   */
+  saveSnapshot(id: string, ckpt: Checkpoint, keep: number): void {
+    const { id: safe, dir } = this.folderOf(id);
+    writeSnapshot(path.join(dir, 'checkpoints', 'snapshots'), ckpt, keep, this.what(safe));
+  }
+
+  /** The snapshot ring's entries, oldest epoch first, without their data. */
+  snapshots(id: string): CheckpointInfo[] {
+    const { dir } = this.folderOf(id);
+    return snapshotInfos(path.join(dir, 'checkpoints', 'snapshots'));
+  }
+
+  /** The snapshot of `epoch` (weights and normalisation only); null when the ring does not hold it. */
+  loadSnapshot(id: string, epoch: number): Checkpoint | null {
+    const { id: safe, dir } = this.folderOf(id);
+    return readSnapshot(path.join(dir, 'checkpoints', 'snapshots'), epoch, this.what(safe));
   }
 
   /** Stores one epoch's validation predictions: `probs` holds N*H*W values `round(p * 255)`. */

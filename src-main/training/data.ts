@@ -36,7 +36,8 @@ export class TrainingData {
   private stream: { epoch: number; s: BatchStream } | null = null;
 
   constructor(
-    private readonly ds: Dataset,
+    /** The whole dataset the split indexes into (the finalize step predicts its validation and test images). */
+    readonly ds: Dataset,
     split: RunSplit,
     private readonly config: RunConfig,
     arch: Architecture,

@@ -1,10 +1,15 @@
 /**
- * Prediction with a trained run: load a checkpoint into a fresh model and turn images into
- * probabilities. Used by `strata eval` and `strata predict` and by the lab service's predictions.
+ * Prediction with a trained run: load checkpoints into fresh models and turn images into
+ * probabilities, with horizontal-flip test-time augmentation (the image and its mirror, the
+ * mirror's prediction flipped back, averaged) and snapshot ensembling (several checkpoints'
+ * probabilities averaged). Used by `strata eval` and `strata predict`, the lab's folder
+ * predictions and the finalize step at the end of training (finalize.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { withBnPlacement, withInitializer } from '../../shared/arch';
-import type { CheckpointKind, RunRecord } from '../../shared/runs/types';
+import type { Checkpoint, RunRecord } from '../../shared/runs/types';
+import { applyPostprocess } from '../../shared/metrics';
+import { resolvePostprocess, type AppliedPostprocess, type CheckpointRef, type PostprocessMode } from '../../shared/runs/postprocess';
 import { renderInputs } from '../data/batches';
 import type { Dataset } from '../data/dataset';
 import type { NormStats } from '../data/normalize';
@@ -12,7 +17,7 @@ import type { RunStore } from '../runs/store';
 import { selectBackend, type BackendReport } from './backend';
 import { UNetModel } from './model';
 
-/** A run's model, ready to predict. */
+/** One checkpoint of a run, ready to predict. */
 export interface LoadedModel {
   run: RunRecord;
   model: UNetModel;
@@ -22,44 +27,189 @@ export interface LoadedModel {
   backend: BackendReport;
 }
 
-/** Loads the `best` (or `last`) checkpoint of a run. Errors name the run and what is missing. */
-export async function loadRunModel(store: RunStore, runId: string, kind: CheckpointKind = 'best'): Promise<LoadedModel> {
-  const run = store.get(runId);
-  if (!run) throw new Error(`no run '${runId}'`);
-  const ckpt = store.loadCheckpoint(runId, kind);
-  if (!ckpt) throw new Error(`run ${runId} has no ${kind} checkpoint yet (it has ${run.epochsDone} completed epochs)`);
-  const norm = ckpt.extra?.['norm'] as NormStats | undefined;
-  if (!norm || typeof norm.mean !== 'number' || typeof norm.std !== 'number') {
-    throw new Error(`run ${runId}: its checkpoint has no normalisation statistics`);
-  }
-  const backend = await selectBackend(run.config.backend === 'auto' ? {} : { force: run.config.backend });
-  const arch = withInitializer(withBnPlacement(run.arch, run.config.bnPlacement), run.config.init);
-  const model = new UNetModel(arch, run.seed);
-  model.setWeights(ckpt.tensors);
-  const input = model.inputShape;
-  return { run, model, norm, channels: input.c === 3 ? 3 : 1, epoch: ckpt.epoch, backend };
+/** A run's checkpoints that predict together, their probabilities averaged. */
+export interface Ensemble {
+  run: RunRecord;
+  members: LoadedModel[];
+  /** Average each image's prediction with its mirror image's, flipped back. */
+  tta: boolean;
+  backend: BackendReport;
+  /** The members' epochs, in the order loaded. */
+  epochs: number[];
+  dispose(): void;
 }
 
-/** Probabilities for every image of `ds`, as uint8 (p*255 rounded), image after image. */
-export function predictDataset(loaded: LoadedModel, ds: Dataset, batch = 16, onProgress?: (done: number, total: number) => void): Uint8Array {
-  const { model, norm, channels } = loaded;
-  const input = model.inputShape;
+/** Names a checkpoint in messages: "best checkpoint", "snapshot of epoch 4". */
+export function describeRef(ref: CheckpointRef): string {
+  return ref.kind === 'snapshot' ? `snapshot of epoch ${ref.epoch + 1}` : `${ref.kind} checkpoint`;
+}
+
+function readRef(store: RunStore, run: RunRecord, ref: CheckpointRef): Checkpoint {
+  const ckpt = ref.kind === 'snapshot' ? store.loadSnapshot(run.id, ref.epoch) : store.loadCheckpoint(run.id, ref.kind);
+  if (!ckpt) {
+    if (ref.kind === 'snapshot') throw new Error(`run ${run.id} has no ${describeRef(ref)} (its snapshot ring holds epochs ${store.snapshots(run.id).map((s) => s.epoch + 1).join(', ') || 'none'})`);
+    throw new Error(`run ${run.id} has no ${ref.kind} checkpoint yet (it has ${run.epochsDone} completed epochs)`);
+  }
+  return ckpt;
+}
+
+function modelOf(run: RunRecord, ckpt: Checkpoint, what: string, backend: BackendReport): LoadedModel {
+  const norm = ckpt.extra?.norm;
+  if (!norm || typeof norm.mean !== 'number' || typeof norm.std !== 'number') throw new Error(`run ${run.id}: its ${what} has no normalisation statistics`);
+  const arch = withInitializer(withBnPlacement(run.arch, run.config.bnPlacement), run.config.init);
+  const model = new UNetModel(arch, run.seed);
+  try {
+    model.setWeights(ckpt.tensors);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return { run, model, norm, channels: model.inputShape.c === 3 ? 3 : 1, epoch: ckpt.epoch, backend };
+}
+
+async function backendFor(run: RunRecord, given?: BackendReport): Promise<BackendReport> {
+  return given ?? (await selectBackend(run.config.backend === 'auto' ? {} : { force: run.config.backend }));
+}
+
+/** Loads the `best` (or `last`) checkpoint of a run. Errors name the run and what is missing. */
+export async function loadRunModel(store: RunStore, runId: string, kind: 'best' | 'last' = 'best'): Promise<LoadedModel> {
+  const run = store.get(runId);
+  const ckpt = readRef(store, run, { kind });
+  return modelOf(run, ckpt, `${kind} checkpoint`, await backendFor(run));
+}
+
+/**
+ * Loads the checkpoints `refs` of a run as one ensemble (a single ref: one model). `backend` is the
+ * backend already selected in this process (the trainer's), else the run's is selected here.
+ */
+export async function loadEnsemble(store: RunStore, runId: string, refs: readonly CheckpointRef[], tta: boolean, backend?: BackendReport): Promise<Ensemble> {
+  if (refs.length === 0) throw new Error(`run ${runId}: an ensemble needs at least one checkpoint`);
+  const run = store.get(runId);
+  const report = await backendFor(run, backend);
+  const members: LoadedModel[] = [];
+  try {
+    for (const ref of refs) members.push(modelOf(run, readRef(store, run, ref), describeRef(ref), report));
+  } catch (e) {
+    for (const m of members) m.model.dispose();
+    throw e;
+  }
+  return {
+    run,
+    members,
+    tta,
+    backend: report,
+    epochs: members.map((m) => m.epoch),
+    dispose: () => {
+      for (const m of members) m.model.dispose();
+    },
+  };
+}
+
+/** What {@link predictDataset} predicts and reports. */
+export interface PredictOptions {
+  batch?: number;
+  /** Samples of the dataset to predict, in this order (default: all, in dataset order). */
+  indices?: readonly number[];
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Probabilities for the images of `ds` as uint8 (p*255 rounded), image after image: the mean over
+ * the ensemble's members and, with TTA, over each image and its mirror image (flipped back). A lone
+ * model without TTA gives exactly its own rounded probabilities.
+ */
+export function predictDataset(what: Ensemble | LoadedModel, ds: Dataset, opts: PredictOptions = {}): Uint8Array {
+  const ens: Pick<Ensemble, 'members' | 'tta'> = 'members' in what ? what : { members: [what], tta: false };
+  const first = ens.members[0];
+  if (!first) throw new Error('predictDataset: no model to predict with');
+  const input = first.model.inputShape;
   if (input.h !== ds.height || input.w !== ds.width) {
     throw new Error(`the model takes ${input.h}x${input.w} images, but ${ds.info.name} has ${ds.height}x${ds.width}`);
   }
-  const n = ds.ids.length;
+  const batch = opts.batch ?? 16;
+  const all = opts.indices ?? ds.ids.map((_, i) => i);
+  const n = all.length;
   const px = ds.height * ds.width;
   const out = new Uint8Array(n * px);
+  const views = ens.members.length * (ens.tta ? 2 : 1);
   for (let start = 0; start < n; start += batch) {
-    const indices = Array.from({ length: Math.min(batch, n - start) }, (_, k) => start + k);
-    const x = renderInputs(ds, indices, channels, norm);
+    const indices = all.slice(start, start + batch);
+    const shape: [number, number, number, number] = [indices.length, ds.height, ds.width, first.channels];
+    // Members of one run share their normalisation; each distinct one is rendered once per batch.
+    const inputs = new Map<string, Float32Array>();
     const q = tf.tidy(() => {
-      const p = model.predict(tf.tensor4d(x, [indices.length, ds.height, ds.width, channels]));
-      return tf.cast(tf.round(tf.mul(p, 255)), 'int32');
+      let sum: tf.Tensor | null = null;
+      for (const m of ens.members) {
+        const key = `${m.norm.mean}/${m.norm.std}`;
+        let x = inputs.get(key);
+        if (!x) {
+          x = renderInputs(ds, indices, m.channels, m.norm);
+          inputs.set(key, x);
+        }
+        const xt = tf.tensor4d(x, shape);
+        let p: tf.Tensor = m.model.predict(xt);
+        if (ens.tta) p = tf.add(p, tf.reverse(m.model.predict(tf.reverse(xt, 2)), 2));
+        sum = sum === null ? p : tf.add(sum, p);
+      }
+      if (sum === null) throw new Error('predictDataset: no model predicted');
+      const mean = views === 1 ? sum : tf.div(sum, views);
+      return tf.cast(tf.round(tf.mul(mean, 255)), 'int32');
     });
     out.set(q.dataSync() as Int32Array, start * px);
     q.dispose();
-    onProgress?.(start + indices.length, n);
+    opts.onProgress?.(start + indices.length, n);
   }
   return out;
+}
+
+/** What {@link predictWithRun} is asked for. */
+export interface RunPredictionOptions {
+  /** `run` (default): the run's stored post-processing; `none`: the best checkpoint's raw masks. */
+  mode?: PostprocessMode;
+  /** Overrides the threshold in either mode. */
+  threshold?: number;
+  batch?: number;
+  onProgress?: (done: number, total: number) => void;
+  /** Called once the models are loaded, before predicting (for a progress line). */
+  onLoaded?: (applied: AppliedPostprocess, ensemble: Ensemble) => void;
+}
+
+/** A folder predicted by a run, with what was applied. */
+export interface RunPrediction {
+  applied: AppliedPostprocess;
+  /** The epochs of the checkpoints averaged. */
+  epochs: number[];
+  backend: BackendReport;
+  /** Probabilities after TTA and averaging, uint8 (p*255 rounded), image after image. */
+  probs: Uint8Array;
+  /** The masks (0/1) after the threshold and the minimum area. */
+  masks: Uint8Array;
+}
+
+/**
+ * THE prediction path of a trained run: resolves what to apply (resolvePostprocess: the run's stored
+ * post-processing, the legacy rule for runs without one, or none), loads those checkpoints, predicts
+ * every image of `ds` with TTA and averaging as resolved, and makes the masks with the threshold and
+ * the minimum area. `strata eval`, `strata predict` and the lab's folder predictions all go through it.
+ */
+export async function predictWithRun(store: RunStore, runId: string, ds: Dataset, opts: RunPredictionOptions = {}): Promise<RunPrediction> {
+  const run = store.get(runId);
+  const best = store.checkpointInfo(runId, 'best');
+  const t = best ? store.epochMetrics(runId).find((e) => e.epoch === best.epoch)?.bestThreshold : undefined;
+  const applied = resolvePostprocess(run, t !== undefined && Number.isFinite(t) ? t : null, {
+    mode: opts.mode ?? 'run',
+    ...(opts.threshold === undefined ? {} : { threshold: opts.threshold }),
+  });
+  const ens = await loadEnsemble(store, runId, applied.checkpoints, applied.tta);
+  try {
+    opts.onLoaded?.(applied, ens);
+    const probs = predictDataset(ens, ds, {
+      ...(opts.batch === undefined ? {} : { batch: opts.batch }),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    });
+    const masks = applyPostprocess(probs, ds.ids.length, ds.height, ds.width, applied);
+    return { applied, epochs: ens.epochs, backend: ens.backend, probs, masks };
+  } finally {
+    ens.dispose();
+  }
 }

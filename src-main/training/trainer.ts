@@ -19,9 +19,10 @@ import { PredictionSaver } from './callbacks/predictions';
 import type { TrainingData } from './data';
 import { batchGradients } from './batchGradients';
 import type { makeLoss } from './losses';
-import { runLoop, type Callback, type LoopControl, type LoopTask } from './loop';
+import { runLoop, type Callback, type EndReason, type LoopControl, type LoopTask } from './loop';
 import { trainStep } from './microBatch';
 import type { UNetModel } from './model';
+import { finalizeRun } from './finalize';
 import { buildTrainingContext, liveTensors, type TrainingContext } from './trainingContext';
 import { validate } from './validation';
 
@@ -48,9 +49,11 @@ export async function trainRun(job: TrainJob, control: LoopControl, emit: (m: Tr
       return 'refused';
     }
     emit({ type: 'status', runId, status: 'running' });
+    forgetPostprocess(store, runId);
     ctx = await buildTrainingContext(store.get(runId), store, control, emit);
     const end = await runLoop(stepsOf(ctx), callbacksOf(ctx, setStatus), control);
     store.update(runId, { durationMs: ctx.trainingMs() });
+    if (finalizes(end, ctx)) await finalizeSession(ctx);
     const status: RunStatus = end.kind;
     setStatus(status, end.kind === 'done' ? undefined : end.message);
     emit({ type: 'ended', runId, status, ...(end.kind === 'done' ? {} : { reason: end.message }) });
@@ -118,6 +121,56 @@ function callbacksOf(ctx: TrainingContext, setStatus: (s: RunStatus) => void): C
     }),
     new LevelStatsCallback(model, levelNames(ctx.arch), event, () => probeGradients(model, ctx.loss, ctx.data)),
   ];
+}
+
+/**
+ * A session that trains on makes the post-processing chosen at an earlier end stale (other weights,
+ * another best checkpoint, another snapshot ring): it is dropped, with its test result, until this
+ * session's end chooses again.
+ */
+function forgetPostprocess(store: RunStore, runId: string): void {
+  const run = store.get(runId);
+  if (run.postprocess === null && run.test === null) return;
+  store.update(runId, { postprocess: null, test: null });
+  store.addEvent(runId, { time: Date.now(), step: run.lastCheckpoint?.step ?? 0, epoch: run.epochsDone, type: 'postprocess-cleared', message: 'training continues: the post-processing chosen before (and its test score) no longer applies and is chosen again when training ends' });
+}
+
+/**
+ * Whether the session's end chooses the run's post-processing: a run that trained at least one
+ * epoch and ended done, or stopped by its time budget or by early stopping. A stop the user asked
+ * for (or a failure, an interruption) leaves it to `strata runs finalize`.
+ */
+function finalizes(end: EndReason, ctx: TrainingContext): boolean {
+  if (ctx.store.summary(ctx.runId).epochsDone < 1) return false;
+  if (end.kind === 'done') return true;
+  if (end.kind !== 'stopped') return false;
+  const budgetSpent = ctx.timeLimit !== null && ctx.timeLimit.remainingMs() === 0;
+  const patience = ctx.run.config.earlyStop?.patience;
+  const earlyStopped = ctx.early !== null && patience !== undefined && ctx.early.snapshot().wait >= patience;
+  return budgetSpent || earlyStopped;
+}
+
+/** Chooses the post-processing (finalize.ts); a failure is an event, never the run's failure: the training itself is kept. */
+async function finalizeSession(ctx: TrainingContext): Promise<void> {
+  const { runId, emit } = ctx;
+  try {
+    await finalizeRun(ctx.store, runId, {
+      dataset: ctx.data.ds,
+      backend: ctx.backend,
+      event: ctx.event,
+      log: (message) => emit({ type: 'log', runId, level: 'info', message }),
+    });
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    const run = ctx.store.summary(runId);
+    ctx.event({
+      type: 'finalize-failed',
+      epoch: run.lastCheckpoint?.epoch ?? 0,
+      step: run.lastCheckpoint?.step ?? 0,
+      message: `the post-processing could not be chosen (${reason}); predictions use the best checkpoint without it until \`strata runs finalize ${runId}\` succeeds`,
+    });
+    emit({ type: 'log', runId, level: 'warn', message: `finalize failed: ${reason}` });
+  }
 }
 
 function isFinal(s: RunStatus): boolean {

@@ -110,7 +110,7 @@ describe('FolderPredictor', () => {
     const out = path.join(scratch('out'), 'sub.csv');
     // 200/255 = 0.784: salt at 0.5, nothing at 0.8.
     const r = predictor.exportSubmission(runId, { kind: 'folder', key }, 0.5, out);
-    expect(r).toEqual({ path: out, rows: 2, withSalt: 2, threshold: 0.5 });
+    expect(r).toEqual({ path: out, rows: 2, withSalt: 2, threshold: 0.5, minArea: 0 });
     const lines = fs.readFileSync(out, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('id,rle_mask');
     const [id, rle] = (lines[2] ?? '').split(',');
@@ -129,6 +129,29 @@ describe('FolderPredictor', () => {
     fs.mkdirSync(path.join(folder, 'd.csv'));
     expect(() => predictor.exportSubmission(runId, { kind: 'folder', key }, 0.5, path.join(folder, 'd.csv'))).toThrow(LabError);
     expect(() => predictor.exportSubmission(runId, { kind: 'epoch', epoch: 9 }, 0.5, out)).toThrow(/no predictions for epoch 9/);
+    store.close();
+  });
+
+  it('applies the minimum area the prediction was made with, unless the export names one', () => {
+    const { store, runId, predictor } = setUp();
+    const runsDir = store.root;
+    const folder = writeFolder(['a', 'b', 'c']);
+    // As the predict job stores it: what the run applied, here a minimum area of 2 pixels.
+    const ids = ['a', 'b', 'c'];
+    const info = saveFolderPrediction(runsDir, runId, folder, { epoch: 3, ids, probs: knownProbs(3), height: H, width: W }, 0.5, {
+      threshold: 0.5,
+      minArea: 2,
+      tta: true,
+      snapshots: 2,
+      checkpointEpochs: [2, 3],
+      source: 'stored',
+    });
+    const out = path.join(scratch('out'), 'sub.csv');
+    // Images a, b, c have 1, 2 and 3 salt pixels: the area of 2 clears a alone.
+    expect(predictor.exportSubmission(runId, { kind: 'folder', key: info.key }, 0.5, out)).toMatchObject({ withSalt: 2, minArea: 2 });
+    expect(fs.readFileSync(out, 'utf8').split('\n')[1]).toBe('a,');
+    expect(predictor.exportSubmission(runId, { kind: 'folder', key: info.key }, 0.5, out, 0)).toMatchObject({ withSalt: 3, minArea: 0 });
+    expect(predictor.exportSubmission(runId, { kind: 'folder', key: info.key }, 0.5, out, 3)).toMatchObject({ withSalt: 1, minArea: 3 });
     store.close();
   });
 });

@@ -10,6 +10,7 @@ import {
 } from '../../shared/metrics/postprocess';
 import { byteCut } from '../../shared/metrics/probs';
 import { scoreSet } from '../../shared/metrics/competition';
+import { resolvePostprocess, type RunPostprocess } from '../../shared/runs/postprocess';
 
 const u8 = (...v: number[]) => Uint8Array.from(v);
 
@@ -184,5 +185,57 @@ describe('tuneThresholdAndArea', () => {
     expect(() => tuneThresholdAndArea(t, t, 1, 2, 2, { areas: [] })).toThrow(/no minimum areas given/);
     expect(() => tuneThresholdAndArea(t, t, 1, 2, 2, { areas: [3.5] })).toThrow(/minimum area must be a non-negative whole number of pixels, got 3.5/);
     expect(() => tuneThresholdAndArea(t, t, 2, 2, 2)).toThrow(/truths has length 4, expected 8/);
+  });
+});
+
+describe('resolvePostprocess: what every prediction path applies', () => {
+  const stored: RunPostprocess = {
+    threshold: 0.42,
+    minArea: 20,
+    tta: true,
+    snapshots: 3,
+    members: 'snapshots',
+    checkpointEpochs: [7, 8, 9],
+    tuned: { threshold: true, minArea: true },
+    valImages: 720,
+    valScore: 0.8,
+    valEmptyScore: 0.9,
+    valSaltScore: 0.7,
+    candidates: [{ members: 'snapshots', checkpointEpochs: [7, 8, 9], threshold: 0.42, minArea: 20, valScore: 0.8 }],
+    at: 1,
+  };
+  const run = { id: 'r', postprocess: stored };
+  const old = { id: 'r', postprocess: null };
+
+  it("applies the run's stored choice, with --threshold overriding only the threshold", () => {
+    expect(resolvePostprocess(run, 0.6, { mode: 'run' })).toMatchObject({
+      threshold: 0.42,
+      minArea: 20,
+      tta: true,
+      snapshots: 3,
+      source: 'stored',
+      checkpoints: [
+        { kind: 'snapshot', epoch: 7 },
+        { kind: 'snapshot', epoch: 8 },
+        { kind: 'snapshot', epoch: 9 },
+      ],
+    });
+    expect(resolvePostprocess(run, 0.6, { mode: 'run', threshold: 0.3 })).toMatchObject({ threshold: 0.3, minArea: 20, tta: true, snapshots: 3 });
+    expect(resolvePostprocess({ id: 'r', postprocess: { ...stored, members: 'best', snapshots: 1, checkpointEpochs: [4] } }, null, { mode: 'run' }).checkpoints).toEqual([{ kind: 'best' }]);
+  });
+
+  it('gives the best checkpoint raw at 0.5 (or the given threshold) with none', () => {
+    for (const r of [run, old]) {
+      expect(resolvePostprocess(r, 0.6, { mode: 'none' })).toMatchObject({ threshold: 0.5, minArea: 0, tta: false, snapshots: 1, checkpoints: [{ kind: 'best' }], source: 'none' });
+      expect(resolvePostprocess(r, 0.6, { mode: 'none', threshold: 0.3 }).threshold).toBe(0.3);
+    }
+  });
+
+  it('predicts a run without a stored choice as before (its best epoch threshold, no TTA, area 0) and says so', () => {
+    const a = resolvePostprocess(old, 0.6, { mode: 'run' });
+    expect(a).toMatchObject({ threshold: 0.6, minArea: 0, tta: false, snapshots: 1, checkpoints: [{ kind: 'best' }], source: 'legacy' });
+    expect(a.note).toMatch(/^run r has no stored post-processing .*strata runs finalize r/);
+    expect(resolvePostprocess(old, null, { mode: 'run' }).threshold).toBe(0.5);
+    expect(() => resolvePostprocess(old, null, { mode: 'run', threshold: 2 })).toThrow(/threshold must be in \[0, 1\], got 2/);
   });
 });

@@ -24,6 +24,8 @@ export function summary(over: Partial<RunSummary> = {}): RunSummary {
     best: null,
     lastCheckpoint: null,
     durationMs: 0,
+    postprocess: null,
+    test: null,
     archName: 'tiny',
     trainCount: 13,
     valCount: 3,

@@ -1,40 +1,69 @@
+import { POSTPROCESS_MODES, type PostprocessMode } from '../../../shared/runs/postprocess';
 import type { Dataset } from '../../data/dataset';
 import { RunStore } from '../../runs/store';
-import { loadRunModel, predictDataset, type LoadedModel } from '../../training/inference';
-import { CliError } from '../args';
+import { predictWithRun, type RunPrediction } from '../../training/inference';
+import { choiceArg, CliError, numberArg } from '../args';
 import { loadDataset } from './train';
 
+/** The flags `eval` and `predict` share: what post-processing to apply. */
+export const POSTPROCESS_OPTIONS = {
+  threshold: { type: 'string' },
+  postprocess: { type: 'string' },
+} as const;
+
+/** `--postprocess run|none` (default run) and `--threshold T` (overrides the threshold in either mode). */
+export function postprocessArgs(v: { threshold?: string | undefined; postprocess?: string | undefined }): { mode: PostprocessMode; threshold?: number } {
+  const mode = choiceArg('postprocess', v.postprocess, 'run', POSTPROCESS_MODES);
+  if (v.threshold === undefined) return { mode };
+  return { mode, threshold: numberArg('threshold', v.threshold, 0.5, { min: 0, max: 1 }) };
+}
+
+/** The post-processing as `eval` and `predict` report it in their JSON. */
+export function postprocessReport(p: RunPrediction): { threshold: number; minArea: number; tta: boolean; ensemble: number; epochs: number[]; source: string; note: string } {
+  const a = p.applied;
+  return { threshold: a.threshold, minArea: a.minArea, tta: a.tta, ensemble: a.snapshots, epochs: p.epochs, source: a.source, note: a.note };
+}
+
 /**
- * Loads a run's best model and the images of a folder, and predicts them, with progress on stderr.
- * `tunedThreshold` is the threshold that scored best on the run's validation set at the loaded epoch.
+ * Predicts the images of a folder with a run, through the one prediction path (predictWithRun),
+ * with progress on stderr and a line saying what post-processing it applies. A missing run or
+ * checkpoint, or images of the wrong size, is a bad input (exit 2).
  */
-export async function predictFolder(
-  runsDir: string,
-  runId: string,
-  dir: string,
-): Promise<{ loaded: LoadedModel; ds: Dataset; probs: Uint8Array; tunedThreshold: number | null }> {
+export async function predictFolder(runsDir: string, runId: string, dir: string, pp: { mode: PostprocessMode; threshold?: number }): Promise<{ ds: Dataset; prediction: RunPrediction }> {
   const store = RunStore.open(runsDir);
-  let loaded: LoadedModel;
-  let tunedThreshold: number | null = null;
   try {
-    loaded = await loadRunModel(store, runId);
-    const epoch = loaded.epoch;
-    const t = store.epochMetrics(runId).find((e) => e.epoch === epoch)?.bestThreshold;
-    tunedThreshold = t !== undefined && Number.isFinite(t) ? t : null;
-  } catch (err) {
-    throw new CliError(err instanceof Error ? err.message : String(err));
+    let input: { height: number; width: number } | undefined;
+    try {
+      const node = store.get(runId).arch.nodes.find((n) => n.kind === 'input');
+      if (node?.kind === 'input') input = node;
+    } catch (err) {
+      throw new CliError(err instanceof Error ? err.message : String(err));
+    }
+    const ds = await loadDataset({ kind: 'folder', path: dir });
+    if (ds.ids.length === 0) throw new CliError(`${dir}: has no images to predict`);
+    if (input && (input.height !== ds.height || input.width !== ds.width)) {
+      throw new CliError(`run ${runId} takes ${input.height}x${input.width} images, but ${dir} has ${ds.height}x${ds.width}`);
+    }
+    let loaded = false;
+    try {
+      const prediction = await predictWithRun(store, runId, ds, {
+        ...pp,
+        onLoaded: (applied, ens) => {
+          loaded = true;
+          process.stderr.write(`predicting ${ds.ids.length} images with run ${runId} (epoch ${ens.epochs.map((e) => e + 1).join(', ')}; ${ens.backend.name})\n${applied.note}\n`);
+        },
+        onProgress: (done, total) => {
+          if (process.stderr.isTTY) process.stderr.write(`\r${done}/${total}`);
+        },
+      });
+      if (process.stderr.isTTY) process.stderr.write('\n');
+      return { ds, prediction };
+    } catch (err) {
+      // What fails before the models are loaded (no such run, no checkpoint, a snapshot gone) is the user's input.
+      if (!loaded) throw new CliError(err instanceof Error ? err.message : String(err));
+      throw err;
+    }
   } finally {
     store.close();
   }
-  const ds = await loadDataset({ kind: 'folder', path: dir });
-  const input = loaded.model.inputShape;
-  if (input.h !== ds.height || input.w !== ds.width) {
-    throw new CliError(`run ${runId} takes ${input.h}x${input.w} images, but ${dir} has ${ds.height}x${ds.width}`);
-  }
-  process.stderr.write(`predicting ${ds.ids.length} images with run ${runId} (epoch ${loaded.epoch + 1}, ${loaded.backend.name})\n`);
-  const probs = predictDataset(loaded, ds, 16, (done, total) => {
-    if (process.stderr.isTTY) process.stderr.write(`\r${done}/${total}`);
-  });
-  if (process.stderr.isTTY) process.stderr.write('\n');
-  return { loaded, ds, probs, tunedThreshold };
 }

@@ -1,9 +1,10 @@
 import { isOpenEnded } from '../../../shared/runs/request';
-import type { RunRecord, RunSummary } from '../../../shared/runs/types';
+import type { RunPostprocess, RunRecord, RunSummary } from '../../../shared/runs/types';
 import { runOnce } from '../../lab/runRunner';
 import { rewindToBeforeJump } from '../../runs/rewind';
 import { RunClaimedError } from '../../runs/errors';
 import { alreadyTrainedMessage, RunStore } from '../../runs/store';
+import { finalizeRun } from '../../training/finalize';
 import { choiceArg, CliError, numberArg, parseCommandArgs, printJson } from '../args';
 import { formatDuration, ProgressPrinter } from '../progress';
 import { runsDirArg } from '../runsDir';
@@ -17,7 +18,7 @@ const OPTIONS = {
   'lr-factor': { type: 'string' },
 } as const;
 
-/** `runs list|show|resume|delete`. */
+/** `runs list|show|resume|finalize|delete`. */
 export async function runsCommand(argv: string[]): Promise<number> {
   const { values: v, positionals } = parseCommandArgs('runs', argv, OPTIONS);
   const [action, id, extra] = positionals;
@@ -37,10 +38,12 @@ export async function runsCommand(argv: string[]): Promise<number> {
       const lrFactor = from === 'before-jump' ? numberArg('lr-factor', v['lr-factor'], 0.1, { min: 1e-6, max: 1 }) : null;
       return resume(runsDir, needId(), Boolean(v.json), lrFactor);
     }
+    case 'finalize':
+      return finalize(runsDir, needId(), Boolean(v.json));
     case 'delete':
       return remove(runsDir, needId(), Boolean(v.json));
     default:
-      throw new CliError(`runs: expected list, show ID, resume ID or delete ID${action ? `, not '${action}'` : ''}`);
+      throw new CliError(`runs: expected list, show ID, resume ID, finalize ID or delete ID${action ? `, not '${action}'` : ''}`);
   }
 }
 
@@ -99,6 +102,8 @@ function show(runsDir: string, id: string, json: boolean): number {
       `  training   ${isOpenEnded(c.epochs) ? `${c.maxMinutes ?? '-'} min (no epoch limit)` : `${c.epochs} epochs`}${c.maxMinutes !== undefined && !isOpenEnded(c.epochs) ? ` or ${c.maxMinutes} min` : ''}, batch ${c.batch}, ${c.optimizer.name} lr ${c.optimizer.lr}, loss ${c.loss.name}, seed ${run.seed}`,
       `  backend    ${run.backend ? `${run.backend.name} (${run.backend.detail})` : '-'}`,
       `  progress   ${run.epochsDone} epoch(s), ${formatDuration(run.durationMs / 1000)}${run.best ? `; best score ${run.best.score.toFixed(4)} at epoch ${run.best.epoch + 1}` : ''}`,
+      `  postproc.  ${run.postprocess ? `${describePostprocess(run.postprocess)}; validation score ${run.postprocess.valScore.toFixed(4)} (tuned on it)` : 'none chosen yet (strata runs finalize ID)'}`,
+      ...(run.test ? [`  test       score ${run.test.score.toFixed(4)} on ${run.test.images} held-out images (empty ${run.test.emptyScore?.toFixed(4) ?? '-'}, salt ${run.test.saltScore?.toFixed(4) ?? '-'}, mean IoU ${run.test.meanIoU.toFixed(4)})`] : []),
       ...epochs.map((e) => `    epoch ${e.epoch + 1}: loss ${e.trainLoss.toFixed(4)} val loss ${e.valLoss.toFixed(4)} IoU ${e.valIoU.toFixed(3)} score ${e.valScore.toFixed(4)}`),
       '',
     ].join('\n'),
@@ -136,6 +141,46 @@ async function resume(runsDir: string, id: string, json: boolean, lrFactor: numb
   if (json) printJson(result);
   else process.stdout.write(`run ${id}: ${result.status}${result.reason ? ` (${result.reason})` : ''}; ${result.epochsDone} epoch(s)\n`);
   return result.status === 'done' || result.status === 'stopped' ? 0 : 1;
+}
+
+/**
+ * Chooses the post-processing of a trained run that has none (stopped by the user, trained before
+ * it existed, or its finalize failed), exactly as the end of training does (training/finalize.ts):
+ * on its validation split, then its test split scored once. A run that has one is left as it is.
+ */
+async function finalize(runsDir: string, id: string, json: boolean): Promise<number> {
+  const store = RunStore.open(runsDir);
+  let result: Awaited<ReturnType<typeof finalizeRun>>;
+  try {
+    const run = getRun(store, runsDir, id);
+    const owner = store.ownerOf(id);
+    if (owner && !owner.gone) throw new CliError(alreadyTrainedMessage(id, owner.pid));
+    if (run.postprocess) {
+      throw new CliError(`run ${id} already has its post-processing (chosen ${new Date(run.postprocess.at).toISOString()}): ${describePostprocess(run.postprocess)}`);
+    }
+    process.stderr.write(`finalizing run ${id} on its ${run.split.val.length} validation images\n`);
+    try {
+      result = await finalizeRun(store, id, { log: (m) => process.stderr.write(`${m}\n`) });
+    } catch (err) {
+      throw new CliError(err instanceof Error ? err.message : String(err));
+    }
+  } finally {
+    store.close();
+  }
+  if (json) printJson({ runId: id, postprocess: result.postprocess, test: result.test });
+  else {
+    const t = result.test;
+    process.stdout.write(
+      `run ${id}: ${describePostprocess(result.postprocess)}; validation score ${result.postprocess.valScore.toFixed(4)} (tuned on it)` +
+        `${t ? `; test score ${t.score.toFixed(4)} on ${t.images} held-out images` : ''}\n`,
+    );
+  }
+  return 0;
+}
+
+function describePostprocess(p: RunPostprocess): string {
+  const models = p.members === 'best' ? `best checkpoint (epoch ${(p.checkpointEpochs[0] ?? 0) + 1})` : `mean of ${p.snapshots} snapshots (epochs ${p.checkpointEpochs.map((e) => e + 1).join(', ')})`;
+  return `${models}, ${p.tta ? 'flip TTA' : 'no TTA'}, threshold ${p.threshold}, minimum area ${p.minArea}`;
 }
 
 function remove(runsDir: string, id: string, json: boolean): number {

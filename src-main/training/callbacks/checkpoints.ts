@@ -1,6 +1,8 @@
 /**
  * Saves the run's checkpoints after every epoch (the last, and the best when the epoch became it),
- * then records the run's progress: epochs done, last checkpoint, best epoch, training time.
+ * then records the run's progress: epochs done, last checkpoint, best epoch, training time. With
+ * snapshot ensembling (config.inference.snapshots K > 1) the epoch's weights also join the run's
+ * snapshot ring, which keeps the last K epochs for the ensemble finalize.ts weighs at the end.
  */
 import type { Checkpoint } from '../../../shared/runs/types';
 import type { Callback, EpochLogs } from '../loop';
@@ -21,6 +23,9 @@ export class CheckpointSaver implements Callback {
   onEpochEnd(epoch: number, logs: EpochLogs): void {
     const { store, runId } = this.ctx;
     const ckpt = this.snapshot(epoch, logs.step);
+    // The ring first: a crash before `last` is saved redoes this epoch, and that save replaces the entry.
+    const ring = this.ctx.run.config.inference.snapshots;
+    if (ring > 1) this.save('snapshot', ckpt, ring);
     this.save('last', ckpt);
     this.keptEpoch = epoch;
     const improved = this.best.improved;
@@ -44,12 +49,13 @@ export class CheckpointSaver implements Callback {
    * A failed save (disk full, read-only) ends the run; the message says which save failed and which
    * checkpoint is still there to resume from, since the store's own error names only a file.
    */
-  private save(kind: 'last' | 'best', ckpt: Checkpoint): void {
+  private save(kind: 'last' | 'best' | 'snapshot', ckpt: Checkpoint, ring = 1): void {
     try {
-      this.ctx.store.saveCheckpoint(this.ctx.runId, kind, ckpt);
+      if (kind === 'snapshot') this.ctx.store.saveSnapshot(this.ctx.runId, ckpt, ring);
+      else this.ctx.store.saveCheckpoint(this.ctx.runId, kind, ckpt);
     } catch (e) {
       const kept = this.keptEpoch === null ? 'there is no earlier checkpoint' : `the checkpoint of epoch ${this.keptEpoch + 1} is kept`;
-      const what = kind === 'best' ? 'best checkpoint' : 'checkpoint';
+      const what = { best: 'best checkpoint', last: 'checkpoint', snapshot: 'snapshot' }[kind];
       throw new Error(`could not save the ${what} of epoch ${ckpt.epoch + 1}: ${e instanceof Error ? e.message : String(e)}; ${kept}`, { cause: e });
     }
   }

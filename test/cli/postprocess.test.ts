@@ -1,0 +1,145 @@
+/**
+ * `strata eval` and `strata predict` apply one post-processing: a real tiny run trained here on
+ * real TGS images (linked from ../shared/tgs into a temp folder), then both commands on the same
+ * other real images, as real processes. The masks eval scores (its --out) and predict's submission
+ * are the same file, with the run's stored post-processing and with --postprocess none.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodeRle } from '../../shared/data/rle';
+import { RunStore } from '../../src-main/runs/store';
+import { REPO_ROOT, TGS_DIR } from '../helpers/paths';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'strata-cli-pp-'));
+const runsDir = path.join(tmp, 'runs');
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function strata(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src-main/cli/strata.ts'), ...args], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, STRATA_RUNS_DIR: runsDir },
+    timeout: 300_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function json(r: { stdout: string }): Record<string, unknown> {
+  return JSON.parse(r.stdout) as Record<string, unknown>;
+}
+
+/** A TGS-layout folder of links to the real images (and masks) `names`. */
+function tgsFolder(name: string, names: string[]): string {
+  const dir = path.join(tmp, name);
+  mkdirSync(path.join(dir, 'images'), { recursive: true });
+  mkdirSync(path.join(dir, 'masks'));
+  for (const f of names) {
+    symlinkSync(path.join(TGS_DIR, 'images', f), path.join(dir, 'images', f));
+    symlinkSync(path.join(TGS_DIR, 'masks', f), path.join(dir, 'masks', f));
+  }
+  return dir;
+}
+
+/** A submission file's masks by id. */
+function masksOf(file: string): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const line of readFileSync(file, 'utf8').trim().split('\n').slice(1)) {
+    const [id, rle] = line.split(',');
+    const m = decodeRle(rle ?? '', 101, 101);
+    if (!m.ok) throw new Error(`${file}: ${id}: ${m.error}`);
+    out.set(id ?? '', Array.from(m.mask));
+  }
+  return out;
+}
+
+describe('eval and predict apply the same post-processing', () => {
+  const files = readdirSync(path.join(TGS_DIR, 'images')).sort();
+  const train = tgsFolder('train', files.slice(0, 32));
+  const other = tgsFolder('other', files.slice(100, 116));
+  let runId = '';
+
+  it('trains a tiny run that stores its post-processing', () => {
+    const r = strata('train', '--arch', 'tiny', '--data', train, '--epochs', '2', '--batch', '8', '--snapshots', '2', '--backend', 'wasm', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    runId = String(json(r)['runId']);
+    const show = json(strata('runs', 'show', runId, '--json'));
+    expect(show['postprocess']).toMatchObject({ tta: true, valImages: expect.any(Number) });
+    expect(strata('runs', 'show', runId).stdout).toMatch(/postproc\. {2}(best checkpoint|mean of 2 snapshots).*flip TTA, threshold/);
+  });
+
+  it('writes the same masks from eval as predict, by default with the run\'s post-processing', () => {
+    const pp = json(strata('runs', 'show', runId, '--json'))['postprocess'] as { threshold: number; minArea: number; snapshots: number; checkpointEpochs: number[]; members: string };
+    const evalOut = path.join(tmp, 'eval.csv');
+    const e = strata('eval', '--run', runId, '--data', other, '--out', evalOut, '--json');
+    expect(e.code, e.stderr).toBe(0);
+    const ej = json(e);
+    const expected = { threshold: pp.threshold, minArea: pp.minArea, tta: true, ensemble: pp.snapshots, source: 'stored' };
+    expect(ej['postprocess']).toMatchObject(expected);
+    expect(ej['threshold']).toBe(pp.threshold);
+    expect(e.stderr).toContain("the run's post-processing: ");
+    const predOut = path.join(tmp, 'pred.csv');
+    const p = strata('predict', '--run', runId, '--images', path.join(other, 'images'), '--out', predOut, '--json');
+    expect(p.code, p.stderr).toBe(0);
+    expect(json(p)['postprocess']).toEqual(ej['postprocess']);
+    expect(masksOf(predOut)).toEqual(masksOf(evalOut));
+    expect(masksOf(predOut).size).toBe(16);
+    // The score eval reports is the score of those masks.
+    const s = json(strata('score', '--truth', path.join(other, 'masks'), '--pred', predOut, '--json'));
+    expect(s['score']).toBe(ej['score']);
+  });
+
+  it('gives the best checkpoint\'s raw masks at 0.5 with --postprocess none, on both, and --threshold overrides', () => {
+    const evalOut = path.join(tmp, 'eval-none.csv');
+    const e = json(strata('eval', '--run', runId, '--data', other, '--postprocess', 'none', '--out', evalOut, '--json'));
+    expect(e['postprocess']).toMatchObject({ threshold: 0.5, minArea: 0, tta: false, ensemble: 1, source: 'none' });
+    const predOut = path.join(tmp, 'pred-none.csv');
+    const p = json(strata('predict', '--run', runId, '--images', path.join(other, 'images'), '--out', predOut, '--postprocess', 'none', '--json'));
+    expect(p['postprocess']).toEqual(e['postprocess']);
+    expect(masksOf(predOut)).toEqual(masksOf(evalOut));
+    const st = json(strata('eval', '--run', runId, '--data', other, '--threshold', '0.3', '--json'));
+    expect(st['postprocess']).toMatchObject({ threshold: 0.3, tta: true, source: 'stored' });
+  });
+
+  it('refuses a bad --postprocess or --threshold by name (exit 2)', () => {
+    // Both commands read these flags through one parser (postprocessArgs).
+    const r = strata('eval', '--run', runId, '--data', other, '--postprocess', 'foo');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("strata: --postprocess: 'foo' is not one of run, none\n");
+    const t = strata('predict', '--run', runId, '--images', other, '--out', path.join(tmp, 'x.csv'), '--threshold', '1.5');
+    expect(t.code).toBe(2);
+    expect(t.stderr).toBe('strata: --threshold: 1.5 is above the maximum 1\n');
+  });
+
+  it('predicts a run without stored post-processing as before and says so; runs finalize chooses one once', () => {
+    // As an older Strata left it: no post-processing stored.
+    const best = (() => {
+      const s = RunStore.open(runsDir);
+      try {
+        s.update(runId, { postprocess: null, test: null });
+        const run = s.get(runId);
+        return s.epochMetrics(runId).find((m) => m.epoch === run.best?.epoch)?.bestThreshold;
+      } finally {
+        s.close();
+      }
+    })();
+    const e = strata('eval', '--run', runId, '--data', other, '--json');
+    expect(e.code, e.stderr).toBe(0);
+    expect(json(e)['postprocess']).toMatchObject({ threshold: best, minArea: 0, tta: false, ensemble: 1, source: 'legacy' });
+    expect(e.stderr).toContain(`run ${runId} has no stored post-processing`);
+    const f = strata('runs', 'finalize', runId, '--json');
+    expect(f.code, f.stderr).toBe(0);
+    expect(json(f)).toMatchObject({ runId, postprocess: { tta: true }, test: null });
+    const s = RunStore.open(runsDir);
+    try {
+      expect(s.get(runId).postprocess).toEqual(json(f)['postprocess']);
+    } finally {
+      s.close();
+    }
+    const again = strata('runs', 'finalize', runId);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(new RegExp(`^strata: run ${runId} already has its post-processing \\(chosen `));
+  });
+});

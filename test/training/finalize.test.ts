@@ -1,0 +1,208 @@
+/**
+ * The finalize step (training/finalize.ts) at the end of real tiny runs in a real trainer process:
+ * the snapshot ring the run keeps, the post-processing chosen on the validation split and stored
+ * with the run, the event that says so, the held-out test score computed once with that choice,
+ * and the old index migrated to hold them.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { encode } from 'fast-png';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { scorePostprocess } from '../../shared/metrics';
+import { assembleDataset, type Dataset } from '../../src-main/data/dataset';
+import { makeDemoDataset } from '../../src-main/data/demo';
+import { loadDataSource } from '../../src-main/data/load';
+import { writeSubmission } from '../../src-main/data/submission';
+import { Datasets } from '../../src-main/lab/datasets';
+import { FolderPredictor } from '../../src-main/lab/folderPredict';
+import { startTrainer as start, type TrainerHandle } from '../../src-main/lab/trainerHost';
+import { openDatabase } from '../../src-main/runs/sqlite';
+import { RunStore } from '../../src-main/runs/store';
+import { finalizeRun } from '../../src-main/training/finalize';
+import { predictWithRun } from '../../src-main/training/inference';
+import { runPredictJob } from '../../src-main/training/predictJob';
+import { createRun, DEMO, withStore } from '../helpers/trainerRuns';
+
+const root = mkdtempSync(path.join(os.tmpdir(), 'strata-finalize-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const live: TrainerHandle[] = [];
+const startTrainer: typeof start = (job, opts) => {
+  const t = start(job, opts);
+  live.push(t);
+  return t;
+};
+afterEach(() => {
+  for (const t of live.splice(0)) t.kill('SIGKILL');
+});
+
+async function withOpenStore<T>(runsDir: string, fn: (s: RunStore) => Promise<T>): Promise<T> {
+  const s = RunStore.open(runsDir);
+  try {
+    return await fn(s);
+  } finally {
+    s.close();
+  }
+}
+
+/** The samples `ids` of the demo set every trainer test uses, as a dataset of their own. */
+function demoSubset(ids: readonly string[]): Dataset {
+  const ds = makeDemoDataset({ count: DEMO.count, seed: DEMO.seed });
+  const px = ds.height * ds.width;
+  const images = new Uint8Array(ids.length * px);
+  const masks = new Uint8Array(ids.length * px);
+  ids.forEach((id, k) => {
+    const i = ds.ids.indexOf(id);
+    images.set(ds.images.subarray(i * px, (i + 1) * px), k * px);
+    masks.set(ds.masks?.subarray(i * px, (i + 1) * px) ?? new Uint8Array(px), k * px);
+  });
+  return assembleDataset({ name: 'subset', source: { kind: 'folder', path: '/subset' }, synthetic: true, problems: [] }, [...ids], ds.height, ds.width, images, masks, null);
+}
+
+describe('finalize at the end of training', () => {
+  const runsDir = path.join(root, 'a');
+  const runId = createRun(runsDir, { epochs: 3, inference: { tta: true, snapshots: 2 } });
+
+  it('keeps the snapshot ring, chooses the post-processing on validation, stores it and says so', async () => {
+    const exit = await startTrainer({ runsDir, runId }).done;
+    expect(exit).toMatchObject({ status: 'done', crashed: false });
+    const run = withStore(runsDir, (s) => s.get(runId));
+    // The ring holds the last K = 2 epochs.
+    expect(withStore(runsDir, (s) => s.snapshots(runId).map((x) => x.epoch))).toEqual([1, 2]);
+    const pp = run.postprocess;
+    expect(pp).not.toBeNull();
+    if (!pp) return;
+    expect(pp.tta).toBe(true);
+    expect(pp.valImages).toBe(run.split.val.length);
+    expect(pp.tuned).toEqual({ threshold: true, minArea: true });
+    // Two candidates: the best checkpoint alone and the mean of the two snapshots; the higher score won (ties: the best alone).
+    expect(pp.candidates.map((c) => [c.members, c.checkpointEpochs])).toEqual([
+      ['best', [run.best?.epoch]],
+      ['snapshots', [1, 2]],
+    ]);
+    const [alone, ens] = pp.candidates;
+    const winner = (ens?.valScore ?? 0) > (alone?.valScore ?? 0) ? ens : alone;
+    expect(pp).toMatchObject({ members: winner?.members, checkpointEpochs: winner?.checkpointEpochs, threshold: winner?.threshold, minArea: winner?.minArea, valScore: winner?.valScore });
+    expect(pp.snapshots).toBe(pp.checkpointEpochs.length);
+    // No test split: no test score.
+    expect(run.test).toBeNull();
+    const ev = withStore(runsDir, (s) => s.events(runId).filter((e) => e.type === 'postprocess'));
+    expect(ev).toHaveLength(1);
+    expect(ev[0]?.message).toMatch(/^post-processing chosen on 6 validation images: .*flip TTA, threshold [0-9.]+, minimum area \d+: validation score [0-9.]+ .*tuned on these images/);
+
+    // What it stored is what the one prediction path applies, and scores what it says on the validation images.
+    const val = demoSubset(run.split.val);
+    const r = await withOpenStore(runsDir, (s) => predictWithRun(s, runId, val));
+    expect(r.applied).toMatchObject({ source: 'stored', threshold: pp.threshold, minArea: pp.minArea, tta: true, snapshots: pp.snapshots });
+    expect(r.epochs).toEqual(pp.members === 'best' ? [run.best?.epoch] : pp.checkpointEpochs);
+    expect(scorePostprocess(val.masks ?? new Uint8Array(0), r.probs, val.ids.length, val.height, val.width, pp).score).toBe(pp.valScore);
+    // --postprocess none: the best checkpoint alone, no TTA, 0.5, no area.
+    const raw = await withOpenStore(runsDir, (s) => predictWithRun(s, runId, val, { mode: 'none' }));
+    expect(raw.applied).toMatchObject({ source: 'none', threshold: 0.5, minArea: 0, tta: false, snapshots: 1 });
+    expect(raw.epochs).toEqual([run.best?.epoch]);
+  });
+
+  it("makes the lab's folder prediction and Kaggle export with the same post-processing as predict", async () => {
+    const run = withStore(runsDir, (s) => s.get(runId));
+    const folder = path.join(root, 'pngs');
+    mkdirSync(folder);
+    const imgs = demoSubset(run.split.val);
+    imgs.ids.forEach((id, k) => {
+      const data = imgs.images.subarray(k * 101 * 101, (k + 1) * 101 * 101);
+      writeFileSync(path.join(folder, `${id}.png`), encode({ width: 101, height: 101, data, depth: 8, channels: 1 }));
+    });
+    const reply = await runPredictJob({ runsDir, runId, folder }, () => {});
+    if (reply.type !== 'predict-result') throw new Error(JSON.stringify(reply));
+    const labStore = RunStore.open(runsDir);
+    const out = path.join(root, 'lab.csv');
+    try {
+      const predictor = new FolderPredictor(labStore, new Datasets(path.join(root, 'lab-data')), runsDir);
+      const info = predictor.list(runId)[0];
+      expect(info?.postprocess).toMatchObject({ source: 'stored', threshold: run.postprocess?.threshold, minArea: run.postprocess?.minArea, tta: true });
+      expect(info?.tunedThreshold).toBe(run.postprocess?.threshold);
+      // The Masks view exports at the threshold it shows, by default the stored one, and the stored area.
+      const exp = predictor.exportSubmission(runId, { kind: 'folder', key: reply.key }, info?.tunedThreshold ?? 0.5, out);
+      expect(exp.minArea).toBe(run.postprocess?.minArea);
+    } finally {
+      labStore.close();
+    }
+    const ds = await loadDataSource({ kind: 'folder', path: folder });
+    const direct = await withOpenStore(runsDir, (s) => predictWithRun(s, runId, ds));
+    const sub = path.join(root, 'direct.csv');
+    writeSubmission(sub, ds.ids, direct.masks, 101, 101);
+    expect(readFileSync(out, 'utf8')).toBe(readFileSync(sub, 'utf8'));
+  });
+
+  it('scores a test split once with the choice, and keeps fixed settings fixed', async () => {
+    // 4 of the 24 demo samples held out as test; the split's own 25% validation of the rest.
+    const all = makeDemoDataset({ count: DEMO.count, seed: DEMO.seed }).ids;
+    const test = all.slice(0, 4);
+    const id = createRunWithTest(runsDir, test);
+    expect((await startTrainer({ runsDir, runId: id }).done).status).toBe('done');
+    const run = withStore(runsDir, (s) => s.get(id));
+    expect(run.split.test).toEqual(test);
+    expect(run.postprocess).toMatchObject({ threshold: 0.4, minArea: 10, tuned: { threshold: false, minArea: false }, tta: false, snapshots: 1, members: 'best' });
+    expect(run.postprocess?.candidates).toHaveLength(1);
+    expect(run.test?.images).toBe(4);
+    // The stored test score is the chosen post-processing's score on those 4 images, recomputed here.
+    const testDs = demoSubset(test);
+    const r = await withOpenStore(runsDir, (s) => predictWithRun(s, id, testDs));
+    const s = scorePostprocess(testDs.masks ?? new Uint8Array(0), r.probs, 4, testDs.height, testDs.width, { threshold: 0.4, minArea: 10 });
+    expect(run.test).toMatchObject({ score: s.score, emptyScore: s.emptyScore, saltScore: s.nonEmptyScore, meanIoU: s.meanIoU });
+    expect(withStore(runsDir, (st) => st.events(id).filter((e) => e.type === 'test-score').map((e) => e.message))).toEqual([
+      expect.stringMatching(/^held-out test score [0-9.]+ on 4 images/),
+    ]);
+  });
+
+  it('leaves a run the user stopped to `finalize` later, which refuses a run with nothing to choose from', async () => {
+    const runId = createRun(runsDir, { epochs: 50 });
+    const t = startTrainer({ runsDir, runId });
+    await new Promise<void>((resolve) => t.onMessage((m) => m.type === 'event' && m.event.type === 'checkpoint' && resolve()));
+    t.stop('enough');
+    expect((await t.done).status).toBe('stopped');
+    expect(withStore(runsDir, (s) => s.get(runId).postprocess)).toBeNull();
+    const done = await withOpenStore(runsDir, (s) => finalizeRun(s, runId));
+    expect(done.postprocess.valImages).toBe(6);
+    expect(withStore(runsDir, (s) => s.get(runId).postprocess)).toEqual(done.postprocess);
+    const fresh = createRun(runsDir, { epochs: 1 });
+    await expect(withOpenStore(runsDir, (s) => finalizeRun(s, fresh))).rejects.toThrow(/has no best checkpoint yet \(0 epochs done\): there is nothing to finalize/);
+  });
+});
+
+/**
+ * A run like createRun's (1 epoch, no TTA, no snapshots, threshold 0.4 and minimum area 10 fixed)
+ * whose split holds `test` out of training and validation: its split is rewritten before it starts.
+ */
+function createRunWithTest(runsDir: string, test: string[]): string {
+  const id = createRun(runsDir, { epochs: 1, inference: { tta: false, snapshots: 1, threshold: 0.4, minArea: 10 } });
+  return withStore(runsDir, (s) => {
+    const r = s.get(id);
+    s.delete(id);
+    const keep = (ids: string[]) => ids.filter((x) => !test.includes(x));
+    return s.createRun({ name: r.name, arch: r.arch, config: r.config, dataset: r.dataset, split: { train: keep(r.split.train), val: keep(r.split.val), test }, versions: r.versions }).id;
+  });
+}
+
+describe('the run index', () => {
+  it('migrates an index without post-processing columns: older runs read as having none', () => {
+    const runsDir = path.join(root, 'old');
+    const id = createRun(runsDir, { epochs: 1 });
+    // Take the index back to schema 2, as an older Strata left it.
+    const db = openDatabase(path.join(runsDir, 'index.sqlite'));
+    db.exec('ALTER TABLE runs DROP COLUMN postprocess; ALTER TABLE runs DROP COLUMN test_result; UPDATE schema_version SET version = 2;');
+    db.close();
+    withStore(runsDir, (s) => {
+      expect(s.get(id)).toMatchObject({ postprocess: null, test: null });
+      expect(s.list().map((r) => r.postprocess)).toEqual([null]);
+    });
+  });
+
+  it('refuses a post-processing that does not fit its schema, by name', () => {
+    const runsDir = path.join(root, 'bad');
+    const id = createRun(runsDir, { epochs: 1 });
+    withStore(runsDir, (s) => {
+      expect(() => s.update(id, { test: { images: 0, score: 2, emptyScore: null, saltScore: null, meanIoU: 0, at: 1 } })).toThrow(/Run test result cannot be stored: images: .*; score: /);
+    });
+  });
+});
