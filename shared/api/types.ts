@@ -157,6 +157,8 @@ export interface SubmissionExport {
   threshold: number;
   /** Images with fewer salt pixels than this were written empty. */
   minArea: number;
+  /** Images whose salt-head probability is below this were written empty; absent when no vote applied. */
+  saltCut?: number;
 }
 
 /** The training backend as the lab knows it without loading tfjs itself. */

@@ -20,6 +20,8 @@ export const postprocessCandidateSchema = z.object({
   checkpointEpochs: z.array(epoch).min(1),
   threshold: score,
   minArea: z.number().int().min(0),
+  /** With a salt head: the vote's cut (see Postprocess.saltCut). */
+  saltCut: score.optional(),
   valScore: score,
 });
 /** One candidate the finalize step weighed. */
@@ -34,6 +36,11 @@ export type PostprocessCandidate = z.infer<typeof postprocessCandidateSchema>;
 export const runPostprocessSchema = z.object({
   threshold: score,
   minArea: z.number().int().min(0),
+  /**
+   * With a salt head (a design's `saltHead` node): an image whose salt probability is below this is
+   * predicted empty, tuned with the threshold and the area (0: the vote never fires). Absent without one.
+   */
+  saltCut: score.optional(),
   tta: z.boolean(),
   /** How many checkpoints are averaged (1: the best checkpoint alone). */
   snapshots: z.number().int().min(1),
@@ -90,6 +97,8 @@ export interface AppliedPostprocess extends Postprocess {
 export const predictionPostprocessSchema = z.object({
   threshold: score,
   minArea: z.number().int().min(0),
+  /** The salt head's vote; the prediction then keeps each image's salt probability beside its probabilities. */
+  saltCut: score.optional(),
   tta: z.boolean(),
   snapshots: z.number().int().min(1),
   checkpointEpochs: z.array(epoch).min(1),
@@ -100,7 +109,15 @@ export type PredictionPostprocess = z.infer<typeof predictionPostprocessSchema>;
 
 /** The record of what a prediction applied, with the epochs of the checkpoints it averaged. */
 export function predictionPostprocessOf(applied: AppliedPostprocess, epochs: readonly number[]): PredictionPostprocess {
-  return { threshold: applied.threshold, minArea: applied.minArea, tta: applied.tta, snapshots: applied.snapshots, checkpointEpochs: [...epochs], source: applied.source };
+  return {
+    threshold: applied.threshold,
+    minArea: applied.minArea,
+    ...(applied.saltCut === undefined ? {} : { saltCut: applied.saltCut }),
+    tta: applied.tta,
+    snapshots: applied.snapshots,
+    checkpointEpochs: [...epochs],
+    source: applied.source,
+  };
 }
 
 /** The threshold a prediction without post-processing uses: the competition's customary 0.5. */
@@ -113,7 +130,7 @@ export function checkpointsOf(pp: Pick<RunPostprocess, 'members' | 'checkpointEp
 
 function describe(p: Omit<AppliedPostprocess, 'note' | 'source'>): string {
   const models = p.snapshots > 1 ? `mean of ${p.snapshots} snapshots` : 'best checkpoint';
-  return `${models}, ${p.tta ? 'flip TTA' : 'no TTA'}, threshold ${p.threshold}, minimum area ${p.minArea}`;
+  return `${models}, ${p.tta ? 'flip TTA' : 'no TTA'}, threshold ${p.threshold}, minimum area ${p.minArea}${p.saltCut === undefined ? '' : `, salt-head vote below ${p.saltCut}`}`;
 }
 
 /**
@@ -128,13 +145,21 @@ export function resolvePostprocess(
 ): AppliedPostprocess {
   const over = opts.threshold;
   if (over !== undefined && !(Number.isFinite(over) && over >= 0 && over <= 1)) throw new RangeError(`threshold must be in [0, 1], got ${over}`);
+  // No vote either: `none` is the single model's raw masks.
   if (opts.mode === 'none') {
     const p = { threshold: over ?? RAW_THRESHOLD, minArea: 0, tta: false, snapshots: 1, checkpoints: [{ kind: 'best' as const }] };
     return { ...p, source: 'none', note: `no post-processing: ${describe(p)}` };
   }
   const pp = run.postprocess;
   if (pp) {
-    const p = { threshold: over ?? pp.threshold, minArea: pp.minArea, tta: pp.tta, snapshots: pp.snapshots, checkpoints: checkpointsOf(pp) };
+    const p = {
+      threshold: over ?? pp.threshold,
+      minArea: pp.minArea,
+      ...(pp.saltCut === undefined ? {} : { saltCut: pp.saltCut }),
+      tta: pp.tta,
+      snapshots: pp.snapshots,
+      checkpoints: checkpointsOf(pp),
+    };
     return { ...p, source: 'stored', note: `the run's post-processing: ${describe(p)}${over === undefined ? '' : ' (threshold given)'}` };
   }
   const p = { threshold: over ?? bestEpochThreshold ?? RAW_THRESHOLD, minArea: 0, tta: false, snapshots: 1, checkpoints: [{ kind: 'best' as const }] };

@@ -93,7 +93,7 @@ export class FolderPredictor {
     return listFolderPredictions(this.runsDir, id);
   }
 
-  private load(id: string, key: string): { info: FolderPrediction; predictions: RunPredictions } {
+  private load(id: string, key: string): { info: FolderPrediction; predictions: RunPredictions; saltProbs: Float32Array | null } {
     this.store.get(id);
     const found = loadFolderPrediction(this.runsDir, id, key);
     if (!found) throw new LabError('not-found', `run ${id} has no stored folder prediction ${key}`);
@@ -116,8 +116,8 @@ export class FolderPredictor {
    * Writes a Kaggle submission (`id,rle_mask`) of stored predictions to `file` (an absolute `.csv`
    * path in an existing folder, not an existing folder itself), with the masks every prediction path
    * makes (applyPostprocess): salt above `threshold`, images with fewer than `minArea` salt pixels
-   * empty. `minArea` left out: a folder prediction's own (what the run applied when it predicted),
-   * else the run's stored one, else 0.
+   * empty, and for a folder prediction with a salt head, its vote. `minArea` left out: a folder
+   * prediction's own (what the run applied when it predicted), else the run's stored one, else 0.
    */
   exportSubmission(id: string, source: SubmissionSource, threshold: number, file: string, minArea?: number): SubmissionExport {
     const abs = path.resolve(file);
@@ -129,22 +129,27 @@ export class FolderPredictor {
     }
     let p: RunPredictions;
     let area: number;
+    // The salt head's vote, where the prediction kept the salt probabilities it needs.
+    let vote: { saltCut: number; saltProbs: Float32Array } | null = null;
     if (source.kind === 'folder') {
       const found = this.load(id, source.key);
       p = found.predictions;
       area = minArea ?? found.info.postprocess?.minArea ?? 0;
+      const cut = found.info.postprocess?.saltCut;
+      if (cut !== undefined && found.saltProbs) vote = { saltCut: cut, saltProbs: found.saltProbs };
     } else {
       const found = this.store.loadPredictions(id, source.epoch);
       if (!found) throw new LabError('not-found', `run ${id} has no predictions for epoch ${source.epoch}`);
       p = found;
       area = minArea ?? this.store.summary(id).postprocess?.minArea ?? 0;
     }
-    const masks = p.ids.length === 0 ? new Uint8Array(0) : applyPostprocess(p.probs, p.ids.length, p.height, p.width, { threshold, minArea: area });
+    const rule = { threshold, minArea: area, ...(vote ? { saltCut: vote.saltCut } : {}) };
+    const masks = p.ids.length === 0 ? new Uint8Array(0) : applyPostprocess(p.probs, p.ids.length, p.height, p.width, rule, undefined, vote?.saltProbs);
     writeSubmission(abs, p.ids, masks, p.height, p.width);
     const px = p.height * p.width;
     let withSalt = 0;
     for (let i = 0; i < p.ids.length; i++) if (masks.subarray(i * px, (i + 1) * px).some((m) => m !== 0)) withSalt++;
-    return { path: abs, rows: p.ids.length, withSalt, threshold, minArea: area };
+    return { path: abs, rows: p.ids.length, withSalt, threshold, minArea: area, ...(vote ? { saltCut: vote.saltCut } : {}) };
   }
 
   /** Stops a prediction under way (the lab is closing). */

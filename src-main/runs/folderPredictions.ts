@@ -29,7 +29,19 @@ const metaSchema = z.object({
   tunedThreshold: z.number().nullable(),
   /** What the probabilities were made with and how masks are made of them; null for predictions stored before it was recorded. */
   postprocess: predictionPostprocessSchema.nullable().default(null),
+  /** Each image's salt-head probability (its vote needs them); null without a salt head. Kept here, so one atomic write keeps them with the rest. */
+  saltProbs: z.array(z.number().min(0).max(1)).nullable().default(null),
 });
+type Meta = z.infer<typeof metaSchema>;
+
+/** What a folder prediction stores besides its probabilities. */
+export interface FolderPredictionExtras {
+  /** What the prediction applied (see PredictionPostprocess). */
+  postprocess?: PredictionPostprocess | null;
+  /** One per image, from a design's salt head. */
+  saltProbs?: Float32Array | null;
+  now?: number;
+}
 
 /** The key of the folder at `absPath`. */
 export function folderKey(absPath: string): string {
@@ -48,7 +60,7 @@ function keyDir(runsDir: string, runId: string, key: string): string {
 /**
  * Stores run `runId`'s predictions of the folder at `absPath`: the probabilities first, then the
  * description, then removes what an earlier prediction of the same folder left. `tunedThreshold` is
- * the threshold the run applies; `postprocess`, everything the prediction applied.
+ * the threshold the run applies; `extras.postprocess`, everything the prediction applied.
  */
 export function saveFolderPrediction(
   runsDir: string,
@@ -56,32 +68,44 @@ export function saveFolderPrediction(
   absPath: string,
   p: RunPredictions,
   tunedThreshold: number | null,
-  postprocess: PredictionPostprocess | null = null,
-  now = Date.now(),
+  extras: FolderPredictionExtras = {},
 ): FolderPrediction {
   const key = folderKey(absPath);
   const dir = keyDir(runsDir, runId, key);
+  const salt = extras.saltProbs ?? null;
+  if (salt && salt.length !== p.ids.length) throw new RangeError(`${salt.length} salt probabilities for ${p.ids.length} images`);
   writePredictions(dir, p, `run ${runId}, predictions of ${absPath}`);
-  const meta: z.infer<typeof metaSchema> = {
+  const meta: Meta = {
     path: path.resolve(absPath),
     epoch: p.epoch,
     count: p.ids.length,
     height: p.height,
     width: p.width,
-    createdAt: now,
+    createdAt: extras.now ?? Date.now(),
     tunedThreshold,
-    postprocess,
+    postprocess: extras.postprocess ?? null,
+    saltProbs: salt ? Array.from(salt) : null,
   };
-  writeFileAtomic(path.join(dir, 'folder.json'), `${JSON.stringify(meta, null, 2)}\n`);
+  writeFileAtomic(path.join(dir, 'folder.json'), `${JSON.stringify(meta)}\n`);
   for (const e of predictionEpochsIn(dir)) if (e !== p.epoch) fs.rmSync(path.join(dir, `epoch-${e}.bin`), { force: true });
-  return { runId, key, ...meta };
+  return infoOf(runId, key, meta);
+}
+
+function infoOf(runId: string, key: string, meta: Meta): FolderPrediction {
+  const { saltProbs: _s, ...rest } = meta;
+  return { runId, key, ...rest };
+}
+
+function readMeta(runsDir: string, runId: string, key: string): Meta | null {
+  const file = path.join(keyDir(runsDir, runId, key), 'folder.json');
+  const text = unlessMissing(() => fs.readFileSync(file, 'utf8'), null);
+  return text === null ? null : parseJson(metaSchema, text, file);
 }
 
 /** The description of one stored folder prediction; null when there is none under `key`. */
 export function folderPredictionInfo(runsDir: string, runId: string, key: string): FolderPrediction | null {
-  const file = path.join(keyDir(runsDir, runId, key), 'folder.json');
-  const text = unlessMissing(() => fs.readFileSync(file, 'utf8'), null);
-  return text === null ? null : { runId, key, ...parseJson(metaSchema, text, file) };
+  const meta = readMeta(runsDir, runId, key);
+  return meta === null ? null : infoOf(runId, key, meta);
 }
 
 /** Every stored folder prediction of a run, newest first. Unreadable entries are skipped. */
@@ -99,12 +123,19 @@ export function listFolderPredictions(runsDir: string, runId: string): FolderPre
   return out.sort((a, b) => b.createdAt - a.createdAt);
 }
 
-/** The stored probabilities of a folder prediction; null when there is none. */
-export function loadFolderPrediction(runsDir: string, runId: string, key: string): { info: FolderPrediction; predictions: RunPredictions } | null {
-  const info = folderPredictionInfo(runsDir, runId, key);
-  if (!info) return null;
+/** The stored probabilities of a folder prediction (and its salt probabilities, null without a salt head); null when there is none. */
+export function loadFolderPrediction(
+  runsDir: string,
+  runId: string,
+  key: string,
+): { info: FolderPrediction; predictions: RunPredictions; saltProbs: Float32Array | null } | null {
+  const meta = readMeta(runsDir, runId, key);
+  if (!meta) return null;
   const dir = keyDir(runsDir, runId, key);
-  const predictions = readPredictions(dir, info.epoch);
-  if (!predictions) throw new RunStoreCorruptError(path.join(dir, `epoch-${info.epoch}.bin`), 'missing although folder.json names it');
-  return { info, predictions };
+  const predictions = readPredictions(dir, meta.epoch);
+  if (!predictions) throw new RunStoreCorruptError(path.join(dir, `epoch-${meta.epoch}.bin`), 'missing although folder.json names it');
+  if (meta.saltProbs && meta.saltProbs.length !== predictions.ids.length) {
+    throw new RunStoreCorruptError(path.join(dir, 'folder.json'), `holds ${meta.saltProbs.length} salt probabilities for ${predictions.ids.length} images`);
+  }
+  return { info: infoOf(runId, key, meta), predictions, saltProbs: meta.saltProbs ? Float32Array.from(meta.saltProbs) : null };
 }

@@ -2,7 +2,8 @@
  * The finalize step at the end of training: on the validation split, and only there, it weighs the
  * best checkpoint against the snapshot ensemble (the last K epochs' weights, when the run keeps
  * them), each with flip TTA when the run asks for it, tunes the threshold and the minimum salt area
- * for each (unless config.inference fixes them) and keeps the candidate that scores higher. The
+ * for each (unless config.inference fixes them), with a salt head also its vote's cut, and keeps
+ * the candidate that scores higher. The
  * choice is stored with the run (RunRecord.postprocess) and applied by every prediction path (see
  * shared/runs/postprocess.ts). A run with a test split then has its test images scored once, with
  * that choice; nothing chosen ever sees them.
@@ -15,7 +16,7 @@ import type { RunStore } from '../runs/store';
 import type { BackendReport } from './backend';
 import type { EventSink } from './callbacks';
 import { loadJobDataset } from './data';
-import { loadEnsemble, predictDataset } from './inference';
+import { loadEnsemble, predictAll, type DatasetPrediction } from './inference';
 
 /** What the finalize step works with besides the run. */
 export interface FinalizeOptions {
@@ -114,23 +115,32 @@ export async function finalizeRun(store: RunStore, runId: string, opts: Finalize
   for (const o of options) {
     log(`finalize: predicting ${val.length} validation images with ${describeCandidate({ members: o.members, checkpointEpochs: o.epochs })}${inf.tta ? ' and flip TTA' : ''}`);
     const ens = await loadEnsemble(store, runId, o.refs, inf.tta, opts.backend);
-    let probs: Uint8Array;
+    let p: DatasetPrediction;
     try {
-      probs = predictDataset(ens, ds, { indices: val, ...(opts.batch === undefined ? {} : { batch: opts.batch }) });
+      p = predictAll(ens, ds, { indices: val, ...(opts.batch === undefined ? {} : { batch: opts.batch }) });
     } finally {
       ens.dispose();
     }
-    tuned.push({ members: o.members, epochs: o.epochs, tune: tuneThresholdAndArea(truths, probs, val.length, h, w, grid) });
+    // With a salt head the tuner also chooses the vote's cut (0: no vote).
+    tuned.push({ members: o.members, epochs: o.epochs, tune: tuneThresholdAndArea(truths, p.probs, val.length, h, w, grid, p.saltProbs ?? undefined) });
   }
   // The higher validation score wins; a tie goes to the best checkpoint alone (fewer models to run).
   let chosen = tuned[0];
   for (const t of tuned.slice(1)) if (chosen && t.tune.best.score > chosen.tune.best.score) chosen = t;
   if (!chosen) throw new Error(`run ${runId}: no candidate was evaluated`);
   const b = chosen.tune.best;
-  const candidates: PostprocessCandidate[] = tuned.map((t) => ({ members: t.members, checkpointEpochs: t.epochs, threshold: t.tune.best.threshold, minArea: t.tune.best.minArea, valScore: t.tune.best.score }));
+  const candidates: PostprocessCandidate[] = tuned.map((t) => ({
+    members: t.members,
+    checkpointEpochs: t.epochs,
+    threshold: t.tune.best.threshold,
+    minArea: t.tune.best.minArea,
+    ...(t.tune.best.saltCut === undefined ? {} : { saltCut: t.tune.best.saltCut }),
+    valScore: t.tune.best.score,
+  }));
   const postprocess: RunPostprocess = {
     threshold: b.threshold,
     minArea: b.minArea,
+    ...(b.saltCut === undefined ? {} : { saltCut: b.saltCut }),
     tta: inf.tta,
     snapshots: chosen.epochs.length,
     members: chosen.members,
@@ -150,13 +160,13 @@ export async function finalizeRun(store: RunStore, runId: string, opts: Finalize
     const testTruths = truthsOf(ds, idx);
     log(`finalize: scoring ${idx.length} held-out test images once`);
     const ens = await loadEnsemble(store, runId, checkpointsOf(postprocess), postprocess.tta, opts.backend);
-    let probs: Uint8Array;
+    let p: DatasetPrediction;
     try {
-      probs = predictDataset(ens, ds, { indices: idx, ...(opts.batch === undefined ? {} : { batch: opts.batch }) });
+      p = predictAll(ens, ds, { indices: idx, ...(opts.batch === undefined ? {} : { batch: opts.batch }) });
     } finally {
       ens.dispose();
     }
-    const s = scorePostprocess(testTruths, probs, idx.length, h, w, postprocess);
+    const s = scorePostprocess(testTruths, p.probs, idx.length, h, w, postprocess, p.saltProbs ?? undefined);
     test = { images: idx.length, score: s.score, emptyScore: s.emptyScore, saltScore: s.nonEmptyScore, meanIoU: s.meanIoU, at: Date.now() };
   }
 
@@ -174,7 +184,8 @@ export async function finalizeRun(store: RunStore, runId: string, opts: Finalize
     step,
     message:
       `post-processing chosen on ${val.length} validation images: ${describeCandidate(postprocess)}, ${postprocess.tta ? 'flip TTA' : 'no TTA'}, ` +
-      `threshold ${b.threshold}${postprocess.tuned.threshold ? '' : ' (fixed)'}, minimum area ${b.minArea}${postprocess.tuned.minArea ? '' : ' (fixed)'}: ` +
+      `threshold ${b.threshold}${postprocess.tuned.threshold ? '' : ' (fixed)'}, minimum area ${b.minArea}${postprocess.tuned.minArea ? '' : ' (fixed)'}` +
+      `${b.saltCut === undefined ? '' : `, salt-head vote below ${b.saltCut}`}: ` +
       `validation score ${fmt(b.score)} (empty ${fmt(b.emptyScore)}, salt ${fmt(b.saltScore)}; tuned on these images)` +
       others.map((c) => `; ${describeCandidate(c)} scored ${fmt(c.valScore)}`).join(''),
     data: { postprocess },

@@ -113,12 +113,28 @@ export interface PredictOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** A dataset's predictions: mask probabilities and, from a design's salt head, each image's salt probability. */
+export interface DatasetPrediction {
+  /** uint8 (p*255 rounded), image after image. */
+  probs: Uint8Array;
+  /** One per image, averaged like the masks; null when the design has no salt head. */
+  saltProbs: Float32Array | null;
+}
+
 /**
  * Probabilities for the images of `ds` as uint8 (p*255 rounded), image after image: the mean over
  * the ensemble's members and, with TTA, over each image and its mirror image (flipped back). A lone
  * model without TTA gives exactly its own rounded probabilities.
  */
 export function predictDataset(what: Ensemble | LoadedModel, ds: Dataset, opts: PredictOptions = {}): Uint8Array {
+  return predictAll(what, ds, opts).probs;
+}
+
+/**
+ * {@link predictDataset} with the salt head's probability per image too (the mean over the same
+ * members and views; its mirror image has a salt probability of its own), from the same passes.
+ */
+export function predictAll(what: Ensemble | LoadedModel, ds: Dataset, opts: PredictOptions = {}): DatasetPrediction {
   const ens: Pick<Ensemble, 'members' | 'tta'> = 'members' in what ? what : { members: [what], tta: false };
   const first = ens.members[0];
   if (!first) throw new Error('predictDataset: no model to predict with');
@@ -126,19 +142,35 @@ export function predictDataset(what: Ensemble | LoadedModel, ds: Dataset, opts: 
   if (input.h !== ds.height || input.w !== ds.width) {
     throw new Error(`the model takes ${input.h}x${input.w} images, but ${ds.info.name} has ${ds.height}x${ds.width}`);
   }
+  // Members of one run share their design: all have the salt head or none has.
+  const withSalt = ens.members.every((m) => m.model.saltHead !== null);
   const batch = opts.batch ?? 16;
   const all = opts.indices ?? ds.ids.map((_, i) => i);
   const n = all.length;
   const px = ds.height * ds.width;
   const out = new Uint8Array(n * px);
+  const saltOut = withSalt ? new Float32Array(n) : null;
   const views = ens.members.length * (ens.tta ? 2 : 1);
   for (let start = 0; start < n; start += batch) {
     const indices = all.slice(start, start + batch);
     const shape: [number, number, number, number] = [indices.length, ds.height, ds.width, first.channels];
     // Members of one run share their normalisation; each distinct one is rendered once per batch.
     const inputs = new Map<string, Float32Array>();
-    const q = tf.tidy(() => {
+    const [q, salt] = tf.tidy((): tf.Tensor[] => {
       let sum: tf.Tensor | null = null;
+      let saltSum: tf.Tensor | null = null;
+      // The mask (and salt) probabilities of one view; a mirrored view's mask is flipped back.
+      const view = (m: LoadedModel, x: tf.Tensor4D, mirrored: boolean): void => {
+        const xin = mirrored ? tf.reverse(x, 2) : x;
+        let p: tf.Tensor;
+        if (withSalt) {
+          const o = m.model.forwardAll(xin, false);
+          p = tf.sigmoid(o.mask);
+          if (o.salt) saltSum = saltSum === null ? tf.sigmoid(o.salt) : tf.add(saltSum, tf.sigmoid(o.salt));
+        } else p = m.model.predict(xin);
+        if (mirrored) p = tf.reverse(p, 2);
+        sum = sum === null ? p : tf.add(sum, p);
+      };
       for (const m of ens.members) {
         const key = `${m.norm.mean}/${m.norm.std}`;
         let x = inputs.get(key);
@@ -147,19 +179,23 @@ export function predictDataset(what: Ensemble | LoadedModel, ds: Dataset, opts: 
           inputs.set(key, x);
         }
         const xt = tf.tensor4d(x, shape);
-        let p: tf.Tensor = m.model.predict(xt);
-        if (ens.tta) p = tf.add(p, tf.reverse(m.model.predict(tf.reverse(xt, 2)), 2));
-        sum = sum === null ? p : tf.add(sum, p);
+        view(m, xt, false);
+        if (ens.tta) view(m, xt, true);
       }
-      if (sum === null) throw new Error('predictDataset: no model predicted');
-      const mean = views === 1 ? sum : tf.div(sum, views);
-      return tf.cast(tf.round(tf.mul(mean, 255)), 'int32');
+      const total = sum as tf.Tensor | null;
+      if (total === null) throw new Error('predictDataset: no model predicted');
+      const mean = views === 1 ? total : tf.div(total, views);
+      const salts = saltSum as tf.Tensor | null;
+      const q = tf.cast(tf.round(tf.mul(mean, 255)), 'int32');
+      return salts === null ? [q] : [q, views === 1 ? salts : tf.div(salts, views)];
     });
+    if (!q) throw new Error('predictDataset: no probabilities computed');
     out.set(q.dataSync() as Int32Array, start * px);
-    q.dispose();
+    if (saltOut && salt) saltOut.set(salt.dataSync() as Float32Array, start);
+    tf.dispose([q, ...(salt ? [salt] : [])]);
     opts.onProgress?.(start + indices.length, n);
   }
-  return out;
+  return { probs: out, saltProbs: saltOut };
 }
 
 /** What {@link predictWithRun} is asked for. */
@@ -182,15 +218,17 @@ export interface RunPrediction {
   backend: BackendReport;
   /** Probabilities after TTA and averaging, uint8 (p*255 rounded), image after image. */
   probs: Uint8Array;
-  /** The masks (0/1) after the threshold and the minimum area. */
+  /** Each image's salt probability from the design's salt head; null without one. */
+  saltProbs: Float32Array | null;
+  /** The masks (0/1) after the threshold, the minimum area and the salt head's vote. */
   masks: Uint8Array;
 }
 
 /**
  * THE prediction path of a trained run: resolves what to apply (resolvePostprocess: the run's stored
  * post-processing, the legacy rule for runs without one, or none), loads those checkpoints, predicts
- * every image of `ds` with TTA and averaging as resolved, and makes the masks with the threshold and
- * the minimum area. `strata eval`, `strata predict` and the lab's folder predictions all go through it.
+ * every image of `ds` with TTA and averaging as resolved, and makes the masks with the threshold,
+ * the minimum area and, with a salt head, its vote. `strata eval`, `strata predict` and the lab's folder predictions all go through it.
  */
 export async function predictWithRun(store: RunStore, runId: string, ds: Dataset, opts: RunPredictionOptions = {}): Promise<RunPrediction> {
   const run = store.get(runId);
@@ -203,12 +241,15 @@ export async function predictWithRun(store: RunStore, runId: string, ds: Dataset
   const ens = await loadEnsemble(store, runId, applied.checkpoints, applied.tta);
   try {
     opts.onLoaded?.(applied, ens);
-    const probs = predictDataset(ens, ds, {
+    if (applied.saltCut !== undefined && ens.members.some((m) => m.model.saltHead === null)) {
+      throw new Error(`run ${runId}: its post-processing votes with a salt cut, but its design has no salt head`);
+    }
+    const { probs, saltProbs } = predictAll(ens, ds, {
       ...(opts.batch === undefined ? {} : { batch: opts.batch }),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });
-    const masks = applyPostprocess(probs, ds.ids.length, ds.height, ds.width, applied);
-    return { applied, epochs: ens.epochs, backend: ens.backend, probs, masks };
+    const masks = applyPostprocess(probs, ds.ids.length, ds.height, ds.width, applied, undefined, saltProbs ?? undefined);
+    return { applied, epochs: ens.epochs, backend: ens.backend, probs, saltProbs, masks };
   } finally {
     ens.dispose();
   }

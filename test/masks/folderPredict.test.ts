@@ -139,12 +139,7 @@ describe('FolderPredictor', () => {
     // As the predict job stores it: what the run applied, here a minimum area of 2 pixels.
     const ids = ['a', 'b', 'c'];
     const info = saveFolderPrediction(runsDir, runId, folder, { epoch: 3, ids, probs: knownProbs(3), height: H, width: W }, 0.5, {
-      threshold: 0.5,
-      minArea: 2,
-      tta: true,
-      snapshots: 2,
-      checkpointEpochs: [2, 3],
-      source: 'stored',
+      postprocess: { threshold: 0.5, minArea: 2, tta: true, snapshots: 2, checkpointEpochs: [2, 3], source: 'stored' },
     });
     const out = path.join(scratch('out'), 'sub.csv');
     // Images a, b, c have 1, 2 and 3 salt pixels: the area of 2 clears a alone.

@@ -9,7 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { encode } from 'fast-png';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { scorePostprocess } from '../../shared/metrics';
+import { withSaltHead } from '../../shared/arch';
+import { applyPostprocess, scorePostprocess } from '../../shared/metrics';
+import type { RunInit } from '../../shared/runs/types';
 import { assembleDataset, type Dataset } from '../../src-main/data/dataset';
 import { makeDemoDataset } from '../../src-main/data/demo';
 import { loadDataSource } from '../../src-main/data/load';
@@ -155,6 +157,24 @@ describe('finalize at the end of training', () => {
     ]);
   });
 
+  it('finalizes a run ended by early stopping and one ended by its time budget', async () => {
+    // A gain of more than 1 is impossible: early stopping ends the run after its second epoch.
+    const early = createRun(runsDir, { epochs: 50, earlyStop: { patience: 1, minDelta: 1 }, inference: { tta: false, snapshots: 1 } });
+    // Two seconds of training: the budget ends the run in its first epoch, which is still validated and kept.
+    const budget = createRun(runsDir, { epochs: 50, maxMinutes: 2 / 60, inference: { tta: false, snapshots: 1 } });
+    for (const [id, why] of [
+      [early, /^early stop/],
+      [budget, /^time limit/],
+    ] as const) {
+      const exit = await startTrainer({ runsDir, runId: id }).done;
+      expect(exit.status).toBe('stopped');
+      expect(exit.reason).toMatch(why);
+      const run = withStore(runsDir, (s) => s.get(id));
+      expect(run.epochsDone).toBeGreaterThanOrEqual(1);
+      expect(run.postprocess).toMatchObject({ members: 'best', tta: false });
+    }
+  });
+
   it('leaves a run the user stopped to `finalize` later, which refuses a run with nothing to choose from', async () => {
     const runId = createRun(runsDir, { epochs: 50 });
     const t = startTrainer({ runsDir, runId });
@@ -170,19 +190,72 @@ describe('finalize at the end of training', () => {
   });
 });
 
+/** Run `id`, not started yet, made again with `change` applied to what it was made from; returns the new id. */
+function remade(runsDir: string, id: string, change: (init: RunInit) => RunInit): string {
+  return withStore(runsDir, (s) => {
+    const r = s.get(id);
+    s.delete(id);
+    return s.createRun(change({ name: r.name, arch: r.arch, config: r.config, dataset: r.dataset, split: r.split, versions: r.versions })).id;
+  });
+}
+
 /**
  * A run like createRun's (1 epoch, no TTA, no snapshots, threshold 0.4 and minimum area 10 fixed)
  * whose split holds `test` out of training and validation: its split is rewritten before it starts.
  */
 function createRunWithTest(runsDir: string, test: string[]): string {
   const id = createRun(runsDir, { epochs: 1, inference: { tta: false, snapshots: 1, threshold: 0.4, minArea: 10 } });
-  return withStore(runsDir, (s) => {
-    const r = s.get(id);
-    s.delete(id);
-    const keep = (ids: string[]) => ids.filter((x) => !test.includes(x));
-    return s.createRun({ name: r.name, arch: r.arch, config: r.config, dataset: r.dataset, split: { train: keep(r.split.train), val: keep(r.split.val), test }, versions: r.versions }).id;
-  });
+  const keep = (ids: string[]) => ids.filter((x) => !test.includes(x));
+  return remade(runsDir, id, (init) => ({ ...init, split: { train: keep(init.split.train), val: keep(init.split.val), test } }));
 }
+
+describe('a design with a salt-present head', () => {
+  const runsDir = path.join(root, 'salt');
+
+  it('tunes its vote with the threshold and the area, and every prediction path applies it', async () => {
+    const id = remade(runsDir, createRun(runsDir, { epochs: 2, inference: { tta: true, snapshots: 1 } }), (init) => ({ ...init, arch: withSaltHead(init.arch) }));
+    expect((await startTrainer({ runsDir, runId: id }).done).status).toBe('done');
+    const run = withStore(runsDir, (s) => s.get(id));
+    const pp = run.postprocess;
+    expect(pp?.saltCut).toBeGreaterThanOrEqual(0);
+    expect(pp?.saltCut).toBeLessThan(1);
+    expect(pp?.candidates[0]?.saltCut).toBe(pp?.saltCut);
+    if (!pp || pp.saltCut === undefined) return;
+    const val = demoSubset(run.split.val);
+    const r = await withOpenStore(runsDir, (s) => predictWithRun(s, id, val));
+    expect(r.applied.saltCut).toBe(pp.saltCut);
+    expect(r.saltProbs).toHaveLength(val.ids.length);
+    // Its validation score is the rule's, the vote included, on those images.
+    expect(scorePostprocess(val.masks ?? new Uint8Array(0), r.probs, val.ids.length, 101, 101, pp, r.saltProbs ?? undefined).score).toBe(pp.valScore);
+    // The masks are the rule's: with the vote, and the vote alone can only empty images.
+    const rule = { threshold: pp.threshold, minArea: pp.minArea };
+    const noVote = applyPostprocess(r.probs, val.ids.length, 101, 101, rule);
+    expect(r.masks).toEqual(applyPostprocess(r.probs, val.ids.length, 101, 101, { ...rule, saltCut: pp.saltCut }, undefined, r.saltProbs ?? undefined));
+    for (let i = 0; i < r.masks.length; i++) if (r.masks[i]) expect(noVote[i]).toBe(1);
+    const raw = await withOpenStore(runsDir, (s) => predictWithRun(s, id, val, { mode: 'none' }));
+    expect(raw.applied.saltCut).toBeUndefined();
+
+    // The lab's folder prediction keeps the salt probabilities, and its export votes with them.
+    const folder = path.join(root, 'salt-pngs');
+    mkdirSync(folder);
+    val.ids.forEach((sid, k) => writeFileSync(path.join(folder, `${sid}.png`), encode({ width: 101, height: 101, data: val.images.subarray(k * 101 * 101, (k + 1) * 101 * 101), depth: 8, channels: 1 })));
+    const reply = await runPredictJob({ runsDir, runId: id, folder }, () => {});
+    if (reply.type !== 'predict-result') throw new Error(JSON.stringify(reply));
+    const labStore = RunStore.open(runsDir);
+    const out = path.join(root, 'salt-lab.csv');
+    try {
+      const exp = new FolderPredictor(labStore, new Datasets(path.join(root, 'lab-data')), runsDir).exportSubmission(id, { kind: 'folder', key: reply.key }, pp.threshold, out);
+      expect(exp).toMatchObject({ minArea: pp.minArea, saltCut: pp.saltCut });
+    } finally {
+      labStore.close();
+    }
+    const ds = await loadDataSource({ kind: 'folder', path: folder });
+    const direct = await withOpenStore(runsDir, (s) => predictWithRun(s, id, ds));
+    const sub = path.join(root, 'salt-direct.csv');
+    writeSubmission(sub, ds.ids, direct.masks, 101, 101);
+    expect(readFileSync(out, 'utf8')).toBe(readFileSync(sub, 'utf8'));
+  });
+});
 
 describe('the run index', () => {
   it('migrates an index without post-processing columns: older runs read as having none', () => {

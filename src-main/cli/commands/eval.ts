@@ -28,7 +28,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   if (!ds.masks) throw new CliError(`${dir}: has no masks, so there is nothing to evaluate against (use strata predict)`);
   const { probs, applied } = prediction;
   const n = ds.ids.length;
-  const at = scorePostprocess(ds.masks, probs, n, ds.height, ds.width, applied);
+  const at = scorePostprocess(ds.masks, probs, n, ds.height, ds.width, applied, prediction.saltProbs ?? undefined);
   // The sweep shows how the threshold alone moves the score on these images (no area rule); it is not what was applied.
   const sweep = thresholdSweep({ truths: ds.masks, probs, n, h: ds.height, w: ds.width });
   if (v.out !== undefined) writeSubmission(v.out, ds.ids, prediction.masks, ds.height, ds.width);

@@ -19,9 +19,9 @@ export function postprocessArgs(v: { threshold?: string | undefined; postprocess
 }
 
 /** The post-processing as `eval` and `predict` report it in their JSON. */
-export function postprocessReport(p: RunPrediction): { threshold: number; minArea: number; tta: boolean; ensemble: number; epochs: number[]; source: string; note: string } {
+export function postprocessReport(p: RunPrediction): { threshold: number; minArea: number; saltCut?: number; tta: boolean; ensemble: number; epochs: number[]; source: string; note: string } {
   const a = p.applied;
-  return { threshold: a.threshold, minArea: a.minArea, tta: a.tta, ensemble: a.snapshots, epochs: p.epochs, source: a.source, note: a.note };
+  return { threshold: a.threshold, minArea: a.minArea, ...(a.saltCut === undefined ? {} : { saltCut: a.saltCut }), tta: a.tta, ensemble: a.snapshots, epochs: p.epochs, source: a.source, note: a.note };
 }
 
 /**

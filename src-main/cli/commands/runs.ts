@@ -180,7 +180,7 @@ async function finalize(runsDir: string, id: string, json: boolean): Promise<num
 
 function describePostprocess(p: RunPostprocess): string {
   const models = p.members === 'best' ? `best checkpoint (epoch ${(p.checkpointEpochs[0] ?? 0) + 1})` : `mean of ${p.snapshots} snapshots (epochs ${p.checkpointEpochs.map((e) => e + 1).join(', ')})`;
-  return `${models}, ${p.tta ? 'flip TTA' : 'no TTA'}, threshold ${p.threshold}, minimum area ${p.minArea}`;
+  return `${models}, ${p.tta ? 'flip TTA' : 'no TTA'}, threshold ${p.threshold}, minimum area ${p.minArea}${p.saltCut === undefined ? '' : `, salt-head vote below ${p.saltCut}`}`;
 }
 
 function remove(runsDir: string, id: string, json: boolean): number {
