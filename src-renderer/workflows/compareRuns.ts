@@ -9,7 +9,7 @@ import type { EpochMetric, RunSummary } from '../../shared/runs/types';
 import type { ChartBand, ChartLine, ChartModel } from './trainingCharts';
 
 /** What of a run the comparison reads. */
-export type ComparedRun = Pick<RunSummary, 'id' | 'name' | 'archName' | 'config' | 'dataset' | 'best' | 'status' | 'epochsDone' | 'durationMs'>;
+export type ComparedRun = Pick<RunSummary, 'id' | 'name' | 'archName' | 'config' | 'dataset' | 'best' | 'test' | 'status' | 'epochsDone' | 'durationMs'>;
 
 /** A setting by dotted name, as text. */
 export type FlatConfig = Record<string, string>;
@@ -31,6 +31,13 @@ const SHORT: Readonly<Record<string, string>> = {
   'loss.name': 'loss',
   'schedule.kind': 'schedule',
   bnPlacement: 'bn',
+  'loss.lovaszWeight': 'lovász weight',
+  'initFrom.runId': 'init from',
+  'initFrom.checkpoint': 'init checkpoint',
+  'inference.tta': 'tta',
+  'inference.snapshots': 'snapshots',
+  'inference.threshold': 'threshold',
+  'inference.minArea': 'min area',
 };
 
 /** A run's settings flattened (`optimizer.lr` → `lr`), with its design and data. */
@@ -204,14 +211,17 @@ export function measuredByDesign(points: readonly TradeOffPoint[]): Map<string, 
 }
 
 /** Columns of the all-runs table that sort by a metric. */
-export const COMPARE_COLUMNS = ['name', 'design', 'status', 'bestScore', 'valIoU', 'valLoss', 'epochs', 'secondsPerEpoch'] as const;
+export const COMPARE_COLUMNS = ['name', 'design', 'status', 'bestScore', 'testScore', 'valIoU', 'valLoss', 'epochs', 'secondsPerEpoch'] as const;
 /** A column of the all-runs table. */
 export type CompareColumn = (typeof COMPARE_COLUMNS)[number];
 
 /** One row of the all-runs table. */
 export interface CompareRow {
   run: ComparedRun;
+  /** Best epoch's validation score. */
   bestScore: number | null;
+  /** Held-out test score (never a validation figure); null without a test set or before it is scored. */
+  testScore: number | null;
   valIoU: number | null;
   valLoss: number | null;
   secondsPerEpoch: number | null;
@@ -226,6 +236,7 @@ export function compareRows(runs: readonly ComparedRun[], epochs: EpochsByRun): 
     return {
       run,
       bestScore: run.best && Number.isFinite(run.best.score) ? run.best.score : null,
+      testScore: run.test ? run.test.score : null,
       valIoU: last && Number.isFinite(last.valIoU) ? last.valIoU : null,
       valLoss: last && Number.isFinite(last.valLoss) ? last.valLoss : null,
       secondsPerEpoch: timed.length ? timed.reduce((a, e) => a + e.epochSeconds, 0) / timed.length : null,
@@ -244,6 +255,7 @@ function rowKey(r: CompareRow, c: CompareColumn): string | number | null {
     case 'epochs':
       return r.run.epochsDone;
     case 'bestScore':
+    case 'testScore':
     case 'valIoU':
     case 'valLoss':
     case 'secondsPerEpoch':

@@ -2,7 +2,7 @@
 import type { RunStatus, RunSummary } from '../../shared/runs/types';
 
 /** Sortable columns of the runs table. */
-export const RUN_COLUMNS = ['status', 'name', 'design', 'dataset', 'best', 'epochs', 'backend', 'duration', 'created'] as const;
+export const RUN_COLUMNS = ['status', 'name', 'design', 'dataset', 'best', 'test', 'epochs', 'backend', 'duration', 'created'] as const;
 /** A column of the runs table. */
 export type RunColumn = (typeof RUN_COLUMNS)[number];
 
@@ -12,7 +12,8 @@ export const RUN_COLUMN_TITLES: Readonly<Record<RunColumn, string>> = {
   name: 'Name',
   design: 'Design',
   dataset: 'Dataset',
-  best: 'Best score',
+  best: 'Val score (best epoch)',
+  test: 'Test score',
   epochs: 'Epochs',
   backend: 'Backend',
   duration: 'Duration',
@@ -43,6 +44,8 @@ function key(r: RunSummary, c: RunColumn): string | number | null {
       return r.dataset.name.toLowerCase();
     case 'best':
       return r.best && Number.isFinite(r.best.score) ? r.best.score : null;
+    case 'test':
+      return r.test ? r.test.score : null;
     case 'epochs':
       return r.epochsDone;
     case 'backend':

@@ -43,7 +43,8 @@ describe('the training monitor in Chromium', () => {
     await page.getByLabel('Learning rate').fill('-1');
     await page.locator('[data-testid="queue-runs"]').click();
     expect(await page.locator('[data-testid="training-setup"]').textContent()).toContain('Learning rate must be above 0');
-    await page.getByLabel('Learning rate').fill('0.01');
+    // Empty: the optimizer's default, as run B below has, so that the two differ in epochs, batch and init only.
+    await page.getByLabel('Learning rate').fill('');
 
     await page.locator('[data-testid="measure"]').click();
     await page.locator('[data-testid="epoch-estimate"]').waitFor({ timeout: 60_000 });

@@ -21,9 +21,11 @@ const em = (epoch: number, valScore: number): EpochMetric => ({
 });
 
 describe('the config-diff legend', () => {
-  const a = run('a', { init: 'glorot_normal' });
-  const b = run('b', { init: 'he_uniform' });
-  const c = run('c', { init: 'he_uniform', optimizer: { name: 'sgd', lr: 0.001, momentum: 0.9 } });
+  // SGD throughout (no longer the default), so that only its learning rate differs.
+  const sgd = (lr: number) => ({ name: 'sgd' as const, lr, momentum: 0.9 });
+  const a = run('a', { init: 'glorot_normal', optimizer: sgd(0.01) });
+  const b = run('b', { init: 'he_uniform', optimizer: sgd(0.01) });
+  const c = run('c', { init: 'he_uniform', optimizer: sgd(0.001) });
 
   it('names only the settings that differ, each value once', () => {
     expect(configDiff([a, b])).toEqual([{ key: 'init', values: ['glorot_normal', 'he_uniform'] }]);
