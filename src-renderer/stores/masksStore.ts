@@ -1,7 +1,8 @@
 /**
  * The Masks view's data and commands: which run and which predictions (an epoch of its validation
  * set, or a folder it predicted), the loaded set (pages fetched from the lab, kept as compact bytes),
- * per-image scores at the current threshold, the open image's history over epochs, folder prediction
+ * the post-processing it is drawn with (the run's stored threshold and minimum area by default, or the
+ * user's own), per-image scores with it, the open image's history over epochs, folder prediction
  * and submission export.
  */
 import { defineStore } from 'pinia';
@@ -9,13 +10,14 @@ import { computed, markRaw, ref, shallowRef } from 'vue';
 import type { Unsubscribe } from '../../shared/api/channels';
 import type { FolderPrediction, PredictionsView, SubmissionExport } from '../../shared/api/types';
 import { checkerboardScore } from '../../shared/analysis/checkerboard';
-import { thresholdSweep, type Sweep } from '../../shared/metrics';
+import { DEFAULT_SWEEP_THRESHOLDS, thresholdSweep, type Sweep } from '../../shared/metrics';
 import type { RunSummary } from '../../shared/runs/types';
 import { api } from '../api/labContext';
 import { submissionFileName } from '../workflows/desktopShell';
 import { orderImages } from '../workflows/masksGrid';
-import { buildHistograms, scoresAt, summarize, type SetHistograms } from '../workflows/masksScores';
-import { INITIAL_MASKS_VIEW, masksViewReducer, type MasksViewAction, type MasksViewState } from '../workflows/masksView';
+import { buildHistograms, scoresAt, summarize, sweepAt, type ScoreCurve, type SetHistograms } from '../workflows/masksScores';
+import type { MaskDrawOptions } from '../workflows/masksOverlay';
+import { INITIAL_MASKS_VIEW, masksViewReducer, shownRule, type MasksViewAction, type MasksViewState, type ShownRule } from '../workflows/masksView';
 import { current, errorMessage, IDLE, loadFailed, startLoading, type Loadable } from '../workflows/loadable';
 import { fromBase64 } from '../workflows/pixels';
 import { coalesce } from './coalesce';
@@ -119,7 +121,19 @@ export const useMasksStore = defineStore('masks', () => {
   });
 
   const loaded = computed<MaskSet | null>(() => current(set.value));
-  const scores = computed(() => (loaded.value ? scoresAt(loaded.value.hist, view.value.draw.threshold) : null));
+  /** The open run's stored post-processing, from the runs list (null: none yet, or an older run). */
+  const runPostprocess = computed(() => runsStore.byId(runId.value)?.postprocess ?? null);
+  /** The threshold and minimum area the masks are drawn and scored with, and whose they are. */
+  const rule = computed<ShownRule>(() => shownRule(view.value, runPostprocess.value));
+  /** The drawing options with that rule. */
+  const draw = computed<MaskDrawOptions>(() => ({ ...view.value.draw, threshold: rule.value.threshold, minArea: rule.value.minArea }));
+  const scores = computed(() => (loaded.value ? scoresAt(loaded.value.hist, rule.value.threshold, rule.value.minArea) : null));
+  /** Score against threshold at the drawn minimum area (labelled sets only). */
+  const curve = computed<ScoreCurve | null>(() => {
+    const s = loaded.value;
+    if (!s?.sweep) return null;
+    return rule.value.minArea === 0 ? s.sweep : sweepAt(s.hist, DEFAULT_SWEEP_THRESHOLDS, rule.value.minArea);
+  });
   const summary = computed(() => (loaded.value?.truth && scores.value ? summarize(scores.value) : null));
   const order = computed<number[]>(() => {
     const s = loaded.value;
@@ -136,6 +150,8 @@ export const useMasksStore = defineStore('masks', () => {
 
   function dispatch(a: MasksViewAction): void {
     const before = openIndex.value;
+    // Moving the threshold or the area away from the run's rule edits a copy of it.
+    if ((a.type === 'threshold' || a.type === 'minArea') && rule.value.kind === 'run') view.value = masksViewReducer(view.value, { type: 'customRule', rule: rule.value });
     view.value = masksViewReducer(view.value, a);
     if (openIndex.value !== before) void loadFrames();
   }
@@ -172,7 +188,7 @@ export const useMasksStore = defineStore('masks', () => {
     frames.value = [];
     exported.value = IDLE;
     predicting.value = IDLE;
-    view.value = { ...view.value, focus: { mode: 'grid' } };
+    view.value = { ...masksViewReducer(view.value, { type: 'runRule' }), focus: { mode: 'grid' } };
     followRun(id);
     if (id === null) return;
     try {
@@ -269,14 +285,14 @@ export const useMasksStore = defineStore('masks', () => {
     }
   }
 
-  /** Writes a Kaggle submission of the shown predictions at the current threshold to `path`. */
+  /** Writes a Kaggle submission of the shown predictions, with the shown threshold and minimum area, to `path`. */
   async function exportSubmission(path: string): Promise<void> {
     const id = runId.value;
     const src = source.value;
     if (id === null || src === null) return;
     exported.value = startLoading(exported.value);
     try {
-      exported.value = { state: 'ready', value: await api().exportSubmission({ id, source: src, threshold: view.value.draw.threshold, path }) };
+      exported.value = { state: 'ready', value: await api().exportSubmission({ id, source: src, threshold: rule.value.threshold, minArea: rule.value.minArea, path }) };
     } catch (e) {
       exported.value = loadFailed(exported.value, errorMessage(e));
     }
@@ -340,7 +356,7 @@ export const useMasksStore = defineStore('masks', () => {
 
   return {
     runs, runId, epochs, folders, source, pinned, set, progress, view, frames, frameEpoch, predicting, exported,
-    loaded, scores, summary, order, openIndex,
+    loaded, runPostprocess, rule, draw, scores, curve, summary, order, openIndex,
     dispatch, refreshRuns, refreshSources, selectRun, choose, loadFrames, showEpoch, predictFolder, exportSubmission, chooseAndPredict, saveSubmissionAs, unfollow,
   };
 });

@@ -4,7 +4,7 @@
  * false negative) and each class has its colour; without truth only the prediction is drawn. A
  * probability heat map can go under the classes. Pure, so every pixel can be checked.
  */
-import { contourMask, OVERLAY_CLASS, overlayClasses, predictMask } from '../../shared/metrics';
+import { applyPostprocess, contourMask } from '../../shared/metrics';
 
 /** An RGB colour, 0..255 each. */
 export type Rgb = readonly [number, number, number];
@@ -23,6 +23,8 @@ export const MASK_COLOURS = {
 /** How the overlay is drawn. */
 export interface MaskDrawOptions {
   threshold: number;
+  /** An image with fewer predicted salt pixels than this is drawn (and scored) empty; 0: off. */
+  minArea: number;
   /** Weight of the overlay colours, 0..1. */
   opacity: number;
   /** Filled regions, or only their outlines. */
@@ -32,8 +34,8 @@ export interface MaskDrawOptions {
   showHeat: boolean;
 }
 
-/** The default drawing: filled classes at half strength, at threshold 0.5. */
-export const DEFAULT_DRAW: MaskDrawOptions = { threshold: 0.5, opacity: 0.5, mode: 'filled', showTruth: true, showPrediction: true, showHeat: false };
+/** The default drawing: filled classes at half strength, at threshold 0.5 with no minimum area (the raw mask). */
+export const DEFAULT_DRAW: MaskDrawOptions = { threshold: 0.5, minArea: 0, opacity: 0.5, mode: 'filled', showTruth: true, showPrediction: true, showHeat: false };
 
 /** Stops of the heat map's colour scale (probability 0 to 1), "inferno"-like: dark to bright. */
 const HEAT_STOPS: readonly Rgb[] = [
@@ -80,22 +82,24 @@ export function maskLegend(o: MaskDrawOptions, labelled: boolean): LegendEntry[]
   return out;
 }
 
-/** Which colour each pixel takes (index into `palette`, or -1 for none), before outlining. */
-function pixelClasses(probs: Uint8Array, truth: Uint8Array | null, o: MaskDrawOptions): { cls: Int8Array; palette: Rgb[] } {
+/**
+ * Which colour each pixel takes (index into `palette`, or -1 for none), before outlining. The
+ * predicted mask is the one every prediction path makes (applyPostprocess: salt above the
+ * threshold, an image under the minimum area cleared).
+ */
+function pixelClasses(probs: Uint8Array, truth: Uint8Array | null, h: number, w: number, o: MaskDrawOptions): { cls: Int8Array; palette: Rgb[] } {
   const n = probs.length;
   const cls = new Int8Array(n).fill(-1);
+  const m = applyPostprocess(probs, 1, h, w, { threshold: o.threshold, minArea: o.minArea });
   if (truth && o.showTruth && o.showPrediction) {
-    const c = overlayClasses(truth, probs, o.threshold);
     for (let i = 0; i < n; i++) {
-      const v = c[i];
-      if (v === OVERLAY_CLASS.TP) cls[i] = 0;
-      else if (v === OVERLAY_CLASS.FP) cls[i] = 1;
-      else if (v === OVERLAY_CLASS.FN) cls[i] = 2;
+      const t = truth[i] !== 0;
+      const p = m[i] !== 0;
+      cls[i] = t ? (p ? 0 : 2) : p ? 1 : -1;
     }
     return { cls, palette: [MASK_COLOURS.tp, MASK_COLOURS.fp, MASK_COLOURS.fn] };
   }
   if (o.showPrediction) {
-    const m = predictMask(probs, o.threshold);
     for (let i = 0; i < n; i++) if (m[i] !== 0) cls[i] = 0;
   }
   if (truth && o.showTruth) for (let i = 0; i < n; i++) if (truth[i] !== 0 && cls[i] === -1) cls[i] = 1;
@@ -128,7 +132,7 @@ export function composeMaskImage(image: Uint8Array, probs: Uint8Array, truth: Ui
   if (image.length !== n) throw new MaskPixelError(`image has ${image.length} bytes, expected ${h}x${w} = ${n}`);
   if (probs.length !== n) throw new MaskPixelError(`probabilities have ${probs.length} bytes, expected ${n}`);
   if (truth && truth.length !== n) throw new MaskPixelError(`truth has ${truth.length} bytes, expected ${n}`);
-  const { cls: filled, palette } = pixelClasses(probs, truth, o);
+  const { cls: filled, palette } = pixelClasses(probs, truth, h, w, o);
   const contour = o.mode === 'contour';
   const cls = contour ? outlineClasses(filled, palette.length, h, w) : filled;
   const a = Math.min(1, Math.max(0, o.opacity));

@@ -51,8 +51,11 @@ export interface ImageScores {
   truth: Uint32Array;
 }
 
-/** Scores every image at `threshold` (a pixel is salt when its probability exceeds it). */
-export function scoresAt(h: SetHistograms, threshold: number): ImageScores {
+/**
+ * Scores every image at `threshold` (a pixel is salt when its probability exceeds it), an image with
+ * fewer than `minArea` predicted salt pixels counting as predicted empty (applyPostprocess's rule).
+ */
+export function scoresAt(h: SetHistograms, threshold: number, minArea = 0): ImageScores {
   const cut = byteCut(threshold);
   const iou = new Float64Array(h.n);
   const score = new Float64Array(h.n);
@@ -72,6 +75,10 @@ export function scoresAt(h: SetHistograms, threshold: number): ImageScores {
         fp += neg;
       }
     }
+    if (tp + fp < minArea) {
+      tp = 0;
+      fp = 0;
+    }
     predicted[k] = tp + fp;
     truth[k] = t;
     if (!h.labelled) {
@@ -85,6 +92,27 @@ export function scoresAt(h: SetHistograms, threshold: number): ImageScores {
     score[k] = imageHits(v, t === 0, tp + fp === 0) / 10;
   }
   return { threshold, iou, score, predicted, truth };
+}
+
+/** Score against threshold: ascending points and the best one (a `Sweep` of shared/metrics is one). */
+export interface ScoreCurve {
+  points: { threshold: number; score: number }[];
+  best: { threshold: number; score: number };
+}
+
+/**
+ * Score against threshold at one minimum area, from the histograms (so it agrees with the per-image
+ * scores the grid shows): a point per threshold, and the best one (ties to the threshold nearest
+ * 0.5, then the lower, as thresholdSweep breaks them).
+ */
+export function sweepAt(h: SetHistograms, thresholds: readonly number[], minArea: number): ScoreCurve {
+  const points = [...thresholds].sort((a, b) => a - b).map((threshold) => ({ threshold, score: summarize(scoresAt(h, threshold, minArea)).score }));
+  let best = points[0];
+  if (!best) throw new RangeError('sweepAt needs at least one threshold');
+  for (const p of points) {
+    if (p.score > best.score || (p.score === best.score && Math.abs(p.threshold - 0.5) < Math.abs(best.threshold - 0.5))) best = p;
+  }
+  return { points, best };
 }
 
 /** A set's summary at one threshold, split by empty and non-empty truth as the competition's analysis is. */

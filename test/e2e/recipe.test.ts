@@ -1,11 +1,19 @@
 /**
  * The recipe settings in Chromium against `npm run lab` (issue 21): the setup form's Lovász weight,
  * warm start from a real run's checkpoint, test ids, time budget, augmentation and inference fields
- * filled and queued, the stored config read back from the lab; the run details showing them.
+ * filled and queued, the stored config read back from the lab; the run details showing them. Then a
+ * finalized run, written through the real run store, with its post-processing and validation score
+ * and, apart from them, its test score in the details, the runs list and the compare table.
  */
 import type { Browser, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CallName, ChannelInput } from '../../shared/api/channels';
+import { getPreset } from '../../shared/arch';
+import type { Architecture } from '../../shared/arch/types';
+import { scorePostprocess } from '../../shared/metrics';
+import type { RunPostprocess } from '../../shared/runs/postprocess';
+import { defaultRunConfig } from '../../shared/runs/request';
+import { RunStore } from '../../src-main/runs/store';
 import { apiCall, openApp, SCREENSHOT_DIR, scratchDir, setUpLabAndBrowser, type RunningLab } from './harness';
 
 let lab: RunningLab;
@@ -119,4 +127,134 @@ describe('the recipe settings in Chromium', () => {
     expect(text).toContain('no TTA · up to 2 snapshots · threshold 0.4 (fixed) · min area 15 px (fixed)');
     await details.screenshot({ path: `${SCREENSHOT_DIR}/recipe-run-details.png` });
   }, 120_000);
+
+  it('shows a finalized run\'s post-processing with its validation score, and its test score apart, in details, list and compare', async () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `s${String(i).padStart(2, '0')}`);
+    const store = RunStore.open(runsDir);
+    let id: string;
+    try {
+      id = store.createRun({
+        name: 'finalized e2e',
+        arch: getPreset('tiny') as Architecture,
+        config: { ...defaultRunConfig(), epochs: 12, testFraction: 0.25 },
+        dataset: { name: 'demo', source: { kind: 'demo', seed: 1, count: 40 }, fingerprint: 'f'.repeat(64), synthetic: true, count: 40 },
+        split: { train: ids.slice(0, 22), val: ids.slice(22, 30), test: ids.slice(30) },
+        versions: { strata: 'test', tfjs: '4.22.0', node: process.versions.node },
+      }).id;
+      store.update(id, {
+        status: 'done',
+        epochsDone: 12,
+        best: { epoch: 9, score: 0.8125, metric: 'valScore' },
+        postprocess: {
+          threshold: 0.46,
+          minArea: 20,
+          tta: true,
+          snapshots: 3,
+          members: 'snapshots',
+          checkpointEpochs: [9, 10, 11],
+          tuned: { threshold: true, minArea: true },
+          valImages: 8,
+          valScore: 0.8375,
+          valEmptyScore: 1,
+          valSaltScore: 0.675,
+          candidates: [
+            { members: 'best', checkpointEpochs: [9], threshold: 0.5, minArea: 10, valScore: 0.825 },
+            { members: 'snapshots', checkpointEpochs: [9, 10, 11], threshold: 0.46, minArea: 20, valScore: 0.8375 },
+          ],
+          at: Date.now(),
+        },
+        test: { images: 10, score: 0.74, emptyScore: 0.95, saltScore: 0.53, meanIoU: 0.71, at: Date.now() },
+      });
+    } finally {
+      store.close();
+    }
+
+    const { page, errors } = await openApp(browser, lab, { hash: `#/runs/${id}`, viewport: { width: 1440, height: 1100 } });
+    const details = page.locator('[data-testid="run-details"]');
+    await details.waitFor({ timeout: 20_000 });
+    const testBox = details.locator('[data-testid="test-result"]');
+    expect(await testBox.textContent()).toContain('Test (10 images, never used for any choice)');
+    expect(await testBox.locator('[data-testid="test-score"]').textContent()).toBe('0.7400');
+    expect(await testBox.textContent()).toContain('empty images 0.9500 · salt images 0.5300 · mean IoU 0.7100');
+    const valBox = details.locator('[data-testid="val-result"]');
+    expect(await valBox.textContent()).toContain('Validation (8 images, which chose the checkpoint, threshold and min area)');
+    expect(await valBox.locator('[data-testid="val-score"]').textContent()).toBe('0.8375');
+    expect(await details.locator('[data-testid="detail-postprocess"]').textContent()).toBe('mean of 3 snapshots (epochs 10, 11, 12) · flip TTA · threshold 0.46 (tuned) · min area 20 px (tuned)');
+    expect(await details.textContent()).toContain('(22 train / 8 val / 10 test)');
+    expect(await details.textContent()).toContain('0.8125 (validation score, epoch 10)');
+    // The list's test column holds the test score, not the validation one.
+    const row = page.locator(`[data-testid="run-table"] tr[data-run="${id}"]`);
+    expect(await row.locator('td[data-col="test"]').textContent()).toBe('0.7400');
+    await details.screenshot({ path: `${SCREENSHOT_DIR}/recipe-run-results.png` });
+
+    await page.goto(`${lab.url}#/training`);
+    await page.locator('[data-tab="compare"]').click();
+    const cmp = page.locator(`[data-testid="compare-table"] tr[data-run="${id}"]`);
+    await expect.poll(() => cmp.locator('td[data-col="test"]').textContent(), { timeout: 20_000 }).toBe('0.7400');
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  it('draws the Masks view with the run\'s stored threshold and minimum area, says so, and keeps the raw mask a choice away', async () => {
+    // An area above a whole 101x101 image clears every prediction: the score is then the share of
+    // images with empty truth, whatever the 1-epoch model predicts (its raw masks miss them all here).
+    const rule = { threshold: 0.3, minArea: 101 * 101 + 1 };
+    const pp: RunPostprocess = {
+      ...rule,
+      tta: true,
+      snapshots: 1,
+      members: 'best',
+      checkpointEpochs: [0],
+      tuned: { threshold: true, minArea: true },
+      valImages: 5,
+      valScore: 0.6,
+      valEmptyScore: null,
+      valSaltScore: 0.6,
+      candidates: [{ members: 'best', checkpointEpochs: [0], ...rule, valScore: 0.6 }],
+      at: Date.now(),
+    };
+    const store = RunStore.open(runsDir);
+    try {
+      store.update(sourceId, { postprocess: pp });
+    } finally {
+      store.close();
+    }
+    // What the lab stored for the epoch, scored here with the shared rule.
+    const preds = await call('getPredictions', { id: sourceId, epoch: 0, offset: 0, limit: 1000 });
+    const bytes = (b64: string | null) => Uint8Array.from(Buffer.from(b64 ?? '', 'base64'));
+    const score = (r: { threshold: number; minArea: number }) =>
+      scorePostprocess(bytes(preds.truth), bytes(preds.probs), preds.ids.length, preds.height, preds.width, r).score.toFixed(4);
+
+    const truths = bytes(preds.truth);
+    const px = preds.height * preds.width;
+    const emptyShare = preds.ids.filter((_, k) => truths.subarray(k * px, (k + 1) * px).every((v) => v === 0)).length / preds.ids.length;
+    expect(emptyShare).toBeGreaterThan(0);
+    expect(score(rule)).toBe(emptyShare.toFixed(4));
+
+    const { page, errors } = await openApp(browser, lab, { hash: '#/masks' });
+    await page.getByLabel('Run', { exact: true }).selectOption(sourceId);
+    const grid = page.locator('[data-testid="mask-grid"]');
+    await expect.poll(() => grid.getAttribute('data-count'), { timeout: 30_000 }).toBe(String(preds.ids.length));
+    const note = page.locator('[data-testid="rule-note"]');
+    expect(await note.getAttribute('data-rule')).toBe('run');
+    expect(await note.textContent()).toContain("The run's post-processing: threshold 0.30, minimum area 10202 px, chosen on 5 validation images");
+    expect(await page.locator('[data-testid="threshold-value"]').textContent()).toBe('0.30');
+    expect(await page.locator('[data-testid="min-area"]').inputValue()).toBe('10202');
+    expect(await page.locator('[data-testid="set-score"]').textContent()).toBe(score(rule));
+    await page.screenshot({ path: `${SCREENSHOT_DIR}/recipe-masks-run-rule.png` });
+
+    // The raw mask: threshold 0.5, no area.
+    await page.locator('[data-testid="mask-rule"]').selectOption('raw');
+    await expect.poll(() => note.getAttribute('data-rule')).toBe('raw');
+    expect(await page.locator('[data-testid="threshold-value"]').textContent()).toBe('0.50');
+    expect(await page.locator('[data-testid="set-score"]').textContent()).toBe(score({ threshold: 0.5, minArea: 0 }));
+    expect(await note.textContent()).toBe("Raw masks: threshold 0.50, no minimum area. The run's own: threshold 0.30, minimum area 10202 px.");
+    // An area of the user's own, and back to the run's.
+    await page.locator('[data-testid="min-area"]').fill('12');
+    await page.locator('[data-testid="min-area"]').press('Enter');
+    await expect.poll(() => note.getAttribute('data-rule')).toBe('custom');
+    expect(await page.locator('[data-testid="set-score"]').textContent()).toBe(score({ threshold: 0.5, minArea: 12 }));
+    await page.locator('[data-testid="mask-rule"]').selectOption('run');
+    await expect.poll(() => page.locator('[data-testid="set-score"]').textContent()).toBe(score(rule));
+    expect(errors).toEqual([]);
+  }, 60_000);
 });

@@ -171,7 +171,8 @@ describe('the Masks view’s dialogs', () => {
     calls.length = 0;
     await m.saveSubmissionAs();
     expect(calls).toEqual(['pickSaveFile', 'exportSubmission']);
-    expect(exports).toEqual([{ id: RUN, source: { kind: 'epoch', epoch: 0 }, threshold: m.view.draw.threshold, path: '/home/me/sub.csv' }]);
+    // The shown rule's threshold and minimum area (this run has no stored post-processing: the raw mask).
+    expect(exports).toEqual([{ id: RUN, source: { kind: 'epoch', epoch: 0 }, threshold: 0.5, minArea: 0, path: '/home/me/sub.csv' }]);
     expect(m.exported).toEqual({ state: 'ready', value: { path: '/home/me/sub.csv', rows: 2, withSalt: 1, threshold: 0.5 } });
   });
 
