@@ -25,7 +25,7 @@ import {
 import { kerasScript } from '../../shared/arch/keras';
 import { layoutChange } from '../../shared/arch/layout';
 import { serializeArchitecture } from '../../shared/arch/parse';
-import { getPreset, PRESETS } from '../../shared/arch/presets';
+import { DEFAULT_PRESET, getPreset, PRESETS } from '../../shared/arch/presets';
 import { inferShapes } from '../../shared/arch/shapes';
 import { DEFAULT_BATCH, summarize } from '../../shared/arch/summary';
 import { ARCH_FORMAT, ARCH_VERSION, type Architecture, type Edge, type NodeKind, type Position } from '../../shared/arch/types';
@@ -69,8 +69,9 @@ function laidOut(arch: Architecture): Architecture {
 
 /** The designer store. */
 export const useDesignerStore = defineStore('designer', () => {
-  const history = shallowRef<EditHistory>(startHistory(laidOut(getPreset('tiny') ?? emptyDesign())));
-  const origin = ref<DesignOrigin>({ kind: 'preset', name: 'tiny' });
+  // The design `strata train` and the setup form start with (one set of defaults).
+  const history = shallowRef<EditHistory>(startHistory(laidOut(getPreset(DEFAULT_PRESET) ?? emptyDesign())));
+  const origin = ref<DesignOrigin>({ kind: 'preset', name: DEFAULT_PRESET });
   /** The design as last saved or opened, to tell whether there are unsaved edits. */
   const baseline = shallowRef<Architecture>(history.value.present);
   const selectedNodes = ref<string[]>([]);

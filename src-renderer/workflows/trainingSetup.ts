@@ -8,6 +8,7 @@
 import type { ChannelInput } from '../../shared/api/channels';
 import { startRunSchema } from '../../shared/api/schemas';
 import { DEMO_DATASET_ID } from '../../shared/api/types';
+import { DEFAULT_PRESET } from '../../shared/arch/presets';
 import { BN_PLACEMENTS, INITIALIZERS, type BnPlacement, type Initializer } from '../../shared/arch/types';
 import {
   DEFAULT_EPOCHS,
@@ -178,8 +179,16 @@ export type SetupCheck = { ok: true; config: RunConfig; runs: PlannedRun[] } | {
 /** Most runs one submission may queue: a sweep is an experiment, not a grid search. */
 export const MAX_PLANNED_RUNS = 64;
 
-/** A fresh form: the lab's defaults (the schema's), the tiny preset on a small demo set (see FORM_DEMO_COUNT). */
-export function emptySetupForm(design: DesignChoice = { kind: 'preset', name: 'tiny' }): SetupForm {
+/**
+ * The design a fresh form starts with: DEFAULT_PRESET, what `strata train` uses without `--arch`
+ * (one set of defaults), when the lab lists it; else the first preset listed.
+ */
+export function defaultDesignChoice(presets: readonly { name: string }[]): DesignChoice {
+  return { kind: 'preset', name: presets.some((p) => p.name === DEFAULT_PRESET) ? DEFAULT_PRESET : (presets[0]?.name ?? DEFAULT_PRESET) };
+}
+
+/** A fresh form: the lab's defaults (the schema's and DEFAULT_PRESET, as `strata train` has them) on a small demo set (see FORM_DEMO_COUNT). */
+export function emptySetupForm(design: DesignChoice = { kind: 'preset', name: DEFAULT_PRESET }): SetupForm {
   const d = defaultRunConfig();
   const sgd = defaultOptimizer('sgd');
   const adam = defaultOptimizer('adam');

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { encode } from 'fast-png';
 import type { Browser, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_PRESET } from '../../shared/arch/presets';
 import type { MenuCommand } from '../../shared/api/types';
 import { apiCall, saveScreenshot, scratchDir, setUpLabAndBrowser, type RunningLab } from './harness';
 
@@ -201,10 +202,11 @@ describe('the desktop app’s page (stand-in preload)', () => {
     await queueDialog(page, out);
     await menu(page, { command: 'save-design' });
     await expect.poll(() => page.locator('main').getAttribute('data-view')).toBe('designer');
-    await expect.poll(() => page.locator('[data-testid="designer-notice"]').textContent(), { timeout: 20_000 }).toMatch(/^Wrote tiny to .*mine\.json \(\d+ bytes\)\./);
-    expect((await callsOf(page, 'pickSaveFile'))[0]).toEqual({ purpose: 'design', defaultName: 'tiny.json' });
+    await expect.poll(() => page.locator('[data-testid="designer-notice"]').textContent(), { timeout: 20_000 }).toMatch(new RegExp(`^Wrote ${DEFAULT_PRESET} to .*mine\\.json \\(\\d+ bytes\\)\\.`));
+    expect((await callsOf(page, 'pickSaveFile'))[0]).toEqual({ purpose: 'design', defaultName: `${DEFAULT_PRESET}.json` });
     const saved = JSON.parse(fs.readFileSync(out, 'utf8')) as { name: string; nodes: unknown[] };
-    expect(saved.name).toBe('tiny');
+    // The Designer opens on the default design, the one `strata train` uses without --arch.
+    expect(saved.name).toBe(DEFAULT_PRESET);
     expect(saved.nodes.length).toBeGreaterThan(3);
 
     // File > Open design: the opened file is imported like a dropped one.

@@ -1,5 +1,6 @@
 /** The training setup form: validation through the lab's schema, repeats over seeds, and sweeps. */
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_PRESET } from '../../shared/arch/presets';
 import type { BackendRequest } from '../../shared/runs/request';
 import { checkSetupForm, emptySetupForm, estimateRequest, fieldOfIssuePath } from '../../src-renderer/workflows/trainingSetup';
 
@@ -17,7 +18,7 @@ describe('the training setup form', () => {
       schedule: { kind: 'plateau', patience: 3, factor: 0.5 },
       loss: { name: 'per-image-iou', eps: 0.62 },
     });
-    expect(estimateRequest(c)).toMatchObject({ design: { kind: 'preset', name: 'tiny' }, datasetId: 'demo', steps: 2 });
+    expect(estimateRequest(c)).toMatchObject({ design: { kind: 'preset', name: DEFAULT_PRESET }, datasetId: 'demo', steps: 2 });
   });
 
   it('refuses bad values on their own fields with the schema messages', () => {

@@ -4,8 +4,11 @@
  * the recipe in words as run details and the form's collapsed sections show it.
  */
 import { describe, expect, it } from 'vitest';
+import { createPinia, setActivePinia } from 'pinia';
+import { DEFAULT_PRESET, getPreset } from '../../shared/arch/presets';
 import { defaultRunConfig, OPEN_ENDED_EPOCHS } from '../../shared/runs/request';
-import { checkSetupForm, emptySetupForm, initFromChoices, sectionSummaries, type SetupForm } from '../../src-renderer/workflows/trainingSetup';
+import { useDesignerStore } from '../../src-renderer/stores/designerStore';
+import { checkSetupForm, defaultDesignChoice, emptySetupForm, initFromChoices, sectionSummaries, type SetupForm } from '../../src-renderer/workflows/trainingSetup';
 import { augmentText, inferenceText, initFromText, lossText, scheduleText } from '../../src-renderer/workflows/runSettings';
 import { summary } from './fixtures';
 
@@ -40,6 +43,22 @@ describe('the setup form\'s recipe settings', () => {
     expect(c.config).toEqual(defaultRunConfig());
     expect(c.runs[0]?.request).not.toHaveProperty('testIds');
     expect(c.runs[0]?.request.config).not.toHaveProperty('initFrom');
+    // The design too is `strata train`'s without --arch.
+    expect(f.design).toEqual({ kind: 'preset', name: DEFAULT_PRESET });
+    expect(c.runs[0]?.request.design).toEqual({ kind: 'preset', name: DEFAULT_PRESET });
+  });
+
+  it('starts the form and the designer on DEFAULT_PRESET, the CLI\'s design, not the tests\' tiny one', () => {
+    expect(DEFAULT_PRESET).not.toBe('tiny');
+    const listed = [{ name: 'tiny' }, { name: DEFAULT_PRESET }, { name: 'fig2' }];
+    expect(defaultDesignChoice(listed)).toEqual({ kind: 'preset', name: DEFAULT_PRESET });
+    // A lab that does not list it (an older one): the first preset it lists.
+    expect(defaultDesignChoice([{ name: 'fig2' }, { name: 'tiny' }])).toEqual({ kind: 'preset', name: 'fig2' });
+    setActivePinia(createPinia());
+    const d = useDesignerStore();
+    expect(d.origin).toEqual({ kind: 'preset', name: DEFAULT_PRESET });
+    expect(d.arch.name).toBe(DEFAULT_PRESET);
+    expect(d.arch.nodes.map((n) => n.id)).toEqual(getPreset(DEFAULT_PRESET)?.nodes.map((n) => n.id));
   });
 
   it('sends every new setting: Lovász weight, warm start, test set, time budget and fixed post-processing', () => {
