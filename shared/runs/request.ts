@@ -203,6 +203,11 @@ export const runConfigSchema = configObject
     if (c.epochs === undefined && c.maxMinutes !== undefined && c.schedule.kind === 'step' && c.schedule.every === undefined) {
       ctx.addIssue({ code: 'custom', path: ['schedule'], message: 'a step schedule with a time budget needs epochs (its default period is a third of the epochs) or its own step period' });
     }
+    // Only bce-lovasz has a Lovász term to weigh. Parsing fills the default weight, 1, into every loss,
+    // so only a weight other than 1 with another loss was asked for, and would silently do nothing.
+    if (c.loss.name !== 'bce-lovasz' && c.loss.lovaszWeight !== 1) {
+      ctx.addIssue({ code: 'custom', path: ['loss', 'lovaszWeight'], message: `the Lovász weight is a setting of the bce-lovasz loss (BCE + weight × Lovász), not of ${c.loss.name}` });
+    }
   })
   .transform((c) => {
     const epochs = c.epochs ?? (c.maxMinutes !== undefined ? OPEN_ENDED_EPOCHS : DEFAULT_EPOCHS);

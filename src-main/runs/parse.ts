@@ -58,6 +58,7 @@ function pinOldDefaults(raw: Record<string, unknown>): Record<string, unknown> {
  *   the defaults of the version that trained them are pinned (see pinOldDefaults);
  * - carry keys the schema no longer knows (the loose reader ignored them): dropped;
  * - name a step schedule with `every` 0 (the schedule always treated it as 1): 1;
+ * - carry a Lovász weight with a loss other than bce-lovasz (it had no effect there): dropped;
  * - list prediction epochs counted from 0 (the trainer counts them from 1, so 0 never matched): dropped.
  * Anything else the schema refuses stays refused, with the schema's message.
  */
@@ -78,6 +79,12 @@ export function migrateStoredConfig(raw: unknown): unknown {
     const v = c[key];
     const schema = RUN_CONFIG_OBJECT.shape[key].unwrap();
     if (isRecord(v)) c[key] = knownKeys(v, schema);
+  }
+  // A Lovász weight stored with a loss other than bce-lovasz (accepted for a while) never acted on it.
+  const loss = c['loss'];
+  if (isRecord(loss) && loss['name'] !== 'bce-lovasz' && 'lovaszWeight' in loss) {
+    const { lovaszWeight: _unused, ...rest } = loss;
+    c['loss'] = rest;
   }
   const pe = c['predictEpochs'];
   if (Array.isArray(pe)) c['predictEpochs'] = pe.filter((e) => !(typeof e === 'number' && e < 1));

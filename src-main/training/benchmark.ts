@@ -6,7 +6,7 @@
 import { withBnPlacement, withInitializer } from '../../shared/arch';
 import type { BenchmarkJob, BenchmarkReply } from '../../shared/training/protocol';
 import { selectBackend } from './backend';
-import { makeLoss } from './losses';
+import { lossOfConfig } from './losses';
 import { UNetModel } from './model';
 import { makeOptimizer } from './optimizers';
 import { trainStep } from './microBatch';
@@ -28,7 +28,7 @@ export async function runBenchmark(job: BenchmarkJob): Promise<BenchmarkReply> {
     const arch = withInitializer(withBnPlacement(job.arch, job.config.bnPlacement), job.config.init);
     model = new UNetModel(arch, job.config.seed);
     opt = makeOptimizer(job.config.optimizer);
-    const loss = makeLoss(job.config.loss.name, job.config.loss.eps === undefined ? {} : { eps: job.config.loss.eps });
+    const loss = lossOfConfig(job.config.loss);
     const { h, w, c } = model.inputShape;
     const batch = job.config.batch;
     // A fixed pseudo-random pattern: deterministic, finite, and with both classes in the masks.

@@ -8,7 +8,7 @@
  * Intersection = sum(yt * yp), Union = sum(yt + yp - yt * yp).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { LOSS_NAMES, type LossName } from '../../shared/runs/types';
+import { LOSS_NAMES, type LossName, type RunConfig } from '../../shared/runs/types';
 import { PER_IMAGE_IOU_EPS } from '../../shared/runs/request';
 
 /** Per-call options of a loss. */
@@ -18,6 +18,11 @@ export interface LossOptions {
    * Defaults: BATCH_IOU_EPS for batch-iou, PER_IMAGE_IOU_EPS for per-image-iou.
    */
   eps?: number;
+  /**
+   * The Lovasz term's weight in bce-lovasz: BCE + lovaszWeight x Lovasz hinge (default 1, the
+   * plain sum; 0 is BCE alone). Ignored by the other losses.
+   */
+  lovaszWeight?: number;
   /**
    * Pre-sigmoid logits of yPred, same shape. Lovasz uses them when given; otherwise it recovers
    * them from the probabilities (see logitsFromProbs), which is exact up to the clipping.
@@ -206,9 +211,19 @@ export const bceLoss: LossFn = (yTrue, yPred, options = {}) =>
     return tf.neg(tf.mean(ll)) as tf.Scalar;
   });
 
-/** BCE plus Lovasz hinge, unweighted: BCE shapes early training, Lovasz targets IoU. */
+/**
+ * BCE plus `lovaszWeight` (default 1) times the Lovasz hinge: BCE shapes early training, Lovasz
+ * targets IoU. With weight 0 the Lovasz term is not computed at all, so the loss is BCE exactly.
+ */
 export const bceLovaszLoss: LossFn = (yTrue, yPred, options = {}) =>
-  tf.tidy(() => tf.add(bceLoss(yTrue, yPred, options), lovaszHingeLoss(yTrue, yPred, options)) as tf.Scalar);
+  tf.tidy(() => {
+    const w = options.lovaszWeight ?? 1;
+    if (!Number.isFinite(w) || w < 0) throw new LossShapeError('bceLovaszLoss', `the Lovasz weight must be a number of at least 0, got ${w}`);
+    const bce = bceLoss(yTrue, yPred, options);
+    if (w === 0) return bce;
+    const lovasz = lovaszHingeLoss(yTrue, yPred, options);
+    return tf.add(bce, w === 1 ? lovasz : tf.mul(lovasz, w)) as tf.Scalar;
+  });
 
 /**
  * The salt head's targets: 1 for an image whose mask has any salt pixel, else 0, [B] from masks
@@ -267,7 +282,7 @@ export const LOSSES: Readonly<Record<LossName, { fn: LossFn; description: string
   },
   lovasz: { fn: lovaszHingeLoss, description: 'Lovasz hinge per image (Berman et al. 2018)' },
   bce: { fn: bceLoss, description: 'mean binary cross-entropy' },
-  'bce-lovasz': { fn: bceLovaszLoss, description: 'binary cross-entropy + Lovasz hinge' },
+  'bce-lovasz': { fn: bceLovaszLoss, description: 'binary cross-entropy + Lovasz weight x Lovasz hinge' },
 };
 
 /** Whether `name` is one of LOSS_NAMES. */
@@ -276,11 +291,22 @@ export function isLossName(name: string): name is LossName {
 }
 
 /**
- * The named loss with `eps` bound (for the IoU losses; per-call options still override it).
- * Throws UnknownLossError for a name not in LOSSES.
+ * The named loss with `eps` (for the IoU losses) and `lovaszWeight` (for bce-lovasz) bound; per-call
+ * options still override them. Throws UnknownLossError for a name not in LOSSES.
  */
-export function makeLoss(name: string, defaults: { eps?: number } = {}): LossFn {
+export function makeLoss(name: string, defaults: Pick<LossOptions, 'eps' | 'lovaszWeight'> = {}): LossFn {
   if (!isLossName(name)) throw new UnknownLossError(name);
   const { fn } = LOSSES[name];
   return (yTrue, yPred, options = {}) => fn(yTrue, yPred, { ...defaults, ...options });
+}
+
+/**
+ * The loss a run's `config.loss` describes, as training, validation and the setup's benchmark all
+ * compute it: its eps when it sets one, and for bce-lovasz its Lovasz weight.
+ */
+export function lossOfConfig(loss: RunConfig['loss']): LossFn {
+  return makeLoss(loss.name, {
+    ...(loss.eps === undefined ? {} : { eps: loss.eps }),
+    ...(loss.name === 'bce-lovasz' ? { lovaszWeight: loss.lovaszWeight } : {}),
+  });
 }

@@ -15,7 +15,7 @@ import { selectBackend, type BackendName, type BackendReport } from './backend';
 import { EarlyStopping, LrScheduler, TimeLimit, type Emit, type EventSink } from './callbacks';
 import { loadJobDataset, TrainingData } from './data';
 import type { LoopControl } from './loop';
-import { makeLoss } from './losses';
+import { lossOfConfig, type LossFn } from './losses';
 import { planMicroBatch, type MicroBatchPlan } from './microBatch';
 import { UNetModel } from './model';
 import { makeOptimizer, type Optimizer } from './optimizers';
@@ -36,7 +36,8 @@ export interface TrainingContext {
   readonly arch: Architecture;
   readonly model: UNetModel;
   readonly optimizer: Optimizer;
-  readonly loss: ReturnType<typeof makeLoss>;
+  /** The run's loss (lossOfConfig): training steps and validation compute the same one. */
+  readonly loss: LossFn;
   readonly schedule: LrScheduler;
   readonly early: EarlyStopping | null;
   /** The time budget (`maxMinutes`), counting the run's earlier sessions; null without one. */
@@ -78,7 +79,7 @@ export async function buildTrainingContext(run: RunRecord, store: RunStore, cont
   try {
     const opt = makeOptimizer(run.config.optimizer);
     optimizer = opt;
-    const loss = makeLoss(run.config.loss.name, run.config.loss.eps === undefined ? {} : { eps: run.config.loss.eps });
+    const loss = lossOfConfig(run.config.loss);
 
     // A run with a checkpoint continues from it; one without starts fresh.
     const resumedFrom = run.lastCheckpoint ? store.loadCheckpoint(runId, 'last') : null;

@@ -120,6 +120,16 @@ describe('reading stored configurations', () => {
     expect(parseJson(runConfigSchema, JSON.stringify(off), 'runs.config')).toEqual(off);
   });
 
+  it('drops a Lovász weight stored with another loss (it never acted there), keeps it for bce-lovasz', () => {
+    const current = defaultRunConfig();
+    const withBce = { ...current, loss: { name: 'bce', lovaszWeight: 2 } };
+    expect(parseJson(runConfigSchema, JSON.stringify(withBce), 'runs.config').loss).toEqual({ name: 'bce', lovaszWeight: 1 });
+    const withIoU = { ...current, loss: { name: 'per-image-iou', eps: 0.5, lovaszWeight: 0 } };
+    expect(parseJson(runConfigSchema, JSON.stringify(withIoU), 'runs.config').loss).toEqual({ name: 'per-image-iou', eps: 0.5, lovaszWeight: 1 });
+    const weighted = { ...current, loss: { name: 'bce-lovasz', lovaszWeight: 2 } };
+    expect(parseJson(runConfigSchema, JSON.stringify(weighted), 'runs.config').loss).toEqual({ name: 'bce-lovasz', lovaszWeight: 2 });
+  });
+
   it('still refuses what the schema refuses, naming the field', () => {
     const bad = { ...LOOSE_ROW, valFraction: 1.5 };
     expect(() => parseJson(runConfigSchema, JSON.stringify(bad), 'runs.config')).toThrow(RunStoreCorruptError);

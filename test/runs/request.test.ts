@@ -99,6 +99,24 @@ describe('the run request schema', () => {
     );
   });
 
+  it('takes a Lovász weight for bce-lovasz only, naming the loss; the default weight 1 goes with any loss', () => {
+    const w = parseRunConfig({ loss: { name: 'bce-lovasz', lovaszWeight: 0.5 } });
+    expect(w.ok && w.config.loss).toEqual({ name: 'bce-lovasz', lovaszWeight: 0.5 });
+    expect(parseRunConfig({ loss: { name: 'bce-lovasz', lovaszWeight: 0 } }).ok).toBe(true);
+    for (const name of LOSS_NAMES.filter((n) => n !== 'bce-lovasz')) {
+      const r = runRequestSchema.safeParse({ config: { loss: { name, lovaszWeight: 2 } } });
+      expect(r.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+        ['config.loss.lovaszWeight', `the Lovász weight is a setting of the bce-lovasz loss (BCE + weight × Lovász), not of ${name}`],
+      ]);
+      expect(runRequestSchema.safeParse({ config: { loss: { name, lovaszWeight: 0 } } }).success).toBe(false);
+      // Every parsed config carries the default weight: as it comes out, it goes back in.
+      const parsed = parseRunConfig({ loss: { name } });
+      expect(parsed.ok && parsed.config.loss.lovaszWeight).toBe(1);
+      if (parsed.ok) expect(parseRunConfig(parsed.config).ok).toBe(true);
+      expect(parseRunConfig({ loss: { name, lovaszWeight: 1 } }).ok).toBe(true);
+    }
+  });
+
   it('takes a fixed validation id list: each id once, at least one', () => {
     expect(runRequestSchema.parse({ valIds: ['a', 'b'] }).valIds).toEqual(['a', 'b']);
     const dup = runRequestSchema.safeParse({ valIds: ['a', 'b', 'a'] });

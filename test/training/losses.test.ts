@@ -11,10 +11,12 @@ import {
   batchIoULoss,
   bceLoss,
   bceLovaszLoss,
+  lossOfConfig,
   lovaszHingeLoss,
   makeLoss,
   perImageIoULoss,
   type LossFn,
+  type LossOptions,
 } from '../../src-main/training/losses';
 
 beforeAll(async () => {
@@ -185,6 +187,59 @@ describe('bceLoss and bceLovaszLoss', () => {
     const yt = batch([1, 0, 1, 0]);
     const yp = batch([0.8, 0.4, 0.5, 0.1]);
     expect(value(bceLovaszLoss(yt, yp))).toBeCloseTo(value(bceLoss(yt, yp)) + value(lovaszHingeLoss(yt, yp)), 5);
+  });
+});
+
+describe('bce-lovasz with a Lovasz weight', () => {
+  // Image C of the Lovasz tests: truth 1 0 1 0, logits 2 -1 -.5 1; its Lovasz hinge is 3.5/3 (worked out there).
+  // BCE from the logits, max(z,0) - z*y + ln(1 + e^-|z|) per pixel:
+  // z 2, y 1: ln(1 + e^-2) = .126928; z -1, y 0: ln(1 + e^-1) = .313262;
+  // z -.5, y 1: .5 + ln(1 + e^-.5) = .974077; z 1, y 0: 1 + ln(1 + e^-1) = 1.313262; mean .681882.
+  const BCE = 0.681882;
+  const LOVASZ = 3.5 / 3;
+  const yt = () => batch([1, 0, 1, 0]);
+  const logits = () => batch([2, -1, -0.5, 1]);
+  const at = (fn: LossFn, options: Omit<LossOptions, 'logits'> = {}) => {
+    const z = logits();
+    return value(fn(yt(), tf.sigmoid(z), { logits: z, ...options }));
+  };
+
+  it('is BCE + w x Lovasz: hand-worked at w = 0, 1 (the default) and 2', () => {
+    expect(at(bceLovaszLoss, { lovaszWeight: 0 })).toBeCloseTo(BCE, 5);
+    expect(at(bceLovaszLoss)).toBeCloseTo(BCE + LOVASZ, 5);
+    expect(at(bceLovaszLoss, { lovaszWeight: 1 })).toBeCloseTo(1.848549, 5);
+    expect(at(bceLovaszLoss, { lovaszWeight: 2 })).toBeCloseTo(3.015215, 5);
+    // The same tensors through the parts: w = 0 is BCE exactly, w = 2 is bce + 2 x lovasz.
+    expect(at(bceLovaszLoss, { lovaszWeight: 0 })).toBe(at(bceLoss));
+    expect(at(bceLovaszLoss, { lovaszWeight: 2 })).toBeCloseTo(at(bceLoss) + 2 * at(lovaszHingeLoss), 6);
+  });
+
+  it('weighs the gradient too: w = 0 has BCE\'s, w = 2 adds twice the Lovasz gradient', () => {
+    const grad = (fn: LossFn, w?: number) =>
+      Array.from(tf.grad((z: tf.Tensor) => fn(yt(), tf.sigmoid(z), { logits: z, ...(w === undefined ? {} : { lovaszWeight: w }) }))(logits()).dataSync());
+    const bce = grad(bceLoss);
+    const lov = grad(lovaszHingeLoss);
+    expect(grad(bceLovaszLoss, 0)).toEqual(bce);
+    // Lovasz's gradient on image C is 0 0 -1/3 1/3 (worked out above): a weight of 2 doubles it.
+    grad(bceLovaszLoss, 2).forEach((g, i) => expect(g).toBeCloseTo((bce[i] ?? NaN) + 2 * (lov[i] ?? NaN), 6));
+    expect(grad(bceLovaszLoss, 2)[3]).toBeCloseTo((bce[3] ?? NaN) + 2 / 3, 6);
+  });
+
+  it('is bound from a run\'s config.loss by lossOfConfig, for bce-lovasz only', () => {
+    expect(at(lossOfConfig({ name: 'bce-lovasz', lovaszWeight: 0 }))).toBeCloseTo(BCE, 5);
+    expect(at(lossOfConfig({ name: 'bce-lovasz', lovaszWeight: 2 }))).toBeCloseTo(BCE + 2 * LOVASZ, 5);
+    expect(at(lossOfConfig({ name: 'bce-lovasz', lovaszWeight: 1 }))).toBeCloseTo(BCE + LOVASZ, 5);
+    // makeLoss binds it as well; a per-call weight still wins.
+    expect(at(makeLoss('bce-lovasz', { lovaszWeight: 2 }))).toBeCloseTo(BCE + 2 * LOVASZ, 5);
+    expect(at(makeLoss('bce-lovasz', { lovaszWeight: 2 }), { lovaszWeight: 0 })).toBeCloseTo(BCE, 5);
+    // Another loss ignores the weight (the schema refuses a weight other than 1 for it).
+    expect(at(lossOfConfig({ name: 'bce', lovaszWeight: 1 }))).toBeCloseTo(BCE, 5);
+    expect(at(lossOfConfig({ name: 'per-image-iou', eps: 1, lovaszWeight: 1 }))).toBeCloseTo(at(perImageIoULoss, { eps: 1 }), 6);
+  });
+
+  it('refuses a negative or non-finite weight by name', () => {
+    expect(() => at(bceLovaszLoss, { lovaszWeight: -1 })).toThrow('bceLovaszLoss: the Lovasz weight must be a number of at least 0, got -1');
+    expect(() => at(bceLovaszLoss, { lovaszWeight: Number.NaN })).toThrow(/got NaN/);
   });
 });
 
