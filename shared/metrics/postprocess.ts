@@ -8,14 +8,20 @@
  * that it holds any salt, and the rule may carry a `saltCut`: an image whose salt probability is
  * below the cut is predicted empty whatever its pixels say (the head's vote on empty images). The
  * cut is tuned with the threshold and the area on the validation set (DEFAULT_TUNE_SALT_CUTS, where
- * 0 is a vote that never fires); DEFAULT_SALT_CUT is for a rule fixed without tuning.
+ * 0 is a vote that never fires); DEFAULT_SALT_CUT is the cut of a rule whose threshold and area
+ * are both fixed, so that nothing of it is tuned.
+ *
+ * There is ONE chooser of a threshold (and area, and cut): {@link bestTunePoint}. The tuner
+ * ({@link tuneThresholdAndArea}, the finalize step's search) picks its best point with it, and the
+ * threshold sweep ({@link thresholdSweep}, each epoch's `bestThreshold`, which the legacy
+ * prediction path of a run without stored post-processing applies) is the tuner at minimum area 0.
  *
  * The tuner tries every threshold x minimum area (x salt cut) point of a grid. Each image's pixels are counted
  * once into a histogram of "how many grid thresholds this pixel exceeds", split by truth; suffix
  * sums of it give every threshold's predicted and true-positive counts, so a pair then costs O(1)
  * per image instead of O(pixels).
  */
-import { imageHits, scoreSet, type SetScore } from './competition';
+import { imageHits, scoreMasks, type ImageSet, type SetScore } from './competition';
 import { MetricInputError, expectLength } from './errors';
 import { byteCut, floatCut, type ProbArray } from './probs';
 
@@ -46,8 +52,9 @@ export type MaskRule = Pick<Postprocess, 'threshold' | 'minArea' | 'saltCut'>;
 export type SaltProbs = ArrayLike<number>;
 
 /**
- * The salt cut of a rule fixed without tuning: even odds, what a calibrated classifier uses when a
- * missed salt image and a false one cost the same (both score 0 on TGS).
+ * The salt cut of a rule fixed without tuning (config.inference fixes both the threshold and the
+ * minimum area): even odds, what a calibrated classifier uses when a missed salt image and a false
+ * one cost the same (both score 0 on TGS).
  */
 export const DEFAULT_SALT_CUT = 0.5;
 
@@ -82,17 +89,41 @@ export interface TunePoint {
   saltScore: number | null;
   /** Mean per-image IoU (empty rules applied). */
   meanIoU: number;
+  /** Sum of intersections / sum of unions over all pixels (cleared images predict nothing); 1 when there is no salt anywhere. */
+  pixelIoU: number;
 }
 
 /** A search's result: every point tried (thresholds ascending, then areas, then salt cuts) and the chosen one. */
 export interface TuneResult {
   points: TunePoint[];
-  /**
-   * The highest score. Ties (equal hit counts, compared exactly) go to the smaller minimum area,
-   * then to the smaller salt cut (the lighter vote), then to the threshold nearest 0.5, then to the
-   * lower threshold.
-   */
+  /** The point {@link bestTunePoint} chooses. */
   best: TunePoint;
+}
+
+/** One point of a threshold sweep. */
+export interface SweepPoint {
+  threshold: number;
+  score: number;
+  meanIoU: number;
+  pixelIoU: number;
+}
+
+/** A threshold sweep: points in ascending threshold order and the best of them. */
+export interface Sweep {
+  points: SweepPoint[];
+  /** The point {@link bestTunePoint} chooses: the highest score; ties to the threshold closest to 0.5, then the lower. */
+  best: SweepPoint;
+}
+
+/** The probability thresholds a sweep tries unless told otherwise: 0.05:0.05:0.95. */
+export const DEFAULT_SWEEP_THRESHOLDS: readonly number[] = Array.from({ length: 19 }, (_, k) => (k + 1) / 20);
+
+/** What the chooser reads of a point: its score and its rule (a point without an area or a cut has area 0 and no vote). */
+export interface ChoosablePoint {
+  threshold: number;
+  score: number;
+  minArea?: number;
+  saltCut?: number;
 }
 
 function checkSize(where: string, n: number, h: number, w: number): number {
@@ -170,13 +201,11 @@ export function applyPostprocess(probs: ProbArray, n: number, h: number, w: numb
 }
 
 /**
- * The set's scores under a post-processing rule: exactly what scoreSet gives on the masks
- * applyPostprocess makes (each mask is handed to scoreSet as certain probabilities, 0 or 255).
+ * The set's scores under a post-processing rule: scoreMasks of the masks applyPostprocess makes.
+ * Where the masks were already made (a prediction path's), score those with scoreMasks instead.
  */
 export function scorePostprocess(truths: Uint8Array, probs: ProbArray, n: number, h: number, w: number, rule: MaskRule, saltProbs?: SaltProbs): SetScore {
-  const masks = applyPostprocess(probs, n, h, w, rule, undefined, saltProbs);
-  for (let i = 0; i < masks.length; i++) masks[i] = masks[i] ? 255 : 0;
-  return scoreSet({ truths, probs: masks, n, h, w, threshold: 0.5 });
+  return scoreMasks(truths, applyPostprocess(probs, n, h, w, rule, undefined, saltProbs), n, h, w);
 }
 
 function checkGrid(where: string, thresholds: readonly number[], areas: readonly number[], cuts: readonly number[] | null): void {
@@ -200,15 +229,34 @@ function exceeded(cuts: readonly number[], p: number): number {
   return lo;
 }
 
-/** True when point a (hits, area, salt cut, threshold) beats point b by the tuner's order. */
-function better(a: { hits: number; area: number; cut: number; t: number }, b: { hits: number; area: number; cut: number; t: number }): boolean {
-  if (a.hits !== b.hits) return a.hits > b.hits;
-  if (a.area !== b.area) return a.area < b.area;
-  if (a.cut !== b.cut) return a.cut < b.cut;
-  const da = Math.abs(a.t - 0.5);
-  const db = Math.abs(b.t - 0.5);
+/** True when point a beats point b by the chooser's order (see bestTunePoint). */
+function better(a: ChoosablePoint, b: ChoosablePoint): boolean {
+  if (a.score !== b.score) return a.score > b.score;
+  const areaA = a.minArea ?? 0;
+  const areaB = b.minArea ?? 0;
+  if (areaA !== areaB) return areaA < areaB;
+  const cutA = a.saltCut ?? 0;
+  const cutB = b.saltCut ?? 0;
+  if (cutA !== cutB) return cutA < cutB;
+  const da = Math.abs(a.threshold - 0.5);
+  const db = Math.abs(b.threshold - 0.5);
   if (da !== db) return da < db;
-  return a.t < b.t;
+  return a.threshold < b.threshold;
+}
+
+/**
+ * THE chooser of a post-processing rule among scored points: the highest score. Ties go to the
+ * smaller minimum area, then to the smaller salt cut (the lighter vote), then to the threshold
+ * nearest 0.5, then to the lower threshold. Scores are compared exactly, so they must come from
+ * integer hit counts divided once (hits / (10 n), as scoreSet and the tuner make them), not from
+ * sums of per-image floats. The tuner and the threshold sweep choose with it; so should any other
+ * score curve (the Masks view's at a minimum area).
+ */
+export function bestTunePoint<P extends ChoosablePoint>(points: readonly P[]): P {
+  let best: P | undefined;
+  for (const p of points) if (best === undefined || better(p, best)) best = p;
+  if (best === undefined) throw new MetricInputError('bestTunePoint', 'no points to choose from');
+  return best;
 }
 
 /**
@@ -238,10 +286,12 @@ export function tuneThresholdAndArea(truths: Uint8Array, probs: ProbArray, n: nu
   }
   const floatCuts = thresholds.map(floatCut);
 
-  // Per image and threshold: predicted pixels, and its hits and IoU when kept.
+  // Per image and threshold: predicted pixels, true positives, and its hits and IoU when kept; per image its salt pixels.
   const predCount = new Int32Array(n * T);
+  const truePos = new Int32Array(n * T);
   const keptHits = new Uint8Array(n * T);
   const keptIoU = new Float64Array(n * T);
+  const truthCount = new Int32Array(n);
   const truthEmpty = new Uint8Array(n);
   const pos = new Int32Array(T + 1);
   const neg = new Int32Array(T + 1);
@@ -255,6 +305,7 @@ export function tuneThresholdAndArea(truths: Uint8Array, probs: ProbArray, n: nu
     }
     let truth = 0;
     for (let b = 0; b <= T; b++) truth += pos[b] ?? 0;
+    truthCount[k] = truth;
     truthEmpty[k] = truth === 0 ? 1 : 0;
     // Salt at threshold j <=> bucket >= j + 1: accumulate from the highest threshold down.
     let tp = 0;
@@ -265,6 +316,7 @@ export function tuneThresholdAndArea(truths: Uint8Array, probs: ProbArray, n: nu
       const union = truth + fp;
       const iou = union === 0 ? 1 : tp / union;
       predCount[k * T + j] = tp + fp;
+      truePos[k * T + j] = tp;
       keptHits[k * T + j] = imageHits(iou, truth === 0, tp + fp === 0);
       keptIoU[k * T + j] = iou;
     }
@@ -273,8 +325,6 @@ export function tuneThresholdAndArea(truths: Uint8Array, probs: ProbArray, n: nu
   for (let k = 0; k < n; k++) empties += truthEmpty[k] ?? 0;
 
   const points: TunePoint[] = [];
-  let bestIndex = 0;
-  let bestKey: { hits: number; area: number; cut: number; t: number } | null = null;
   for (let j = 0; j < T; j++) {
     const t = thresholds[j] ?? 0;
     for (const area of areas) {
@@ -283,6 +333,8 @@ export function tuneThresholdAndArea(truths: Uint8Array, probs: ProbArray, n: nu
         let hits = 0;
         let emptyHits = 0;
         let iouSum = 0;
+        let interSum = 0;
+        let unionSum = 0;
         for (let k = 0; k < n; k++) {
           const c = predCount[k * T + j] ?? 0;
           const empty = truthEmpty[k] === 1;
@@ -292,11 +344,10 @@ export function tuneThresholdAndArea(truths: Uint8Array, probs: ProbArray, n: nu
           hits += hk;
           if (empty) emptyHits += hk;
           iouSum += cleared ? (empty ? 1 : 0) : (keptIoU[k * T + j] ?? 0);
-        }
-        const key = { hits, area, cut: cut ?? 0, t };
-        if (bestKey === null || better(key, bestKey)) {
-          bestKey = key;
-          bestIndex = points.length;
+          // A cleared image predicts nothing: no intersection, its truth alone as the union.
+          const tp = cleared ? 0 : (truePos[k * T + j] ?? 0);
+          interSum += tp;
+          unionSum += (truthCount[k] ?? 0) + (cleared ? 0 : c - tp);
         }
         points.push({
           threshold: t,
@@ -306,11 +357,27 @@ export function tuneThresholdAndArea(truths: Uint8Array, probs: ProbArray, n: nu
           emptyScore: empties === 0 ? null : emptyHits / (10 * empties),
           saltScore: empties === n ? null : (hits - emptyHits) / (10 * (n - empties)),
           meanIoU: iouSum / n,
+          pixelIoU: unionSum === 0 ? 1 : interSum / unionSum,
         });
       }
     }
   }
-  const best = points[bestIndex];
-  if (!best) throw new MetricInputError(where, 'no grid point computed');
-  return { points, best };
+  return { points, best: bestTunePoint(points) };
+}
+
+/**
+ * Scores a set at every threshold (a pixel is salt when p > threshold): the tuner at minimum area 0
+ * and no vote, so its best threshold is the one {@link bestTunePoint} chooses. Results equal
+ * scoreSet's at each threshold exactly.
+ */
+export function thresholdSweep(set: ImageSet, thresholds: readonly number[] = DEFAULT_SWEEP_THRESHOLDS): Sweep {
+  const where = 'thresholdSweep';
+  const px = checkSize(where, set.n, set.h, set.w);
+  expectLength(where, 'truths', set.truths.length, set.n * px);
+  expectLength(where, 'probs', set.probs.length, set.n * px);
+  if (thresholds.length === 0) throw new MetricInputError(where, 'no thresholds given');
+  for (const t of thresholds) if (!Number.isFinite(t)) throw new MetricInputError(where, `threshold must be a finite number, got ${t}`);
+  const r = tuneThresholdAndArea(set.truths, set.probs, set.n, set.h, set.w, { thresholds, areas: [0] });
+  const point = (p: TunePoint): SweepPoint => ({ threshold: p.threshold, score: p.score, meanIoU: p.meanIoU, pixelIoU: p.pixelIoU });
+  return { points: r.points.map(point), best: point(r.best) };
 }

@@ -1,13 +1,12 @@
 import { describe, it, expect } from 'vitest';
 import {
-  DEFAULT_SWEEP_THRESHOLDS,
   IOU_THRESHOLDS,
   imageHits,
   imagePrecision,
   scoreSet,
-  thresholdSweep,
   type ImageSet,
 } from '../../shared/metrics/competition';
+import { DEFAULT_SWEEP_THRESHOLDS, thresholdSweep } from '../../shared/metrics/postprocess';
 import { imageIoU } from '../../shared/metrics/iou';
 import { MetricInputError } from '../../shared/metrics/errors';
 

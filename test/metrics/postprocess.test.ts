@@ -1,15 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { MetricInputError } from '../../shared/metrics/errors';
 import {
+  DEFAULT_SWEEP_THRESHOLDS,
   DEFAULT_TUNE_AREAS,
   DEFAULT_TUNE_THRESHOLDS,
   applyPostprocess,
+  bestTunePoint,
   scorePostprocess,
+  thresholdSweep,
   tuneThresholdAndArea,
   type TunePoint,
 } from '../../shared/metrics/postprocess';
 import { byteCut } from '../../shared/metrics/probs';
-import { scoreSet } from '../../shared/metrics/competition';
+import { scoreMasks, scoreSet } from '../../shared/metrics/competition';
 import { resolvePostprocess, type RunPostprocess } from '../../shared/runs/postprocess';
 
 const u8 = (...v: number[]) => Uint8Array.from(v);
@@ -71,7 +74,7 @@ describe('tuneThresholdAndArea', () => {
       [3, 1],
       [4, 0.5],
     ]);
-    expect(r.best).toEqual({ threshold: 0.5, minArea: 2, score: 1, emptyScore: 1, saltScore: 1, meanIoU: 1 });
+    expect(r.best).toEqual({ threshold: 0.5, minArea: 2, score: 1, emptyScore: 1, saltScore: 1, meanIoU: 1, pixelIoU: 1 });
   });
 
   it('scores a hand-worked three-image set at every pair', () => {
@@ -91,13 +94,16 @@ describe('tuneThresholdAndArea', () => {
     const at = (t: number, a: number): TunePoint | undefined => r.points.find((p) => p.threshold === t && p.minArea === a);
     // t 0.4: image 0 has its false pixel (0 hits); image 1 predicts 5 pixels, 4 right: IoU 0.8, 6 hits;
     // image 2 is found (10). Area 2 clears image 0 (now 10) but also image 2's single pixel (0): 16 either way.
-    expect(at(0.4, 0)).toEqual({ threshold: 0.4, minArea: 0, score: 16 / 30, emptyScore: 0, saltScore: 16 / 20, meanIoU: (0 + 0.8 + 1) / 3 });
-    expect(at(0.4, 2)).toEqual({ threshold: 0.4, minArea: 2, score: 16 / 30, emptyScore: 1, saltScore: 6 / 20, meanIoU: (1 + 0.8 + 0) / 3 });
+    // Pixel IoU pools the images: at area 0 intersections 0 + 4 + 1 over unions 1 + 5 + 1; at area 2 the
+    // cleared images predict nothing: 0 + 4 + 0 over 0 + 5 + 1 (image 2's truth pixel stays in the union).
+    expect(at(0.4, 0)).toEqual({ threshold: 0.4, minArea: 0, score: 16 / 30, emptyScore: 0, saltScore: 16 / 20, meanIoU: (0 + 0.8 + 1) / 3, pixelIoU: 5 / 7 });
+    expect(at(0.4, 2)).toEqual({ threshold: 0.4, minArea: 2, score: 16 / 30, emptyScore: 1, saltScore: 6 / 20, meanIoU: (1 + 0.8 + 0) / 3, pixelIoU: 4 / 6 });
     // t 0.5: image 1 keeps its 3 sure pixels: IoU 3/4 = 0.75, 5 hits (0.75 is not above 0.75).
     expect(at(0.5, 0)?.score).toBe(15 / 30);
     expect(at(0.5, 2)?.score).toBe(15 / 30);
     // t 0.7: image 0 is empty (10), image 1 has 5 hits, image 2's 0.698 is missed (0).
-    expect(at(0.7, 0)).toEqual({ threshold: 0.7, minArea: 0, score: 15 / 30, emptyScore: 1, saltScore: 5 / 20, meanIoU: (1 + 0.75 + 0) / 3 });
+    // Pixel IoU: image 1's 3 of 4, image 2's missed pixel: 3 / (4 + 1).
+    expect(at(0.7, 0)).toEqual({ threshold: 0.7, minArea: 0, score: 15 / 30, emptyScore: 1, saltScore: 5 / 20, meanIoU: (1 + 0.75 + 0) / 3, pixelIoU: 3 / 5 });
     // Points in ascending threshold then area order; the tie at 16 hits goes to the smaller area.
     expect(r.points.map((p) => [p.threshold, p.minArea])).toEqual([
       [0.4, 0],
@@ -166,6 +172,7 @@ describe('tuneThresholdAndArea', () => {
       expect(p.emptyScore).toBe(direct.emptyScore);
       expect(p.saltScore).toBe(direct.nonEmptyScore);
       expect(p.meanIoU).toBeCloseTo(direct.meanIoU, 12);
+      expect(p.pixelIoU).toBeCloseTo(direct.pixelIoU, 12);
     }
     const top = Math.max(...r.points.map((p) => p.score));
     expect(r.best.score).toBe(top);
@@ -185,6 +192,80 @@ describe('tuneThresholdAndArea', () => {
     expect(() => tuneThresholdAndArea(t, t, 1, 2, 2, { areas: [] })).toThrow(/no minimum areas given/);
     expect(() => tuneThresholdAndArea(t, t, 1, 2, 2, { areas: [3.5] })).toThrow(/minimum area must be a non-negative whole number of pixels, got 3.5/);
     expect(() => tuneThresholdAndArea(t, t, 2, 2, 2)).toThrow(/truths has length 4, expected 8/);
+  });
+});
+
+describe('bestTunePoint: the one chooser', () => {
+  it('takes the highest score, then the smaller area, the smaller cut, the threshold nearest 0.5, the lower threshold', () => {
+    const p = (threshold: number, score: number, minArea?: number, saltCut?: number) => ({ threshold, score, ...(minArea === undefined ? {} : { minArea }), ...(saltCut === undefined ? {} : { saltCut }) });
+    // The highest score wins whatever its rule.
+    expect(bestTunePoint([p(0.5, 0.7), p(0.2, 0.8, 300, 0.9), p(0.45, 0.75)])).toEqual(p(0.2, 0.8, 300, 0.9));
+    // Equal scores: the smaller area, even with a threshold further from 0.5; a point without an area is area 0.
+    expect(bestTunePoint([p(0.5, 0.8, 10), p(0.3, 0.8, 5)])).toEqual(p(0.3, 0.8, 5));
+    expect(bestTunePoint([p(0.5, 0.8, 5), p(0.3, 0.8)])).toEqual(p(0.3, 0.8));
+    // Then the smaller cut (no cut: 0, a vote that never fires).
+    expect(bestTunePoint([p(0.5, 0.8, 5, 0.3), p(0.3, 0.8, 5, 0.1)])).toEqual(p(0.3, 0.8, 5, 0.1));
+    // Then the threshold nearest 0.5, then the lower of two as near, in any order of the points.
+    expect(bestTunePoint([p(0.3, 0.8), p(0.55, 0.8), p(0.6, 0.8)])).toEqual(p(0.55, 0.8));
+    expect(bestTunePoint([p(0.625, 0.8), p(0.375, 0.8)])).toEqual(p(0.375, 0.8));
+    expect(bestTunePoint([p(0.375, 0.8), p(0.625, 0.8)])).toEqual(p(0.375, 0.8));
+  });
+
+  it('is what the tuner and the sweep choose with; refuses an empty list', () => {
+    const truths = u8(1, 1, 0, 0);
+    const probs = u8(255, 255, 0, 0);
+    const r = tuneThresholdAndArea(truths, probs, 1, 2, 2, { thresholds: [0.25, 0.75, 0.625, 0.375], areas: [0, 1] });
+    expect(r.best).toBe(bestTunePoint(r.points));
+    expect(() => bestTunePoint([])).toThrow(/bestTunePoint: no points to choose from/);
+  });
+});
+
+describe('thresholdSweep: the tuner at minimum area 0', () => {
+  it('gives the tuner\'s points and best at area 0, on random sets in both encodings', () => {
+    let s = 99;
+    const rnd = () => {
+      s = (s * 1103515245 + 12345) % 2 ** 31;
+      return s / 2 ** 31;
+    };
+    const n = 20;
+    const px = 6 * 5;
+    const truths = new Uint8Array(n * px);
+    const floats = new Float32Array(n * px);
+    for (let k = 0; k < n; k++) {
+      const salty = k % 3 !== 0;
+      for (let i = k * px; i < (k + 1) * px; i++) {
+        truths[i] = salty && rnd() < 0.5 ? 1 : 0;
+        floats[i] = Math.min(1, 0.5 * (truths[i] ?? 0) + 0.6 * rnd());
+      }
+    }
+    const bytes = Uint8Array.from(floats, (q) => Math.round(q * 255));
+    for (const probs of [floats, bytes]) {
+      const sweep = thresholdSweep({ truths, probs, n, h: 6, w: 5 });
+      const tuned = tuneThresholdAndArea(truths, probs, n, 6, 5, { thresholds: DEFAULT_SWEEP_THRESHOLDS, areas: [0] });
+      expect(sweep.points).toEqual(tuned.points.map((q) => ({ threshold: q.threshold, score: q.score, meanIoU: q.meanIoU, pixelIoU: q.pixelIoU })));
+      expect(sweep.best.threshold).toBe(tuned.best.threshold);
+      expect(sweep.best.score).toBe(tuned.best.score);
+    }
+  });
+
+  it('names itself when refusing a bad set', () => {
+    expect(() => thresholdSweep({ truths: u8(0, 0), probs: u8(0, 0, 0, 0), n: 1, h: 2, w: 2 })).toThrow(/thresholdSweep: truths has length 2, expected 4/);
+  });
+});
+
+describe('scoreMasks: masks already made', () => {
+  it('counts every non-zero byte as salt, as scoreSet does with certain probabilities', () => {
+    // Image 0: empty truth, one mask pixel (written as 1, not 255). Image 1: truth 2 pixels, mask 1 of them.
+    const truths = u8(0, 0, 0, 0, 1, 1, 0, 0);
+    const masks = u8(1, 0, 0, 0, 1, 0, 0, 0);
+    const s = scoreMasks(truths, masks, 2, 2, 2);
+    // Image 0 scores 0 (a false pixel); image 1 has IoU 1/2, which is above no threshold: 0.
+    expect([s.score, s.meanIoU, s.pixelIoU]).toEqual([0, (0 + 0.5) / 2, 1 / 3]);
+    expect(s.perImage.map((q) => q.predEmpty)).toEqual([false, false]);
+    const sure = Uint8Array.from(masks, (m) => (m ? 255 : 0));
+    expect(s).toEqual(scoreSet({ truths, probs: sure, n: 2, h: 2, w: 2, threshold: 0.5 }));
+    // Read as probabilities at 0.5, a mask written as 1 would be 1/255: nothing predicted.
+    expect(scoreSet({ truths, probs: masks, n: 2, h: 2, w: 2, threshold: 0.5 }).perImage.every((q) => q.predEmpty)).toBe(true);
   });
 });
 

@@ -68,7 +68,7 @@ describe('tuneThresholdAndArea with salt probabilities', () => {
       [0.5, 1],
       [0.95, 0.5],
     ]);
-    expect(r.best).toEqual({ threshold: 0.5, minArea: 0, saltCut: 0.5, score: 1, emptyScore: 1, saltScore: 1, meanIoU: 1 });
+    expect(r.best).toEqual({ threshold: 0.5, minArea: 0, saltCut: 0.5, score: 1, emptyScore: 1, saltScore: 1, meanIoU: 1, pixelIoU: 1 });
   });
 
   it('breaks ties to the smaller area first, then the smaller cut', () => {
@@ -131,6 +131,7 @@ describe('tuneThresholdAndArea with salt probabilities', () => {
       expect(q.emptyScore).toBe(direct.emptyScore);
       expect(q.saltScore).toBe(direct.nonEmptyScore);
       expect(q.meanIoU).toBeCloseTo(direct.meanIoU, 12);
+      expect(q.pixelIoU).toBeCloseTo(direct.pixelIoU, 12);
     }
     // The vote matters on this set: at one threshold and area, the cuts do not all score alike.
     expect(new Set(r.points.filter((q) => q.threshold === 0.5 && q.minArea === 0).map((q) => q.score)).size).toBeGreaterThan(1);
