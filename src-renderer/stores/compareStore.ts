@@ -1,6 +1,7 @@
 /**
  * Comparing runs: every run (the runs store's list) with its epochs (read from the run store), the
- * selection to overlay, the table's sort, and the designs' summaries for the cost rule. Finished
+ * selection to overlay, the table's sort, which test set each test score is on (the table ranks
+ * test scores only on one), and the designs' summaries for the cost rule. Finished
  * runs' epochs never change, so they are read once; live ones are read again each time the list is.
  */
 import { defineStore } from 'pinia';
@@ -11,8 +12,10 @@ import type { EpochMetric, RunSummary } from '../../shared/runs/types';
 import { api } from '../api/labContext';
 import { errorMessage } from '../workflows/loadable';
 import type { BandMetric, CompareColumn } from '../workflows/compareRuns';
+import { testSetView, type TestSetView } from '../workflows/testSets';
 import { coalesce } from './coalesce';
 import { useRunsStore } from './runsStore';
+import { useTestSetsStore } from './testSetsStore';
 import { remember, remembered } from './sessionMemory';
 
 const SELECTED_KEY = 'strata.compare.selected';
@@ -42,6 +45,10 @@ export const useCompareStore = defineStore('compare', () => {
   const problem = ref<string | null>(null);
   const loading = ref(false);
 
+  const testSetsStore = useTestSetsStore();
+  /** Which test set each run's test score is on, and whether the table may rank them. */
+  const testSets = computed<TestSetView>(() => testSetView(runs.value, testSetsStore.keys));
+
   const selectedRuns = computed(() => selected.value.map((id) => runs.value.find((r) => r.id === id)).filter((r): r is RunSummary => r !== undefined));
 
   /** Takes the runs store's list and reads the epochs not read yet (or of live runs). */
@@ -62,6 +69,8 @@ export const useCompareStore = defineStore('compare', () => {
       epochs.value = next;
       selected.value = selected.value.filter((id) => list.some((r) => r.id === id));
       problem.value = null;
+      await testSetsStore.ensure(list);
+      if (testSetsStore.problem) problem.value = testSetsStore.problem;
     } catch (e) {
       problem.value = errorMessage(e);
     } finally {
@@ -119,5 +128,5 @@ export const useCompareStore = defineStore('compare', () => {
     };
   }
 
-  return { runs, epochs, selected, selectedRuns, metric, sort, summaries, problem, loading, refresh, loadSummaries, toggle, select, sortBy, follow };
+  return { runs, epochs, testSets, selected, selectedRuns, metric, sort, summaries, problem, loading, refresh, loadSummaries, toggle, select, sortBy, follow };
 });

@@ -1,18 +1,20 @@
 /**
- * The Runs view: its table's sort over the runs store's list, the open run's details, and the
- * presets its new-run form offers. Commands on runs are the runs store's; this store re-reads the
+ * The Runs view: its table's sort over the runs store's list (test scores ranked only on one test
+ * set), the open run's details, and the presets its new-run form offers. Commands on runs are the runs store's; this store re-reads the
  * open run after them.
  */
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { computed, ref, watch } from 'vue';
 import type { Unsubscribe } from '../../shared/api/channels';
 import type { PresetInfo } from '../../shared/api/types';
 import type { EpochMetric, RunRecord, RunSummary } from '../../shared/runs/types';
 import { api } from '../api/labContext';
 import { errorMessage, IDLE, loadFailed, startLoading, type Loadable } from '../workflows/loadable';
 import { DEFAULT_RUN_SORT, sortRuns, toggleSort, type RunColumn, type RunSort } from '../workflows/runTable';
+import { testSetView, type TestSetView } from '../workflows/testSets';
 import { coalesce } from './coalesce';
 import { useRunsStore } from './runsStore';
+import { useTestSetsStore } from './testSetsStore';
 
 /** The open run: its full record and its finished epochs. */
 export interface RunDetails {
@@ -28,8 +30,11 @@ export const useRunsViewStore = defineStore('runsView', () => {
   const details = ref<Loadable<RunDetails>>(IDLE);
   const presets = ref<PresetInfo[]>([]);
 
+  const testSetsStore = useTestSetsStore();
+  /** Which test set each listed run's test score is on, and whether they may be ranked. */
+  const testSets = computed<TestSetView>(() => testSetView(runsStore.summaries, testSetsStore.keys));
   /** The runs in the table's order. */
-  const runs = computed<RunSummary[]>(() => sortRuns(runsStore.summaries, sort.value));
+  const runs = computed<RunSummary[]>(() => sortRuns(runsStore.summaries, sort.value, testSets.value.rankable));
 
   const refreshDetails = coalesce(async () => {
     const id = openId.value;
@@ -93,7 +98,10 @@ export const useRunsViewStore = defineStore('runsView', () => {
     const undoRun = api().onRunsChanged({}, (e) => {
       if (openId.value !== null && (e.runId === null || e.runId === openId.value)) void refreshDetails();
     });
+    // Reads the test sets of newly scored runs as the list brings them.
+    const stopSets = watch(() => runsStore.summaries, (rs) => void testSetsStore.ensure(rs), { immediate: true });
     return () => {
+      stopSets();
       undoList();
       undoRun();
     };
@@ -102,6 +110,7 @@ export const useRunsViewStore = defineStore('runsView', () => {
   return {
     sort,
     runs,
+    testSets,
     openId,
     details,
     presets,

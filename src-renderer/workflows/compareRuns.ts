@@ -263,8 +263,13 @@ function rowKey(r: CompareRow, c: CompareColumn): string | number | null {
   }
 }
 
-/** Rows sorted by `column`; rows without a value come last either way. */
-export function sortRows(rows: readonly CompareRow[], column: CompareColumn, desc: boolean): CompareRow[] {
+/**
+ * Rows sorted by `column`; rows without a value come last either way. Test scores are ranked only
+ * with `rankTest` (every scored run on one test set, see testSetView); otherwise a sort by them
+ * keeps the rows in their listed order.
+ */
+export function sortRows(rows: readonly CompareRow[], column: CompareColumn, desc: boolean, rankTest = false): CompareRow[] {
+  if (column === 'testScore' && !rankTest) return [...rows];
   const dir = desc ? -1 : 1;
   return [...rows].sort((a, b) => {
     const ka = rowKey(a, column);

@@ -13,7 +13,7 @@ export const RUN_COLUMN_TITLES: Readonly<Record<RunColumn, string>> = {
   design: 'Design',
   dataset: 'Dataset',
   best: 'Val score (best epoch)',
-  test: 'Test score',
+  test: 'Test score (held out)',
   epochs: 'Epochs',
   backend: 'Backend',
   duration: 'Duration',
@@ -59,13 +59,15 @@ function key(r: RunSummary, c: RunColumn): string | number | null {
 
 /**
  * The runs sorted by `sort`; rows without a value (no best score yet, no backend yet) come last
- * in either direction, and ties keep newest first.
+ * in either direction, and ties keep newest first. Test scores are ranked only with `rankTest`
+ * (every scored run on one test set, see testSetView); otherwise a sort by them keeps newest first.
  */
-export function sortRuns(runs: readonly RunSummary[], sort: RunSort): RunSummary[] {
-  const dir = sort.desc ? -1 : 1;
+export function sortRuns(runs: readonly RunSummary[], sort: RunSort, rankTest = false): RunSummary[] {
+  const s = sort.column === 'test' && !rankTest ? DEFAULT_RUN_SORT : sort;
+  const dir = s.desc ? -1 : 1;
   return [...runs].sort((a, b) => {
-    const ka = key(a, sort.column);
-    const kb = key(b, sort.column);
+    const ka = key(a, s.column);
+    const kb = key(b, s.column);
     if (ka === null || kb === null) {
       if (ka !== kb) return ka === null ? 1 : -1;
     } else if (ka !== kb) {

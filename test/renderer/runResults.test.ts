@@ -16,17 +16,17 @@ const b = summary({ id: '20250607-153012-123-bbbbbb', name: 'b', createdAt: 2, b
 const c = summary({ id: '20250607-153012-123-cccccc', name: 'c', createdAt: 1, best: { epoch: 1, score: 0.5, metric: 'valScore' }, test: test(0.75) });
 
 describe('the test score column', () => {
-  it('sorts the runs list by test score, runs without one last either way, and titles it apart from validation', () => {
-    expect(sortRuns([a, b, c], { column: 'test', desc: true }).map((r) => r.name)).toEqual(['c', 'b', 'a']);
-    expect(sortRuns([a, b, c], { column: 'test', desc: false }).map((r) => r.name)).toEqual(['b', 'c', 'a']);
-    expect(RUN_COLUMN_TITLES.test).toBe('Test score');
+  it('sorts the runs list by test score (runs on one test set), runs without one last either way, and titles it apart from validation', () => {
+    expect(sortRuns([a, b, c], { column: 'test', desc: true }, true).map((r) => r.name)).toEqual(['c', 'b', 'a']);
+    expect(sortRuns([a, b, c], { column: 'test', desc: false }, true).map((r) => r.name)).toEqual(['b', 'c', 'a']);
+    expect(RUN_COLUMN_TITLES.test).toBe('Test score (held out)');
     expect(RUN_COLUMN_TITLES.best).toBe('Val score (best epoch)');
   });
 
   it('gives the compare table the test score of each run, never its validation score', () => {
     const rows = compareRows([a, b, c], new Map());
     expect(rows.map((r) => [r.bestScore, r.testScore])).toEqual([[0.8, null], [0.6, 0.7], [0.5, 0.75]]);
-    expect(sortRows(rows, 'testScore', true).map((r) => r.run.name)).toEqual(['c', 'b', 'a']);
+    expect(sortRows(rows, 'testScore', true, true).map((r) => r.run.name)).toEqual(['c', 'b', 'a']);
   });
 });
 
