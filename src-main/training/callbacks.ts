@@ -204,7 +204,7 @@ export class EarlyStopping implements Callback {
     if (++this.wait >= this.patience) {
       const message = `early stop: no validation score gain above ${this.minDelta} for ${this.patience} epochs (best ${this.best.toFixed(4)})`;
       this.event({ type: 'early-stop', epoch, step: logs.step, message });
-      this.control.stop(message);
+      this.control.stop(message, 'early-stop');
     }
   }
 
@@ -263,6 +263,6 @@ export class TimeLimit implements Callback {
     if (this.elapsedMs() < this.budgetMs) return;
     const message = `time limit of ${this.maxMinutes} min reached`;
     this.event({ type: 'time-limit', epoch: l.epoch, step: l.step, message });
-    this.control.stopAfterValidation(message);
+    this.control.stopAfterValidation(message, 'time-limit');
   }
 }

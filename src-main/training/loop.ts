@@ -29,10 +29,17 @@ export interface EpochLogs {
   [metric: string]: number;
 }
 
+/**
+ * Who stopped a run: `user` for a stop asked for from outside (the user, or the lab shutting down),
+ * `time-limit` for the time budget (TimeLimit), `early-stop` for early stopping (EarlyStopping).
+ */
+export type StopCause = 'user' | 'time-limit' | 'early-stop';
+
 /** Why training ended. */
 export type EndReason =
   | { kind: 'done' }
-  | { kind: 'stopped'; message: string }
+  /** `by`: who stopped it; only the first stop counts. */
+  | { kind: 'stopped'; message: string; by: StopCause }
   /** Ended by something other than the user (its app went away); resumable like a crash. */
   | { kind: 'interrupted'; message: string }
   | { kind: 'failed'; message: string };
@@ -52,7 +59,7 @@ export interface Callback {
  * Stopping is a flag checked before every batch; pausing parks the loop between batches.
  */
 export class LoopControl {
-  private stopMessage: string | null = null;
+  private stopped: { message: string; by: StopCause } | null = null;
   /** Whether the epoch a stop cut short is still validated and checkpointed (a time budget's end). */
   private keepPartial = false;
   private interruption: string | null = null;
@@ -62,9 +69,12 @@ export class LoopControl {
   /** Told whenever the run is paused or resumed, so the owner can record it. */
   onPauseChange: ((paused: boolean) => void) | null = null;
 
-  /** Asks the loop to end after the current batch, keeping everything saved so far. */
-  stop(message: string): void {
-    this.stopMessage ??= message;
+  /**
+   * Asks the loop to end after the current batch, keeping everything saved so far. `by` says who asks
+   * (a stop from outside unless a callback says otherwise); the first stop's message and cause stand.
+   */
+  stop(message: string, by: StopCause = 'user'): void {
+    this.stopped ??= { message, by };
     this.resume();
   }
 
@@ -73,9 +83,9 @@ export class LoopControl {
    * epoch of its own before the loop ends. A time budget ends this way, so its last minutes, trained
    * at the schedule's lowest rate, are never thrown away.
    */
-  stopAfterValidation(message: string): void {
-    if (this.stopMessage === null && this.interruption === null && this.failure === null) this.keepPartial = true;
-    this.stop(message);
+  stopAfterValidation(message: string, by: StopCause): void {
+    if (this.stopped === null && this.interruption === null && this.failure === null) this.keepPartial = true;
+    this.stop(message, by);
   }
 
   /** Whether an epoch cut short by the stop is still to be validated and checkpointed. */
@@ -119,7 +129,7 @@ export class LoopControl {
   get ended(): EndReason | null {
     if (this.failure !== null) return { kind: 'failed', message: this.failure };
     if (this.interruption !== null) return { kind: 'interrupted', message: this.interruption };
-    if (this.stopMessage !== null) return { kind: 'stopped', message: this.stopMessage };
+    if (this.stopped !== null) return { kind: 'stopped', message: this.stopped.message, by: this.stopped.by };
     return null;
   }
 }

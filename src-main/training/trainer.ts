@@ -53,7 +53,7 @@ export async function trainRun(job: TrainJob, control: LoopControl, emit: (m: Tr
     ctx = await buildTrainingContext(store.get(runId), store, control, emit);
     const end = await runLoop(stepsOf(ctx), callbacksOf(ctx, setStatus), control);
     store.update(runId, { durationMs: ctx.trainingMs() });
-    if (finalizes(end, ctx)) await finalizeSession(ctx);
+    if (finalizes(end, store.summary(runId).epochsDone)) await finalizeSession(ctx);
     const status: RunStatus = end.kind;
     setStatus(status, end.kind === 'done' ? undefined : end.message);
     emit({ type: 'ended', runId, status, ...(end.kind === 'done' ? {} : { reason: end.message }) });
@@ -136,18 +136,15 @@ function forgetPostprocess(store: RunStore, runId: string): void {
 }
 
 /**
- * Whether the session's end chooses the run's post-processing: a run that trained at least one
- * epoch and ended done, or stopped by its time budget or by early stopping. A stop the user asked
- * for (or a failure, an interruption) leaves it to `strata runs finalize`.
+ * Whether a session's end chooses the run's post-processing: a run that trained at least one epoch
+ * and ended done, or was stopped by its time budget or by early stopping (the cause the loop
+ * recorded, EndReason's `by`). A stop asked for from outside (the user's, the lab's shutdown), a
+ * failure or an interruption leaves it to `strata runs finalize`.
  */
-function finalizes(end: EndReason, ctx: TrainingContext): boolean {
-  if (ctx.store.summary(ctx.runId).epochsDone < 1) return false;
+export function finalizes(end: EndReason, epochsDone: number): boolean {
+  if (epochsDone < 1) return false;
   if (end.kind === 'done') return true;
-  if (end.kind !== 'stopped') return false;
-  const budgetSpent = ctx.timeLimit !== null && ctx.timeLimit.remainingMs() === 0;
-  const patience = ctx.run.config.earlyStop?.patience;
-  const earlyStopped = ctx.early !== null && patience !== undefined && ctx.early.snapshot().wait >= patience;
-  return budgetSpent || earlyStopped;
+  return end.kind === 'stopped' && (end.by === 'time-limit' || end.by === 'early-stop');
 }
 
 /** Chooses the post-processing (finalize.ts); a failure is an event, never the run's failure: the training itself is kept. */

@@ -23,7 +23,9 @@ import { openDatabase } from '../../src-main/runs/sqlite';
 import { RunStore } from '../../src-main/runs/store';
 import { finalizeRun } from '../../src-main/training/finalize';
 import { predictWithRun } from '../../src-main/training/inference';
+import { LoopControl } from '../../src-main/training/loop';
 import { runPredictJob } from '../../src-main/training/predictJob';
+import { finalizes, trainRun } from '../../src-main/training/trainer';
 import { createRun, DEMO, withStore } from '../helpers/trainerRuns';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'strata-finalize-'));
@@ -188,6 +190,43 @@ describe('finalize at the end of training', () => {
     const fresh = createRun(runsDir, { epochs: 1 });
     await expect(withOpenStore(runsDir, (s) => finalizeRun(s, fresh))).rejects.toThrow(/has no best checkpoint yet \(0 epochs done\): there is nothing to finalize/);
   });
+});
+
+describe('which endings finalize', () => {
+  it('are done, the time limit and early stopping, after at least one epoch; never a user stop', () => {
+    const stopped = (by: 'user' | 'time-limit' | 'early-stop') => ({ kind: 'stopped' as const, message: 'x', by });
+    expect(finalizes({ kind: 'done' }, 1)).toBe(true);
+    expect(finalizes(stopped('time-limit'), 3)).toBe(true);
+    expect(finalizes(stopped('early-stop'), 2)).toBe(true);
+    expect(finalizes(stopped('user'), 5)).toBe(false);
+    expect(finalizes({ kind: 'interrupted', message: 'the app went away' }, 5)).toBe(false);
+    expect(finalizes({ kind: 'failed', message: 'NaN' }, 5)).toBe(false);
+    expect(finalizes({ kind: 'done' }, 0)).toBe(false);
+    expect(finalizes(stopped('time-limit'), 0)).toBe(false);
+  });
+
+  it('go by who stopped the run, not by the clock: a user stop with the budget spent is left, the budget\'s own end is finalized', async () => {
+    const runsDir = path.join(root, 'cause');
+    // One epoch trained with a one-minute budget, stopped by the user; then its recorded training time is the whole budget.
+    const id = createRun(runsDir, { epochs: 50, maxMinutes: 1, inference: { tta: false, snapshots: 1 } });
+    const t = startTrainer({ runsDir, runId: id });
+    await new Promise<void>((resolve) => t.onMessage((m) => m.type === 'event' && m.event.type === 'checkpoint' && resolve()));
+    t.stop('enough');
+    expect((await t.done).status).toBe('stopped');
+    withStore(runsDir, (s) => s.update(id, { durationMs: 60_000 }));
+
+    // Resumed and stopped by the user before its first batch: the budget is spent when the loop ends, but the user stopped it.
+    const userStop = new LoopControl();
+    userStop.stop('stopped again');
+    expect(await trainRun({ runsDir, runId: id }, userStop, () => {})).toBe('stopped');
+    expect(withStore(runsDir, (s) => s.get(id))).toMatchObject({ status: 'stopped', statusReason: 'stopped again', postprocess: null });
+
+    // Resumed and left alone: the spent budget ends it after one batch, that epoch is validated, and the run is finalized.
+    expect(await trainRun({ runsDir, runId: id }, new LoopControl(), () => {})).toBe('stopped');
+    const run = withStore(runsDir, (s) => s.get(id));
+    expect(run).toMatchObject({ status: 'stopped', statusReason: 'time limit of 1 min reached' });
+    expect(run.postprocess).toMatchObject({ members: 'best', tta: false, valImages: run.split.val.length });
+  }, 120_000);
 });
 
 /** Run `id`, not started yet, made again with `change` applied to what it was made from; returns the new id. */

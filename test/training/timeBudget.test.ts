@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_EPOCHS, defaultSchedule, OPEN_ENDED_EPOCHS, parseRunConfig, runConfigSchema } from '../../shared/runs/request';
 import { budgetProgress, scheduledLr } from '../../shared/training/schedule';
-import { LrScheduler, TimeLimit } from '../../src-main/training/callbacks';
+import { EarlyStopping, LrScheduler, TimeLimit } from '../../src-main/training/callbacks';
 import { LoopControl, runLoop, type BatchLogs, type Callback } from '../../src-main/training/loop';
 import { startTrainer } from '../../src-main/lab/trainerHost';
 import { createRun, withStore } from '../helpers/trainerRuns';
@@ -106,7 +106,7 @@ async function budgetRun(alreadyMs = 0, batchesPerEpoch = 3) {
 describe('a run with a time budget and no epochs', () => {
   it('trains until the budget ends it, its cosine reaching the floor at the budget', async () => {
     const { end, events, batches } = await budgetRun();
-    expect(end).toEqual({ kind: 'stopped', message: 'time limit of 1 min reached' });
+    expect(end).toEqual({ kind: 'stopped', message: 'time limit of 1 min reached', by: 'time-limit' });
     expect(events).toEqual(['time-limit']);
     expect(batches).toHaveLength(60);
     expect(Math.max(...batches.map((b) => b.epoch)) + 1).toBe(20);
@@ -151,7 +151,7 @@ describe('a run with a time budget and no epochs', () => {
       [],
       control,
     );
-    expect(end).toEqual({ kind: 'stopped', message: 'asked' });
+    expect(end).toEqual({ kind: 'stopped', message: 'asked', by: 'user' });
     expect(validated).toEqual([0]);
   });
 
@@ -160,6 +160,41 @@ describe('a run with a time budget and no epochs', () => {
     expect(end.kind).toBe('stopped');
     expect(batches).toHaveLength(30);
     expect(batches[0]?.lr).toBeCloseTo(0.0055, 12);
+  });
+});
+
+describe('who stopped a run', () => {
+  it('is recorded with the stop: the user by default, the time limit and early stopping by their callbacks', async () => {
+    const user = new LoopControl();
+    user.stop('enough');
+    expect(user.ended).toEqual({ kind: 'stopped', message: 'enough', by: 'user' });
+    // The budget's end on the fake clock, and early stopping after `patience` epochs without a gain.
+    const { end } = await budgetRun();
+    expect(end).toMatchObject({ kind: 'stopped', by: 'time-limit' });
+    const early = new LoopControl();
+    const stopper = new EarlyStopping(2, 0.01, early, () => {});
+    const epoch = (e: number, valScore: number) => stopper.onEpochEnd(e, { epoch: e, step: e, trainLoss: 1, trainIoU: 0, lr: 0.1, imagesPerSec: 1, epochSeconds: 1, valScore });
+    epoch(0, 0.5);
+    epoch(1, 0.505);
+    expect(early.ended).toBeNull();
+    epoch(2, 0.5);
+    expect(early.ended).toEqual({ kind: 'stopped', message: 'early stop: no validation score gain above 0.01 for 2 epochs (best 0.5000)', by: 'early-stop' });
+  });
+
+  it('is the first stop\'s: a user stop before the budget ends stays the user\'s, and keeps no partial epoch', () => {
+    const a = new LoopControl();
+    a.stop('enough');
+    a.stopAfterValidation('time limit of 1 min reached', 'time-limit');
+    expect(a.ended).toEqual({ kind: 'stopped', message: 'enough', by: 'user' });
+    expect(a.keepsPartialEpoch).toBe(false);
+    const b = new LoopControl();
+    b.stopAfterValidation('time limit of 1 min reached', 'time-limit');
+    b.stop('enough');
+    expect(b.ended).toEqual({ kind: 'stopped', message: 'time limit of 1 min reached', by: 'time-limit' });
+    expect(b.keepsPartialEpoch).toBe(true);
+    // A failure still wins over any stop.
+    b.fail('the loss became NaN');
+    expect(b.ended).toEqual({ kind: 'failed', message: 'the loss became NaN' });
   });
 });
 
