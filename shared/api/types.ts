@@ -123,6 +123,12 @@ export interface PredictionsView {
   images: string | null;
   /** Depth of each sample of the page (depths.csv), null where unknown; null when the data has no depths. */
   depths: (number | null)[] | null;
+  /**
+   * Each sample's salt-head probability (one per id of the page), which the salt head's vote of the
+   * prediction's post-processing reads; null where the predictions keep none (epoch predictions,
+   * and folder predictions of a design without a salt head).
+   */
+  saltProbs: number[] | null;
 }
 
 /** Predictions of a run on a folder of (usually unlabelled) images, stored in the run's folder. */

@@ -1,6 +1,7 @@
 /**
- * A page of stored predictions as the mask viewer receives it: the probabilities, and from the data
- * the predictions were made on, the grey images, depths and (for labelled data) the truth masks.
+ * A page of stored predictions as the mask viewer receives it: the probabilities (and a salt head's
+ * per-image probabilities where the predictions keep them), and from the data the predictions were
+ * made on, the grey images, depths and (for labelled data) the truth masks.
  */
 import type { PredictionsView } from '../../shared/api/types';
 import type { RunPredictions } from '../../shared/runs/types';
@@ -17,6 +18,11 @@ export interface PredictionPageInput {
   data: { ok: true; dataset: Dataset; changed: boolean } | { ok: false; reason: string };
   /** True for a folder without masks, where missing truth is expected rather than a problem. */
   unlabelled?: boolean;
+  /**
+   * One salt-head probability per sample of `predictions` (a folder prediction of a design with a
+   * salt head keeps them), so the viewer applies the same vote as the export; absent or null: none.
+   */
+  saltProbs?: ArrayLike<number> | null;
 }
 
 /** Copies the samples `ids` out of `packed` (one block of `px` bytes per sample of `index`). */
@@ -36,7 +42,11 @@ export function predictionPage(input: PredictionPageInput): PredictionsView {
   const end = Math.min(p.ids.length, offset + (input.limit ?? p.ids.length));
   const ids = p.ids.slice(offset, Math.max(offset, end));
   const probs = p.probs.subarray(offset * px, offset * px + ids.length * px);
-  const base = { runId, epoch: p.epoch, total: p.ids.length, offset, ids, height: p.height, width: p.width, probs: toBase64(probs) };
+  const salt = input.saltProbs ?? null;
+  // A store that read them checked their count; a mismatch here is a caller's bug, not the user's data.
+  if (salt && salt.length !== p.ids.length) throw new RangeError(`${salt.length} salt probabilities for ${p.ids.length} predicted samples`);
+  const saltProbs = salt ? Array.from({ length: ids.length }, (_, k) => salt[offset + k] as number) : null;
+  const base = { runId, epoch: p.epoch, total: p.ids.length, offset, ids, height: p.height, width: p.width, probs: toBase64(probs), saltProbs };
   const cannot = (reason: string): PredictionsView => ({
     ...base,
     truth: null,
