@@ -9,6 +9,7 @@ import { withBnPlacement, withInitializer } from '../../shared/arch';
 import type { Architecture } from '../../shared/arch/types';
 import type { Checkpoint, RunEvent, RunRecord } from '../../shared/runs/types';
 import type { Dataset } from '../data/dataset';
+import { seenByWeights, seenValidationWarning } from '../lab/plan';
 import { RunNotFoundError } from '../runs/errors';
 import type { RunStore } from '../runs/store';
 import { selectBackend, type BackendName, type BackendReport } from './backend';
@@ -112,7 +113,7 @@ export async function buildTrainingContext(run: RunRecord, store: RunStore, cont
       start.step = resumedFrom.step;
       event({ type: 'resumed', epoch: start.epoch, step: start.step, message: `resumed from the checkpoint of epoch ${resumedFrom.epoch + 1}` });
     } else if (run.config.initFrom) {
-      warmStart(model, store, run.config.initFrom, event);
+      warmStart(model, store, run, run.config.initFrom, event);
     }
     // A batch beyond the wasm heap runs as micro-batches with accumulated gradients (see microBatch.ts).
     const plan = planMicroBatch(arch, run.config.batch, { backend: backend.name });
@@ -162,7 +163,7 @@ export async function buildTrainingContext(run: RunRecord, store: RunStore, cont
  * run's own, from its training split (TrainingData), as for any run; the weights adapt to it. A
  * resumed run never comes here: it continues from its own checkpoint.
  */
-function warmStart(model: UNetModel, store: RunStore, from: NonNullable<RunRecord['config']['initFrom']>, event: EventSink): void {
+function warmStart(model: UNetModel, store: RunStore, run: RunRecord, from: NonNullable<RunRecord['config']['initFrom']>, event: EventSink): void {
   const { runId, checkpoint } = from;
   // The plan checked all this; the source may have been deleted or changed while this run was queued.
   let ckpt: Checkpoint | null;
@@ -185,6 +186,11 @@ function warmStart(model: UNetModel, store: RunStore, from: NonNullable<RunRecor
     message: `weights from run ${runId} (${checkpoint}, epoch ${ckpt.epoch + 1})`,
     data: { runId, checkpoint, epoch: ckpt.epoch, step: ckpt.step },
   });
+  // Planning refused a test set the weights have seen; validation images they were trained on are
+  // allowed, and said here, where the lab's and the CLI's runs both record it (docs/adr/0007).
+  const seen = seenByWeights(runId, run.dataset, run.split, store);
+  const warning = seenValidationWarning(seen);
+  if (warning !== null) event({ type: 'init-from-seen-validation', epoch: 0, step: 0, message: warning, data: { runId, ids: seen.val.length, runs: seen.runs } });
 }
 
 /** The number of live tensors, for the leak watch. */

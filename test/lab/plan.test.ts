@@ -12,7 +12,7 @@ import { weightSpecs } from '../../shared/arch/weights';
 import { runRequestSchema } from '../../shared/runs/request';
 import { checkInput } from '../../shared/api/validate';
 import { makeDemoDataset } from '../../src-main/data/demo';
-import { planRun, type PlanSources } from '../../src-main/lab/plan';
+import { planRun, seenByWeights, type PlanSources } from '../../src-main/lab/plan';
 import { runFolder } from '../../src-main/runs/ids';
 import { RunStore } from '../../src-main/runs/store';
 import { openLab, scratchDir } from './helpers';
@@ -163,6 +163,100 @@ describe('planRun with a warm start (config.initFrom)', () => {
     await expect(plan({ config: { initFrom: { runId: none, checkpoint: 'last' } } })).rejects.toThrow(
       `cannot start from run ${none}: run ${none} has no last checkpoint yet (it has no checkpoint at all: it has not finished an epoch)`,
     );
+  });
+
+  describe('and the images its weights have seen', () => {
+    /** A source run on this data with a test set: 8 training, 4 validation and 4 test ids of the 16. */
+    async function withTestSet(): Promise<{ id: string; train: string[]; val: string[]; test: string[] }> {
+      const id = await sourceRun(tiny(), ['best'], { valFraction: 0.25, testFraction: 0.25 });
+      return { id, ...store.get(id).split };
+    }
+    const fix = "a test set must be images the weights never saw: use the source run's test ids (--test-ids) or start fresh";
+    const sorted = (ids: (string | undefined)[]) => ids.map(String).sort();
+
+    it("takes the source's own split or its test ids as the test set, with no warning", async () => {
+      const from = await withTestSet();
+      // The same seed and fractions split the same way.
+      const same = await plan({ config: { valFraction: 0.25, testFraction: 0.25, initFrom: { runId: from.id } } });
+      expect(same.init.split).toEqual({ train: from.train, val: from.val, test: from.test });
+      expect(same.warnings).toEqual([]);
+      const byIds = await plan({ testIds: from.test, config: { initFrom: { runId: from.id } } });
+      expect(byIds.init.split.test).toEqual(from.test);
+      expect(byIds.warnings).toEqual([]);
+      // Fewer test images than the source kept apart are as good.
+      expect((await plan({ testIds: from.test.slice(0, 2), valIds: from.val, config: { initFrom: { runId: from.id } } })).warnings).toEqual([]);
+      // Without a test set there is nothing to check (and the default split's validation is what it is).
+      expect((await plan({ config: { valFraction: 0.25, initFrom: { runId: from.id } } })).init.split.test).toEqual([]);
+    });
+
+    it('refuses test ids the source trained or validated on, naming the run, the counts and a few ids', async () => {
+      const from = await withTestSet();
+      const testIds = [from.train[0], from.train[1], from.val[0], from.test[0]].map(String);
+      const [t0, t1] = sorted([from.train[0], from.train[1]]);
+      await expect(plan({ testIds, config: { initFrom: { runId: from.id } } })).rejects.toThrow(
+        `run ${from.id} trained on 2 and validated on 1 of this run's test images (e.g. ${t0}, ${t1}, ${from.val[0]}); ${fix}`,
+      );
+      await expect(plan({ testIds: [String(from.val[1])], config: { initFrom: { runId: from.id } } })).rejects.toThrow(
+        `run ${from.id} validated on 1 of this run's test images (e.g. ${from.val[1]}); ${fix}`,
+      );
+      // Seed 3 draws another test set of the same fractions: demo-0004, 0005, 0006 and 0014, two of them among the source's training ids.
+      expect(from.test).toEqual(['demo-0002', 'demo-0004', 'demo-0005', 'demo-0015']);
+      await expect(plan({ config: { seed: 3, valFraction: 0.25, testFraction: 0.25, initFrom: { runId: from.id } } })).rejects.toThrow(
+        `run ${from.id} trained on 2 of this run's test images (e.g. demo-0006, demo-0014); ${fix}`,
+      );
+      // More than three are cut short.
+      await expect(plan({ testIds: from.train.slice(0, 5), config: { initFrom: { runId: from.id } } })).rejects.toThrow(
+        `run ${from.id} trained on 5 of this run's test images (e.g. ${from.train.slice(0, 3).join(', ')}, ...); ${fix}`,
+      );
+    });
+
+    it('says so when the source kept no test images apart', async () => {
+      const from = await sourceRun(tiny(), ['best'], { valFraction: 0.25 });
+      await expect(plan({ config: { testFraction: 0.25, initFrom: { runId: from } } })).rejects.toThrow(
+        new RegExp(`of this run's test images \\(e\\.g\\. .*\\); a test set must be images the weights never saw: run ${from} held no test images apart, so start fresh or start from a run that did$`),
+      );
+    });
+
+    it('warns, and creates the run, when the source trained on validation images of this run', async () => {
+      const from = await withTestSet();
+      const valIds = [String(from.train[3]), String(from.val[0]), String(from.train[1])];
+      const p = await plan({ testIds: from.test, valIds, config: { initFrom: { runId: from.id } } });
+      const [a, b] = sorted([from.train[1], from.train[3]]);
+      expect(p.warnings).toEqual([
+        `run ${from.id} trained on 2 of this run's validation images (e.g. ${a}, ${b}): its checkpoint, threshold and minimum area are chosen partly on images the weights were fitted to, so its validation score is optimistic; its test score is not affected`,
+      ]);
+      expect(p.init.split.val).toEqual(sorted(valIds));
+    });
+
+    it('counts the runs the source started from in turn', async () => {
+      // A started fresh with no test set; B, from A's weights, was made before the check (directly in the store) with A's training ids as its test set.
+      const a = await sourceRun(tiny(), ['best'], { valFraction: 0.25 });
+      const aSplit = store.get(a).split;
+      const bTest = aSplit.train.slice(0, 3);
+      const planned = (await plan({ testIds: bTest, config: { valFraction: 0.25 } })).init;
+      const b = store.createRun({ ...planned, config: { ...planned.config, initFrom: { runId: a, checkpoint: 'best' } } }).id;
+      const tensors = weightSpecs(tiny()).map((w) => ({ name: w.name, shape: w.shape, data: new Float32Array(w.shape.reduce((x, y) => x * y, 1)) }));
+      store.saveCheckpoint(b, 'best', { epoch: 0, step: 1, tensors });
+      // B's own test ids: B never saw them, but A trained on all three.
+      await expect(plan({ testIds: bTest, config: { initFrom: { runId: b } } })).rejects.toThrow(
+        `run ${b} (with the run its weights came from, ${a}) trained on 3 of this run's test images (e.g. ${sorted(bTest).join(', ')}); ${fix}`,
+      );
+    });
+
+    it('compares ids only where they name the same images: the same data, or the same folder', async () => {
+      const from = await withTestSet();
+      const rec = store.get(from.id);
+      const split = { train: [], val: [String(from.train[0])], test: [String(from.train[1])] };
+      // Another demo set: its demo-0003 is another image.
+      const other = { ...rec.dataset, fingerprint: 'another-demo-set' };
+      expect(seenByWeights(from.id, other, split, store)).toMatchObject({ test: { trained: [], validated: [] }, val: [], runs: [] });
+      expect(seenByWeights(from.id, rec.dataset, split, store)).toMatchObject({ test: { trained: [from.train[1]], validated: [] }, val: [from.train[0]], runs: [from.id] });
+      // A run on the first 8 files of a folder and one on the whole folder: the ids are the same files.
+      const folder = (subset?: number) => ({ ...rec.dataset, fingerprint: `folder-${subset ?? 'all'}`, source: { kind: 'folder' as const, path: '/data/tgs', ...(subset ? { subset } : {}) } });
+      const sub = store.createRun({ ...rec, dataset: folder(8), split: rec.split }).id;
+      expect(seenByWeights(sub, folder(), split, store).test.trained).toEqual([from.train[1]]);
+      expect(seenByWeights(sub, { ...folder(), source: { kind: 'folder', path: '/data/other' } }, split, store).runs).toEqual([]);
+    });
   });
 
   it('refuses a design with other weights, naming both counts and the first difference', async () => {

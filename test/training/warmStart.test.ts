@@ -19,7 +19,7 @@ import { startTrainer as start, type TrainerHandle } from '../../src-main/lab/tr
 import { RunStore } from '../../src-main/runs/store';
 import { LoopControl } from '../../src-main/training/loop';
 import { buildTrainingContext, type TrainingContext } from '../../src-main/training/trainingContext';
-import { createRun, DEMO } from '../helpers/trainerRuns';
+import { DEMO } from '../helpers/trainerRuns';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'strata-warm-'));
 const runsDir = path.join(root, 'runs');
@@ -47,8 +47,8 @@ async function withStore<T>(fn: (s: RunStore) => Promise<T>): Promise<T> {
   }
 }
 
-/** A run planned as the lab and the CLI plan one, on the trainer tests' demo set, created in the store. */
-async function planned(config: Record<string, unknown>): Promise<string> {
+/** A run planned as the lab and the CLI plan one, on the trainer tests' demo set, created in the store; with the plan's warnings. */
+async function plannedWithWarnings(config: Record<string, unknown>): Promise<{ id: string; warnings: string[] }> {
   const ds = makeDemoDataset({ count: DEMO.count, seed: DEMO.seed });
   return withStore(async (s) => {
     const p = await planRun(runRequestSchema.parse({ config: { epochs: 1, batch: 8, valFraction: 0.25, ...config } }), {
@@ -57,8 +57,11 @@ async function planned(config: Record<string, unknown>): Promise<string> {
       load: () => Promise.resolve(ds),
       runs: s,
     });
-    return s.createRun(p.init).id;
+    return { id: s.createRun(p.init).id, warnings: p.warnings };
   });
+}
+async function planned(config: Record<string, unknown>): Promise<string> {
+  return (await plannedWithWarnings(config)).id;
 }
 
 /** The session a trainer would build for `run`, in this process; disposed by the caller. */
@@ -71,13 +74,17 @@ function byName(tensors: readonly CheckpointTensor[]): Map<string, number[]> {
 }
 
 describe('a warm start from another run', () => {
-  const source = createRun(runsDir, { epochs: 1 });
+  let source = '';
   let warm = '';
 
   it('starts a fresh run with exactly the source checkpoint\'s weights, and a fresh optimizer and schedule', async () => {
+    // The source holds out a test set; the warm start splits as it did (the same seed and fractions), so it tests on images the weights never saw.
+    source = await planned({ backend: 'wasm', testFraction: 0.25 });
     await train(source);
     // Its own loss, optimizer and schedule; the backend the trainer tests use.
-    warm = await planned({ initFrom: { runId: source, checkpoint: 'best' }, loss: { name: 'lovasz' }, optimizer: { name: 'sgd', lr: 0.05 }, schedule: { kind: 'constant' }, backend: 'wasm', testFraction: 0.25 });
+    const made = await plannedWithWarnings({ initFrom: { runId: source, checkpoint: 'best' }, loss: { name: 'lovasz' }, optimizer: { name: 'sgd', lr: 0.05 }, schedule: { kind: 'constant' }, backend: 'wasm', testFraction: 0.25 });
+    warm = made.id;
+    expect(made.warnings).toEqual([]);
     await withStore(async (s) => {
       const best = s.loadCheckpoint(source, 'best');
       if (!best) throw new Error('the source run saved no best checkpoint');
@@ -97,8 +104,33 @@ describe('a warm start from another run', () => {
       const ev = s.events(warm).find((e) => e.type === 'init-from');
       expect(ev?.message).toBe(`weights from run ${source} (best, epoch ${best.epoch + 1})`);
       expect(ev?.data).toEqual({ runId: source, checkpoint: 'best', epoch: best.epoch, step: best.step });
+      expect(s.get(warm).split).toEqual(s.get(source).split);
+      expect(s.events(warm).some((e) => e.type === 'init-from-seen-validation')).toBe(false);
     });
   }, 120_000);
+
+  it('refuses a test set the source trained on, and records a validation set it trained on', async () => {
+    // Another seed draws another test set, some of it the source's training images.
+    await expect(planned({ initFrom: { runId: source }, backend: 'wasm', testFraction: 0.25, seed: 3 })).rejects.toThrow(
+      new RegExp(`^run ${source} trained on \\d+ (and validated on \\d+ )?of this run's test images \\(e\\.g\\. demo-\\d{4}.*\\); a test set must be images the weights never saw: use the source run's test ids \\(--test-ids\\) or start fresh$`),
+    );
+    // The same test set with twice the validation share: the added validation images are ones the source trained on.
+    const made = await plannedWithWarnings({ initFrom: { runId: source }, backend: 'wasm', testFraction: 0.25, valFraction: 0.5 });
+    await withStore(async (s) => {
+      const run = s.get(made.id);
+      const from = s.get(source).split;
+      expect(run.split.test).toEqual(from.test);
+      const seen = run.split.val.filter((v) => from.train.includes(v));
+      expect(seen.length).toBeGreaterThan(0);
+      expect(made.warnings).toEqual([expect.stringMatching(new RegExp(`^run ${source} trained on ${seen.length} of this run's validation images \\(e\\.g\\. ${seen[0]}, .*its validation score is optimistic; its test score is not affected$`))]);
+      // The trainer's fresh start records it with the run, for the lab's runs as for the CLI's.
+      const ctx = await contextOf(s, made.id);
+      ctx.dispose();
+      const ev = s.events(made.id).filter((e) => e.type === 'init-from-seen-validation');
+      expect(ev.map((e) => e.message)).toEqual(made.warnings);
+      expect(ev[0]?.data).toEqual({ runId: source, ids: seen.length, runs: [source] });
+    });
+  }, 60_000);
 
   it('differs from a fresh initialisation of the same design and seed (so the comparison above can fail)', async () => {
     const fresh = await planned({ backend: 'wasm' });
