@@ -1,6 +1,6 @@
 /**
  * `strata train`'s run-creation inputs as users type them: a test id file (`--test-ids`), a test
- * fraction (`--test`) and a warm start (`--init-from RUN[:best|last]`). A real process, real files, a
+ * fraction (`--test`), a warm start (`--init-from RUN[:best|last]`) and what it may test on. A real process, real files, a
  * real run store; bad input exits 2 with the message planRun gives the lab too.
  */
 import { spawnSync } from 'node:child_process';
@@ -54,7 +54,8 @@ describe('strata train --test-ids and --test', () => {
   });
 
   it('stores the test ids in the run\'s split, says how many, and never validates on them', () => {
-    const r = strata(...demo, '--val-ids', idFile('val2.txt', 'demo-0002\ndemo-0003\n'), '--test-ids', idFile('test.txt', 'demo-0009\ndemo-0001\ndemo-0012\n'), '--json');
+    // --lr alone sets the default optimizer's rate (Adam's), never another optimizer.
+    const r = strata(...demo, '--val-ids', idFile('val2.txt', 'demo-0002\ndemo-0003\n'), '--test-ids', idFile('test.txt', 'demo-0009\ndemo-0001\ndemo-0012\n'), '--lr', '0.003', '--json');
     expect(r.code, r.stderr).toBe(0);
     runId = String((JSON.parse(r.stdout) as { runId: string }).runId);
     expect(r.stderr).toContain(`run ${runId}: 11 training, 2 validation and 3 test images (synthetic demo data)\n`);
@@ -64,22 +65,31 @@ describe('strata train --test-ids and --test', () => {
       expect(run.split.val).toEqual(['demo-0002', 'demo-0003']);
       expect(run.split.train).toHaveLength(11);
       expect(run.split.train.filter((id) => run.split.test.includes(id))).toEqual([]);
+      expect(run.config.optimizer).toEqual({ name: 'adam', lr: 0.003, beta1: 0.9, beta2: 0.999 });
       // What the trainer validated on: the stored predictions of its best epoch.
       expect(s.loadPredictions(runId, run.best?.epoch ?? -1)?.ids).toEqual(['demo-0002', 'demo-0003']);
     });
   });
 
-  it('holds out a test fraction; --init-from starts from the run\'s best weights and records it', () => {
-    // One training for both, to keep the test short: a warm start with a test set of its own.
-    const r = strata(...demo, '--val', '0.25', '--test', '0.25', '--init-from', `${runId}:best`, '--loss', 'lovasz', '--json');
+  it('--init-from starts from the run\'s best weights and records it; its test set must be one the weights never saw', () => {
+    // A test fraction draws its own test set: here 4 images, of which the source trained on some.
+    const drawn = strata(...demo, '--val', '0.25', '--test', '0.25', '--init-from', `${runId}:best`);
+    expect(drawn.code).toBe(2);
+    expect(drawn.stderr).toMatch(
+      new RegExp(`^strata: run ${runId} trained on \\d+ (and validated on \\d+ )?of this run's test images \\(e\\.g\\. demo-\\d{4}.*\\); a test set must be images the weights never saw: use the source run's test ids \\(--test-ids\\) or start fresh\\n$`),
+    );
+    // The source's test ids are a test set the weights never saw; a validation set with one of its training images is taken, with a warning.
+    const r = strata(...demo, '--test-ids', path.join(tmp, 'test.txt'), '--val-ids', idFile('val3.txt', 'demo-0002\ndemo-0004\n'), '--init-from', `${runId}:best`, '--loss', 'lovasz', '--json');
     expect(r.code, r.stderr).toBe(0);
     const warm = String((JSON.parse(r.stdout) as { runId: string }).runId);
-    expect(r.stderr).toContain(`run ${warm}: 8 training, 4 validation and 4 test images (synthetic demo data)\n`);
+    const warning = `run ${runId} trained on 1 of this run's validation images (e.g. demo-0004): its checkpoint, threshold and minimum area are chosen partly on images the weights were fitted to, so its validation score is optimistic; its test score is not affected`;
+    expect(r.stderr).toContain(`warning: ${warning}\nrun ${warm}: 11 training, 2 validation and 3 test images (synthetic demo data)\n`);
     withStore((s) => {
       const run = s.get(warm);
-      expect(run.split.test).toHaveLength(4);
+      expect(run.split.test).toEqual(s.get(runId).split.test);
       expect(run.config.initFrom).toEqual({ runId, checkpoint: 'best' });
       expect(s.events(warm).find((e) => e.type === 'init-from')?.message).toBe(`weights from run ${runId} (best, epoch 1)`);
+      expect(s.events(warm).find((e) => e.type === 'init-from-seen-validation')?.message).toBe(warning);
     });
     const bad = strata(...demo, '--val', '0.5', '--test', '0.5');
     expect(bad.code).toBe(2);

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { DEFAULT_PRESET } from '../../../shared/arch/presets';
 import type { RunRecord } from '../../../shared/runs/types';
-import { defaultRunConfig, parseIdList, runRequestSchema, type RunRequest } from '../../../shared/runs/request';
+import { defaultRunConfig, OPTIMIZER_NAMES, parseIdList, runRequestSchema, type RunRequest } from '../../../shared/runs/request';
+import { LOSS_NAMES } from '../../../shared/runs/types';
 import type { DataSource } from '../../../shared/training/protocol';
 import type { Dataset } from '../../data/dataset';
 import { loadDataSource } from '../../data/load';
@@ -100,6 +101,7 @@ const FLAG_OF_PATH: Readonly<Record<string, string>> = {
 export async function trainCommand(argv: string[]): Promise<number> {
   const { values: v, positionals } = parseCommandArgs('train', argv, OPTIONS);
   if (positionals.length) throw new CliError(`train: unexpected argument '${positionals[0]}'`);
+  refuseIgnoredFlags(v);
   const arch = await loadArch(v.arch ?? DEFAULT_PRESET);
   const data = requiredArg('train', 'data', v.data);
   const request = parseRequest(await requestOf(v));
@@ -119,6 +121,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     store.close();
   }
   const { split, dataset } = plan;
+  for (const w of plan.warnings) process.stderr.write(`warning: ${w}\n`);
   const counts = `${split.train.length} training, ${split.val.length} validation and ${split.test.length} test images`;
   process.stderr.write(`run ${run.id}: ${counts}${dataset.info.synthetic ? ' (synthetic demo data)' : ''}\n`);
   const printer = new ProgressPrinter();
@@ -157,12 +160,39 @@ function num(raw: string): number {
   return raw.trim() === '' ? Number.NaN : Number(raw);
 }
 
+/** The losses that read `--eps` (losses.ts: the IoU losses' smoothing); the others have no eps. */
+export const EPS_LOSSES: readonly string[] = ['batch-iou', 'per-image-iou'];
+
+/**
+ * Refuses flags that would do nothing with the others given, naming the flag: a momentum without SGD,
+ * an eps for a loss without one, a test or validation fraction beside a fixed id list of that side.
+ */
+function refuseIgnoredFlags(v: Values): void {
+  const defaults = defaultRunConfig();
+  const optimizer = v.optimizer ?? defaults.optimizer.name;
+  // An unknown optimizer or loss is left to the schema, which names the ones there are.
+  if (v.momentum !== undefined && optimizer !== 'sgd' && (OPTIMIZER_NAMES as readonly string[]).includes(optimizer)) {
+    throw new CliError(`--momentum: applies to --optimizer sgd only (the optimizer is ${optimizer}${v.optimizer === undefined ? ', the default' : ''})`);
+  }
+  const loss = v.loss ?? defaults.loss.name;
+  if (v.eps !== undefined && !EPS_LOSSES.includes(loss) && (LOSS_NAMES as readonly string[]).includes(loss)) {
+    throw new CliError(`--eps: applies to --loss ${EPS_LOSSES.join(' or ')} only (the IoU smoothing); the ${loss} loss${v.loss === undefined ? ' (the default)' : ''} has no eps`);
+  }
+  if (v.test !== undefined && v['test-ids'] !== undefined) {
+    throw new CliError('--test: a test fraction does not apply with --test-ids, whose ids are the whole test set; give one of the two');
+  }
+  if (v.val !== undefined && v['val-ids'] !== undefined) {
+    throw new CliError('--val: a validation fraction does not apply with --val-ids, whose ids are the whole validation set; give one of the two');
+  }
+}
+
 /**
  * The run request the flags describe, before it is checked: only what was given; everything left
- * out takes the schema's default (shared/runs/request.ts), the same default the lab uses.
+ * out takes the schema's default (shared/runs/request.ts), the same default the lab uses. `--lr` alone
+ * sets the default optimizer's rate; flags that would be ignored were refused (refuseIgnoredFlags).
  */
 async function requestOf(v: Values): Promise<Record<string, unknown>> {
-  const optimizer = v.optimizer ?? (v.lr !== undefined || v.momentum !== undefined ? 'sgd' : undefined);
+  const optimizer = v.optimizer ?? (v.lr !== undefined || v.momentum !== undefined ? defaultRunConfig().optimizer.name : undefined);
   const loss = v.loss ?? (v.eps !== undefined ? defaultRunConfig().loss.name : undefined);
   const augment: Record<string, unknown> = {
     ...(v['no-hflip'] ? { hflip: false } : {}),
@@ -185,11 +215,11 @@ async function requestOf(v: Values): Promise<Record<string, unknown>> {
     ...(optimizer === undefined
       ? {}
       : {
-          // Momentum is SGD's; with Adam the flag is ignored, as it always was.
+          // Momentum is SGD's: with another optimizer the flag was refused.
           optimizer: {
             name: optimizer,
             ...(v.lr === undefined ? {} : { lr: num(v.lr) }),
-            ...(v.momentum === undefined || optimizer !== 'sgd' ? {} : { momentum: num(v.momentum) }),
+            ...(v.momentum === undefined ? {} : { momentum: num(v.momentum) }),
           },
         }),
     ...(v.schedule === undefined ? {} : { schedule: { kind: v.schedule } }),
