@@ -69,7 +69,7 @@ export function testSetView(runs: readonly Pick<RunSummary, 'id' | 'test'>[], ke
 
 /** The test-score column's heading note: what the score is, and what it is not for. */
 export const TEST_SCORE_NOTE =
-  'Held out: scored once, on images that no choice (checkpoint, threshold, minimum area) saw. Report it; choose runs by the validation score, not by this one.';
+  'The test score is held out: scored once, on images that no choice (checkpoint, threshold, minimum area) saw. Report it; choose runs by the validation score, not by this one.';
 
 /**
  * Why the test scores are not ranked, for the column's heading and the note under the table; null

@@ -3,7 +3,8 @@
  * warm start from a real run's checkpoint, test ids, time budget, augmentation and inference fields
  * filled and queued, the stored config read back from the lab; the run details showing them. Then a
  * finalized run, written through the real run store, with its post-processing and validation score
- * and, apart from them, its test score in the details, the runs list and the compare table.
+ * and, apart from them, its test score in the details, the runs list and the compare table, where
+ * runs on different test sets are not ranked by it. The Masks view with a run's stored rule.
  */
 import type { Browser, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -191,13 +192,66 @@ describe('the recipe settings in Chromium', () => {
     expect(await details.textContent()).toContain('0.8125 (validation score, epoch 10)');
     // The list's test column holds the test score, not the validation one.
     const row = page.locator(`[data-testid="run-table"] tr[data-run="${id}"]`);
-    expect(await row.locator('td[data-col="test"]').textContent()).toBe('0.7400');
+    expect(await row.locator('td[data-col="test"] [data-testid="test-value"]').textContent()).toBe('0.7400');
     await details.screenshot({ path: `${SCREENSHOT_DIR}/recipe-run-results.png` });
 
     await page.goto(`${lab.url}#/training`);
     await page.locator('[data-tab="compare"]').click();
     const cmp = page.locator(`[data-testid="compare-table"] tr[data-run="${id}"]`);
-    await expect.poll(() => cmp.locator('td[data-col="test"]').textContent(), { timeout: 20_000 }).toBe('0.7400');
+    await expect.poll(() => cmp.locator('td[data-col="test"] [data-testid="test-value"]').textContent(), { timeout: 20_000 }).toBe('0.7400');
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  it('shows test scores on two test sets with their sets and unranked, and ranks them once one set is left', async () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `s${String(i).padStart(2, '0')}`);
+    const store = RunStore.open(runsDir);
+    let other: string;
+    let first: string;
+    try {
+      first = store.list().find((r) => r.name === 'finalized e2e')?.id ?? '';
+      expect(first).not.toBe('');
+      // Another seed of the same recipe: its split, and so its test images, differ.
+      other = store.createRun({
+        name: 'other seed',
+        arch: getPreset('tiny') as Architecture,
+        config: { ...defaultRunConfig(), epochs: 12, testFraction: 0.25, seed: 2 },
+        dataset: { name: 'demo', source: { kind: 'demo', seed: 1, count: 40 }, fingerprint: 'f'.repeat(64), synthetic: true, count: 40 },
+        split: { train: ids.slice(10, 32), val: ids.slice(32, 40), test: ids.slice(0, 10) },
+        versions: { strata: 'test', tfjs: '4.22.0', node: process.versions.node },
+      }).id;
+      store.update(other, { status: 'done', epochsDone: 12, best: { epoch: 8, score: 0.79, metric: 'valScore' }, test: { images: 10, score: 0.81, emptyScore: 1, saltScore: 0.62, meanIoU: 0.75, at: Date.now() } });
+    } finally {
+      store.close();
+    }
+    const { page, errors } = await openApp(browser, lab, { hash: '#/training', viewport: { width: 1440, height: 1100 } });
+    await page.locator('[data-tab="compare"]').click();
+    const cell = (id: string) => page.locator(`[data-testid="compare-table"] tr[data-run="${id}"] td[data-col="test"]`);
+    // Each score with its set's letter (the first test's queued run has a test set of its own too).
+    await expect.poll(() => cell(other).textContent(), { timeout: 20_000 }).toMatch(/^0\.8100[A-Z]$/);
+    expect(await cell(first).textContent()).toMatch(/^0\.7400[A-Z]$/);
+    expect(await cell(first).locator('[data-testid="test-set"]').textContent()).not.toBe(await cell(other).locator('[data-testid="test-set"]').textContent());
+    const head = page.locator('[data-testid="compare-table"] th[data-col="testScore"]');
+    expect(await head.locator('button').isDisabled()).toBe(true);
+    expect(await head.getAttribute('title')).toContain('choose runs by the validation score, not by this one');
+    expect(await page.locator('[data-testid="test-score-note"]').textContent()).toMatch(/These test scores are on [2-9] different test sets/);
+    await page.locator('[data-testid="compare-table"]').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${SCREENSHOT_DIR}/recipe-compare-two-test-sets.png`, fullPage: true });
+
+    // The runs list says the same.
+    await page.goto(`${lab.url}#/runs`);
+    const listCell = page.locator(`[data-testid="run-table"] tr[data-run="${other}"] td[data-col="test"]`);
+    await expect.poll(() => listCell.textContent(), { timeout: 20_000 }).toMatch(/^0\.8100[A-Z]$/);
+    expect(await page.locator('[data-testid="run-table"] th[data-col="test"] button').isDisabled()).toBe(true);
+    expect(await page.locator('[data-testid="test-set-note"]').textContent()).toContain('different test sets');
+
+    // One set left (every other scored run deleted): the column ranks again, and no letters are needed.
+    for (const r of (await call('listRuns', {})).runs) if (r.test && r.id !== first) await call('deleteRun', { id: r.id });
+    await page.goto(`${lab.url}#/training`);
+    await page.locator('[data-tab="compare"]').click();
+    await expect.poll(() => cell(first).textContent(), { timeout: 20_000 }).toBe('0.7400');
+    expect(await head.locator('button').isDisabled()).toBe(false);
+    await head.locator('button').click();
+    expect(await head.getAttribute('aria-sort')).toBe('descending');
     expect(errors).toEqual([]);
   }, 60_000);
 

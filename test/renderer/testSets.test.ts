@@ -48,7 +48,7 @@ describe('a run\'s test set', () => {
   });
 
   it('says what the test score is for, and why it is not ranked', () => {
-    expect(TEST_SCORE_NOTE).toBe('Held out: scored once, on images that no choice (checkpoint, threshold, minimum area) saw. Report it; choose runs by the validation score, not by this one.');
+    expect(TEST_SCORE_NOTE).toBe('The test score is held out: scored once, on images that no choice (checkpoint, threshold, minimum area) saw. Report it; choose runs by the validation score, not by this one.');
     expect(unrankedTestNote({ scored: 2, sets: 1, unknown: 0, rankable: true, labels: new Map() })).toBeNull();
     expect(unrankedTestNote({ scored: 3, sets: 2, unknown: 0, rankable: false, labels: new Map() })).toBe(
       'These test scores are on 2 different test sets (runs with other seeds or splits hold out other images), so they are shown but not ranked against each other; the letter names each run\'s set.',
