@@ -1,8 +1,9 @@
 /**
- * The post-processing a run chose at the end of training, its held-out test result, and the one
- * rule by which every prediction path (strata eval and predict, the lab's folder predictions and
- * Kaggle export, the Masks view) decides what to apply: {@link resolvePostprocess}. Plain data and
- * zod only, so the renderer can call it too.
+ * The post-processing a run chose at the end of training, its held-out test result, the one rule
+ * by which every prediction path (strata eval and predict, the lab's folder predictions and Kaggle
+ * export, the Masks view) decides what to apply ({@link resolvePostprocess}), and the one wording
+ * of such a rule ({@link describePostprocess}). Plain data and zod only, so the renderer can call
+ * them too.
  */
 import { z } from 'zod';
 import type { Postprocess } from '../metrics/postprocess';
@@ -48,8 +49,13 @@ export const runPostprocessSchema = z.object({
   members: z.enum(['best', 'snapshots']),
   /** The epochs (from 0) of the checkpoints averaged. */
   checkpointEpochs: z.array(epoch).min(1),
-  /** Whether the threshold and the area were tuned (false: fixed by config.inference). */
-  tuned: z.object({ threshold: z.boolean(), minArea: z.boolean() }),
+  /**
+   * Whether the threshold and the area were tuned (false: fixed by config.inference), and with a
+   * salt cut whether it was (false: DEFAULT_SALT_CUT, as both the threshold and the area were
+   * fixed). `saltCut` is absent without a cut, and in rows stored before it was recorded, whose cuts
+   * were all tuned.
+   */
+  tuned: z.object({ threshold: z.boolean(), minArea: z.boolean(), saltCut: z.boolean().optional() }),
   /** Validation images it was chosen on. */
   valImages: z.number().int().min(1),
   valScore: score,
@@ -128,9 +134,52 @@ export function checkpointsOf(pp: Pick<RunPostprocess, 'members' | 'checkpointEp
   return pp.members === 'best' ? [{ kind: 'best' }] : pp.checkpointEpochs.map((e) => ({ kind: 'snapshot' as const, epoch: e }));
 }
 
-function describe(p: Omit<AppliedPostprocess, 'note' | 'source'>): string {
-  const models = p.snapshots > 1 ? `mean of ${p.snapshots} snapshots` : 'best checkpoint';
-  return `${models}, ${p.tta ? 'flip TTA' : 'no TTA'}, threshold ${p.threshold}, minimum area ${p.minArea}${p.saltCut === undefined ? '' : `, salt-head vote below ${p.saltCut}`}`;
+/** What the wording of a post-processing rule reads: a stored one (RunPostprocess), a candidate, or what a prediction applies. */
+export interface PostprocessWording {
+  /** The best checkpoint alone, or the mean of the predictions of snapshots. */
+  members: 'best' | 'snapshots';
+  /** Their epochs (from 0; said from 1), when known. */
+  checkpointEpochs?: readonly number[];
+  /** How many snapshots are averaged; default: how many epochs are given. */
+  snapshots?: number;
+  tta: boolean;
+  threshold: number;
+  minArea: number;
+  saltCut?: number;
+  /** Whether each was tuned on validation or fixed; left out: not said. */
+  tuned?: { threshold: boolean; minArea: boolean; saltCut?: boolean | undefined };
+}
+
+/** The checkpoints of a rule: "best checkpoint (epoch 5)", "mean prediction of 3 snapshots (epochs 8, 9, 10)" (epochs when known). */
+export function describeCheckpoints(p: Pick<PostprocessWording, 'members' | 'checkpointEpochs' | 'snapshots'>): string {
+  const epochs = (p.checkpointEpochs ?? []).map((e) => e + 1);
+  if (p.members === 'best') return `best checkpoint${epochs.length === 0 ? '' : ` (epoch ${epochs.join(', ')})`}`;
+  return `mean prediction of ${p.snapshots ?? epochs.length} snapshots${epochs.length === 0 ? '' : ` (epochs ${epochs.join(', ')})`}`;
+}
+
+/**
+ * THE wording of a post-processing rule, for every log line, event, note and view that says one:
+ * "mean prediction of 3 snapshots (epochs 8, 9, 10), flip TTA, threshold 0.46 (tuned), minimum area
+ * 20 px (tuned), salt-head vote: empty below 0.3 (tuned)". The marks come from `tuned` and are
+ * left out without it.
+ */
+export function describePostprocess(p: PostprocessWording): string {
+  const mark = (tuned: boolean | undefined) => (tuned === undefined ? '' : tuned ? ' (tuned)' : ' (fixed)');
+  return [
+    describeCheckpoints(p),
+    p.tta ? 'flip TTA' : 'no TTA',
+    `threshold ${p.threshold}${mark(p.tuned?.threshold)}`,
+    `minimum area ${p.minArea} px${mark(p.tuned?.minArea)}`,
+    ...(p.saltCut === undefined ? [] : [`salt-head vote: empty below ${p.saltCut}${mark(p.tuned?.saltCut)}`]),
+  ].join(', ');
+}
+
+/** The wording of what a prediction applies, from its checkpoints (a stored rule's epochs when given). */
+function describeApplied(p: Omit<AppliedPostprocess, 'note' | 'source'>, epochs?: readonly number[]): string {
+  const snaps = p.checkpoints.flatMap((c) => (c.kind === 'snapshot' ? [c.epoch] : []));
+  const members = snaps.length > 0 ? 'snapshots' : 'best';
+  const checkpointEpochs = epochs ?? (members === 'snapshots' ? snaps : undefined);
+  return describePostprocess({ ...p, members, ...(checkpointEpochs === undefined ? {} : { checkpointEpochs }) });
 }
 
 /**
@@ -148,7 +197,7 @@ export function resolvePostprocess(
   // No vote either: `none` is the single model's raw masks.
   if (opts.mode === 'none') {
     const p = { threshold: over ?? RAW_THRESHOLD, minArea: 0, tta: false, snapshots: 1, checkpoints: [{ kind: 'best' as const }] };
-    return { ...p, source: 'none', note: `no post-processing: ${describe(p)}` };
+    return { ...p, source: 'none', note: `no post-processing: ${describeApplied(p)}` };
   }
   const pp = run.postprocess;
   if (pp) {
@@ -160,12 +209,12 @@ export function resolvePostprocess(
       snapshots: pp.snapshots,
       checkpoints: checkpointsOf(pp),
     };
-    return { ...p, source: 'stored', note: `the run's post-processing: ${describe(p)}${over === undefined ? '' : ' (threshold given)'}` };
+    return { ...p, source: 'stored', note: `the run's post-processing: ${describeApplied(p, pp.checkpointEpochs)}${over === undefined ? '' : ' (threshold given)'}` };
   }
   const p = { threshold: over ?? bestEpochThreshold ?? RAW_THRESHOLD, minArea: 0, tta: false, snapshots: 1, checkpoints: [{ kind: 'best' as const }] };
   return {
     ...p,
     source: 'legacy',
-    note: `run ${run.id} has no stored post-processing (trained before it existed, or not finalized; \`strata runs finalize ${run.id}\` chooses one): ${describe(p)}`,
+    note: `run ${run.id} has no stored post-processing (trained before it existed, or not finalized; \`strata runs finalize ${run.id}\` chooses one): ${describeApplied(p)}`,
   };
 }

@@ -1,15 +1,17 @@
 /**
  * The finalize step at the end of training: on the validation split, and only there, it weighs the
- * best checkpoint against the snapshot ensemble (the last K epochs' weights, when the run keeps
- * them), each with flip TTA when the run asks for it, tunes the threshold and the minimum salt area
- * for each (unless config.inference fixes them), with a salt head also its vote's cut, and keeps
- * the candidate that scores higher. The
- * choice is stored with the run (RunRecord.postprocess) and applied by every prediction path (see
- * shared/runs/postprocess.ts). A run with a test split then has its test images scored once, with
- * that choice; nothing chosen ever sees them.
+ * best checkpoint against the snapshot ensemble (the mean of the predictions of the last K epochs'
+ * checkpoints, when the run keeps them: their probabilities are averaged, not their weights), each
+ * with flip TTA when the run asks for it, tunes the threshold and the minimum salt area for each
+ * (unless config.inference fixes them) with the one tuner (tuneThresholdAndArea), with a salt head
+ * also its vote's cut (DEFAULT_SALT_CUT, untuned, when the threshold and the area are both fixed),
+ * and keeps the candidate that scores higher. The choice is stored with the run
+ * (RunRecord.postprocess) and applied by every prediction path (see shared/runs/postprocess.ts). A
+ * run with a test split then has its test images scored once, with that choice; nothing chosen ever
+ * sees them.
  */
-import { scorePostprocess, tuneThresholdAndArea, type TuneResult } from '../../shared/metrics';
-import { checkpointsOf, type CheckpointRef, type PostprocessCandidate, type RunPostprocess, type RunTestResult } from '../../shared/runs/postprocess';
+import { DEFAULT_SALT_CUT, scorePostprocess, tuneThresholdAndArea, type TuneResult } from '../../shared/metrics';
+import { checkpointsOf, describeCheckpoints, describePostprocess, type CheckpointRef, type PostprocessCandidate, type RunPostprocess, type RunTestResult } from '../../shared/runs/postprocess';
 import type { RunRecord } from '../../shared/runs/types';
 import type { Dataset } from '../data/dataset';
 import type { RunStore } from '../runs/store';
@@ -71,12 +73,6 @@ function fmt(x: number | null): string {
   return x === null ? '-' : x.toFixed(4);
 }
 
-function describeCandidate(c: Pick<PostprocessCandidate, 'members' | 'checkpointEpochs'>): string {
-  if (c.members === 'best') return `the best checkpoint (epoch ${(c.checkpointEpochs[0] ?? 0) + 1})`;
-  const e = c.checkpointEpochs.map((x) => x + 1);
-  return `the mean of ${e.length} snapshots (epochs ${e.join(', ')})`;
-}
-
 /**
  * Chooses, stores and announces run `runId`'s post-processing, then scores its test split once.
  * Throws, naming the reason, when the run has no best checkpoint, no validation images or no masks,
@@ -100,9 +96,12 @@ export async function finalizeRun(store: RunStore, runId: string, opts: Finalize
   const h = ds.height;
   const w = ds.width;
   const inf = run.config.inference;
+  // A rule whose threshold and area are both fixed is not tuned at all: a salt head then votes at DEFAULT_SALT_CUT.
+  const fixedRule = inf.threshold !== undefined && inf.minArea !== undefined;
   const grid = {
     ...(inf.threshold === undefined ? {} : { thresholds: [inf.threshold] }),
     ...(inf.minArea === undefined ? {} : { areas: [inf.minArea] }),
+    ...(fixedRule ? { saltCuts: [DEFAULT_SALT_CUT] } : {}),
   };
 
   // The candidates: the best checkpoint, and the snapshot ensemble of the last K epochs when at least two are kept.
@@ -113,7 +112,7 @@ export async function finalizeRun(store: RunStore, runId: string, opts: Finalize
 
   const tuned: { members: 'best' | 'snapshots'; epochs: number[]; tune: TuneResult }[] = [];
   for (const o of options) {
-    log(`finalize: predicting ${val.length} validation images with ${describeCandidate({ members: o.members, checkpointEpochs: o.epochs })}${inf.tta ? ' and flip TTA' : ''}`);
+    log(`finalize: predicting ${val.length} validation images with the ${describeCheckpoints({ members: o.members, checkpointEpochs: o.epochs })}${inf.tta ? ' and flip TTA' : ''}`);
     const ens = await loadEnsemble(store, runId, o.refs, inf.tta, opts.backend);
     let p: DatasetPrediction;
     try {
@@ -145,7 +144,7 @@ export async function finalizeRun(store: RunStore, runId: string, opts: Finalize
     snapshots: chosen.epochs.length,
     members: chosen.members,
     checkpointEpochs: chosen.epochs,
-    tuned: { threshold: inf.threshold === undefined, minArea: inf.minArea === undefined },
+    tuned: { threshold: inf.threshold === undefined, minArea: inf.minArea === undefined, ...(b.saltCut === undefined ? {} : { saltCut: !fixedRule }) },
     valImages: val.length,
     valScore: b.score,
     valEmptyScore: b.emptyScore,
@@ -183,11 +182,9 @@ export async function finalizeRun(store: RunStore, runId: string, opts: Finalize
     epoch,
     step,
     message:
-      `post-processing chosen on ${val.length} validation images: ${describeCandidate(postprocess)}, ${postprocess.tta ? 'flip TTA' : 'no TTA'}, ` +
-      `threshold ${b.threshold}${postprocess.tuned.threshold ? '' : ' (fixed)'}, minimum area ${b.minArea}${postprocess.tuned.minArea ? '' : ' (fixed)'}` +
-      `${b.saltCut === undefined ? '' : `, salt-head vote below ${b.saltCut}`}: ` +
+      `post-processing chosen on ${val.length} validation images: ${describePostprocess(postprocess)}: ` +
       `validation score ${fmt(b.score)} (empty ${fmt(b.emptyScore)}, salt ${fmt(b.saltScore)}; tuned on these images)` +
-      others.map((c) => `; ${describeCandidate(c)} scored ${fmt(c.valScore)}`).join(''),
+      others.map((c) => `; ${describeCheckpoints(c)} scored ${fmt(c.valScore)}`).join(''),
     data: { postprocess },
   });
   if (test) {

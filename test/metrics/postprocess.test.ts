@@ -13,7 +13,7 @@ import {
 } from '../../shared/metrics/postprocess';
 import { byteCut } from '../../shared/metrics/probs';
 import { scoreMasks, scoreSet } from '../../shared/metrics/competition';
-import { resolvePostprocess, type RunPostprocess } from '../../shared/runs/postprocess';
+import { describeCheckpoints, describePostprocess, resolvePostprocess, type RunPostprocess } from '../../shared/runs/postprocess';
 
 const u8 = (...v: number[]) => Uint8Array.from(v);
 
@@ -318,5 +318,55 @@ describe('resolvePostprocess: what every prediction path applies', () => {
     expect(a.note).toMatch(/^run r has no stored post-processing .*strata runs finalize r/);
     expect(resolvePostprocess(old, null, { mode: 'run' }).threshold).toBe(0.5);
     expect(() => resolvePostprocess(old, null, { mode: 'run', threshold: 2 })).toThrow(/threshold must be in \[0, 1\], got 2/);
+  });
+});
+
+describe('describePostprocess: the one wording of a rule', () => {
+  it('says the checkpoints, TTA, threshold, area and vote, with tuned/fixed marks when told', () => {
+    const rule = { members: 'snapshots' as const, checkpointEpochs: [7, 8, 9], snapshots: 3, tta: true, threshold: 0.46, minArea: 20 };
+    expect(describePostprocess({ ...rule, tuned: { threshold: true, minArea: false } })).toBe(
+      'mean prediction of 3 snapshots (epochs 8, 9, 10), flip TTA, threshold 0.46 (tuned), minimum area 20 px (fixed)',
+    );
+    expect(describePostprocess({ ...rule, saltCut: 0.3, tuned: { threshold: true, minArea: true, saltCut: false } })).toBe(
+      'mean prediction of 3 snapshots (epochs 8, 9, 10), flip TTA, threshold 0.46 (tuned), minimum area 20 px (tuned), salt-head vote: empty below 0.3 (fixed)',
+    );
+    // Without `tuned` no marks; a cut whose tuning was not recorded has none either.
+    expect(describePostprocess({ members: 'best', checkpointEpochs: [4], tta: false, threshold: 0.5, minArea: 0, saltCut: 0.2, tuned: { threshold: true, minArea: true } })).toBe(
+      'best checkpoint (epoch 5), no TTA, threshold 0.5 (tuned), minimum area 0 px (tuned), salt-head vote: empty below 0.2',
+    );
+    expect(describePostprocess({ members: 'best', tta: false, threshold: 0.5, minArea: 0 })).toBe('best checkpoint, no TTA, threshold 0.5, minimum area 0 px');
+    expect(describeCheckpoints({ members: 'snapshots', snapshots: 2 })).toBe('mean prediction of 2 snapshots');
+  });
+
+  it('is the wording of the notes of what a prediction applies', () => {
+    const stored: RunPostprocess = {
+      threshold: 0.42,
+      minArea: 20,
+      saltCut: 0.3,
+      tta: true,
+      snapshots: 3,
+      members: 'snapshots',
+      checkpointEpochs: [7, 8, 9],
+      tuned: { threshold: true, minArea: true, saltCut: true },
+      valImages: 720,
+      valScore: 0.8,
+      valEmptyScore: 0.9,
+      valSaltScore: 0.7,
+      candidates: [{ members: 'snapshots', checkpointEpochs: [7, 8, 9], threshold: 0.42, minArea: 20, saltCut: 0.3, valScore: 0.8 }],
+      at: 1,
+    };
+    const run = { id: 'r', postprocess: stored };
+    expect(resolvePostprocess(run, null, { mode: 'run' }).note).toBe(
+      "the run's post-processing: mean prediction of 3 snapshots (epochs 8, 9, 10), flip TTA, threshold 0.42, minimum area 20 px, salt-head vote: empty below 0.3",
+    );
+    expect(resolvePostprocess(run, null, { mode: 'run', threshold: 0.3 }).note).toBe(
+      "the run's post-processing: mean prediction of 3 snapshots (epochs 8, 9, 10), flip TTA, threshold 0.3, minimum area 20 px, salt-head vote: empty below 0.3 (threshold given)",
+    );
+    const best = { id: 'r', postprocess: { ...stored, members: 'best' as const, snapshots: 1, checkpointEpochs: [4] } };
+    expect(resolvePostprocess(best, null, { mode: 'run' }).note).toBe(
+      "the run's post-processing: best checkpoint (epoch 5), flip TTA, threshold 0.42, minimum area 20 px, salt-head vote: empty below 0.3",
+    );
+    expect(resolvePostprocess(run, null, { mode: 'none' }).note).toBe('no post-processing: best checkpoint, no TTA, threshold 0.5, minimum area 0 px');
+    expect(resolvePostprocess({ id: 'r', postprocess: null }, 0.6, { mode: 'run' }).note).toMatch(/: best checkpoint, no TTA, threshold 0.6, minimum area 0 px$/);
   });
 });

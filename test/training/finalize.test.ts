@@ -10,7 +10,8 @@ import path from 'node:path';
 import { encode } from 'fast-png';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { withSaltHead } from '../../shared/arch';
-import { applyPostprocess, scorePostprocess } from '../../shared/metrics';
+import { applyPostprocess, DEFAULT_SALT_CUT, scorePostprocess } from '../../shared/metrics';
+import { describePostprocess } from '../../shared/runs/postprocess';
 import type { RunInit } from '../../shared/runs/types';
 import { assembleDataset, type Dataset } from '../../src-main/data/dataset';
 import { makeDemoDataset } from '../../src-main/data/demo';
@@ -93,7 +94,13 @@ describe('finalize at the end of training', () => {
     expect(run.test).toBeNull();
     const ev = withStore(runsDir, (s) => s.events(runId).filter((e) => e.type === 'postprocess'));
     expect(ev).toHaveLength(1);
-    expect(ev[0]?.message).toMatch(/^post-processing chosen on 6 validation images: .*flip TTA, threshold [0-9.]+, minimum area \d+: validation score [0-9.]+ .*tuned on these images/);
+    // The one wording of a rule (describePostprocess), then the other candidate's score.
+    expect(ev[0]?.message).toBe(
+      `post-processing chosen on 6 validation images: ${describePostprocess(pp)}: validation score ${pp.valScore.toFixed(4)} ` +
+        `(empty ${pp.valEmptyScore?.toFixed(4) ?? '-'}, salt ${pp.valSaltScore?.toFixed(4) ?? '-'}; tuned on these images); ` +
+        `${pp.members === 'best' ? 'mean prediction of 2 snapshots (epochs 2, 3)' : `best checkpoint (epoch ${(run.best?.epoch ?? 0) + 1})`} scored ${(pp.members === 'best' ? ens : alone)?.valScore.toFixed(4)}`,
+    );
+    expect(ev[0]?.message).toMatch(/: (best checkpoint \(epoch \d\)|mean prediction of 2 snapshots \(epochs 2, 3\)), flip TTA, threshold [0-9.]+ \(tuned\), minimum area \d+ px \(tuned\): validation score/);
 
     // What it stored is what the one prediction path applies, and scores what it says on the validation images.
     const val = demoSubset(run.split.val);
@@ -124,9 +131,9 @@ describe('finalize at the end of training', () => {
       const predictor = new FolderPredictor(labStore, new Datasets(path.join(root, 'lab-data')), runsDir);
       const info = predictor.list(runId)[0];
       expect(info?.postprocess).toMatchObject({ source: 'stored', threshold: run.postprocess?.threshold, minArea: run.postprocess?.minArea, tta: true });
-      expect(info?.tunedThreshold).toBe(run.postprocess?.threshold);
+      expect(info?.threshold).toBe(run.postprocess?.threshold);
       // The Masks view exports at the threshold it shows, by default the stored one, and the stored area.
-      const exp = predictor.exportSubmission(runId, { kind: 'folder', key: reply.key }, info?.tunedThreshold ?? 0.5, out);
+      const exp = predictor.exportSubmission(runId, { kind: 'folder', key: reply.key }, info?.threshold ?? 0.5, out);
       expect(exp.minArea).toBe(run.postprocess?.minArea);
     } finally {
       labStore.close();
@@ -259,6 +266,7 @@ describe('a design with a salt-present head', () => {
     expect(pp?.saltCut).toBeGreaterThanOrEqual(0);
     expect(pp?.saltCut).toBeLessThan(1);
     expect(pp?.candidates[0]?.saltCut).toBe(pp?.saltCut);
+    expect(pp?.tuned).toEqual({ threshold: true, minArea: true, saltCut: true });
     if (!pp || pp.saltCut === undefined) return;
     const val = demoSubset(run.split.val);
     const r = await withOpenStore(runsDir, (s) => predictWithRun(s, id, val));
@@ -293,6 +301,20 @@ describe('a design with a salt-present head', () => {
     const sub = path.join(root, 'salt-direct.csv');
     writeSubmission(sub, ds.ids, direct.masks, 101, 101);
     expect(readFileSync(out, 'utf8')).toBe(readFileSync(sub, 'utf8'));
+  });
+});
+
+describe('a salt head on a rule whose threshold and area are both fixed', () => {
+  it('votes at DEFAULT_SALT_CUT, untuned, and says so', async () => {
+    const runsDir = path.join(root, 'salt-fixed');
+    const id = remade(runsDir, createRun(runsDir, { epochs: 1, inference: { tta: false, snapshots: 1, threshold: 0.4, minArea: 10 } }), (init) => ({ ...init, arch: withSaltHead(init.arch) }));
+    expect((await startTrainer({ runsDir, runId: id }).done).status).toBe('done');
+    const pp = withStore(runsDir, (s) => s.get(id).postprocess);
+    expect(DEFAULT_SALT_CUT).toBe(0.5);
+    expect(pp).toMatchObject({ threshold: 0.4, minArea: 10, saltCut: 0.5, tuned: { threshold: false, minArea: false, saltCut: false } });
+    expect(pp?.candidates.map((c) => c.saltCut)).toEqual([0.5]);
+    const ev = withStore(runsDir, (s) => s.events(id).find((e) => e.type === 'postprocess'));
+    expect(ev?.message).toContain(': best checkpoint (epoch 1), no TTA, threshold 0.4 (fixed), minimum area 10 px (fixed), salt-head vote: empty below 0.5 (fixed): validation score');
   });
 });
 

@@ -1,5 +1,6 @@
 import { isOpenEnded } from '../../../shared/runs/request';
-import type { RunPostprocess, RunRecord, RunSummary } from '../../../shared/runs/types';
+import { describePostprocess } from '../../../shared/runs/postprocess';
+import type { RunRecord, RunSummary } from '../../../shared/runs/types';
 import { runOnce } from '../../lab/runRunner';
 import { rewindToBeforeJump } from '../../runs/rewind';
 import { RunClaimedError } from '../../runs/errors';
@@ -176,11 +177,6 @@ async function finalize(runsDir: string, id: string, json: boolean): Promise<num
     );
   }
   return 0;
-}
-
-function describePostprocess(p: RunPostprocess): string {
-  const models = p.members === 'best' ? `best checkpoint (epoch ${(p.checkpointEpochs[0] ?? 0) + 1})` : `mean of ${p.snapshots} snapshots (epochs ${p.checkpointEpochs.map((e) => e + 1).join(', ')})`;
-  return `${models}, ${p.tta ? 'flip TTA' : 'no TTA'}, threshold ${p.threshold}, minimum area ${p.minArea}${p.saltCut === undefined ? '' : `, salt-head vote below ${p.saltCut}`}`;
 }
 
 function remove(runsDir: string, id: string, json: boolean): number {
