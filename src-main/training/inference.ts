@@ -71,16 +71,10 @@ async function backendFor(run: RunRecord, given?: BackendReport): Promise<Backen
   return given ?? (await selectBackend(run.config.backend === 'auto' ? {} : { force: run.config.backend }));
 }
 
-/** Loads the `best` (or `last`) checkpoint of a run. Errors name the run and what is missing. */
-export async function loadRunModel(store: RunStore, runId: string, kind: 'best' | 'last' = 'best'): Promise<LoadedModel> {
-  const run = store.get(runId);
-  const ckpt = readRef(store, run, { kind });
-  return modelOf(run, ckpt, `${kind} checkpoint`, await backendFor(run));
-}
-
 /**
  * Loads the checkpoints `refs` of a run as one ensemble (a single ref: one model). `backend` is the
- * backend already selected in this process (the trainer's), else the run's is selected here.
+ * backend already selected in this process (the trainer's), else the run's is selected here. Errors
+ * name the run and the checkpoint that is missing.
  */
 export async function loadEnsemble(store: RunStore, runId: string, refs: readonly CheckpointRef[], tta: boolean, backend?: BackendReport): Promise<Ensemble> {
   if (refs.length === 0) throw new Error(`run ${runId}: an ensemble needs at least one checkpoint`);
@@ -105,7 +99,7 @@ export async function loadEnsemble(store: RunStore, runId: string, refs: readonl
   };
 }
 
-/** What {@link predictDataset} predicts and reports. */
+/** What {@link predictAll} predicts and reports. */
 export interface PredictOptions {
   batch?: number;
   /** Samples of the dataset to predict, in this order (default: all, in dataset order). */
@@ -124,20 +118,13 @@ export interface DatasetPrediction {
 /**
  * Probabilities for the images of `ds` as uint8 (p*255 rounded), image after image: the mean over
  * the ensemble's members and, with TTA, over each image and its mirror image (flipped back). A lone
- * model without TTA gives exactly its own rounded probabilities.
+ * model without TTA gives exactly its own rounded probabilities. With a salt head, each image's salt
+ * probability too (the mean over the same members and views; its mirror image has a salt
+ * probability of its own), from the same passes.
  */
-export function predictDataset(what: Ensemble | LoadedModel, ds: Dataset, opts: PredictOptions = {}): Uint8Array {
-  return predictAll(what, ds, opts).probs;
-}
-
-/**
- * {@link predictDataset} with the salt head's probability per image too (the mean over the same
- * members and views; its mirror image has a salt probability of its own), from the same passes.
- */
-export function predictAll(what: Ensemble | LoadedModel, ds: Dataset, opts: PredictOptions = {}): DatasetPrediction {
-  const ens: Pick<Ensemble, 'members' | 'tta'> = 'members' in what ? what : { members: [what], tta: false };
+export function predictAll(ens: Pick<Ensemble, 'members' | 'tta'>, ds: Dataset, opts: PredictOptions = {}): DatasetPrediction {
   const first = ens.members[0];
-  if (!first) throw new Error('predictDataset: no model to predict with');
+  if (!first) throw new Error('predictAll: no model to predict with');
   const input = first.model.inputShape;
   if (input.h !== ds.height || input.w !== ds.width) {
     throw new Error(`the model takes ${input.h}x${input.w} images, but ${ds.info.name} has ${ds.height}x${ds.width}`);
@@ -183,13 +170,13 @@ export function predictAll(what: Ensemble | LoadedModel, ds: Dataset, opts: Pred
         if (ens.tta) view(m, xt, true);
       }
       const total = sum as tf.Tensor | null;
-      if (total === null) throw new Error('predictDataset: no model predicted');
+      if (total === null) throw new Error('predictAll: no model predicted');
       const mean = views === 1 ? total : tf.div(total, views);
       const salts = saltSum as tf.Tensor | null;
       const q = tf.cast(tf.round(tf.mul(mean, 255)), 'int32');
       return salts === null ? [q] : [q, views === 1 ? salts : tf.div(salts, views)];
     });
-    if (!q) throw new Error('predictDataset: no probabilities computed');
+    if (!q) throw new Error('predictAll: no probabilities computed');
     out.set(q.dataSync() as Int32Array, start * px);
     if (saltOut && salt) saltOut.set(salt.dataSync() as Float32Array, start);
     tf.dispose([q, ...(salt ? [salt] : [])]);
@@ -233,6 +220,7 @@ export interface RunPrediction {
 export async function predictWithRun(store: RunStore, runId: string, ds: Dataset, opts: RunPredictionOptions = {}): Promise<RunPrediction> {
   const run = store.get(runId);
   const best = store.checkpointInfo(runId, 'best');
+  // The legacy rule's threshold: the best epoch's bestThreshold, chosen on validation by thresholdSweep (the one tuner at minimum area 0).
   const t = best ? store.epochMetrics(runId).find((e) => e.epoch === best.epoch)?.bestThreshold : undefined;
   const applied = resolvePostprocess(run, t !== undefined && Number.isFinite(t) ? t : null, {
     mode: opts.mode ?? 'run',

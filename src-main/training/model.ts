@@ -101,19 +101,6 @@ export class UNetModel {
   }
 
   /**
-   * The salt head's probability that each image has salt, in inference mode, [B]; null when the
-   * design has no salt head. This is the per-image input of the empty-image vote.
-   */
-  predictSalt(x: tf.Tensor4D): tf.Tensor1D | null {
-    if (!this.saltHead) return null;
-    return tf.tidy(() => {
-      const { salt } = this.run(x, false, true);
-      if (!salt) throw new Error(`salt head '${this.saltHead?.id}' gave no output`);
-      return tf.sigmoid(salt);
-    });
-  }
-
-  /**
    * One pass over the graph. The salt head runs only `withSalt` (it is a branch off the bottom level,
    * so leaving it out changes nothing else); the constructor runs it to create its weights.
    */

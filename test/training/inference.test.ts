@@ -14,7 +14,7 @@ import { makeDemoDataset } from '../../src-main/data/demo';
 import { renderInputs } from '../../src-main/data/batches';
 import { RunStore } from '../../src-main/runs/store';
 import { selectBackend } from '../../src-main/training/backend';
-import { loadEnsemble, loadRunModel, predictDataset } from '../../src-main/training/inference';
+import { loadEnsemble, predictAll, type Ensemble } from '../../src-main/training/inference';
 import { UNetModel } from '../../src-main/training/model';
 import { createRun, withStore } from '../helpers/trainerRuns';
 
@@ -49,13 +49,18 @@ async function withOpenStore<T>(runsDir: string, fn: (s: RunStore) => Promise<T>
   }
 }
 
+/** The ensemble's probabilities of `ds`, through the prediction path every caller uses. */
+function probsOf(ens: Ensemble, d: Dataset, opts: Parameters<typeof predictAll>[2] = {}): Uint8Array {
+  return predictAll(ens, d, opts).probs;
+}
+
 function maxDiff(a: Uint8Array, b: Uint8Array): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] ?? 0) - (b[i] ?? 0)));
   return m;
 }
 
-describe('predictDataset with flip TTA and snapshot ensembles', () => {
+describe('predictAll with flip TTA and snapshot ensembles', () => {
   const runsDir = path.join(root, 'runs');
   const runId = createRun(runsDir, { inference: { tta: true, snapshots: 2 } });
   const ds = makeDemoDataset({ count: N, seed: 5 });
@@ -79,20 +84,23 @@ describe('predictDataset with flip TTA and snapshot ensembles', () => {
   });
 
   it('gives a lone model exactly its own probabilities, rounded to bytes', async () => {
-    const loaded = await withOpenStore(runsDir, (s) => loadRunModel(s, runId));
+    const loaded = await withOpenStore(runsDir, (s) => loadEnsemble(s, runId, [{ kind: 'best' }], false));
     try {
-      const got = predictDataset(loaded, ds, { batch: 2 });
+      expect(loaded.epochs).toEqual([0]);
+      const got = probsOf(loaded, ds, { batch: 2 });
       const direct = tf.tidy(() => {
         const p = models[0]?.predict(tf.tensor4d(renderInputs(ds, [0, 1, 2], 1, norm), [N, S, S, 1]));
         return Uint8Array.from(tf.round(tf.mul(p as tf.Tensor, 255)).dataSync());
       });
       expect(maxDiff(got, direct)).toBe(0);
       // A subset in a given order is that subset's rows.
-      const sub = predictDataset(loaded, ds, { indices: [2, 0] });
+      const sub = probsOf(loaded, ds, { indices: [2, 0] });
       expect(maxDiff(sub.subarray(0, S * S), got.subarray(2 * S * S))).toBe(0);
       expect(maxDiff(sub.subarray(S * S), got.subarray(0, S * S))).toBe(0);
+      // The design has no salt head: no salt probabilities.
+      expect(predictAll(loaded, ds).saltProbs).toBeNull();
     } finally {
-      loaded.model.dispose();
+      loaded.dispose();
     }
   });
 
@@ -100,12 +108,12 @@ describe('predictDataset with flip TTA and snapshot ensembles', () => {
     const plain = await withOpenStore(runsDir, (s) => loadEnsemble(s, runId, [{ kind: 'best' }], false));
     const tta = await withOpenStore(runsDir, (s) => loadEnsemble(s, runId, [{ kind: 'best' }], true));
     try {
-      const p = predictDataset(plain, ds);
-      const pm = mirrorProbs(predictDataset(plain, ds2));
+      const p = probsOf(plain, ds);
+      const pm = mirrorProbs(probsOf(plain, ds2));
       // Without TTA an initialised net is not mirror-symmetric: the check below could fail.
       expect(maxDiff(pm, p)).toBeGreaterThan(1);
-      const t = predictDataset(tta, ds);
-      const tm = predictDataset(tta, ds2);
+      const t = probsOf(tta, ds);
+      const tm = probsOf(tta, ds2);
       expect(maxDiff(mirrorProbs(tm), t)).toBeLessThanOrEqual(1);
       // TTA is the mean of the image's prediction and its mirror's flipped back.
       const mean = p.map((v, i) => Math.round((v + (pm[i] ?? 0)) / 2));
@@ -122,10 +130,10 @@ describe('predictDataset with flip TTA and snapshot ensembles', () => {
     const b = await withOpenStore(runsDir, (s) => loadEnsemble(s, runId, [{ kind: 'snapshot', epoch: 1 }], false));
     try {
       expect(ens.epochs).toEqual([0, 1]);
-      const pa = predictDataset(a, ds);
-      const pb = predictDataset(b, ds);
+      const pa = probsOf(a, ds);
+      const pb = probsOf(b, ds);
       expect(maxDiff(pa, pb)).toBeGreaterThan(1);
-      const pe = predictDataset(ens, ds);
+      const pe = probsOf(ens, ds);
       expect(maxDiff(pe, pa.map((v, i) => Math.round((v + (pb[i] ?? 0)) / 2)))).toBeLessThanOrEqual(1);
     } finally {
       for (const e of [ens, a, b]) e.dispose();
