@@ -144,8 +144,11 @@ export interface FolderPrediction {
   height: number;
   width: number;
   createdAt: number;
-  /** The threshold that scored best on the run's validation set at that epoch; null when unknown. */
-  tunedThreshold: number | null;
+  /**
+   * The threshold the prediction applied: its `postprocess.threshold`; for a prediction stored before
+   * that was recorded, the threshold it was stored with (the best epoch's tuned one); null when unknown.
+   */
+  threshold: number | null;
   /**
    * What the prediction applied (checkpoints averaged, flip TTA) and how its masks are made
    * (`applyPostprocess(probs, ..., { threshold, minArea })`, shared/metrics); null for predictions

@@ -26,7 +26,11 @@ const metaSchema = z.object({
   height: z.number().int().positive(),
   width: z.number().int().positive(),
   createdAt: z.number(),
-  tunedThreshold: z.number().nullable(),
+  /**
+   * Predictions stored before their post-processing was recorded kept only the threshold they
+   * applied (the best epoch's tuned one, or null), under this name; newer ones have `postprocess`.
+   */
+  tunedThreshold: z.number().nullable().optional(),
   /** What the probabilities were made with and how masks are made of them; null for predictions stored before it was recorded. */
   postprocess: predictionPostprocessSchema.nullable().default(null),
   /** Each image's salt-head probability (its vote needs them); null without a salt head. Kept here, so one atomic write keeps them with the rest. */
@@ -34,10 +38,8 @@ const metaSchema = z.object({
 });
 type Meta = z.infer<typeof metaSchema>;
 
-/** What a folder prediction stores besides its probabilities. */
+/** What a folder prediction stores besides its probabilities and its post-processing. */
 export interface FolderPredictionExtras {
-  /** What the prediction applied (see PredictionPostprocess). */
-  postprocess?: PredictionPostprocess | null;
   /** One per image, from a design's salt head. */
   saltProbs?: Float32Array | null;
   now?: number;
@@ -59,15 +61,15 @@ function keyDir(runsDir: string, runId: string, key: string): string {
 
 /**
  * Stores run `runId`'s predictions of the folder at `absPath`: the probabilities first, then the
- * description, then removes what an earlier prediction of the same folder left. `tunedThreshold` is
- * the threshold the run applies; `extras.postprocess`, everything the prediction applied.
+ * description, then removes what an earlier prediction of the same folder left. `postprocess` is
+ * everything the prediction applied (its threshold is the one the masks are made at).
  */
 export function saveFolderPrediction(
   runsDir: string,
   runId: string,
   absPath: string,
   p: RunPredictions,
-  tunedThreshold: number | null,
+  postprocess: PredictionPostprocess,
   extras: FolderPredictionExtras = {},
 ): FolderPrediction {
   const key = folderKey(absPath);
@@ -82,8 +84,7 @@ export function saveFolderPrediction(
     height: p.height,
     width: p.width,
     createdAt: extras.now ?? Date.now(),
-    tunedThreshold,
-    postprocess: extras.postprocess ?? null,
+    postprocess,
     saltProbs: salt ? Array.from(salt) : null,
   };
   writeFileAtomic(path.join(dir, 'folder.json'), `${JSON.stringify(meta)}\n`);
@@ -92,8 +93,8 @@ export function saveFolderPrediction(
 }
 
 function infoOf(runId: string, key: string, meta: Meta): FolderPrediction {
-  const { saltProbs: _s, ...rest } = meta;
-  return { runId, key, ...rest };
+  const { saltProbs: _s, tunedThreshold, ...rest } = meta;
+  return { runId, key, ...rest, threshold: meta.postprocess?.threshold ?? tunedThreshold ?? null };
 }
 
 function readMeta(runsDir: string, runId: string, key: string): Meta | null {

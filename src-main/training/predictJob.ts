@@ -35,8 +35,8 @@ export async function runPredictJob(job: PredictJob, emit: (m: PredictReply) => 
       job.runId,
       job.folder,
       { epoch, ids: ds.ids, probs: r.probs, height: ds.height, width: ds.width },
-      r.applied.threshold,
-      { postprocess: predictionPostprocessOf(r.applied, r.epochs), saltProbs: r.saltProbs },
+      predictionPostprocessOf(r.applied, r.epochs),
+      { saltProbs: r.saltProbs },
     );
     return { type: 'predict-result', key: info.key, count: info.count, epoch: info.epoch };
   } catch (e) {

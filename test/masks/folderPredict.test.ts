@@ -9,6 +9,7 @@ import path from 'node:path';
 import { encode } from 'fast-png';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeRle } from '../../shared/data/rle';
+import type { PredictionPostprocess } from '../../shared/runs/postprocess';
 import type { TrainerCommand } from '../../shared/training/protocol';
 import { Datasets } from '../../src-main/lab/datasets';
 import { LabError } from '../../src-main/lab/errors';
@@ -30,6 +31,8 @@ afterAll(() => {
 
 const H = 4;
 const W = 3;
+/** What the stand-in says it applied: the best checkpoint (epoch 3) at threshold 0.4. */
+const BEST_AT_04: PredictionPostprocess = { threshold: 0.4, minArea: 0, tta: false, snapshots: 1, checkpointEpochs: [3], source: 'stored' };
 /** Image k of the folder: every pixel 10*k + 1. */
 function writeFolder(ids: string[]): string {
   const dir = scratch('images');
@@ -56,7 +59,7 @@ function standIn(runsDir: string, behaviour: 'ok' | 'dies'): () => TrainerChild 
         setTimeout(() => {
           if (behaviour === 'dies') return exits.forEach((l) => l(null, 'SIGKILL'));
           const ids = fs.readdirSync(c.job.folder).map((f) => f.replace(/\.png$/, '')).sort();
-          const info = saveFolderPrediction(runsDir, c.job.runId, c.job.folder, { epoch: 3, ids, probs: knownProbs(ids.length), height: H, width: W }, 0.4);
+          const info = saveFolderPrediction(runsDir, c.job.runId, c.job.folder, { epoch: 3, ids, probs: knownProbs(ids.length), height: H, width: W }, BEST_AT_04);
           for (const l of listeners) l({ type: 'predict-progress', done: ids.length, total: ids.length });
           for (const l of listeners) l({ type: 'predict-result', key: info.key, count: info.count, epoch: info.epoch });
         }, 5);
@@ -83,7 +86,7 @@ describe('FolderPredictor', () => {
     const { store, runId, predictor } = setUp();
     const folder = writeFolder(['c', 'b', 'a']);
     const info = await predictor.predict(runId, folder);
-    expect(info).toMatchObject({ runId, path: folder, epoch: 3, count: 3, height: H, width: W, tunedThreshold: 0.4 });
+    expect(info).toMatchObject({ runId, path: folder, epoch: 3, count: 3, height: H, width: W, threshold: 0.4, postprocess: BEST_AT_04 });
     expect(info.key).toMatch(/^[0-9a-f]{16}$/);
     expect(predictor.list(runId).map((f) => f.key)).toEqual([info.key]);
 
@@ -138,8 +141,13 @@ describe('FolderPredictor', () => {
     const folder = writeFolder(['a', 'b', 'c']);
     // As the predict job stores it: what the run applied, here a minimum area of 2 pixels.
     const ids = ['a', 'b', 'c'];
-    const info = saveFolderPrediction(runsDir, runId, folder, { epoch: 3, ids, probs: knownProbs(3), height: H, width: W }, 0.5, {
-      postprocess: { threshold: 0.5, minArea: 2, tta: true, snapshots: 2, checkpointEpochs: [2, 3], source: 'stored' },
+    const info = saveFolderPrediction(runsDir, runId, folder, { epoch: 3, ids, probs: knownProbs(3), height: H, width: W }, {
+      threshold: 0.5,
+      minArea: 2,
+      tta: true,
+      snapshots: 2,
+      checkpointEpochs: [2, 3],
+      source: 'stored',
     });
     const out = path.join(scratch('out'), 'sub.csv');
     // Images a, b, c have 1, 2 and 3 salt pixels: the area of 2 clears a alone.
@@ -147,6 +155,27 @@ describe('FolderPredictor', () => {
     expect(fs.readFileSync(out, 'utf8').split('\n')[1]).toBe('a,');
     expect(predictor.exportSubmission(runId, { kind: 'folder', key: info.key }, 0.5, out, 0)).toMatchObject({ withSalt: 3, minArea: 0 });
     expect(predictor.exportSubmission(runId, { kind: 'folder', key: info.key }, 0.5, out, 3)).toMatchObject({ withSalt: 1, minArea: 3 });
+    store.close();
+  });
+
+  it('gives the applied threshold: its post-processing\'s, or for an older stored prediction the threshold it was stored with', () => {
+    const { store, runId, predictor } = setUp();
+    const runsDir = store.root;
+    const folder = writeFolder(['a', 'b']);
+    const info = saveFolderPrediction(runsDir, runId, folder, { epoch: 3, ids: ['a', 'b'], probs: knownProbs(2), height: H, width: W }, BEST_AT_04);
+    expect(info.threshold).toBe(0.4);
+    // The file holds the post-processing alone: the threshold is not kept twice.
+    const file = path.join(runsDir, runId, 'folder-predictions', info.key, 'folder.json');
+    const meta = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    expect(meta).not.toHaveProperty('tunedThreshold');
+    expect(meta['postprocess']).toEqual(BEST_AT_04);
+    // As an older Strata wrote it: the threshold under its old name, no post-processing.
+    const { postprocess: _p, ...old } = meta;
+    fs.writeFileSync(file, JSON.stringify({ ...old, tunedThreshold: 0.35 }));
+    expect(predictor.list(runId)[0]).toMatchObject({ threshold: 0.35, postprocess: null });
+    expect(predictor.list(runId)[0]).not.toHaveProperty('tunedThreshold');
+    fs.writeFileSync(file, JSON.stringify({ ...old, tunedThreshold: null }));
+    expect(predictor.list(runId)[0]?.threshold).toBeNull();
     store.close();
   });
 });
