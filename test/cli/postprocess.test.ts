@@ -67,7 +67,7 @@ describe('eval and predict apply the same post-processing', () => {
     runId = String(json(r)['runId']);
     const show = json(strata('runs', 'show', runId, '--json'));
     expect(show['postprocess']).toMatchObject({ tta: true, valImages: expect.any(Number) });
-    expect(strata('runs', 'show', runId).stdout).toMatch(/postproc\. {2}(best checkpoint|mean of 2 snapshots).*flip TTA, threshold/);
+    expect(strata('runs', 'show', runId).stdout).toMatch(/postproc\. {2}(best checkpoint \(epoch [12]\)|mean prediction of 2 snapshots \(epochs 1, 2\)), flip TTA, threshold [0-9.]+ \(tuned\), minimum area \d+ px \(tuned\); validation score/);
   });
 
   it('writes the same masks from eval as predict, by default with the run\'s post-processing', () => {
@@ -80,6 +80,12 @@ describe('eval and predict apply the same post-processing', () => {
     expect(ej['postprocess']).toMatchObject(expected);
     expect(ej['threshold']).toBe(pp.threshold);
     expect(e.stderr).toContain("the run's post-processing: ");
+    // None of these images is in the run's split: no warning.
+    expect(ej['overlap']).toEqual({ train: 0, val: 0, test: 0 });
+    expect(e.stderr).not.toContain('warning');
+    // A threshold tuned on these images is not a headline figure: only in its own, named block.
+    for (const k of ['bestThreshold', 'bestScore', 'sweep']) expect(ej).not.toHaveProperty(k);
+    expect(ej['tunedOnTheseImages']).toMatchObject({ minArea: pp.minArea, note: 'tuned on the evaluated images: an optimistic figure, not a held-out score' });
     const predOut = path.join(tmp, 'pred.csv');
     const p = strata('predict', '--run', runId, '--images', path.join(other, 'images'), '--out', predOut, '--json');
     expect(p.code, p.stderr).toBe(0);
@@ -101,6 +107,42 @@ describe('eval and predict apply the same post-processing', () => {
     expect(masksOf(predOut)).toEqual(masksOf(evalOut));
     const st = json(strata('eval', '--run', runId, '--data', other, '--threshold', '0.3', '--json'));
     expect(st['postprocess']).toMatchObject({ threshold: 0.3, tta: true, source: 'stored' });
+    // The tuned block sweeps the threshold with the rest of the applied rule held: at 0.3 it is the headline score, and its best is no lower.
+    const tuned = st['tunedOnTheseImages'] as { threshold: number; score: number; minArea: number; sweep: { threshold: number; score: number }[] };
+    expect(tuned.minArea).toBe((st['postprocess'] as { minArea: number }).minArea);
+    expect(tuned.sweep.map((p) => p.threshold)).toEqual(Array.from({ length: 19 }, (_, k) => (k + 1) / 20));
+    expect(tuned.sweep.find((p) => p.threshold === 0.3)?.score).toBe(st['score']);
+    expect(tuned.score).toBe(Math.max(...tuned.sweep.map((p) => p.score)));
+    expect(tuned.sweep.find((p) => p.threshold === tuned.threshold)?.score).toBe(tuned.score);
+    // In text, the tuned figure comes with its caveat.
+    const text = strata('eval', '--run', runId, '--data', other, '--postprocess', 'none');
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/\n {2}tuned on the evaluated images: an optimistic figure, not a held-out score: the best threshold \(minimum area 0 px\) would be [0-9.]+, score [0-9.]+\n/);
+  });
+
+  it("counts the images of the run's own split, and warns when it trained or chose on them", () => {
+    // Files 24-39: 8 of the 32 the run was trained and validated on, 8 it never saw.
+    const mixed = tgsFolder('mixed', files.slice(24, 40));
+    const split = json(strata('runs', 'show', runId, '--json'))['split'] as { train: string[]; val: string[]; test: string[] };
+    const ids = files.slice(24, 40).map((f) => f.replace(/\.png$/, ''));
+    const train = ids.filter((id) => split.train.includes(id)).length;
+    const val = ids.filter((id) => split.val.includes(id)).length;
+    expect(train + val).toBe(8);
+    const r = strata('eval', '--run', runId, '--data', mixed, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(json(r)['overlap']).toEqual({ train, val, test: 0 });
+    const warned = r.stderr.split('\n').filter((l) => l.startsWith('warning: '));
+    expect(warned).toEqual([
+      ...(train > 0 ? [`warning: ${train} of these images were in the run's training split: this is not a held-out score`] : []),
+      ...(val > 0 ? [`warning: ${val} of these images were in the run's validation split, on which its checkpoint and post-processing were chosen: this is not a held-out score`] : []),
+    ]);
+  });
+
+  it('refuses a folder without masks before predicting anything', () => {
+    const r = strata('eval', '--run', runId, '--data', path.join(other, 'images'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`strata: ${path.join(other, 'images')}: has no masks, so there is nothing to evaluate against (use strata predict)\n`);
+    expect(r.stdout).toBe('');
   });
 
   it('refuses a bad --postprocess or --threshold by name (exit 2)', () => {

@@ -1,4 +1,5 @@
-import { scorePostprocess, thresholdSweep } from '../../../shared/metrics';
+import { DEFAULT_SWEEP_THRESHOLDS, scoreMasks, tuneThresholdAndArea } from '../../../shared/metrics';
+import type { RunRecord } from '../../../shared/runs/types';
 import { writeSubmission } from '../../data/submission';
 import { CliError, parseCommandArgs, printJson, requiredArg } from '../args';
 import { runsDirArg } from '../runsDir';
@@ -14,25 +15,79 @@ const OPTIONS = {
   json: { type: 'boolean' },
 } as const;
 
+/** What the `tunedOnTheseImages` block of eval's JSON says it is. */
+export const TUNED_ON_THESE_IMAGES_NOTE = 'tuned on the evaluated images: an optimistic figure, not a held-out score';
+
+/** How many of the folder's images each split of the run holds. */
+export interface SplitOverlap {
+  train: number;
+  val: number;
+  test: number;
+}
+
+/** Counts the ids of `ids` that are in the run's training, validation and test splits. */
+export function splitOverlap(ids: readonly string[], split: RunRecord['split']): SplitOverlap {
+  const count = (part: readonly string[]) => {
+    const inPart = new Set(part);
+    return ids.filter((id) => inPart.has(id)).length;
+  };
+  return { train: count(split.train), val: count(split.val), test: count(split.test) };
+}
+
+/** The warnings an overlap calls for: images the run trained on, or chose its checkpoint and post-processing on. The test split is held out. */
+export function overlapWarnings(o: SplitOverlap): string[] {
+  return [
+    ...(o.train > 0 ? [`${o.train} of these images were in the run's training split: this is not a held-out score`] : []),
+    ...(o.val > 0 ? [`${o.val} of these images were in the run's validation split, on which its checkpoint and post-processing were chosen: this is not a held-out score`] : []),
+  ];
+}
+
 /**
  * `strata eval`: every metric of a run's predictions on a labelled folder, with what `strata
- * predict` applies (the run's stored post-processing) unless `--postprocess none`; `--out` also
- * writes the masks it scored as a submission.
+ * predict` applies (the run's stored post-processing) unless `--postprocess none`. The score is
+ * the score of the very masks it writes with `--out` (and predict writes). What a threshold tuned
+ * on these images would score is reported apart, as such; images the run trained or chose on are
+ * counted and warned about.
  */
 export async function evalCommand(argv: string[]): Promise<number> {
   const { values: v } = parseCommandArgs('eval', argv, OPTIONS);
   const runId = requiredArg('eval', 'run', v.run);
   const dir = requiredArg('eval', 'data', v.data);
   const pp = postprocessArgs(v);
-  const { ds, prediction } = await predictFolder(runsDirArg(v['runs-dir']), runId, dir, pp);
-  if (!ds.masks) throw new CliError(`${dir}: has no masks, so there is nothing to evaluate against (use strata predict)`);
+  let overlap: SplitOverlap = { train: 0, val: 0, test: 0 };
+  const { ds, prediction } = await predictFolder(runsDirArg(v['runs-dir']), runId, dir, pp, (folder, run) => {
+    // Before anything is predicted: a folder without masks has nothing to score against.
+    if (!folder.masks) throw new CliError(`${dir}: has no masks, so there is nothing to evaluate against (use strata predict)`);
+    overlap = splitOverlap(folder.ids, run.split);
+    for (const w of overlapWarnings(overlap)) process.stderr.write(`warning: ${w}\n`);
+  });
+  const truths = ds.masks;
+  if (!truths) throw new CliError(`${dir}: has no masks, so there is nothing to evaluate against (use strata predict)`);
   const { probs, applied } = prediction;
   const n = ds.ids.length;
-  const at = scorePostprocess(ds.masks, probs, n, ds.height, ds.width, applied, prediction.saltProbs ?? undefined);
-  // The sweep shows how the threshold alone moves the score on these images (no area rule); it is not what was applied.
-  const sweep = thresholdSweep({ truths: ds.masks, probs, n, h: ds.height, w: ds.width });
+  // The headline: the masks the prediction path made, which --out writes and strata predict writes.
+  const at = scoreMasks(truths, prediction.masks, n, ds.height, ds.width);
+  // The threshold alone tuned on these images, the rest of the applied rule (its area, its vote) held.
+  const vote = applied.saltCut === undefined ? undefined : (prediction.saltProbs ?? undefined);
+  const tune = tuneThresholdAndArea(
+    truths,
+    probs,
+    n,
+    ds.height,
+    ds.width,
+    { thresholds: DEFAULT_SWEEP_THRESHOLDS, areas: [applied.minArea], ...(applied.saltCut === undefined ? {} : { saltCuts: [applied.saltCut] }) },
+    vote,
+  );
   if (v.out !== undefined) writeSubmission(v.out, ds.ids, prediction.masks, ds.height, ds.width);
   const postprocess = postprocessReport(prediction);
+  const tunedOnTheseImages = {
+    threshold: tune.best.threshold,
+    score: tune.best.score,
+    minArea: applied.minArea,
+    ...(applied.saltCut === undefined ? {} : { saltCut: applied.saltCut }),
+    sweep: tune.points.map((p) => ({ threshold: p.threshold, score: p.score, emptyScore: p.emptyScore, saltScore: p.saltScore, meanIoU: p.meanIoU, pixelIoU: p.pixelIoU })),
+    note: TUNED_ON_THESE_IMAGES_NOTE,
+  };
   const out = {
     runId,
     data: dir,
@@ -44,9 +99,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
     pixelIoU: at.pixelIoU,
     emptyScore: at.emptyScore,
     nonEmptyScore: at.nonEmptyScore,
-    bestThreshold: sweep.best.threshold,
-    bestScore: sweep.best.score,
-    sweep: sweep.points,
+    overlap,
+    tunedOnTheseImages,
     ...(v.out === undefined ? {} : { out: v.out }),
     ...(v['per-image'] ? { perImage: at.perImage.map((p, i) => ({ id: ds.ids[i], ...p })) } : {}),
   };
@@ -54,12 +108,14 @@ export async function evalCommand(argv: string[]): Promise<number> {
     printJson(out);
     return 0;
   }
+  const held = `minimum area ${applied.minArea} px${applied.saltCut === undefined ? '' : `, salt-head vote: empty below ${applied.saltCut}`}`;
   process.stdout.write(
     [
       `run ${runId} on ${dir} (${out.images} images): ${applied.note}`,
       `  competition score ${at.score.toFixed(4)} (empty truth ${at.emptyScore?.toFixed(4) ?? '-'}, salt ${at.nonEmptyScore?.toFixed(4) ?? '-'})`,
       `  mean IoU ${at.meanIoU.toFixed(4)}  pixel IoU ${at.pixelIoU.toFixed(4)}`,
-      `  on these images the best threshold alone would be ${sweep.best.threshold.toFixed(2)} (score ${sweep.best.score.toFixed(4)}, no area rule; tuned on the evaluated images, so not a fair figure)`,
+      ...(overlap.train + overlap.val + overlap.test > 0 ? [`  of these images, ${overlap.train} were in the run's training split, ${overlap.val} in its validation split, ${overlap.test} in its test split`] : []),
+      `  ${TUNED_ON_THESE_IMAGES_NOTE}: the best threshold (${held}) would be ${tune.best.threshold.toFixed(2)}, score ${tune.best.score.toFixed(4)}`,
       ...(v.out === undefined ? [] : [`  masks written to ${v.out}`]),
       ...(v['per-image'] ? at.perImage.map((p, i) => `  ${ds.ids[i]}  IoU ${p.iou.toFixed(4)}  score ${p.score.toFixed(2)}`) : []),
       '',

@@ -1,4 +1,5 @@
 import { POSTPROCESS_MODES, type PostprocessMode } from '../../../shared/runs/postprocess';
+import type { RunRecord } from '../../../shared/runs/types';
 import type { Dataset } from '../../data/dataset';
 import { RunStore } from '../../runs/store';
 import { predictWithRun, type RunPrediction } from '../../training/inference';
@@ -27,23 +28,32 @@ export function postprocessReport(p: RunPrediction): { threshold: number; minAre
 /**
  * Predicts the images of a folder with a run, through the one prediction path (predictWithRun),
  * with progress on stderr and a line saying what post-processing it applies. A missing run or
- * checkpoint, or images of the wrong size, is a bad input (exit 2).
+ * checkpoint, or images of the wrong size, is a bad input (exit 2). `check` sees the folder and the
+ * run before anything is predicted (eval: the folder must have masks; its overlap with the run's split).
  */
-export async function predictFolder(runsDir: string, runId: string, dir: string, pp: { mode: PostprocessMode; threshold?: number }): Promise<{ ds: Dataset; prediction: RunPrediction }> {
+export async function predictFolder(
+  runsDir: string,
+  runId: string,
+  dir: string,
+  pp: { mode: PostprocessMode; threshold?: number },
+  check?: (ds: Dataset, run: RunRecord) => void,
+): Promise<{ ds: Dataset; run: RunRecord; prediction: RunPrediction }> {
   const store = RunStore.open(runsDir);
   try {
-    let input: { height: number; width: number } | undefined;
+    let run: RunRecord;
     try {
-      const node = store.get(runId).arch.nodes.find((n) => n.kind === 'input');
-      if (node?.kind === 'input') input = node;
+      run = store.get(runId);
     } catch (err) {
       throw new CliError(err instanceof Error ? err.message : String(err));
     }
+    const node = run.arch.nodes.find((n) => n.kind === 'input');
+    const input = node?.kind === 'input' ? node : undefined;
     const ds = await loadDataset({ kind: 'folder', path: dir });
     if (ds.ids.length === 0) throw new CliError(`${dir}: has no images to predict`);
     if (input && (input.height !== ds.height || input.width !== ds.width)) {
       throw new CliError(`run ${runId} takes ${input.height}x${input.width} images, but ${dir} has ${ds.height}x${ds.width}`);
     }
+    check?.(ds, run);
     let loaded = false;
     try {
       const prediction = await predictWithRun(store, runId, ds, {
@@ -57,7 +67,7 @@ export async function predictFolder(runsDir: string, runId: string, dir: string,
         },
       });
       if (process.stderr.isTTY) process.stderr.write('\n');
-      return { ds, prediction };
+      return { ds, run, prediction };
     } catch (err) {
       // What fails before the models are loaded (no such run, no checkpoint, a snapshot gone) is the user's input.
       if (!loaded) throw new CliError(err instanceof Error ? err.message : String(err));
