@@ -1,9 +1,9 @@
 /**
  * A run's recipe in words, the same everywhere it is summarised (run details, the setup form's
  * collapsed sections): the loss with its weight, the augmentation with its units, where the weights
- * started, how predictions are to be made, and the post-processing the run chose. Pure.
+ * started and how predictions are to be made. The post-processing a run chose is worded by
+ * shared/runs/postprocess.ts's describePostprocess, the one wording of a rule. Pure.
  */
-import type { RunPostprocess } from '../../shared/runs/postprocess';
 import type { RunConfig } from '../../shared/runs/request';
 
 /** A share as a whole percentage ("10%"), one decimal where it is not whole. */
@@ -65,18 +65,6 @@ export function initFromText(cfg: Pick<RunConfig, 'initFrom' | 'init'>, nameOf: 
   const from = cfg.initFrom;
   if (!from) return `fresh, ${cfg.init}`;
   return `the ${from.checkpoint} checkpoint of ${nameOf(from.runId) ?? `run ${from.runId}`}`;
-}
-
-/**
- * The post-processing a run chose on validation, in words: "mean of 3 snapshots (epochs 8, 9, 10) ·
- * flip TTA · threshold 0.46 (tuned) · min area 20 px (tuned)".
- */
-export function postprocessText(pp: Pick<RunPostprocess, 'members' | 'checkpointEpochs' | 'snapshots' | 'tta' | 'threshold' | 'minArea' | 'tuned'> & { saltCut?: number }): string {
-  const epochs = pp.checkpointEpochs.map((e) => e + 1).join(', ');
-  const models = pp.members === 'best' ? `best checkpoint (epoch ${epochs})` : `mean of ${pp.snapshots} snapshots (epochs ${epochs})`;
-  const how = (tuned: boolean) => (tuned ? 'tuned' : 'fixed');
-  const vote = pp.saltCut === undefined ? [] : [`salt-head vote: empty below ${pp.saltCut}`];
-  return [models, pp.tta ? 'flip TTA' : 'no TTA', `threshold ${pp.threshold} (${how(pp.tuned.threshold)})`, `min area ${pp.minArea} px (${how(pp.tuned.minArea)})`, ...vote].join(' · ');
 }
 
 /** "empty images 0.9500 · salt images 0.5700", a kind left out when the set has none of it. */

@@ -187,7 +187,7 @@ describe('the recipe settings in Chromium', () => {
     const valBox = details.locator('[data-testid="val-result"]');
     expect(await valBox.textContent()).toContain('Validation (8 images, which chose the checkpoint, threshold and min area)');
     expect(await valBox.locator('[data-testid="val-score"]').textContent()).toBe('0.8375');
-    expect(await details.locator('[data-testid="detail-postprocess"]').textContent()).toBe('mean of 3 snapshots (epochs 10, 11, 12) · flip TTA · threshold 0.46 (tuned) · min area 20 px (tuned)');
+    expect(await details.locator('[data-testid="detail-postprocess"]').textContent()).toBe('mean prediction of 3 snapshots (epochs 10, 11, 12), flip TTA, threshold 0.46 (tuned), minimum area 20 px (tuned)');
     expect(await details.textContent()).toContain('(22 train / 8 val / 10 test)');
     expect(await details.textContent()).toContain('0.8125 (validation score, epoch 10)');
     // The list's test column holds the test score, not the validation one.

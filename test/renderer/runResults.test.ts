@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { compareRows, sortRows } from '../../src-renderer/workflows/compareRuns';
 import { RUN_COLUMN_TITLES, sortRuns } from '../../src-renderer/workflows/runTable';
-import { byKindText, postprocessText } from '../../src-renderer/workflows/runSettings';
+import { describePostprocess } from '../../shared/runs/postprocess';
+import { byKindText } from '../../src-renderer/workflows/runSettings';
 import { summary } from './fixtures';
 
 const test = (score: number) => ({ images: 40, score, emptyScore: 0.9, saltScore: 0.5, meanIoU: 0.6, at: 1 });
@@ -33,12 +34,15 @@ describe('the test score column', () => {
 describe('the chosen post-processing in words', () => {
   const base = { members: 'snapshots' as const, checkpointEpochs: [7, 8, 9], snapshots: 3, tta: true, threshold: 0.46, minArea: 20, tuned: { threshold: true, minArea: true } };
 
-  it('names the checkpoints (1-based epochs), TTA, and whether threshold and area were tuned or fixed', () => {
-    expect(postprocessText(base)).toBe('mean of 3 snapshots (epochs 8, 9, 10) · flip TTA · threshold 0.46 (tuned) · min area 20 px (tuned)');
-    expect(postprocessText({ ...base, members: 'best', checkpointEpochs: [4], snapshots: 1, tta: false, threshold: 0.5, minArea: 0, tuned: { threshold: false, minArea: true } })).toBe(
-      'best checkpoint (epoch 5) · no TTA · threshold 0.5 (fixed) · min area 0 px (tuned)',
+  // Run details word it with the one wording of shared/runs/postprocess.ts (the renderer had its own).
+  it('names the checkpoints (1-based epochs), TTA, and whether threshold, area and vote were tuned or fixed', () => {
+    expect(describePostprocess(base)).toBe('mean prediction of 3 snapshots (epochs 8, 9, 10), flip TTA, threshold 0.46 (tuned), minimum area 20 px (tuned)');
+    expect(describePostprocess({ ...base, members: 'best', checkpointEpochs: [4], snapshots: 1, tta: false, threshold: 0.5, minArea: 0, tuned: { threshold: false, minArea: true } })).toBe(
+      'best checkpoint (epoch 5), no TTA, threshold 0.5 (fixed), minimum area 0 px (tuned)',
     );
-    expect(postprocessText({ ...base, saltCut: 0.3 })).toBe('mean of 3 snapshots (epochs 8, 9, 10) · flip TTA · threshold 0.46 (tuned) · min area 20 px (tuned) · salt-head vote: empty below 0.3');
+    expect(describePostprocess({ ...base, saltCut: 0.3, tuned: { ...base.tuned, saltCut: true } })).toBe(
+      'mean prediction of 3 snapshots (epochs 8, 9, 10), flip TTA, threshold 0.46 (tuned), minimum area 20 px (tuned), salt-head vote: empty below 0.3 (tuned)',
+    );
   });
 
   it('splits a score by empty and salt images, leaving out a kind the set lacks', () => {
