@@ -1,9 +1,10 @@
 /**
  * The Masks view's data and commands: which run and which predictions (an epoch of its validation
  * set, or a folder it predicted), the loaded set (pages fetched from the lab, kept as compact bytes),
- * the post-processing it is drawn with (the run's stored threshold and minimum area by default, or the
+ * the post-processing it is drawn with (by default the stored one: the run's threshold and minimum
+ * area for its epochs, a folder prediction's own, salt-head vote included, for that folder; or the
  * user's own), per-image scores with it, the open image's history over epochs, folder prediction
- * and submission export.
+ * and submission export. What is drawn is what the export writes.
  */
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef } from 'vue';
@@ -15,9 +16,21 @@ import type { RunSummary } from '../../shared/runs/types';
 import { api } from '../api/labContext';
 import { submissionFileName } from '../workflows/desktopShell';
 import { orderImages } from '../workflows/masksGrid';
-import { buildHistograms, scoresAt, summarize, sweepAt, type ScoreCurve, type SetHistograms } from '../workflows/masksScores';
+import { buildHistograms, scoresAt, summarize, sweepAt, type SaltVote, type ScoreCurve, type SetHistograms } from '../workflows/masksScores';
 import type { MaskDrawOptions } from '../workflows/masksOverlay';
-import { INITIAL_MASKS_VIEW, masksViewReducer, shownRule, type MasksViewAction, type MasksViewState, type ShownRule } from '../workflows/masksView';
+import {
+  INITIAL_MASKS_VIEW,
+  masksViewReducer,
+  predictionChanges,
+  predictionRule,
+  predictionVote,
+  shownRule,
+  type MasksViewAction,
+  type MasksViewState,
+  type ShownPredictions,
+  type ShownRule,
+  type StoredRule,
+} from '../workflows/masksView';
 import { current, errorMessage, IDLE, loadFailed, startLoading, type Loadable } from '../workflows/loadable';
 import { fromBase64 } from '../workflows/pixels';
 import { coalesce } from './coalesce';
@@ -42,6 +55,8 @@ export interface MaskSet {
   probs: Uint8Array;
   truth: Uint8Array | null;
   depths: (number | null)[] | null;
+  /** Each image's salt-head probability (a folder prediction of a design with a salt head); null: none came. */
+  saltProbs: Float32Array | null;
   truthNote: string | null;
   hist: SetHistograms;
   /** Score against threshold (labelled sets only). */
@@ -75,6 +90,8 @@ function assemble(runId: string, source: MaskSource, pages: PredictionsView[]): 
   const images = withImages ? new Uint8Array(n * px) : null;
   const withDepths = pages.every((p) => p.depths !== null);
   const depths: (number | null)[] | null = withDepths ? [] : null;
+  // The head's float32 outputs, exactly (JSON carries them as the doubles they are).
+  const saltProbs = pages.every((p) => p.saltProbs && p.saltProbs.length === p.ids.length) ? Float32Array.from(pages.flatMap((p) => p.saltProbs ?? [])) : null;
   let at = 0;
   for (const p of pages) {
     probs.set(fromBase64(p.probs), at * px);
@@ -85,7 +102,7 @@ function assemble(runId: string, source: MaskSource, pages: PredictionsView[]): 
   }
   const hist = buildHistograms(probs, truth, n, px);
   const sweep = truth && n > 0 ? thresholdSweep({ truths: truth, probs, n, h: height, w: width }) : null;
-  return markRaw({ runId, source, epoch: first.epoch, ids, height, width, images, probs, truth, depths, truthNote: pages.find((p) => p.truthNote)?.truthNote ?? null, hist, sweep });
+  return markRaw({ runId, source, epoch: first.epoch, ids, height, width, images, probs, truth, depths, saltProbs, truthNote: pages.find((p) => p.truthNote)?.truthNote ?? null, hist, sweep });
 }
 
 /** The masks store. */
@@ -123,16 +140,43 @@ export const useMasksStore = defineStore('masks', () => {
   const loaded = computed<MaskSet | null>(() => current(set.value));
   /** The open run's stored post-processing, from the runs list (null: none yet, or an older run). */
   const runPostprocess = computed(() => runsStore.byId(runId.value)?.postprocess ?? null);
-  /** The threshold and minimum area the masks are drawn and scored with, and whose they are. */
-  const rule = computed<ShownRule>(() => shownRule(view.value, runPostprocess.value));
+  /** The folder prediction shown, when the set shown is one. */
+  const folder = computed<FolderPrediction | null>(() => {
+    const src = loaded.value?.source;
+    return src?.kind === 'folder' ? (folders.value.find((f) => f.key === src.key) ?? null) : null;
+  });
+  /** The rule stored with the predictions shown: a folder prediction's own (what it was made with), else the run's. */
+  const storedRule = computed<StoredRule | null>(() => {
+    if (folder.value) return predictionRule(folder.value);
+    const pp = runPostprocess.value;
+    return pp ? { threshold: pp.threshold, minArea: pp.minArea, kind: 'run' } : null;
+  });
+  /** The salt cut of the shown predictions' vote (a folder prediction's, with its salt probabilities), which the export applies whatever the threshold. */
+  const voteCut = computed<number | undefined>(() => (folder.value ? predictionVote(folder.value, (loaded.value?.saltProbs ?? null) !== null) : undefined));
+  /** The threshold and minimum area (and vote) the masks are drawn and scored with, and whose they are. */
+  const rule = computed<ShownRule>(() => shownRule(view.value, storedRule.value, voteCut.value));
+  /** What the predictions shown are, for the note (a folder prediction's rule against the run's current one). */
+  const shownPredictions = computed<ShownPredictions | null>(() => {
+    const s = loaded.value;
+    if (!s) return null;
+    if (s.source.kind === 'epoch') return { kind: 'epoch', epoch: s.epoch };
+    const made = folder.value?.postprocess ?? null;
+    return { kind: 'folder', made, changes: predictionChanges(made, runPostprocess.value), saltProbs: s.saltProbs !== null };
+  });
+  /** True when a folder prediction shown was made with another post-processing than the run's current one. */
+  const stale = computed(() => shownPredictions.value?.kind === 'folder' && shownPredictions.value.changes.length > 0);
+  const vote = computed<SaltVote | undefined>(() => {
+    const probs = loaded.value?.saltProbs;
+    return rule.value.saltCut !== undefined && probs ? { saltCut: rule.value.saltCut, saltProbs: probs } : undefined;
+  });
   /** The drawing options with that rule. */
-  const draw = computed<MaskDrawOptions>(() => ({ ...view.value.draw, threshold: rule.value.threshold, minArea: rule.value.minArea }));
-  const scores = computed(() => (loaded.value ? scoresAt(loaded.value.hist, rule.value.threshold, rule.value.minArea) : null));
-  /** Score against threshold at the drawn minimum area (labelled sets only). */
+  const draw = computed<MaskDrawOptions>(() => ({ ...view.value.draw, threshold: rule.value.threshold, minArea: rule.value.minArea, ...(vote.value ? { saltCut: vote.value.saltCut } : {}) }));
+  const scores = computed(() => (loaded.value ? scoresAt(loaded.value.hist, rule.value.threshold, rule.value.minArea, vote.value) : null));
+  /** Score against threshold at the drawn minimum area and vote (labelled sets only). */
   const curve = computed<ScoreCurve | null>(() => {
     const s = loaded.value;
     if (!s?.sweep) return null;
-    return rule.value.minArea === 0 ? s.sweep : sweepAt(s.hist, DEFAULT_SWEEP_THRESHOLDS, rule.value.minArea);
+    return rule.value.minArea === 0 && !vote.value ? s.sweep : sweepAt(s.hist, DEFAULT_SWEEP_THRESHOLDS, rule.value.minArea, vote.value);
   });
   const summary = computed(() => (loaded.value?.truth && scores.value ? summarize(scores.value) : null));
   const order = computed<number[]>(() => {
@@ -150,8 +194,10 @@ export const useMasksStore = defineStore('masks', () => {
 
   function dispatch(a: MasksViewAction): void {
     const before = openIndex.value;
-    // Moving the threshold or the area away from the run's rule edits a copy of it.
-    if ((a.type === 'threshold' || a.type === 'minArea') && rule.value.kind === 'run') view.value = masksViewReducer(view.value, { type: 'customRule', rule: rule.value });
+    // Moving the threshold or the area away from the stored rule edits a copy of it.
+    if ((a.type === 'threshold' || a.type === 'minArea') && (rule.value.kind === 'run' || rule.value.kind === 'prediction')) {
+      view.value = masksViewReducer(view.value, { type: 'customRule', rule: rule.value });
+    }
     view.value = masksViewReducer(view.value, a);
     if (openIndex.value !== before) void loadFrames();
   }
@@ -356,7 +402,7 @@ export const useMasksStore = defineStore('masks', () => {
 
   return {
     runs, runId, epochs, folders, source, pinned, set, progress, view, frames, frameEpoch, predicting, exported,
-    loaded, runPostprocess, rule, draw, scores, curve, summary, order, openIndex,
+    loaded, runPostprocess, folder, storedRule, rule, shownPredictions, stale, draw, scores, curve, summary, order, openIndex,
     dispatch, refreshRuns, refreshSources, selectRun, choose, loadFrames, showEpoch, predictFolder, exportSubmission, chooseAndPredict, saveSubmissionAs, unfollow,
   };
 });

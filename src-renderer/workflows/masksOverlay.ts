@@ -25,6 +25,11 @@ export interface MaskDrawOptions {
   threshold: number;
   /** An image with fewer predicted salt pixels than this is drawn (and scored) empty; 0: off. */
   minArea: number;
+  /**
+   * The salt head's vote: an image whose salt probability is below this is drawn (and scored) empty.
+   * Absent: no vote. With it, each image's salt probability must be given to composeMaskImage.
+   */
+  saltCut?: number;
   /** Weight of the overlay colours, 0..1. */
   opacity: number;
   /** Filled regions, or only their outlines. */
@@ -85,12 +90,15 @@ export function maskLegend(o: MaskDrawOptions, labelled: boolean): LegendEntry[]
 /**
  * Which colour each pixel takes (index into `palette`, or -1 for none), before outlining. The
  * predicted mask is the one every prediction path makes (applyPostprocess: salt above the
- * threshold, an image under the minimum area cleared).
+ * threshold, an image under the minimum area cleared, and with a salt cut, an image the salt head
+ * votes empty).
  */
-function pixelClasses(probs: Uint8Array, truth: Uint8Array | null, h: number, w: number, o: MaskDrawOptions): { cls: Int8Array; palette: Rgb[] } {
+function pixelClasses(probs: Uint8Array, truth: Uint8Array | null, h: number, w: number, o: MaskDrawOptions, saltProb: number | undefined): { cls: Int8Array; palette: Rgb[] } {
   const n = probs.length;
   const cls = new Int8Array(n).fill(-1);
-  const m = applyPostprocess(probs, 1, h, w, { threshold: o.threshold, minArea: o.minArea });
+  const rule = { threshold: o.threshold, minArea: o.minArea, ...(o.saltCut === undefined ? {} : { saltCut: o.saltCut }) };
+  // applyPostprocess refuses a cut without the probability, rather than drawing without the vote.
+  const m = applyPostprocess(probs, 1, h, w, rule, undefined, saltProb === undefined ? undefined : [saltProb]);
   if (truth && o.showTruth && o.showPrediction) {
     for (let i = 0; i < n; i++) {
       const t = truth[i] !== 0;
@@ -126,13 +134,14 @@ export class MaskPixelError extends Error {
 /**
  * RGBA of one image: grey, then (if asked) the heat map blended at `opacity`, then the class
  * colours at `opacity` (outlines only in contour mode, drawn at full strength so they stay visible).
+ * `saltProb` is the image's salt-head probability, needed when `o` has a salt cut.
  */
-export function composeMaskImage(image: Uint8Array, probs: Uint8Array, truth: Uint8Array | null, h: number, w: number, o: MaskDrawOptions): Uint8ClampedArray {
+export function composeMaskImage(image: Uint8Array, probs: Uint8Array, truth: Uint8Array | null, h: number, w: number, o: MaskDrawOptions, saltProb?: number): Uint8ClampedArray {
   const n = h * w;
   if (image.length !== n) throw new MaskPixelError(`image has ${image.length} bytes, expected ${h}x${w} = ${n}`);
   if (probs.length !== n) throw new MaskPixelError(`probabilities have ${probs.length} bytes, expected ${n}`);
   if (truth && truth.length !== n) throw new MaskPixelError(`truth has ${truth.length} bytes, expected ${n}`);
-  const { cls: filled, palette } = pixelClasses(probs, truth, h, w, o);
+  const { cls: filled, palette } = pixelClasses(probs, truth, h, w, o, saltProb);
   const contour = o.mode === 'contour';
   const cls = contour ? outlineClasses(filled, palette.length, h, w) : filled;
   const a = Math.min(1, Math.max(0, o.opacity));

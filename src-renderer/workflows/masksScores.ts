@@ -5,7 +5,7 @@
  * pixel. The rules are the competition's (`imageHits` in shared/metrics) and the cut is `byteCut`,
  * so the results equal `scoreSet` exactly.
  */
-import { byteCut, imageHits } from '../../shared/metrics';
+import { bestTunePoint, byteCut, imageHits, type SaltProbs } from '../../shared/metrics';
 
 /** Bins per histogram: one per probability byte. */
 const BINS = 256;
@@ -51,11 +51,32 @@ export interface ImageScores {
   truth: Uint32Array;
 }
 
+/** A salt head's vote: an image whose salt probability is below `saltCut` is predicted empty. */
+export interface SaltVote {
+  saltCut: number;
+  /** One per image of the set, in its order. */
+  saltProbs: SaltProbs;
+}
+
+function checkVote(vote: SaltVote, n: number): void {
+  if (!(Number.isFinite(vote.saltCut) && vote.saltCut >= 0 && vote.saltCut <= 1)) throw new RangeError(`salt cut must be in [0, 1], got ${vote.saltCut}`);
+  if (vote.saltProbs.length !== n) throw new RangeError(`${vote.saltProbs.length} salt probabilities for ${n} images`);
+  for (let k = 0; k < n; k++) {
+    const p = vote.saltProbs[k];
+    if (p === undefined || !(p >= 0 && p <= 1)) throw new RangeError(`salt probability ${k} must be in [0, 1], got ${p}`);
+  }
+}
+
 /**
  * Scores every image at `threshold` (a pixel is salt when its probability exceeds it), an image with
- * fewer than `minArea` predicted salt pixels counting as predicted empty (applyPostprocess's rule).
+ * fewer than `minArea` predicted salt pixels counting as predicted empty, and with a `vote`, so is an
+ * image whose salt probability is below the cut: applyPostprocess's rules, so the scores equal
+ * scorePostprocess's.
  */
-export function scoresAt(h: SetHistograms, threshold: number, minArea = 0): ImageScores {
+export function scoresAt(h: SetHistograms, threshold: number, minArea = 0, vote?: SaltVote): ImageScores {
+  if (vote) checkVote(vote, h.n);
+  // As applyPostprocess compares: the probability (a float32 from the head) against the cut as float32.
+  const saltCut = vote ? Math.fround(vote.saltCut) : 0;
   const cut = byteCut(threshold);
   const iou = new Float64Array(h.n);
   const score = new Float64Array(h.n);
@@ -75,7 +96,7 @@ export function scoresAt(h: SetHistograms, threshold: number, minArea = 0): Imag
         fp += neg;
       }
     }
-    if (tp + fp < minArea) {
+    if (tp + fp < minArea || (vote && (vote.saltProbs[k] ?? 0) < saltCut)) {
       tp = 0;
       fp = 0;
     }
@@ -101,18 +122,15 @@ export interface ScoreCurve {
 }
 
 /**
- * Score against threshold at one minimum area, from the histograms (so it agrees with the per-image
- * scores the grid shows): a point per threshold, and the best one (ties to the threshold nearest
- * 0.5, then the lower, as thresholdSweep breaks them).
+ * Score against threshold at one minimum area (and salt vote), from the histograms (so it agrees
+ * with the per-image scores the grid shows): a point per threshold, and the best one as the one
+ * chooser of shared/metrics picks it (bestTunePoint; thresholdSweep and the tuner use it too).
  */
-export function sweepAt(h: SetHistograms, thresholds: readonly number[], minArea: number): ScoreCurve {
-  const points = [...thresholds].sort((a, b) => a - b).map((threshold) => ({ threshold, score: summarize(scoresAt(h, threshold, minArea)).score }));
-  let best = points[0];
-  if (!best) throw new RangeError('sweepAt needs at least one threshold');
-  for (const p of points) {
-    if (p.score > best.score || (p.score === best.score && Math.abs(p.threshold - 0.5) < Math.abs(best.threshold - 0.5))) best = p;
-  }
-  return { points, best };
+export function sweepAt(h: SetHistograms, thresholds: readonly number[], minArea: number, vote?: SaltVote): ScoreCurve {
+  if (thresholds.length === 0) throw new RangeError('sweepAt needs at least one threshold');
+  const points = [...thresholds].sort((a, b) => a - b).map((threshold) => ({ threshold, score: summarize(scoresAt(h, threshold, minArea, vote)).score }));
+  const best = bestTunePoint(points);
+  return { points, best: { threshold: best.threshold, score: best.score } };
 }
 
 /** A set's summary at one threshold, split by empty and non-empty truth as the competition's analysis is. */

@@ -4,8 +4,13 @@
  * filled and queued, the stored config read back from the lab; the run details showing them. Then a
  * finalized run, written through the real run store, with its post-processing and validation score
  * and, apart from them, its test score in the details, the runs list and the compare table, where
- * runs on different test sets are not ranked by it. The Masks view with a run's stored rule.
+ * runs on different test sets are not ranked by it. The Masks view with a run's stored rule, and a
+ * folder prediction drawn with the rule it was made with (flagged when the run's rule changed),
+ * exported with the masks shown.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { encode } from 'fast-png';
 import type { Browser, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CallName, ChannelInput } from '../../shared/api/channels';
@@ -14,6 +19,7 @@ import type { Architecture } from '../../shared/arch/types';
 import { scorePostprocess } from '../../shared/metrics';
 import type { RunPostprocess } from '../../shared/runs/postprocess';
 import { defaultRunConfig } from '../../shared/runs/request';
+import { saveFolderPrediction } from '../../src-main/runs/folderPredictions';
 import { RunStore } from '../../src-main/runs/store';
 import { apiCall, openApp, SCREENSHOT_DIR, scratchDir, setUpLabAndBrowser, type RunningLab } from './harness';
 
@@ -303,12 +309,12 @@ describe('the recipe settings in Chromium', () => {
     expect(await page.locator('[data-testid="set-score"]').textContent()).toBe(score(rule));
     await page.screenshot({ path: `${SCREENSHOT_DIR}/recipe-masks-run-rule.png` });
 
-    // The raw mask: threshold 0.5, no area.
+    // The plain rule: threshold 0.5, no area, on that epoch's probabilities.
     await page.locator('[data-testid="mask-rule"]').selectOption('raw');
     await expect.poll(() => note.getAttribute('data-rule')).toBe('raw');
     expect(await page.locator('[data-testid="threshold-value"]').textContent()).toBe('0.50');
     expect(await page.locator('[data-testid="set-score"]').textContent()).toBe(score({ threshold: 0.5, minArea: 0 }));
-    expect(await note.textContent()).toBe("Raw masks: threshold 0.50, no minimum area. The run's own: threshold 0.30, minimum area 10202 px.");
+    expect(await note.textContent()).toBe("Plain masks: threshold 0.50, no minimum area, on epoch 1's probabilities (that checkpoint alone, no TTA). The run's own: threshold 0.30, minimum area 10202 px.");
     // An area of the user's own, and back to the run's.
     await page.locator('[data-testid="min-area"]').fill('12');
     await page.locator('[data-testid="min-area"]').press('Enter');
@@ -316,6 +322,62 @@ describe('the recipe settings in Chromium', () => {
     expect(await page.locator('[data-testid="set-score"]').textContent()).toBe(score({ threshold: 0.5, minArea: 12 }));
     await page.locator('[data-testid="mask-rule"]').selectOption('run');
     await expect.poll(() => page.locator('[data-testid="set-score"]').textContent()).toBe(score(rule));
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  it('draws a folder prediction with the rule it was made with, flags that the run\'s rule changed since, and exports the masks shown', async () => {
+    // Four 101x101 images; the prediction made earlier with threshold 0.4 and a minimum area of 5.
+    const H = 101;
+    const px = H * H;
+    const dir = scratchDir('recipe-folder');
+    const names = ['f0', 'f1', 'f2', 'f3'];
+    names.forEach((n, k) => fs.writeFileSync(path.join(dir, `${n}.png`), encode({ width: H, height: H, data: new Uint8Array(px).fill(40 + 40 * k), depth: 8, channels: 1 })));
+    // f0: 3 pixels at 200 (under the area); f1: 50 at 200; f2: nothing; f3: 10 at 110 (0.43: salt at 0.4, not at 0.5).
+    const probs = new Uint8Array(4 * px);
+    probs.fill(200, 0, 3);
+    probs.fill(200, px, px + 50);
+    probs.fill(110, 3 * px, 3 * px + 10);
+    // The run's rule now, stored by the test before.
+    expect((await call('getRun', { id: sourceId })).postprocess).toMatchObject({ threshold: 0.3, minArea: 101 * 101 + 1 });
+    saveFolderPrediction(runsDir, sourceId, dir, { epoch: 0, ids: names, probs, height: H, width: H }, { threshold: 0.4, minArea: 5, tta: true, snapshots: 1, checkpointEpochs: [0], source: 'stored' });
+    const [info] = await call('listFolderPredictions', { id: sourceId });
+    if (!info) throw new Error('the folder prediction is not listed');
+
+    const { page, errors } = await openApp(browser, lab, { hash: '#/masks', viewport: { width: 1440, height: 1000 } });
+    await page.getByLabel('Run', { exact: true }).selectOption(sourceId);
+    const sources = page.getByLabel('Predictions', { exact: true });
+    await expect.poll(() => sources.locator(`option[value="folder:${info.key}"]`).textContent(), { timeout: 20_000 }).toContain('· older post-processing');
+    await sources.selectOption(`folder:${info.key}`);
+    const grid = page.locator('[data-testid="mask-grid"]');
+    await expect.poll(() => grid.getAttribute('data-count'), { timeout: 30_000 }).toBe('4');
+    const note = page.locator('[data-testid="rule-note"]');
+    await expect.poll(() => note.getAttribute('data-rule')).toBe('prediction');
+    expect(await note.getAttribute('data-stale')).toBe('true');
+    expect(await note.textContent()).toBe(
+      "This prediction's post-processing, as it was made and as its export writes it: threshold 0.40, minimum area 5 px, on this prediction's probabilities (best checkpoint (epoch 1), flip TTA). " +
+        "The run's post-processing has changed since this prediction was made (threshold 0.4 → 0.3; minimum area 5 → 10202 px): predict the folder again to apply it.",
+    );
+    expect(await page.locator('[data-testid="threshold-value"]').textContent()).toBe('0.40');
+    expect(await page.locator('[data-testid="min-area"]').inputValue()).toBe('5');
+    const predicted = async () =>
+      Object.fromEntries(await grid.locator('[data-image]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-image'), Number(e.getAttribute('data-predicted'))])));
+    // f0 is under the area, f3 salt at 0.4: what the prediction's rule makes, not the run's (which empties all).
+    await expect.poll(predicted).toEqual({ f0: 0, f1: 50, f2: 0, f3: 10 });
+    await page.screenshot({ path: `${SCREENSHOT_DIR}/recipe-masks-folder-prediction.png`, fullPage: true });
+
+    // The export writes what is drawn.
+    const out = path.join(scratchDir('recipe-export'), 'folder.csv');
+    await page.getByLabel('Submission file').fill(out);
+    await page.getByRole('button', { name: 'Export CSV' }).click();
+    await expect.poll(() => page.locator('[data-testid="export-done"]').textContent(), { timeout: 20_000 }).toContain('Wrote 4 rows (2 with salt) at threshold 0.40, min area 5 px');
+    const rows = fs.readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    expect(rows.map(([id, rle]) => [id, (rle ?? '') !== ''])).toEqual([['f0', false], ['f1', true], ['f2', false], ['f3', true]]);
+
+    // Plain: threshold 0.5 and no area on these (already averaged) probabilities, and said so.
+    await page.locator('[data-testid="mask-rule"]').selectOption('raw');
+    await expect.poll(() => note.getAttribute('data-rule')).toBe('raw');
+    expect(await note.textContent()).toContain("Plain masks: threshold 0.50, no minimum area, on this prediction's probabilities (best checkpoint (epoch 1), flip TTA), so not `--postprocess none`");
+    await expect.poll(predicted).toEqual({ f0: 3, f1: 50, f2: 0, f3: 0 });
     expect(errors).toEqual([]);
   }, 60_000);
 });

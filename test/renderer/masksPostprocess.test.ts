@@ -86,34 +86,44 @@ describe('the overlay with a minimum area', () => {
 });
 
 const stored = { threshold: 0.6, minArea: 2, tta: true, snapshots: 3, valScore: 0.7412, valImages: 720 };
+const storedRule = { threshold: 0.6, minArea: 2, kind: 'run' as const };
+const epoch4 = { kind: 'epoch' as const, epoch: 4 };
 
 describe('which post-processing is shown', () => {
   it('shows the run\'s rule by default, the raw mask while it has none, and the user\'s after an edit', () => {
     const s0 = INITIAL_MASKS_VIEW;
-    expect(shownRule(s0, stored)).toEqual({ threshold: 0.6, minArea: 2, kind: 'run' });
+    expect(shownRule(s0, storedRule)).toEqual({ threshold: 0.6, minArea: 2, kind: 'run' });
     expect(shownRule(s0, null)).toEqual({ ...RAW_RULE, kind: 'raw' });
     const edited = masksViewReducer(masksViewReducer(s0, { type: 'customRule', rule: stored }), { type: 'threshold', value: 0.45 });
-    expect(shownRule(edited, stored)).toEqual({ threshold: 0.45, minArea: 2, kind: 'custom' });
+    expect(shownRule(edited, storedRule)).toEqual({ threshold: 0.45, minArea: 2, kind: 'custom' });
     const raw = masksViewReducer(edited, { type: 'customRule', rule: RAW_RULE });
-    expect(shownRule(raw, stored)).toEqual({ threshold: 0.5, minArea: 0, kind: 'raw' });
-    expect(shownRule(masksViewReducer(raw, { type: 'runRule' }), stored).kind).toBe('run');
+    expect(shownRule(raw, storedRule)).toEqual({ threshold: 0.5, minArea: 0, kind: 'raw' });
+    expect(shownRule(masksViewReducer(raw, { type: 'runRule' }), storedRule).kind).toBe('run');
     expect(masksViewReducer(s0, { type: 'minArea', value: 7.6 }).draw.minArea).toBe(8);
     expect(masksViewReducer(s0, { type: 'minArea', value: -3 }).draw.minArea).toBe(0);
   });
 
   it('says which rule draws the masks, and that a single epoch\'s predictions lack the run\'s TTA and snapshots', () => {
-    expect(shownRuleNote({ threshold: 0.6, minArea: 2, kind: 'run' }, stored, 4)).toBe(
+    expect(shownRuleNote({ threshold: 0.6, minArea: 2, kind: 'run' }, stored, epoch4)).toBe(
       "The run's post-processing: threshold 0.60, minimum area 2 px, chosen on 720 validation images (validation score 0.7412, optimistic: those images chose it). " +
         "Drawn on epoch 5's stored predictions, of one checkpoint without TTA; the run's own masks also average 3 snapshots and average each image with its mirror (flip TTA).",
     );
-    expect(shownRuleNote({ threshold: 0.6, minArea: 2, kind: 'run' }, stored, null)).not.toContain('Drawn on');
-    expect(shownRuleNote({ threshold: 0.6, minArea: 2, kind: 'run' }, { ...stored, tta: false, snapshots: 1, saltCut: 0.3 }, 4)).toBe(
+    expect(shownRuleNote({ threshold: 0.6, minArea: 2, kind: 'run' }, { ...stored, tta: false, snapshots: 1 }, epoch4)).not.toContain('Drawn on');
+    // Epoch predictions keep no salt probabilities: neither the view nor their export applies the vote, and the note says so.
+    expect(shownRuleNote({ threshold: 0.6, minArea: 2, kind: 'run' }, { ...stored, tta: false, snapshots: 1, saltCut: 0.3 }, epoch4)).toBe(
       "The run's post-processing: threshold 0.60, minimum area 2 px, chosen on 720 validation images (validation score 0.7412, optimistic: those images chose it). " +
-        'Its salt-head vote (an image whose salt probability is below 0.3 is emptied) is not drawn here: this view gets no salt probabilities.',
+        'Its salt-head vote (an image whose salt probability is below 0.3 is emptied) is not applied, here or in an export of these predictions: epoch predictions keep no salt probabilities.',
     );
-    expect(shownRuleNote({ ...RAW_RULE, kind: 'raw' }, stored, 4)).toBe("Raw masks: threshold 0.50, no minimum area. The run's own: threshold 0.60, minimum area 2 px.");
-    expect(shownRuleNote({ ...RAW_RULE, kind: 'raw' }, null, 4)).toBe('Raw masks: threshold 0.50, no minimum area. This run has no stored post-processing.');
-    expect(shownRuleNote({ threshold: 0.3, minArea: 10, kind: 'custom' }, null, 0)).toBe('Your own post-processing: threshold 0.30, minimum area 10 px. This run has no stored post-processing.');
+    // The plain rule says what the probabilities are: one checkpoint's, without TTA.
+    expect(shownRuleNote({ ...RAW_RULE, kind: 'raw' }, stored, epoch4)).toBe(
+      "Plain masks: threshold 0.50, no minimum area, on epoch 5's probabilities (that checkpoint alone, no TTA). The run's own: threshold 0.60, minimum area 2 px.",
+    );
+    expect(shownRuleNote({ ...RAW_RULE, kind: 'raw' }, null, epoch4)).toBe(
+      "Plain masks: threshold 0.50, no minimum area, on epoch 5's probabilities (that checkpoint alone, no TTA). This run has no stored post-processing.",
+    );
+    expect(shownRuleNote({ threshold: 0.3, minArea: 10, kind: 'custom' }, null, { kind: 'epoch', epoch: 0 })).toBe(
+      "Your own post-processing: threshold 0.30, minimum area 10 px, on epoch 1's probabilities (that checkpoint alone, no TTA). This run has no stored post-processing.",
+    );
   });
 });
 
