@@ -93,7 +93,8 @@ describe('the training monitor in Chromium', () => {
     await fillSetup(page, { epochs: '2', batch: '8', demo: '24', name: 'monitor B', init: 'glorot_normal', repeats: '2' });
     await expect.poll(() => page.locator('[data-testid="queue-runs"]').textContent()).toContain('Queue 2 runs');
     await page.locator('[data-testid="queue-runs"]').click();
-    await expect.poll(() => page.locator('[data-tab="monitor"]').getAttribute('aria-selected')).toBe('true');
+    // Queueing two runs waits for the lab to create both; on a loaded machine that took over the default 1 s.
+    await expect.poll(() => page.locator('[data-tab="monitor"]').getAttribute('aria-selected'), { timeout: 20_000 }).toBe('true');
 
     await page.locator('[data-tab="compare"]').click();
     const table = page.locator('[data-testid="compare-table"]');
