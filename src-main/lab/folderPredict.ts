@@ -102,14 +102,15 @@ export class FolderPredictor {
 
   /** A page of a stored folder prediction, with the folder's images (and masks when it has them). */
   async view(id: string, key: string, offset: number, limit?: number): Promise<PredictionsView> {
-    const { info, predictions } = this.load(id, key);
+    const { info, predictions, saltProbs } = this.load(id, key);
     let data: Parameters<typeof predictionPage>[0]['data'];
     try {
       data = { ok: true, dataset: await this.datasets.loadSource({ kind: 'folder', path: info.path }), changed: false };
     } catch (e) {
       data = { ok: false, reason: `${info.path}: ${e instanceof Error ? e.message : String(e)}` };
     }
-    return predictionPage({ runId: id, predictions, offset, ...(limit === undefined ? {} : { limit }), data, unlabelled: true });
+    // The salt head's probabilities go with the page, so the view draws the masks the export writes.
+    return predictionPage({ runId: id, predictions, offset, ...(limit === undefined ? {} : { limit }), data, unlabelled: true, saltProbs });
   }
 
   /**

@@ -99,6 +99,22 @@ describe('FolderPredictor', () => {
     store.close();
   });
 
+  it('pages a salt-head prediction with its salt probabilities, so the view can draw the vote the export applies', async () => {
+    const { store, runId, predictor } = setUp();
+    const folder = writeFolder(['a', 'b', 'c']);
+    const ids = ['a', 'b', 'c'];
+    const rule: PredictionPostprocess = { ...BEST_AT_04, saltCut: 0.5 };
+    const info = saveFolderPrediction(store.root, runId, folder, { epoch: 3, ids, probs: knownProbs(3), height: H, width: W }, rule, { saltProbs: Float32Array.from([0.9, 0.2, 0.7]) });
+    const page = await predictor.view(runId, info.key, 1, 2);
+    expect(page.ids).toEqual(['b', 'c']);
+    expect(page.saltProbs?.map((p) => Math.round(p * 10) / 10)).toEqual([0.2, 0.7]);
+    // The export votes b empty (0.2 < 0.5), as the view now can: a and c keep their salt.
+    const out = path.join(scratch('out'), 'vote.csv');
+    expect(predictor.exportSubmission(runId, { kind: 'folder', key: info.key }, 0.4, out)).toMatchObject({ withSalt: 2 });
+    expect(fs.readFileSync(out, 'utf8').split('\n')[2]).toBe('b,');
+    store.close();
+  });
+
   it('reports a prediction process that dies without a result, and refuses a missing folder', async () => {
     const { store, runId, predictor } = setUp('dies');
     await expect(predictor.predict(runId, writeFolder(['a']))).rejects.toThrow(/ended \(SIGKILL\) without a result/);
