@@ -2,32 +2,13 @@
  * The `strata` command line as users run it: a real process, real files, real data. With `--json`,
  * stdout must be exactly one JSON object; bad arguments exit with 2 and say what is wrong.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, TGS_DIR } from '../helpers/paths';
+import { describe, expect, it } from 'vitest';
+import { cliSandbox, json, tgsLinks } from '../helpers/cli';
+import { TGS_DIR } from '../helpers/paths';
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'strata-cli-'));
-const runsDir = path.join(tmp, 'runs');
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function strata(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src-main/cli/strata.ts'), ...args], {
-    // tsx is resolved from the working folder; runs go to the temp store through the environment.
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, STRATA_RUNS_DIR: runsDir },
-    timeout: 300_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** The one JSON object of a `--json` command; fails if stdout holds anything else. */
-function json(r: { stdout: string }): Record<string, unknown> {
-  return JSON.parse(r.stdout) as Record<string, unknown>;
-}
+const { tmp, strata } = cliSandbox('cli');
 
 describe('strata summary', () => {
   it('counts the note figures and prints the documented JSON fields', () => {
@@ -119,13 +100,7 @@ describe('strata train, runs, eval, predict and score', () => {
 
   it('evaluates a run on a labelled folder', () => {
     // 30 real TGS pairs as a folder of links, so the test reads the real files without copying them.
-    const dir = path.join(tmp, 'tgs30');
-    mkdirSync(path.join(dir, 'images'), { recursive: true });
-    mkdirSync(path.join(dir, 'masks'));
-    for (const f of readdirSync(path.join(TGS_DIR, 'images')).sort().slice(0, 30)) {
-      symlinkSync(path.join(TGS_DIR, 'images', f), path.join(dir, 'images', f));
-      symlinkSync(path.join(TGS_DIR, 'masks', f), path.join(dir, 'masks', f));
-    }
+    const dir = tgsLinks(path.join(tmp, 'tgs30'), readdirSync(path.join(TGS_DIR, 'images')).sort().slice(0, 30));
     const r = strata('eval', '--run', runId, '--data', dir, '--per-image', '--json');
     expect(r.code, r.stderr).toBe(0);
     const e = json(r);

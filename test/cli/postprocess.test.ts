@@ -4,44 +4,17 @@
  * other real images, as real processes. The masks eval scores (its --out) and predict's submission
  * are the same file, with the run's stored post-processing and with --postprocess none.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeRle } from '../../shared/data/rle';
-import { RunStore } from '../../src-main/runs/store';
-import { REPO_ROOT, TGS_DIR } from '../helpers/paths';
+import { cliSandbox, json, tgsLinks } from '../helpers/cli';
+import { TGS_DIR } from '../helpers/paths';
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'strata-cli-pp-'));
-const runsDir = path.join(tmp, 'runs');
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function strata(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src-main/cli/strata.ts'), ...args], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, STRATA_RUNS_DIR: runsDir },
-    timeout: 300_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function json(r: { stdout: string }): Record<string, unknown> {
-  return JSON.parse(r.stdout) as Record<string, unknown>;
-}
+const { tmp, strata, withStore } = cliSandbox('cli-pp');
 
 /** A TGS-layout folder of links to the real images (and masks) `names`. */
-function tgsFolder(name: string, names: string[]): string {
-  const dir = path.join(tmp, name);
-  mkdirSync(path.join(dir, 'images'), { recursive: true });
-  mkdirSync(path.join(dir, 'masks'));
-  for (const f of names) {
-    symlinkSync(path.join(TGS_DIR, 'images', f), path.join(dir, 'images', f));
-    symlinkSync(path.join(TGS_DIR, 'masks', f), path.join(dir, 'masks', f));
-  }
-  return dir;
-}
+const tgsFolder = (name: string, names: string[]): string => tgsLinks(path.join(tmp, name), names);
 
 /** A submission file's masks by id. */
 function masksOf(file: string): Map<string, number[]> {
@@ -157,16 +130,11 @@ describe('eval and predict apply the same post-processing', () => {
 
   it('predicts a run without stored post-processing as before and says so; runs finalize chooses one once', () => {
     // As an older Strata left it: no post-processing stored.
-    const best = (() => {
-      const s = RunStore.open(runsDir);
-      try {
-        s.update(runId, { postprocess: null, test: null });
-        const run = s.get(runId);
-        return s.epochMetrics(runId).find((m) => m.epoch === run.best?.epoch)?.bestThreshold;
-      } finally {
-        s.close();
-      }
-    })();
+    const best = withStore((s) => {
+      s.update(runId, { postprocess: null, test: null });
+      const run = s.get(runId);
+      return s.epochMetrics(runId).find((m) => m.epoch === run.best?.epoch)?.bestThreshold;
+    });
     const e = strata('eval', '--run', runId, '--data', other, '--json');
     expect(e.code, e.stderr).toBe(0);
     expect(json(e)['postprocess']).toMatchObject({ threshold: best, minArea: 0, tta: false, ensemble: 1, source: 'legacy' });
@@ -174,12 +142,7 @@ describe('eval and predict apply the same post-processing', () => {
     const f = strata('runs', 'finalize', runId, '--json');
     expect(f.code, f.stderr).toBe(0);
     expect(json(f)).toMatchObject({ runId, postprocess: { tta: true }, test: null });
-    const s = RunStore.open(runsDir);
-    try {
-      expect(s.get(runId).postprocess).toEqual(json(f)['postprocess']);
-    } finally {
-      s.close();
-    }
+    withStore((s) => expect(s.get(runId).postprocess).toEqual(json(f)['postprocess']));
     const again = strata('runs', 'finalize', runId);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(new RegExp(`^strata: run ${runId} already has its post-processing \\(chosen `));

@@ -5,55 +5,18 @@
  * Repeated: the winner's trainer is killed again after one more epoch and the two race once more;
  * the last winner trains the run to its end. Real CLI processes, a real trainer, the tiny preset.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { RunStore } from '../../src-main/runs/store';
+import { describe, expect, it } from 'vitest';
+import { cliSandbox, type CliProcess } from '../helpers/cli';
 import { startClaimer } from '../helpers/claimer';
-import { REPO_ROOT } from '../helpers/paths';
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'strata-cli-race-'));
-const runsDir = path.join(tmp, 'runs');
+const sandbox = cliSandbox('cli-race');
+const { runsDir, withStore } = sandbox;
 const EPOCHS = 10;
 const ROUNDS = 3;
 
-const live: ChildProcess[] = [];
-afterAll(() => {
-  for (const c of live) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  rmSync(tmp, { recursive: true, force: true });
-});
-
-interface Cli {
-  pid: number;
-  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
-}
-
 /** Starts `strata ARGS --runs-dir DIR --json` as its own process. */
-function strata(...args: string[]): Cli {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src-main/cli/strata.ts', ...args, '--runs-dir', runsDir, '--json'], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  live.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
-  return { pid: child.pid as number, done };
-}
-
-function withStore<T>(fn: (s: RunStore) => T): T {
-  const s = RunStore.open(runsDir);
-  try {
-    return fn(s);
-  } finally {
-    s.close();
-  }
-}
+const strata = (...args: string[]): CliProcess => sandbox.start(...args, '--runs-dir', runsDir, '--json');
 
 /** Polls `probe` every 25 ms until it returns a value. */
 async function poll<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
@@ -107,7 +70,7 @@ describe('strata runs resume, twice at once, after a SIGKILL', () => {
       // The loser leaves at once, while the winner's trainer trains: who that trainer is, is checked then.
       const first = await Promise.race(clis.map((c) => c.done.then((r) => ({ c, r }))));
       const loser = first.c;
-      const winner = clis.find((c) => c !== loser) as Cli;
+      const winner = clis.find((c) => c !== loser) as CliProcess;
       expect(first.r.code, `round ${round}: ${first.r.stderr}`).toBe(2);
       expect(first.r.stdout).toBe('');
       const m = new RegExp(`^strata: run ${id} is already being trained by pid (\\d+)$`, 'm').exec(first.r.stderr);
@@ -144,7 +107,7 @@ describe('strata runs resume, twice at once, after a SIGKILL', () => {
 describe('strata train on a run another process claims first', () => {
   it('exits 2 naming that process, and leaves the run to it', async () => {
     const claimer = await startClaimer(runsDir);
-    live.push(claimer.child);
+    sandbox.track(claimer.child);
     const known = new Set(withStore((s) => s.list({}).map((r) => r.id)));
     const train = strata('train', '--arch', 'tiny', '--data', 'demo', '--demo-count', '24', '--epochs', '2', '--batch', '8', '--backend', 'wasm');
     // The new run, claimed the moment it exists: its trainer is still starting.

@@ -4,19 +4,15 @@
  * beside a fixed id list of the same side, a Lovász weight for another loss. Run in this process
  * (the refusal comes first, so nothing trains), plus once as a real process for the exit status.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LOSS_NAMES } from '../../shared/runs/types';
 import { CliError } from '../../src-main/cli/args';
 import { EPS_LOSSES, trainCommand } from '../../src-main/cli/commands/train';
-import { REPO_ROOT } from '../helpers/paths';
+import { cliSandbox } from '../helpers/cli';
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'strata-cli-flags-'));
-const runsDir = path.join(tmp, 'runs');
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const { tmp, runsDir, strata } = cliSandbox('cli-flags');
 const ids = path.join(tmp, 'ids.txt');
 writeFileSync(ids, 'demo-0001\ndemo-0002\n');
 
@@ -62,12 +58,8 @@ describe('strata train refuses flags it would ignore', () => {
   });
 
   it('refuses before creating a run, and exits 2 as a real process', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src-main/cli/strata.ts'), 'train', ...demo, '--lr', '0.01', '--momentum', '0.5'], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    expect(r.status).toBe(2);
+    const r = strata('train', ...demo, '--lr', '0.01', '--momentum', '0.5');
+    expect(r.code).toBe(2);
     expect(r.stderr).toBe('strata: --momentum: applies to --optimizer sgd only (the optimizer is adam, the default)\n');
     expect(r.stdout).toBe('');
     expect(readdirSync(tmp)).toEqual(['ids.txt']);

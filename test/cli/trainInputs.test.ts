@@ -3,40 +3,18 @@
  * fraction (`--test`), a warm start (`--init-from RUN[:best|last]`) and what it may test on. A real process, real files, a
  * real run store; bad input exits 2 with the message planRun gives the lab too.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { RunStore } from '../../src-main/runs/store';
-import { REPO_ROOT } from '../helpers/paths';
+import { describe, expect, it } from 'vitest';
+import { cliSandbox } from '../helpers/cli';
 
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'strata-cli-inputs-'));
-const runsDir = path.join(tmp, 'runs');
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const { tmp, strata, withStore } = cliSandbox('cli-inputs');
 
-function strata(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src-main/cli/strata.ts'), ...args], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, STRATA_RUNS_DIR: runsDir },
-    timeout: 300_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 const demo = ['train', '--arch', 'tiny', '--data', 'demo', '--demo-count', '16', '--epochs', '1', '--batch', '8'];
 function idFile(name: string, text: string): string {
   const f = path.join(tmp, name);
   writeFileSync(f, text);
   return f;
-}
-function withStore<T>(fn: (s: RunStore) => T): T {
-  const s = RunStore.open(runsDir);
-  try {
-    return fn(s);
-  } finally {
-    s.close();
-  }
 }
 
 describe('strata train --test-ids and --test', () => {

@@ -30,12 +30,4 @@ export function createRun(runsDir: string, patch: Partial<RunConfig> = {}): stri
   }
 }
 
-/** Runs `fn` on the store, closing it afterwards. */
-export function withStore<T>(runsDir: string, fn: (s: RunStore) => T): T {
-  const s = RunStore.open(runsDir);
-  try {
-    return fn(s);
-  } finally {
-    s.close();
-  }
-}
+export { withStore } from './store';
