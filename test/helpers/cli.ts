@@ -3,13 +3,13 @@
  * folder of the test file's own (removed, and any process still running killed, after its tests).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll } from 'vitest';
 import type { RunStore } from '../../src-main/runs/store';
 import { REPO_ROOT, TGS_DIR } from './paths';
 import { withStore } from './store';
+import { tempDir } from './tempDir';
 
 /** The CLI's entry point. */
 export const STRATA_CLI = path.join(REPO_ROOT, 'src-main/cli/strata.ts');
@@ -45,14 +45,14 @@ export interface CliSandbox {
 
 /** A temp folder `strata-<tag>-*` with a run store, and `strata` run on it. */
 export function cliSandbox(tag: string): CliSandbox {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), `strata-${tag}-`));
+  const tmp = tempDir(tag);
   const runsDir = path.join(tmp, 'runs');
   // tsx is resolved from the working folder; runs go to the temp store through the environment.
   const options = { cwd: REPO_ROOT, env: { ...process.env, STRATA_RUNS_DIR: runsDir } };
   const live: ChildProcess[] = [];
+  // Hooks run in reverse order (vitest's stack), so these go before the folder is removed.
   afterAll(() => {
     for (const c of live) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    rmSync(tmp, { recursive: true, force: true });
   });
   return {
     tmp,

@@ -10,3 +10,13 @@ export function withStore<T>(runsDir: string, fn: (s: RunStore) => T): T {
     s.close();
   }
 }
+
+/** Runs async `fn` on the store at `runsDir`, closing it when its promise settles. */
+export async function withOpenStore<T>(runsDir: string, fn: (s: RunStore) => Promise<T>): Promise<T> {
+  const s = RunStore.open(runsDir);
+  try {
+    return await fn(s);
+  } finally {
+    s.close();
+  }
+}

@@ -1,10 +1,15 @@
-/** Shared set-up of trainer tests: a tiny run on a small synthetic demo set, created in a run store. */
+/**
+ * Shared set-up of trainer tests: a tiny run on a small synthetic demo set, created in a run store,
+ * and trainer processes that a failed test does not leave behind.
+ */
+import { afterEach } from 'vitest';
 import { getPreset } from '../../shared/arch';
 import type { Architecture } from '../../shared/arch/types';
 import type { RunConfig } from '../../shared/runs/types';
 import { defaultRunConfig } from '../../shared/training/config';
 import { makeDemoDataset } from '../../src-main/data/demo';
 import { splitDataset } from '../../src-main/data/split';
+import { startTrainer as start } from '../../src-main/lab/trainerHost';
 import { RunStore } from '../../src-main/runs/store';
 
 /** The data of every trainer test: 24 synthetic samples. */
@@ -30,4 +35,20 @@ export function createRun(runsDir: string, patch: Partial<RunConfig> = {}): stri
   }
 }
 
-export { withStore } from './store';
+export { withOpenStore, withStore } from './store';
+
+/**
+ * startTrainer for one test file: every trainer it starts is SIGKILLed after its test (a failed test
+ * must not leave a trainer process behind).
+ */
+export function trainersKilledAfterEach(): typeof start {
+  const live: ReturnType<typeof start>[] = [];
+  afterEach(() => {
+    for (const t of live.splice(0)) t.kill('SIGKILL');
+  });
+  return (job, opts) => {
+    const t = start(job, opts);
+    live.push(t);
+    return t;
+  };
+}

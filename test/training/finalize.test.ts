@@ -4,11 +4,10 @@
  * with the run, the event that says so, the held-out test score computed once with that choice,
  * and the old index migrated to hold them.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { encode } from 'fast-png';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { withSaltHead } from '../../shared/arch';
 import { applyPostprocess, DEFAULT_SALT_CUT, scorePostprocess } from '../../shared/metrics';
 import { describePostprocess } from '../../shared/runs/postprocess';
@@ -19,7 +18,6 @@ import { loadDataSource } from '../../src-main/data/load';
 import { writeSubmission } from '../../src-main/data/submission';
 import { Datasets } from '../../src-main/lab/datasets';
 import { FolderPredictor } from '../../src-main/lab/folderPredict';
-import { startTrainer as start, type TrainerHandle } from '../../src-main/lab/trainerHost';
 import { openDatabase } from '../../src-main/runs/sqlite';
 import { RunStore } from '../../src-main/runs/store';
 import { finalizeRun } from '../../src-main/training/finalize';
@@ -27,29 +25,11 @@ import { predictWithRun } from '../../src-main/training/inference';
 import { LoopControl } from '../../src-main/training/loop';
 import { runPredictJob } from '../../src-main/training/predictJob';
 import { finalizes, trainRun } from '../../src-main/training/trainer';
-import { createRun, DEMO, withStore } from '../helpers/trainerRuns';
+import { tempDir } from '../helpers/tempDir';
+import { createRun, DEMO, trainersKilledAfterEach, withOpenStore, withStore } from '../helpers/trainerRuns';
 
-const root = mkdtempSync(path.join(os.tmpdir(), 'strata-finalize-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-const live: TrainerHandle[] = [];
-const startTrainer: typeof start = (job, opts) => {
-  const t = start(job, opts);
-  live.push(t);
-  return t;
-};
-afterEach(() => {
-  for (const t of live.splice(0)) t.kill('SIGKILL');
-});
-
-async function withOpenStore<T>(runsDir: string, fn: (s: RunStore) => Promise<T>): Promise<T> {
-  const s = RunStore.open(runsDir);
-  try {
-    return await fn(s);
-  } finally {
-    s.close();
-  }
-}
+const root = tempDir('finalize');
+const startTrainer = trainersKilledAfterEach();
 
 /** The samples `ids` of the demo set every trainer test uses, as a dataset of their own. */
 function demoSubset(ids: readonly string[]): Dataset {

@@ -3,8 +3,6 @@
  * gives its own rounded probabilities, flip TTA makes a model flip-equivariant, a snapshot ensemble
  * averages its members. Checkpoints are real files in a real run store.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,14 +10,13 @@ import { withBnPlacement, withInitializer } from '../../shared/arch';
 import { assembleDataset, type Dataset } from '../../src-main/data/dataset';
 import { makeDemoDataset } from '../../src-main/data/demo';
 import { renderInputs } from '../../src-main/data/batches';
-import { RunStore } from '../../src-main/runs/store';
 import { selectBackend } from '../../src-main/training/backend';
 import { loadEnsemble, predictAll, type Ensemble } from '../../src-main/training/inference';
 import { UNetModel } from '../../src-main/training/model';
-import { createRun, withStore } from '../helpers/trainerRuns';
+import { tempDir } from '../helpers/tempDir';
+import { createRun, withOpenStore, withStore } from '../helpers/trainerRuns';
 
-const root = mkdtempSync(path.join(os.tmpdir(), 'strata-inference-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = tempDir('inference');
 
 const N = 3;
 const S = 101;
@@ -37,16 +34,6 @@ function mirrored(ds: Dataset): Dataset {
 
 function mirrorProbs(p: Uint8Array): Uint8Array {
   return mirrored(assembleDataset({ name: 'p', source: { kind: 'demo', seed: 0, count: N }, synthetic: true, problems: [] }, Array.from({ length: N }, (_, i) => `p${i}`), S, S, p, null, null)).images;
-}
-
-/** Runs `fn` on an open store until its promise settles. */
-async function withOpenStore<T>(runsDir: string, fn: (s: RunStore) => Promise<T>): Promise<T> {
-  const s = RunStore.open(runsDir);
-  try {
-    return await fn(s);
-  } finally {
-    s.close();
-  }
 }
 
 /** The ensemble's probabilities of `ds`, through the prediction path every caller uses. */

@@ -2,27 +2,14 @@
  * The whole training path through a real trainer process: data, model, loop, callbacks and the run
  * store, on the tiny preset and a small synthetic demo set so each run takes seconds.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TrainerMessage } from '../../shared/training/protocol';
-import { startTrainer as start, type TrainerHandle } from '../../src-main/lab/trainerHost';
-import { createRun, withStore } from '../helpers/trainerRuns';
+import { tempDir } from '../helpers/tempDir';
+import { createRun, trainersKilledAfterEach, withStore } from '../helpers/trainerRuns';
 
-const root = mkdtempSync(path.join(os.tmpdir(), 'strata-trainer-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-// A failed test must not leave a trainer process behind.
-const live: TrainerHandle[] = [];
-const startTrainer: typeof start = (job, opts) => {
-  const t = start(job, opts);
-  live.push(t);
-  return t;
-};
-afterEach(() => {
-  for (const t of live.splice(0)) t.kill('SIGKILL');
-});
+const root = tempDir('trainer');
+const startTrainer = trainersKilledAfterEach();
 
 describe('training a run in a trainer process', () => {
   const runsDir = path.join(root, 'a');

@@ -4,48 +4,30 @@
  * copies the checkpoint's weights (read back from the model) and nothing else; a resume never does;
  * the test ids reach neither the training batches nor validation.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { getPreset } from '../../shared/arch';
 import type { Architecture } from '../../shared/arch/types';
 import { runRequestSchema } from '../../shared/runs/request';
 import type { CheckpointTensor, RunRecord } from '../../shared/runs/types';
 import { makeDemoDataset } from '../../src-main/data/demo';
 import { planRun } from '../../src-main/lab/plan';
-import { startTrainer as start, type TrainerHandle } from '../../src-main/lab/trainerHost';
 import { RunStore } from '../../src-main/runs/store';
 import { LoopControl } from '../../src-main/training/loop';
 import { buildTrainingContext, type TrainingContext } from '../../src-main/training/trainingContext';
-import { DEMO } from '../helpers/trainerRuns';
+import { tempDir } from '../helpers/tempDir';
+import { DEMO, trainersKilledAfterEach, withOpenStore } from '../helpers/trainerRuns';
 
-const root = mkdtempSync(path.join(os.tmpdir(), 'strata-warm-'));
-const runsDir = path.join(root, 'runs');
-afterAll(() => {
-  tf.disposeVariables();
-  rmSync(root, { recursive: true, force: true });
-});
-const live: TrainerHandle[] = [];
-afterEach(() => {
-  for (const t of live.splice(0)) t.kill('SIGKILL');
-});
+const runsDir = path.join(tempDir('warm'), 'runs');
+afterAll(() => tf.disposeVariables());
+const startTrainer = trainersKilledAfterEach();
 async function train(runId: string): Promise<void> {
-  const t = start({ runsDir, runId });
-  live.push(t);
-  expect((await t.done).status).toBe('done');
+  expect((await startTrainer({ runsDir, runId }).done).status).toBe('done');
 }
 
 /** Runs `fn` on the store, closing it when its promise settles. */
-async function withStore<T>(fn: (s: RunStore) => Promise<T>): Promise<T> {
-  const s = RunStore.open(runsDir);
-  try {
-    return await fn(s);
-  } finally {
-    s.close();
-  }
-}
+const withStore = <T>(fn: (s: RunStore) => Promise<T>): Promise<T> => withOpenStore(runsDir, fn);
 
 /** A run planned as the lab and the CLI plan one, on the trainer tests' demo set, created in the store; with the plan's warnings. */
 async function plannedWithWarnings(config: Record<string, unknown>): Promise<{ id: string; warnings: string[] }> {
