@@ -8,7 +8,7 @@
  * with the same number of hits compare exactly equal (the tuner's tie rule relies on it; the
  * threshold sweep and the tuner are in postprocess.ts).
  */
-import { MetricInputError, expectLength } from './errors';
+import { checkImageSet, checkThreshold } from './checks';
 import { byteCut, floatCut, type ProbArray } from './probs';
 
 /** The competition's IoU thresholds 0.50:0.05:0.95, each the double nearest its decimal. */
@@ -70,29 +70,10 @@ export interface SetScore {
   nonEmptyCount: number;
 }
 
-function checkSet(where: string, set: ImageSet): number {
-  const { n, h, w } = set;
-  for (const [name, v] of [
-    ['n', n],
-    ['h', h],
-    ['w', w],
-  ] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new MetricInputError(where, `${name} must be a positive integer, got ${v}`);
-  }
-  const size = n * h * w;
-  expectLength(where, 'truths', set.truths.length, size);
-  expectLength(where, 'probs', set.probs.length, size);
-  return h * w;
-}
-
-function checkThreshold(where: string, t: number): void {
-  if (!Number.isFinite(t)) throw new MetricInputError(where, `threshold must be a finite number, got ${t}`);
-}
-
 /** Scores a set at one probability threshold (a pixel is salt when prob > threshold). */
 export function scoreSet(args: ImageSet & { threshold: number }): SetScore {
   const { truths, probs, n, threshold } = args;
-  const pixels = checkSet('scoreSet', args);
+  const pixels = checkImageSet('scoreSet', args);
   checkThreshold('scoreSet', threshold);
   const bytes = probs instanceof Uint8Array ? probs : null;
   const floats = probs instanceof Float32Array ? probs : null;

@@ -22,6 +22,7 @@
  * per image instead of O(pixels).
  */
 import { imageHits, scoreMasks, type ImageSet, type SetScore } from './competition';
+import { checkImageSet, checkImageSize, checkMinArea, checkThreshold } from './checks';
 import { MetricInputError, expectLength } from './errors';
 import { byteCut, floatCut, type ProbArray } from './probs';
 
@@ -126,20 +127,9 @@ export interface ChoosablePoint {
   saltCut?: number;
 }
 
-function checkSize(where: string, n: number, h: number, w: number): number {
-  for (const [name, v] of [
-    ['n', n],
-    ['h', h],
-    ['w', w],
-  ] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new MetricInputError(where, `${name} must be a positive integer, got ${v}`);
-  }
-  return h * w;
-}
-
 function checkRule(where: string, threshold: number, minArea: number): void {
-  if (!Number.isFinite(threshold)) throw new MetricInputError(where, `threshold must be a finite number, got ${threshold}`);
-  if (!Number.isInteger(minArea) || minArea < 0) throw new MetricInputError(where, `minimum area must be a non-negative whole number of pixels, got ${minArea}`);
+  checkThreshold(where, threshold);
+  checkMinArea(where, minArea);
 }
 
 function checkSaltCut(where: string, cut: number): void {
@@ -178,7 +168,7 @@ function saltVote(where: string, rule: MaskRule, n: number, saltProbs: SaltProbs
  */
 export function applyPostprocess(probs: ProbArray, n: number, h: number, w: number, rule: MaskRule, out?: Uint8Array, saltProbs?: SaltProbs): Uint8Array {
   const where = 'applyPostprocess';
-  const px = checkSize(where, n, h, w);
+  const px = checkImageSize(where, n, h, w);
   expectLength(where, 'probs', probs.length, n * px);
   checkRule(where, rule.threshold, rule.minArea);
   const vote = saltVote(where, rule, n, saltProbs);
@@ -213,8 +203,8 @@ function checkGrid(where: string, thresholds: readonly number[], areas: readonly
   if (areas.length === 0) throw new MetricInputError(where, 'no minimum areas given');
   if (cuts !== null && cuts.length === 0) throw new MetricInputError(where, 'no salt cuts given');
   for (const c of cuts ?? []) checkSaltCut(where, c);
-  for (const t of thresholds) if (!Number.isFinite(t)) throw new MetricInputError(where, `threshold must be a finite number, got ${t}`);
-  for (const a of areas) if (!Number.isInteger(a) || a < 0) throw new MetricInputError(where, `minimum area must be a non-negative whole number of pixels, got ${a}`);
+  for (const t of thresholds) checkThreshold(where, t);
+  for (const a of areas) checkMinArea(where, a);
 }
 
 /** How many of the ascending `cuts` p strictly exceeds. */
@@ -267,9 +257,7 @@ export function bestTunePoint<P extends ChoosablePoint>(points: readonly P[]): P
  */
 export function tuneThresholdAndArea(truths: Uint8Array, probs: ProbArray, n: number, h: number, w: number, grid: TuneGrid = {}, saltProbs?: SaltProbs): TuneResult {
   const where = 'tuneThresholdAndArea';
-  const px = checkSize(where, n, h, w);
-  expectLength(where, 'truths', truths.length, n * px);
-  expectLength(where, 'probs', probs.length, n * px);
+  const px = checkImageSet(where, { truths, probs, n, h, w });
   const thresholds = [...new Set(grid.thresholds ?? DEFAULT_TUNE_THRESHOLDS)].sort((a, b) => a - b);
   const areas = [...new Set(grid.areas ?? DEFAULT_TUNE_AREAS)].sort((a, b) => a - b);
   const cuts = saltProbs ? [...new Set(grid.saltCuts ?? DEFAULT_TUNE_SALT_CUTS)].sort((a, b) => a - b) : null;
@@ -372,11 +360,9 @@ export function tuneThresholdAndArea(truths: Uint8Array, probs: ProbArray, n: nu
  */
 export function thresholdSweep(set: ImageSet, thresholds: readonly number[] = DEFAULT_SWEEP_THRESHOLDS): Sweep {
   const where = 'thresholdSweep';
-  const px = checkSize(where, set.n, set.h, set.w);
-  expectLength(where, 'truths', set.truths.length, set.n * px);
-  expectLength(where, 'probs', set.probs.length, set.n * px);
+  checkImageSet(where, set);
   if (thresholds.length === 0) throw new MetricInputError(where, 'no thresholds given');
-  for (const t of thresholds) if (!Number.isFinite(t)) throw new MetricInputError(where, `threshold must be a finite number, got ${t}`);
+  for (const t of thresholds) checkThreshold(where, t);
   const r = tuneThresholdAndArea(set.truths, set.probs, set.n, set.h, set.w, { thresholds, areas: [0] });
   const point = (p: TunePoint): SweepPoint => ({ threshold: p.threshold, score: p.score, meanIoU: p.meanIoU, pixelIoU: p.pixelIoU });
   return { points: r.points.map(point), best: point(r.best) };
