@@ -3,41 +3,11 @@
  * it, a mismatched skip marked on the canvas and fixed, the Figure 2 preset's 272 conv layers, the
  * Keras export, the initialisation analysis chart, and saving and importing designs.
  */
-import type { Browser, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { openApp, saveScreenshot, setUpLabAndBrowser, type RunningLab } from './harness';
+import { convLayers, node, setUpDesigner, wire } from './designerPage';
+import { saveScreenshot } from './harness';
 
-let lab: RunningLab;
-let browser: Browser;
-
-setUpLabAndBrowser((l, b) => {
-  lab = l;
-  browser = b;
-});
-
-const node = (page: Page, id: string) => page.locator(`.vue-flow__node[data-id="${id}"]`);
-const handle = (page: Page, id: string, handleId: string) => page.locator(`.vue-flow__handle[data-nodeid="${id}"][data-handleid="${handleId}"]`);
-const convLayers = async (page: Page) => Number(await page.locator('[data-testid="conv-layers"]').textContent());
-
-/** Drags from one port to another with the mouse, as a user wires an edge. */
-async function wire(page: Page, from: string, to: string, port: 'in' | 'skip' = 'in'): Promise<void> {
-  const a = await handle(page, from, 'out').boundingBox();
-  const b = await handle(page, to, port).boundingBox();
-  if (!a || !b) throw new Error(`no port box for ${from} -> ${to}:${port}`);
-  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
-  await page.mouse.down();
-  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
-  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 });
-  await page.mouse.up();
-}
-
-async function openDesigner(preset = 'tiny'): Promise<{ page: Page; errors: string[]; httpErrors: string[] }> {
-  const app = await openApp(browser, lab, { hash: '#/designer' });
-  await app.page.locator(`[data-preset="${preset}"]`).click();
-  await node(app.page, 'head').waitFor();
-  await app.page.locator('[data-testid="relayout"]').click();
-  return app;
-}
+const openDesigner = setUpDesigner();
 
 describe('the designer in Chromium', () => {
   it('drags a resnet stack from the palette, wires it in, and the summary follows; undo takes it out', async () => {

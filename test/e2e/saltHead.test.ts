@@ -3,42 +3,18 @@
  * palette, wired to the wrong level and then to the bottom one, its loss weight edited through the
  * property panel (a refused 0, an accepted 0.3), and its Keras export.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { openApp, saveScreenshot, setUpLabAndBrowser, type RunningLab } from './harness';
+import { convLayers, handle, node, setUpDesigner, wire } from './designerPage';
+import { saveScreenshot } from './harness';
 
-let lab: RunningLab;
-let browser: Browser;
-
-setUpLabAndBrowser((l, b) => {
-  lab = l;
-  browser = b;
-});
-
-const node = (page: Page, id: string) => page.locator(`.vue-flow__node[data-id="${id}"]`);
-const handle = (page: Page, id: string, handleId: string) => page.locator(`.vue-flow__handle[data-nodeid="${id}"][data-handleid="${handleId}"]`);
+const openDesigner = setUpDesigner();
 const problems = (page: Page) => page.locator('[data-testid="design-problems"]').textContent();
-
-/** Drags from one node's output port to another's input, as a user wires an edge. */
-async function wire(page: Page, from: string, to: string): Promise<void> {
-  const a = await handle(page, from, 'out').boundingBox();
-  const b = await handle(page, to, 'in').boundingBox();
-  if (!a || !b) throw new Error(`no port box for ${from} -> ${to}`);
-  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
-  await page.mouse.down();
-  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
-  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 });
-  await page.mouse.up();
-}
 
 describe('the salt head in the designer, in Chromium', () => {
   it('drags it in, refuses the wrong level, wires it to the bottom, edits its weight and exports it', async () => {
-    const { page, errors, httpErrors } = await openApp(browser, lab, { hash: '#/designer' });
-    await page.locator('[data-preset="tiny"]').click();
-    await node(page, 'head').waitFor();
-    await page.locator('[data-testid="relayout"]').click();
-    const convLayers = async () => Number(await page.locator('[data-testid="conv-layers"]').textContent());
-    const before = await convLayers();
+    const { page, errors, httpErrors } = await openDesigner();
+    const before = await convLayers(page);
 
     const canvas = page.locator('[data-testid="designer-canvas"]');
     const box = await canvas.boundingBox();
@@ -61,7 +37,7 @@ describe('the salt head in the designer, in Chromium', () => {
     // Rewired to the bottom stack: valid, no conv added, the 1x1x1 output on its card.
     await wire(page, 'bottom', 'salt1');
     await expect.poll(() => page.locator('[data-testid="problem-count"]').count()).toBe(0);
-    expect(await convLayers()).toBe(before);
+    expect(await convLayers(page)).toBe(before);
     expect(await page.locator('.vue-flow__edge[data-id="bottom->salt1:in"]').textContent()).toContain('13x13x32');
     expect(await node(page, 'salt1').textContent()).toContain('1x1x1');
     expect(await page.locator('[data-testid="train"]').isDisabled()).toBe(false);
