@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { scoreSet, thresholdSweep } from '../../shared/metrics';
 import { buildHistograms, scoresAt, summarize } from '../../src-renderer/workflows/masksScores';
+import { lcg } from '../helpers/lcg';
 
 // Three 2x2 images, one after another.
 // A: salt in the top row; probabilities 255, 200 there and 100, 0 below.
@@ -30,8 +31,7 @@ describe('scoresAt', () => {
   });
 
   it('gives exactly what scoreSet gives, image by image, on random data', () => {
-    let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rnd = lcg(7);
     const n = 20;
     const px = 36;
     const t = Uint8Array.from({ length: n * px }, (_, i) => (Math.floor(i / px) % 3 === 0 ? 0 : rnd() < 0.4 ? 1 : 0));

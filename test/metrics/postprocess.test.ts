@@ -14,6 +14,7 @@ import {
 import { byteCut } from '../../shared/metrics/probs';
 import { scoreMasks, scoreSet } from '../../shared/metrics/competition';
 import { describeCheckpoints, describePostprocess, resolvePostprocess, type RunPostprocess } from '../../shared/runs/postprocess';
+import { lcg } from '../helpers/lcg';
 
 const u8 = (...v: number[]) => Uint8Array.from(v);
 
@@ -138,11 +139,7 @@ describe('tuneThresholdAndArea', () => {
   });
 
   it('agrees with scorePostprocess at every pair of the default grid on random images', () => {
-    let s = 7;
-    const rnd = () => {
-      s = (s * 1103515245 + 12345) % 2 ** 31;
-      return s / 2 ** 31;
-    };
+    const rnd = lcg(7);
     const n = 12;
     const h = 31;
     const w = 29;
@@ -222,11 +219,7 @@ describe('bestTunePoint: the one chooser', () => {
 
 describe('thresholdSweep: the tuner at minimum area 0', () => {
   it('gives the tuner\'s points and best at area 0, on random sets in both encodings', () => {
-    let s = 99;
-    const rnd = () => {
-      s = (s * 1103515245 + 12345) % 2 ** 31;
-      return s / 2 ** 31;
-    };
+    const rnd = lcg(99);
     const n = 20;
     const px = 6 * 5;
     const truths = new Uint8Array(n * px);

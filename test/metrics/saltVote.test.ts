@@ -11,6 +11,7 @@ import {
   scorePostprocess,
   tuneThresholdAndArea,
 } from '../../shared/metrics/postprocess';
+import { lcg } from '../helpers/lcg';
 
 const u8 = (...v: number[]) => Uint8Array.from(v);
 const f32 = (...v: number[]) => Float32Array.from(v);
@@ -95,11 +96,7 @@ describe('tuneThresholdAndArea with salt probabilities', () => {
   });
 
   it('agrees with scorePostprocess at every point on random images and salt probabilities', () => {
-    let s = 11;
-    const rnd = () => {
-      s = (s * 1103515245 + 12345) % 2 ** 31;
-      return s / 2 ** 31;
-    };
+    const rnd = lcg(11);
     const n = 12;
     const h = 23;
     const w = 19;
