@@ -19,7 +19,6 @@ import { writeSubmission } from '../../src-main/data/submission';
 import { Datasets } from '../../src-main/lab/datasets';
 import { FolderPredictor } from '../../src-main/lab/folderPredict';
 import { openDatabase } from '../../src-main/runs/sqlite';
-import { RunStore } from '../../src-main/runs/store';
 import { finalizeRun } from '../../src-main/training/finalize';
 import { predictWithRun } from '../../src-main/training/inference';
 import { LoopControl } from '../../src-main/training/loop';
@@ -43,6 +42,30 @@ function demoSubset(ids: readonly string[]): Dataset {
     masks.set(ds.masks?.subarray(i * px, (i + 1) * px) ?? new Uint8Array(px), k * px);
   });
   return assembleDataset({ name: 'subset', source: { kind: 'folder', path: '/subset' }, synthetic: true, problems: [] }, [...ids], ds.height, ds.width, images, masks, null);
+}
+
+/** A new folder `name` under the temp root holding the images of `ds` as PNG files named by id. */
+function pngFolder(name: string, ds: Dataset): string {
+  const folder = path.join(root, name);
+  mkdirSync(folder);
+  ds.ids.forEach((id, k) => writeFileSync(path.join(folder, `${id}.png`), encode({ width: 101, height: 101, data: ds.images.subarray(k * 101 * 101, (k + 1) * 101 * 101), depth: 8, channels: 1 })));
+  return folder;
+}
+
+/** The lab's folder prediction of `folder` with run `runId`: the key its predictions are stored under. */
+async function labFolderPrediction(runsDir: string, runId: string, folder: string): Promise<string> {
+  const reply = await runPredictJob({ runsDir, runId, folder }, () => {});
+  if (reply.type !== 'predict-result') throw new Error(JSON.stringify(reply));
+  return reply.key;
+}
+
+/** The submission predictWithRun (the CLI's prediction path) makes of `folder`, written to `name`; its text. */
+async function directSubmission(runsDir: string, runId: string, folder: string, name: string): Promise<string> {
+  const ds = await loadDataSource({ kind: 'folder', path: folder });
+  const direct = await withOpenStore(runsDir, (s) => predictWithRun(s, runId, ds));
+  const sub = path.join(root, name);
+  writeSubmission(sub, ds.ids, direct.masks, 101, 101);
+  return readFileSync(sub, 'utf8');
 }
 
 describe('finalize at the end of training', () => {
@@ -96,33 +119,19 @@ describe('finalize at the end of training', () => {
 
   it("makes the lab's folder prediction and Kaggle export with the same post-processing as predict", async () => {
     const run = withStore(runsDir, (s) => s.get(runId));
-    const folder = path.join(root, 'pngs');
-    mkdirSync(folder);
-    const imgs = demoSubset(run.split.val);
-    imgs.ids.forEach((id, k) => {
-      const data = imgs.images.subarray(k * 101 * 101, (k + 1) * 101 * 101);
-      writeFileSync(path.join(folder, `${id}.png`), encode({ width: 101, height: 101, data, depth: 8, channels: 1 }));
-    });
-    const reply = await runPredictJob({ runsDir, runId, folder }, () => {});
-    if (reply.type !== 'predict-result') throw new Error(JSON.stringify(reply));
-    const labStore = RunStore.open(runsDir);
+    const folder = pngFolder('pngs', demoSubset(run.split.val));
+    const key = await labFolderPrediction(runsDir, runId, folder);
     const out = path.join(root, 'lab.csv');
-    try {
+    withStore(runsDir, (labStore) => {
       const predictor = new FolderPredictor(labStore, new Datasets(path.join(root, 'lab-data')), runsDir);
       const info = predictor.list(runId)[0];
       expect(info?.postprocess).toMatchObject({ source: 'stored', threshold: run.postprocess?.threshold, minArea: run.postprocess?.minArea, tta: true });
       expect(info?.threshold).toBe(run.postprocess?.threshold);
       // The Masks view exports at the threshold it shows, by default the stored one, and the stored area.
-      const exp = predictor.exportSubmission(runId, { kind: 'folder', key: reply.key }, info?.threshold ?? 0.5, out);
+      const exp = predictor.exportSubmission(runId, { kind: 'folder', key }, info?.threshold ?? 0.5, out);
       expect(exp.minArea).toBe(run.postprocess?.minArea);
-    } finally {
-      labStore.close();
-    }
-    const ds = await loadDataSource({ kind: 'folder', path: folder });
-    const direct = await withOpenStore(runsDir, (s) => predictWithRun(s, runId, ds));
-    const sub = path.join(root, 'direct.csv');
-    writeSubmission(sub, ds.ids, direct.masks, 101, 101);
-    expect(readFileSync(out, 'utf8')).toBe(readFileSync(sub, 'utf8'));
+    });
+    expect(readFileSync(out, 'utf8')).toBe(await directSubmission(runsDir, runId, folder, 'direct.csv'));
   });
 
   it('scores a test split once with the choice, and keeps fixed settings fixed', async () => {
@@ -263,24 +272,14 @@ describe('a design with a salt-present head', () => {
     expect(raw.applied.saltCut).toBeUndefined();
 
     // The lab's folder prediction keeps the salt probabilities, and its export votes with them.
-    const folder = path.join(root, 'salt-pngs');
-    mkdirSync(folder);
-    val.ids.forEach((sid, k) => writeFileSync(path.join(folder, `${sid}.png`), encode({ width: 101, height: 101, data: val.images.subarray(k * 101 * 101, (k + 1) * 101 * 101), depth: 8, channels: 1 })));
-    const reply = await runPredictJob({ runsDir, runId: id, folder }, () => {});
-    if (reply.type !== 'predict-result') throw new Error(JSON.stringify(reply));
-    const labStore = RunStore.open(runsDir);
+    const folder = pngFolder('salt-pngs', val);
+    const key = await labFolderPrediction(runsDir, id, folder);
     const out = path.join(root, 'salt-lab.csv');
-    try {
-      const exp = new FolderPredictor(labStore, new Datasets(path.join(root, 'lab-data')), runsDir).exportSubmission(id, { kind: 'folder', key: reply.key }, pp.threshold, out);
+    withStore(runsDir, (labStore) => {
+      const exp = new FolderPredictor(labStore, new Datasets(path.join(root, 'lab-data')), runsDir).exportSubmission(id, { kind: 'folder', key }, pp.threshold, out);
       expect(exp).toMatchObject({ minArea: pp.minArea, saltCut: pp.saltCut });
-    } finally {
-      labStore.close();
-    }
-    const ds = await loadDataSource({ kind: 'folder', path: folder });
-    const direct = await withOpenStore(runsDir, (s) => predictWithRun(s, id, ds));
-    const sub = path.join(root, 'salt-direct.csv');
-    writeSubmission(sub, ds.ids, direct.masks, 101, 101);
-    expect(readFileSync(out, 'utf8')).toBe(readFileSync(sub, 'utf8'));
+    });
+    expect(readFileSync(out, 'utf8')).toBe(await directSubmission(runsDir, id, folder, 'salt-direct.csv'));
   });
 });
 
