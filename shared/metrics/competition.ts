@@ -10,6 +10,7 @@
  */
 import { checkImageSet, checkThreshold } from './checks';
 import { byteCut, floatCut, type ProbArray } from './probs';
+import { setFigures } from './tally';
 
 /** The competition's IoU thresholds 0.50:0.05:0.95, each the double nearest its decimal. */
 export const IOU_THRESHOLDS: readonly number[] = Array.from({ length: 10 }, (_, k) => (50 + 5 * k) / 100);
@@ -116,17 +117,8 @@ export function scoreSet(args: ImageSet & { threshold: number }): SetScore {
     }
     perImage.push({ iou, score: h / 10, truthEmpty, predEmpty, coverage: truthCount / pixels });
   }
-  const nonEmptyCount = n - emptyCount;
-  return {
-    score: hits / (10 * n),
-    meanIoU: iouSum / n,
-    pixelIoU: unionSum === 0 ? 1 : interSum / unionSum,
-    perImage,
-    emptyScore: emptyCount === 0 ? null : emptyHits / (10 * emptyCount),
-    nonEmptyScore: nonEmptyCount === 0 ? null : (hits - emptyHits) / (10 * nonEmptyCount),
-    emptyCount,
-    nonEmptyCount,
-  };
+  const f = setFigures({ n, hits, emptyHits, emptyCount, iouSum, interSum, unionSum });
+  return { score: f.score, meanIoU: f.meanIoU, pixelIoU: f.pixelIoU, perImage, emptyScore: f.emptyScore, nonEmptyScore: f.nonEmptyScore, emptyCount, nonEmptyCount: n - emptyCount };
 }
 
 /**

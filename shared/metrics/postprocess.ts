@@ -25,6 +25,7 @@ import { imageHits, scoreMasks, type ImageSet, type SetScore } from './competiti
 import { checkImageSet, checkImageSize, checkMinArea, checkThreshold } from './checks';
 import { MetricInputError, expectLength } from './errors';
 import { byteCut, floatCut, type ProbArray } from './probs';
+import { setFigures } from './tally';
 
 /** A run's post-processing, as stored with the run and applied by every prediction path. */
 export interface Postprocess {
@@ -337,16 +338,8 @@ export function tuneThresholdAndArea(truths: Uint8Array, probs: ProbArray, n: nu
           interSum += tp;
           unionSum += (truthCount[k] ?? 0) + (cleared ? 0 : c - tp);
         }
-        points.push({
-          threshold: t,
-          minArea: area,
-          ...(cut === null ? {} : { saltCut: cut }),
-          score: hits / (10 * n),
-          emptyScore: empties === 0 ? null : emptyHits / (10 * empties),
-          saltScore: empties === n ? null : (hits - emptyHits) / (10 * (n - empties)),
-          meanIoU: iouSum / n,
-          pixelIoU: unionSum === 0 ? 1 : interSum / unionSum,
-        });
+        const f = setFigures({ n, hits, emptyHits, emptyCount: empties, iouSum, interSum, unionSum });
+        points.push({ threshold: t, minArea: area, ...(cut === null ? {} : { saltCut: cut }), score: f.score, emptyScore: f.emptyScore, saltScore: f.nonEmptyScore, meanIoU: f.meanIoU, pixelIoU: f.pixelIoU });
       }
     }
   }
