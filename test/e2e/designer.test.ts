@@ -4,7 +4,7 @@
  * Keras export, the initialisation analysis chart, and saving and importing designs.
  */
 import { describe, expect, it } from 'vitest';
-import { convLayers, node, setUpDesigner, wire } from './designerPage';
+import { convLayers, dropFromPalette, node, setUpDesigner, wire } from './designerPage';
 import { saveScreenshot } from './harness';
 
 const openDesigner = setUpDesigner();
@@ -13,10 +13,7 @@ describe('the designer in Chromium', () => {
   it('drags a resnet stack from the palette, wires it in, and the summary follows; undo takes it out', async () => {
     const { page, errors, httpErrors } = await openDesigner();
     const before = await convLayers(page);
-    const canvas = page.locator('[data-testid="designer-canvas"]');
-    const box = await canvas.boundingBox();
-    if (!box) throw new Error('no canvas');
-    await page.locator('[data-palette="resnet"]').dragTo(canvas, { targetPosition: { x: box.width * 0.3, y: box.height * 0.85 } });
+    await dropFromPalette(page, 'resnet', 0.3, 0.85);
     await node(page, 'stack1').waitFor();
     expect(await node(page, 'stack1').locator('[data-testid="block-count"]').textContent()).toBe('x2');
     // Unconnected, the design is invalid: the problems list says so, and there are no numbers.

@@ -21,6 +21,14 @@ export async function wire(page: Page, from: string, to: string, port: 'in' | 's
   await page.mouse.up();
 }
 
+/** Drags palette item `kind` onto the canvas, dropping it at fractions `x`, `y` of the canvas's width and height. */
+export async function dropFromPalette(page: Page, kind: string, x: number, y: number): Promise<void> {
+  const canvas = page.locator('[data-testid="designer-canvas"]');
+  const box = await canvas.boundingBox();
+  if (!box) throw new Error('no canvas');
+  await page.locator(`[data-palette="${kind}"]`).dragTo(canvas, { targetPosition: { x: box.width * x, y: box.height * y } });
+}
+
 /** Opens the Designer on `preset`, once its head is drawn, laid out afresh. */
 export async function openDesigner(browser: Browser, lab: RunningLab, preset = 'tiny'): Promise<AppPage> {
   const app = await openApp(browser, lab, { hash: '#/designer' });

@@ -5,7 +5,7 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { convLayers, handle, node, setUpDesigner, wire } from './designerPage';
+import { convLayers, dropFromPalette, handle, node, setUpDesigner, wire } from './designerPage';
 import { saveScreenshot } from './harness';
 
 const openDesigner = setUpDesigner();
@@ -15,11 +15,7 @@ describe('the salt head in the designer, in Chromium', () => {
   it('drags it in, refuses the wrong level, wires it to the bottom, edits its weight and exports it', async () => {
     const { page, errors, httpErrors } = await openDesigner();
     const before = await convLayers(page);
-
-    const canvas = page.locator('[data-testid="designer-canvas"]');
-    const box = await canvas.boundingBox();
-    if (!box) throw new Error('no canvas');
-    await page.locator('[data-palette="saltHead"]').dragTo(canvas, { targetPosition: { x: box.width * 0.55, y: box.height * 0.8 } });
+    await dropFromPalette(page, 'saltHead', 0.55, 0.8);
     await node(page, 'salt1').waitFor();
     expect(await node(page, 'salt1').textContent()).toContain('Salt present');
     // An output: it has an input port and none to leave from.
