@@ -147,7 +147,8 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
 
 /**
  * The design a run gets when it names none (`strata train` without `--arch`, the setup form's first
- * choice): the preset with the best held-out score per CPU-minute measured on TGS (docs/recipe.md).
+ * choice): `small`, the better of the two designs timed against each other on TGS so far; docs/recipe.md
+ * says what was measured, and that a preset better per CPU-minute is still to be found.
  */
 export const DEFAULT_PRESET = 'small';
 

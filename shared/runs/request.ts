@@ -41,7 +41,7 @@ export function isOpenEnded(epochs: number): boolean {
 /** Most snapshots an ensemble may average. */
 export const MAX_SNAPSHOTS = 10;
 /**
- * The augmentation a run gets when it gives none (see docs/recipe.md for how it was chosen). Stored
+ * The augmentation a run gets when it gives none (the usual TGS set at small strengths; docs/recipe.md says what was and was not measured). Stored
  * rows written before shifts, scales and separate brightness/contrast existed read them as 0.
  */
 export const DEFAULT_AUGMENT = { shift: 0.1, scale: 0.1, brightness: 0.05, contrast: 0.1 } as const;
