@@ -1,6 +1,7 @@
 /** Plain-data fixtures for the renderer's unit tests. */
 import type { DatasetEntry } from '../../shared/api/types';
 import type { DatasetProblem } from '../../shared/data/types';
+import type { RunPostprocess } from '../../shared/runs/postprocess';
 import type { RunSummary } from '../../shared/runs/types';
 import { defaultRunConfig } from '../../shared/training/config';
 
@@ -58,5 +59,25 @@ export function entry(id: string, problems: DatasetProblem[] = []): DatasetEntry
       problems,
       saltCoverage: { empty: 1, mean: 0.2, bins: [1, 0, 0, 0, 0, 0, 0, 0, 0, 0] },
     },
+  };
+}
+
+/** A run's stored post-processing: threshold 0.6, area 2, no vote, the mean of 3 snapshots with TTA. */
+export function runPostprocess(over: Partial<RunPostprocess> = {}): RunPostprocess {
+  return {
+    threshold: 0.6,
+    minArea: 2,
+    tta: true,
+    snapshots: 3,
+    members: 'snapshots',
+    checkpointEpochs: [2, 3, 4],
+    tuned: { threshold: true, minArea: true },
+    valImages: 3,
+    valScore: 0.6667,
+    valEmptyScore: 1,
+    valSaltScore: 0.5,
+    candidates: [{ members: 'snapshots', checkpointEpochs: [2, 3, 4], threshold: 0.6, minArea: 2, valScore: 0.6667 }],
+    at: 5,
+    ...over,
   };
 }

@@ -9,13 +9,13 @@ import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { FolderPrediction } from '../../shared/api/types';
 import { bestTunePoint, scorePostprocess, thresholdSweep } from '../../shared/metrics';
-import type { PredictionPostprocess, RunPostprocess } from '../../shared/runs/postprocess';
+import type { PredictionPostprocess } from '../../shared/runs/postprocess';
 import { MASK_PAGE_SIZE, useMasksStore } from '../../src-renderer/stores/masksStore';
 import { composeMaskImage, DEFAULT_DRAW, MASK_COLOURS } from '../../src-renderer/workflows/masksOverlay';
 import { buildHistograms, scoresAt, summarize, sweepAt } from '../../src-renderer/workflows/masksScores';
 import { INITIAL_MASKS_VIEW, predictionChanges, predictionRule, predictionVote, RAW_RULE, shownRule, shownRuleNote } from '../../src-renderer/workflows/masksView';
 import { fakeLab } from './fakeLab';
-import { summary } from './fixtures';
+import { runPostprocess, summary } from './fixtures';
 
 // Three 2x2 images (as in masksPostprocess.test.ts).
 // A: salt in the top row; probabilities 255, 200 there and 100, 0 below.
@@ -118,26 +118,6 @@ describe('the overlay with the vote', () => {
     expect(() => composeMaskImage(image, p, t, 1, 5, o)).toThrow('applyPostprocess: the rule votes with salt cut 0.5, but no per-image salt probabilities were given');
   });
 });
-
-/** The run's post-processing now: threshold 0.6, area 2, no vote, 3 snapshots with TTA. */
-function runPostprocess(over: Partial<RunPostprocess> = {}): RunPostprocess {
-  return {
-    threshold: 0.6,
-    minArea: 2,
-    tta: true,
-    snapshots: 3,
-    members: 'snapshots',
-    checkpointEpochs: [2, 3, 4],
-    tuned: { threshold: true, minArea: true },
-    valImages: 3,
-    valScore: 0.6667,
-    valEmptyScore: 1,
-    valSaltScore: 0.5,
-    candidates: [{ members: 'snapshots', checkpointEpochs: [2, 3, 4], threshold: 0.6, minArea: 2, valScore: 0.6667 }],
-    at: 5,
-    ...over,
-  };
-}
 
 /** What the folder was predicted with, earlier: threshold 0.5, no area, a vote below 0.5. */
 const made: PredictionPostprocess = { threshold: 0.5, minArea: 0, saltCut: 0.5, tta: true, snapshots: 3, checkpointEpochs: [2, 3, 4], source: 'stored' };

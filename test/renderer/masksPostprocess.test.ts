@@ -6,13 +6,12 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { scorePostprocess, thresholdSweep } from '../../shared/metrics';
-import type { RunPostprocess } from '../../shared/runs/postprocess';
 import { useMasksStore } from '../../src-renderer/stores/masksStore';
 import { composeMaskImage, DEFAULT_DRAW, MASK_COLOURS } from '../../src-renderer/workflows/masksOverlay';
 import { buildHistograms, scoresAt, summarize, sweepAt } from '../../src-renderer/workflows/masksScores';
 import { INITIAL_MASKS_VIEW, masksViewReducer, RAW_RULE, shownRule, shownRuleNote } from '../../src-renderer/workflows/masksView';
 import { fakeLab } from './fakeLab';
-import { summary } from './fixtures';
+import { runPostprocess, summary } from './fixtures';
 
 // Three 2x2 images, one after another (as in test/masks/scores.test.ts).
 // A: salt in the top row; probabilities 255, 200 there and 100, 0 below.
@@ -131,30 +130,11 @@ const A = '20250607-153012-123-aaaaaa';
 const B = '20250608-153012-123-bbbbbb';
 const b64 = (a: Uint8Array) => btoa(String.fromCharCode(...a));
 
-function postprocess(over: Partial<RunPostprocess> = {}): RunPostprocess {
-  return {
-    threshold: 0.6,
-    minArea: 2,
-    tta: true,
-    snapshots: 3,
-    members: 'snapshots',
-    checkpointEpochs: [2, 3, 4],
-    tuned: { threshold: true, minArea: true },
-    valImages: 3,
-    valScore: 0.6667,
-    valEmptyScore: 1,
-    valSaltScore: 0.5,
-    candidates: [{ members: 'snapshots', checkpointEpochs: [2, 3, 4], threshold: 0.6, minArea: 2, valScore: 0.6667 }],
-    at: 5,
-    ...over,
-  };
-}
-
 describe('masks store with a stored post-processing', () => {
   beforeEach(() => setActivePinia(createPinia()));
 
   it('scores and draws run A with its rule, edits a copy of it, offers the raw mask, and starts run B raw', async () => {
-    const runs = [summary({ id: B, epochsDone: 1 }), summary({ id: A, epochsDone: 5, postprocess: postprocess() })];
+    const runs = [summary({ id: B, epochsDone: 1 }), summary({ id: A, epochsDone: 5, postprocess: runPostprocess() })];
     fakeLab({
       listRuns: () => ({ runs, total: runs.length }),
       getPredictionEpochs: () => [4],
