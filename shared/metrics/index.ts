@@ -7,3 +7,5 @@ export * from './overlay';
 export * from './smoothing';
 export * from './seedGroups';
 export * from './postprocess';
+export * from './tDistribution';
+export * from './groupComparison';
