@@ -121,6 +121,8 @@ export const CHANNELS = {
   resumeRun: call(runRefSchema).returns<RunSummary>(),
   /** A wrong-step event's offer: continue from the checkpoint before the loss jump with a lower learning rate. */
   rewindRun: call(z.strictObject({ id: runIdSchema, lrFactor: z.number().gt(0).max(1) })).returns<RunSummary>(),
+  /** Chooses a trained run's post-processing on its validation split and scores its test split, as the end of training does (again, when it has one). */
+  finalizeRun: call(runRefSchema).returns<RunSummary>(),
   renameRun: call(z.strictObject({ id: runIdSchema, name: runNameSchema })).returns<RunSummary>(),
   deleteRun: call(runRefSchema).returns<{ deleted: string }>(),
   getQueue: call(noInput).returns<QueueState>(),

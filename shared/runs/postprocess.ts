@@ -129,6 +129,18 @@ export function predictionPostprocessOf(applied: AppliedPostprocess, epochs: rea
 /** The threshold a prediction without post-processing uses: the competition's customary 0.5. */
 export const RAW_THRESHOLD = 0.5;
 
+/**
+ * Why run `id`'s post-processing cannot be chosen (finalize.ts), or null when it can: the choice
+ * needs a best checkpoint from a finished epoch and validation images to choose on. finalizeRun
+ * throws it, the lab refuses with it before starting a process, and the renderer offers the
+ * choice only without it.
+ */
+export function finalizeRefusal(run: { id: string; epochsDone: number; valImages: number; hasBest: boolean }): string | null {
+  if (!run.hasBest || run.epochsDone < 1) return `run ${run.id} has no best checkpoint yet (${run.epochsDone} epochs done): there is nothing to finalize`;
+  if (run.valImages === 0) return `run ${run.id} has no validation images to choose its post-processing on`;
+  return null;
+}
+
 /** The checkpoints a stored post-processing averages. */
 export function checkpointsOf(pp: Pick<RunPostprocess, 'members' | 'checkpointEpochs'>): CheckpointRef[] {
   return pp.members === 'best' ? [{ kind: 'best' }] : pp.checkpointEpochs.map((e) => ({ kind: 'snapshot' as const, epoch: e }));

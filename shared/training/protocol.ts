@@ -4,6 +4,7 @@
  */
 import type { Architecture, BnPlacement, Initializer } from '../arch/types';
 import type { DatasetSource } from '../data/types';
+import type { RunPostprocess, RunTestResult } from '../runs/postprocess';
 import type { BatchMetric, EpochMetric, RunBackend, RunConfig, RunEvent, RunStatus } from '../runs/types';
 
 /** Where the trainer loads its data from; it loads it itself, so no images cross the boundary. */
@@ -45,7 +46,8 @@ export type TrainerCommand =
   | { type: 'benchmark'; job: BenchmarkJob }
   | { type: 'probe' }
   | { type: 'upsamplers'; job: UpsamplersJob }
-  | { type: 'predict'; job: PredictJob };
+  | { type: 'predict'; job: PredictJob }
+  | { type: 'finalize'; job: FinalizeJob };
 
 /**
  * A short measured warm-up for the training setup's time estimate: `steps` training steps of the
@@ -133,6 +135,25 @@ export type PredictReply =
 export function isPredictReply(m: unknown): m is PredictReply {
   const t = typeof m === 'object' && m !== null ? (m as { type?: unknown }).type : undefined;
   return t === 'predict-progress' || t === 'predict-result' || t === 'predict-failed';
+}
+
+/**
+ * Choosing a trained run's post-processing on its validation split and scoring its test split once
+ * (finalizeRun), for a run whose training did not do it (stopped by the user, interrupted, failed)
+ * or to choose again: the trainer process stores the choice with the run.
+ */
+export interface FinalizeJob {
+  runsDir: string;
+  runId: string;
+}
+
+/** The trainer's answer to a `finalize` command: what it chose and stored, or why it could not; it exits after that. */
+export type FinalizeReply = { type: 'finalize-result'; postprocess: RunPostprocess; test: RunTestResult | null } | { type: 'finalize-failed'; message: string };
+
+/** Narrows an unknown IPC payload to a FinalizeReply by its tag. */
+export function isFinalizeReply(m: unknown): m is FinalizeReply {
+  const t = typeof m === 'object' && m !== null ? (m as { type?: unknown }).type : undefined;
+  return t === 'finalize-result' || t === 'finalize-failed';
 }
 
 /** Trainer to driver. */

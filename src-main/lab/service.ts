@@ -36,6 +36,7 @@ import { lockDataDir } from './lock';
 import type { LabDirs } from './paths';
 import { FolderPredictor } from './folderPredict';
 import { predictionPage } from './predictionView';
+import { RunFinalizer } from './runFinalizer';
 import { RunManager } from './runManager';
 import { benchmarkInTrainer, probeBackendInTrainer, upsamplersInTrainer } from './trainerHost';
 import { planRun } from './plan';
@@ -59,6 +60,8 @@ export class LabService {
   /** Folder predictions and submissions. */
   private readonly folders: FolderPredictor;
   private readonly runs: RunManager;
+  /** Post-processing chosen after training, in trainer processes. */
+  private readonly finalizer: RunFinalizer;
   private closed = false;
   private probe: { available: BackendProbe | null; problem: string | null } = { available: null, problem: null };
 
@@ -72,6 +75,7 @@ export class LabService {
     this.designs = new Designs(dirs.dataDir);
     this.folders = new FolderPredictor(store, this.datasets, dirs.runsDir);
     this.runs = new RunManager(store, opts.shutdownGraceMs);
+    this.finalizer = new RunFinalizer(store, dirs.runsDir, () => this.runs.queueState());
   }
 
   /**
@@ -266,6 +270,7 @@ export class LabService {
   /** Resumes a paused run, or queues a stopped/interrupted/failed one to continue from its checkpoint. */
   resumeRun({ id }: P<'resumeRun'>): RunSummary {
     this.assertOpen();
+    this.finalizer.assertIdle(id, 'resuming it');
     return this.runs.resume(id);
   }
 
@@ -276,6 +281,7 @@ export class LabService {
    */
   rewindRun({ id, lrFactor }: P<'rewindRun'>): RunSummary {
     this.assertOpen();
+    this.finalizer.assertIdle(id, 'rewinding it');
     const run = this.store.summary(id);
     if (run.status === 'running' || run.status === 'paused' || run.status === 'queued') {
       throw new LabError('conflict', `run ${id} is ${run.status}; stop it before rewinding it`);
@@ -291,6 +297,19 @@ export class LabService {
     return this.runs.resume(id);
   }
 
+  /**
+   * Chooses run `id`'s post-processing on its validation split and scores its test split once, as
+   * the end of training does (and `strata runs finalize`): for a run that ended without it (stopped,
+   * interrupted, failed) or to choose again. Runs in a trainer process; refused while the run trains
+   * or is queued, when it has nothing to choose from, and while its finalize is under way.
+   */
+  async finalizeRun({ id }: P<'finalizeRun'>): Promise<RunSummary> {
+    this.assertOpen();
+    const run = await this.finalizer.finalize(id);
+    this.runs.changes.emit({ change: 'status', runId: id });
+    return run;
+  }
+
   /** Renames a run. */
   renameRun({ id, name }: P<'renameRun'>): RunSummary {
     return this.runs.rename(id, name);
@@ -298,6 +317,7 @@ export class LabService {
 
   /** Deletes a run that is not training. */
   async deleteRun({ id }: P<'deleteRun'>): Promise<{ deleted: string }> {
+    this.finalizer.assertIdle(id, 'deleting it');
     await this.runs.delete(id);
     return { deleted: id };
   }
@@ -405,6 +425,7 @@ export class LabService {
     if (this.closed) return;
     this.closed = true;
     this.folders.close();
+    this.finalizer.close();
     try {
       await this.runs.close();
     } finally {

@@ -4,6 +4,9 @@ import type { RunStatus } from '../../shared/runs/types';
 import {
   isBenchmarkReply,
   isClaimRefused,
+  isFinalizeReply,
+  type FinalizeJob,
+  type FinalizeReply,
   type ClaimRefused,
   isProbeReply,
   type ProbeReply,
@@ -300,7 +303,8 @@ export function startTrainer(job: TrainJob, opts: { env?: NodeJS.ProcessEnv } = 
 
 /**
  * Sends one command to a trainer process of its own and resolves with its one answer. A process
- * that dies, or does not answer within `timeoutMs`, resolves as `failed(reason)`; it is killed on timeout.
+ * that dies, or does not answer within `timeoutMs`, resolves as `failed(reason)`; it is killed on
+ * timeout, and when `signal` aborts (its reason says why).
  * With `afterExit`, the answer waits for the process to end (it exits after answering; at most
  * {@link AFTER_EXIT_WAIT_MS}) and is then completed with what the process wrote to stderr.
  */
@@ -308,7 +312,7 @@ function askTrainer<R>(
   command: TrainerCommand,
   isReply: (m: unknown) => m is R,
   failed: (message: string) => R,
-  opts: { timeoutMs: number; env?: NodeJS.ProcessEnv; what: string; afterExit?: (reply: R, stderr: string) => R },
+  opts: { timeoutMs: number; env?: NodeJS.ProcessEnv; what: string; afterExit?: (reply: R, stderr: string) => R; signal?: AbortSignal },
 ): Promise<R> {
   const child = launcher(trainerEntry(), opts.env ?? process.env);
   return new Promise<R>((resolve) => {
@@ -320,8 +324,15 @@ function askTrainer<R>(
       settled = true;
       clearTimeout(timer);
       clearTimeout(grace);
+      opts.signal?.removeEventListener('abort', abort);
       resolve(r);
     };
+    const abort = () => {
+      const why: unknown = opts.signal?.reason;
+      finish(failed(`the ${opts.what} was stopped: ${why instanceof Error ? why.message : String(why)}`));
+      child.kill('SIGKILL');
+    };
+    opts.signal?.addEventListener('abort', abort, { once: true });
     const complete = (r: R) => finish(opts.afterExit ? opts.afterExit(r, child.stderrTail?.() ?? '') : r);
     const timer = setTimeout(() => {
       finish(failed(`the ${opts.what} took longer than ${Math.round(opts.timeoutMs / 1000)} s and was stopped`));
@@ -338,7 +349,8 @@ function askTrainer<R>(
       finish(failed(withStderr(exitReason(code, signal).replace('before finishing the run', 'before answering'), child.stderrTail?.())));
     });
     child.onError((err) => finish(failed(`could not start the trainer: ${err.message}`)));
-    child.send(command);
+    if (opts.signal?.aborted) abort();
+    else child.send(command);
   });
 }
 
@@ -356,6 +368,14 @@ export function benchmarkInTrainer(job: BenchmarkJob, opts: { timeoutMs: number;
 /** The note's checkerboard test of a design at initialisation, in a trainer process of its own. */
 export function upsamplersInTrainer(job: UpsamplersJob, opts: { timeoutMs: number; env?: NodeJS.ProcessEnv }): Promise<UpsamplersReply> {
   return askTrainer({ type: 'upsamplers', job }, isUpsamplersReply, (message) => ({ type: 'upsamplers-failed', message }), { ...opts, what: 'upsampler test' });
+}
+
+/**
+ * Chooses a run's post-processing and scores its test split (finalizeRun) in a trainer process of
+ * its own, which stores them with the run; killed when `signal` aborts.
+ */
+export function finalizeInTrainer(job: FinalizeJob, opts: { timeoutMs: number; env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<FinalizeReply> {
+  return askTrainer({ type: 'finalize', job }, isFinalizeReply, (message) => ({ type: 'finalize-failed', message }), { ...opts, what: 'choice of the post-processing' });
 }
 
 /** Runs the backend selection in a trainer process of its own: what a run started now would train on. */

@@ -11,7 +11,7 @@
  * sees them.
  */
 import { DEFAULT_SALT_CUT, scorePostprocess, tuneThresholdAndArea, type TuneResult } from '../../shared/metrics';
-import { checkpointsOf, describeCheckpoints, describePostprocess, type CheckpointRef, type PostprocessCandidate, type RunPostprocess, type RunTestResult } from '../../shared/runs/postprocess';
+import { checkpointsOf, describeCheckpoints, describePostprocess, finalizeRefusal, type CheckpointRef, type PostprocessCandidate, type RunPostprocess, type RunTestResult } from '../../shared/runs/postprocess';
 import type { RunRecord } from '../../shared/runs/types';
 import type { Dataset } from '../data/dataset';
 import type { RunStore } from '../runs/store';
@@ -83,8 +83,8 @@ export async function finalizeRun(store: RunStore, runId: string, opts: Finalize
   const event: EventSink = opts.event ?? ((ev) => store.addEvent(runId, { ...ev, time: Date.now() }));
   const log = opts.log ?? (() => {});
   const best = store.checkpointInfo(runId, 'best');
-  if (!best || run.epochsDone < 1) throw new Error(`run ${runId} has no best checkpoint yet (${run.epochsDone} epochs done): there is nothing to finalize`);
-  if (run.split.val.length === 0) throw new Error(`run ${runId} has no validation images to choose its post-processing on`);
+  const refusal = finalizeRefusal({ id: runId, epochsDone: run.epochsDone, valImages: run.split.val.length, hasBest: best !== null });
+  if (refusal !== null || !best) throw new Error(refusal ?? `run ${runId} has no best checkpoint`);
   const testIds = run.split.test;
   const seen = new Set([...run.split.train, ...run.split.val]);
   const leaked = testIds.find((id) => seen.has(id));

@@ -5,11 +5,12 @@
  * messages and act between batches. A `benchmark` command instead times a few steps, answers,
  * and exits.
  */
-import type { BenchmarkReply, ClaimRefused, PredictReply, ProbeReply, TrainerCommand, TrainerMessage, UpsamplersReply } from '../../shared/training/protocol';
+import type { BenchmarkReply, ClaimRefused, FinalizeReply, PredictReply, ProbeReply, TrainerCommand, TrainerMessage, UpsamplersReply } from '../../shared/training/protocol';
 import { selectBackend } from './backend';
 import { runBenchmark } from './benchmark';
 import { runUpsamplersJob } from './upsamplersJob';
 import { runPredictJob } from './predictJob';
+import { runFinalizeJob } from './finalizeJob';
 import { LoopControl } from './loop';
 import { trainRun } from './trainer';
 
@@ -34,14 +35,14 @@ function leaveAfterDrain(): void {
 }
 
 /** Sends a one-shot command's answer and leaves once the channel has drained. */
-function finishOneShot(reply: BenchmarkReply | PredictReply | ProbeReply | UpsamplersReply): void {
+function finishOneShot(reply: BenchmarkReply | FinalizeReply | PredictReply | ProbeReply | UpsamplersReply): void {
   process.exitCode = reply.type.endsWith('-failed') ? 1 : 0;
   // Leave only once the answer is written: disconnecting earlier can drop a large one.
   emit(reply);
   leaveAfterDrain();
 }
 
-function emit(m: TrainerMessage | ClaimRefused | BenchmarkReply | PredictReply | ProbeReply | UpsamplersReply): void {
+function emit(m: TrainerMessage | ClaimRefused | BenchmarkReply | FinalizeReply | PredictReply | ProbeReply | UpsamplersReply): void {
   if (parentPort) parentPort.postMessage(m);
   // With a callback, a send that fails because the driver just died is dropped instead of raising an
   // 'error' event that would crash the process before it records the run as interrupted.
@@ -98,6 +99,12 @@ function handle(m: TrainerCommand): void {
       if (started) return;
       started = true;
       void runPredictJob(m.job, emit).then(finishOneShot);
+      break;
+    case 'finalize':
+      if (started) return;
+      started = true;
+      // Progress lines go to stderr, which reaches the lab's terminal or its trainer log.
+      void runFinalizeJob(m.job, (line) => process.stderr.write(`${line}\n`)).then(finishOneShot);
       break;
     case 'pause':
       control.pause();
