@@ -6,7 +6,8 @@
 import { seedBands, summarize, type BandPoint, type Stats } from '../../shared/metrics/seedGroups';
 import { downsampleSeries } from '../../shared/metrics/smoothing';
 import type { EpochMetric, RunSummary } from '../../shared/runs/types';
-import type { ChartBand, ChartLine, ChartModel } from './trainingCharts';
+import { metricByEpoch, seedBandChart } from '../../shared/charts/bandChart';
+import type { ChartLine, ChartModel } from './trainingCharts';
 
 /** What of a run the comparison reads. */
 export type ComparedRun = Pick<RunSummary, 'id' | 'name' | 'archName' | 'config' | 'dataset' | 'best' | 'test' | 'status' | 'epochsDone' | 'durationMs'>;
@@ -135,19 +136,14 @@ export const BAND_METRIC_TITLES: Readonly<Record<BandMetric, string>> = {
 /** Epoch metrics by run id. */
 export type EpochsByRun = ReadonlyMap<string, readonly EpochMetric[]>;
 
-/** The series of `metric` by epoch index for one run (index = epoch number; missing epochs are NaN). */
-function metricByEpoch(epochs: readonly EpochMetric[], metric: BandMetric): number[] {
-  const out: number[] = [];
-  for (const e of epochs) {
-    while (out.length < e.epoch) out.push(Number.NaN);
-    out[e.epoch] = e[metric];
-  }
-  return out;
+/** The series of `metric` by epoch index for each of the group's runs. */
+function groupSeries(group: SeedGroup, epochs: EpochsByRun, metric: BandMetric): number[][] {
+  return group.runs.map((r) => metricByEpoch(epochs.get(r.id) ?? [], (e) => e[metric]));
 }
 
 /** Mean ± one standard deviation of `metric` per epoch over the group's runs. */
 export function groupBand(group: SeedGroup, epochs: EpochsByRun, metric: BandMetric): BandPoint[] {
-  return seedBands(group.runs.map((r) => metricByEpoch(epochs.get(r.id) ?? [], metric)));
+  return seedBands(groupSeries(group, epochs, metric));
 }
 
 /** The final value of each metric over a group's runs: mean, std, min and max. */
@@ -299,17 +295,10 @@ export function overlayChart(runs: readonly ComparedRun[], epochs: EpochsByRun, 
 
 /** The seed-band chart: each group's mean of `metric` per epoch with a ± one std band. */
 export function bandChart(groups: readonly SeedGroup[], epochs: EpochsByRun, metric: BandMetric): ChartModel {
-  const lines: ChartLine[] = [];
-  const bands: ChartBand[] = [];
-  for (const g of groups) {
-    const band = groupBand(g, epochs, metric);
-    const name = `${g.label} (n=${g.runs.length})`;
-    lines.push({ name, style: 'epoch', points: band.map((p) => [p.step + 1, p.mean]), total: band.length });
-    if (g.runs.length > 1) {
-      bands.push({ name, lineIndex: lines.length - 1, lower: band.map((p) => [p.step + 1, p.lower]), upper: band.map((p) => [p.step + 1, p.upper]) });
-    }
-  }
-  return { id: 'bands', title: `${BAND_METRIC_TITLES[metric]}: mean ± 1 std over seeds`, yLog: false, xAxis: 'epoch', lines, markers: [], bands };
+  return seedBandChart(
+    groups.map((g) => ({ label: g.label, series: groupSeries(g, epochs, metric) })),
+    { id: 'bands', title: `${BAND_METRIC_TITLES[metric]}: mean ± 1 std over seeds` },
+  );
 }
 
 /** The deep-against-wide chart: best validation score against measured seconds per epoch, one point per run, a colour per design. */

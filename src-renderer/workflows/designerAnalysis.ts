@@ -7,6 +7,7 @@ import { analyzeInit } from '../../shared/analysis/initAnalysis';
 import { stridedKernels, type StridedKernel } from '../../shared/analysis/checkerboard';
 import { bnPlacementOf, withBnPlacement, withInitializer } from '../../shared/arch/placement';
 import type { Architecture, BnPlacement, Initializer } from '../../shared/arch/types';
+import { levelMarks, summandSeries, type AnalysisSeries, type LevelMark } from '../../shared/charts/summandChartOption';
 
 /** A variant of the design to analyse. */
 export type AnalysisConfig =
@@ -55,21 +56,8 @@ export function defaultConfigs(arch: Architecture): string[] {
   return ['as-designed', `init:${other}`];
 }
 
-/** One line of the chart: one configuration, one measure. */
-export interface AnalysisSeries {
-  id: string;
-  name: string;
-  measure: 'std' | 'stdAtOrigin';
-  /** [summand index, std] pairs. */
-  points: [number, number][];
-}
-
-/** Where the level of the summands changes: a sampler sits between. */
-export interface LevelMark {
-  /** The first summand index of the new level. */
-  index: number;
-  level: string;
-}
+// The chart's lines and level marks are the shared summand chart's (the experiment reports draw it too).
+export type { AnalysisSeries, LevelMark } from '../../shared/charts/summandChartOption';
 
 /** The panel's data, or why there is none. */
 export type AnalysisView =
@@ -96,15 +84,7 @@ export function analysisView(arch: Architecture, chosen: readonly string[]): Ana
       notes.push(`${configTitle(c)}: ${r.errors[0]?.message ?? 'cannot be analysed'}`);
       continue;
     }
-    const name = configTitle(c);
-    series.push({ id: `${key}/std`, name: `${name} · at head`, measure: 'std', points: r.analysis.summands.map((s) => [s.index, s.std]) });
-    series.push({ id: `${key}/origin`, name: `${name} · at origin`, measure: 'stdAtOrigin', points: r.analysis.summands.map((s) => [s.index, s.stdAtOrigin]) });
+    series.push(...summandSeries(key, configTitle(c), r.analysis.summands));
   }
-  const marks: LevelMark[] = [];
-  let prev: string | null = null;
-  for (const s of base.analysis.summands) {
-    if (s.level !== prev && prev !== null) marks.push({ index: s.index, level: s.level });
-    prev = s.level;
-  }
-  return { ok: true, series, marks, summands: base.analysis.summands.length, strided: stridedKernels(arch), notes };
+  return { ok: true, series, marks: levelMarks(base.analysis.summands), summands: base.analysis.summands.length, strided: stridedKernels(arch), notes };
 }

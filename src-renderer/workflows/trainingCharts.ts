@@ -8,9 +8,10 @@ import { downsampleSeries, emaSmooth } from '../../shared/metrics/smoothing';
 import type { EpochMetric, RunEvent } from '../../shared/runs/types';
 import { eventInfo, isMarkedEvent } from './trainingEvents';
 import type { RunSeries } from './trainingSeries';
+import type { ChartLine, ChartMarker, ChartModel, LineStyle, XAxisMode } from '../../shared/charts/chartModel';
 
-/** What the x axis counts. */
-export type XAxisMode = 'step' | 'epoch' | 'time';
+// The chart model is shared with the experiment reports (src-main), which draw the same charts.
+export type { ChartBand, ChartLine, ChartMarker, ChartModel, LineStyle, XAxisMode } from '../../shared/charts/chartModel';
 
 /** The monitor's chart settings. */
 export interface ChartSettings {
@@ -25,56 +26,6 @@ export interface ChartSettings {
 
 /** Defaults: steps, linear loss, TensorBoard's usual smoothing. */
 export const DEFAULT_CHART_SETTINGS: ChartSettings = { xAxis: 'step', logLoss: false, smoothing: 0.6, maxPoints: 2000 };
-
-/** How a line is drawn: faint raw steps, a smoothed line, epoch points joined, or points alone. */
-export type LineStyle = 'raw' | 'smoothed' | 'epoch' | 'points';
-
-/** One line: its points as [x, y] pairs (x in ms since the epoch on a time axis). */
-export interface ChartLine {
-  name: string;
-  style: LineStyle;
-  points: [number, number][];
-  /** Points in the full data before downsampling. */
-  total: number;
-}
-
-/** A vertical marker at `x`, with what happened and why it matters. */
-export interface ChartMarker {
-  x: number;
-  kind: string;
-  label: string;
-  /** The event's own message and the explanation. */
-  detail: string;
-}
-
-/** A mean ± std band: its mean is one of the lines, this is the shaded area around it. */
-export interface ChartBand {
-  name: string;
-  /** Points [x, lower] and [x, upper], at the same xs. */
-  lower: [number, number][];
-  upper: [number, number][];
-  /** The index of the line whose colour the band takes. */
-  lineIndex: number;
-}
-
-/** One chart. */
-export interface ChartModel {
-  id: string;
-  title: string;
-  yLog: boolean;
-  /** What the x axis counts; `time` draws a time axis. */
-  xAxis: XAxisMode;
-  /** The x axis title when it counts something else than steps, epochs or time. */
-  xTitle?: string;
-  lines: ChartLine[];
-  markers: ChartMarker[];
-  bands?: ChartBand[];
-}
-
-/** The x axis title for a mode. */
-export function xAxisTitle(mode: XAxisMode): string {
-  return mode === 'step' ? 'step' : mode === 'epoch' ? 'epoch' : 'wall time';
-}
 
 /** Batches per epoch as the data shows it (the largest batch index seen + 1). */
 function batchesPerEpoch(s: RunSeries): number {
