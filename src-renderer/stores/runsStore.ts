@@ -1,6 +1,6 @@
 /**
  * Runs: the one run list of the renderer, kept fresh while any view follows it, and the commands on
- * runs (start, stop, pause, resume, rewind, delete). Every view that shows runs reads this list; none
+ * runs (start, stop, pause, resume, rewind, choose the post-processing, delete). Every view that shows runs reads this list; none
  * fetches its own.
  */
 import { defineStore } from 'pinia';
@@ -13,7 +13,7 @@ import { current, errorMessage, IDLE, loadFailed, startLoading, type Loadable } 
 import { coalesce } from './coalesce';
 
 /** A command on a run, for the buttons' busy state. */
-export type RunCommand = 'stop' | 'pause' | 'resume' | 'rewind' | 'delete';
+export type RunCommand = 'stop' | 'pause' | 'resume' | 'rewind' | 'finalize' | 'delete';
 
 /** The runs store. */
 export const useRunsStore = defineStore('runs', () => {
@@ -140,6 +140,8 @@ export const useRunsStore = defineStore('runs', () => {
     resume: (id: string) => command(id, 'resume', () => api().resumeRun({ id })),
     /** Takes a wrong-step offer: back to the checkpoint before the jump, learning rate scaled by `lrFactor`. */
     rewind: (id: string, lrFactor: number) => command(id, 'rewind', () => api().rewindRun({ id, lrFactor })),
+    /** Chooses an ended run's post-processing on its validation images and scores its test images (again, when it has one). */
+    finalize: (id: string) => command(id, 'finalize', () => api().finalizeRun({ id })),
     /** Deletes a run with everything it stored. */
     remove: (id: string) => command(id, 'delete', () => api().deleteRun({ id })),
   };

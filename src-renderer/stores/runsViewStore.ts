@@ -121,6 +121,7 @@ export const useRunsViewStore = defineStore('runsView', () => {
     stop: (id: string) => afterCommand(runsStore.stop(id)),
     pause: (id: string) => afterCommand(runsStore.pause(id)),
     resume: (id: string) => afterCommand(runsStore.resume(id)),
+    finalize: (id: string) => afterCommand(runsStore.finalize(id)),
     remove,
     follow,
   };

@@ -1,5 +1,6 @@
 /** The runs table: its columns and how each sorts. Sorting is local, so every column can sort. */
-import type { RunStatus, RunSummary } from '../../shared/runs/types';
+import { finalizeRefusal } from '../../shared/runs/postprocess';
+import type { RunRecord, RunStatus, RunSummary } from '../../shared/runs/types';
 
 /** Sortable columns of the runs table. */
 export const RUN_COLUMNS = ['status', 'name', 'design', 'dataset', 'best', 'test', 'epochs', 'backend', 'duration', 'created'] as const;
@@ -105,4 +106,15 @@ export function runActions(run: Pick<RunSummary, 'status' | 'lastCheckpoint'>): 
     resume: status === 'paused' || fromCheckpoint,
     delete: status !== 'running' && status !== 'paused',
   };
+}
+
+/**
+ * Whether the run details offer to choose run `run`'s post-processing (the lab's finalizeRun):
+ * `choose` for an ended run without one, `again` for one that has it; null while it trains or waits
+ * to, and when it has nothing to choose from (no epoch with a best checkpoint, no validation images).
+ */
+export function postprocessOffer(run: Pick<RunRecord, 'id' | 'status' | 'epochsDone' | 'best' | 'postprocess' | 'split'>): 'choose' | 'again' | null {
+  if (run.status !== 'done' && run.status !== 'stopped' && run.status !== 'interrupted' && run.status !== 'failed') return null;
+  if (finalizeRefusal({ id: run.id, epochsDone: run.epochsDone, valImages: run.split.val.length, hasBest: run.best !== null }) !== null) return null;
+  return run.postprocess ? 'again' : 'choose';
 }

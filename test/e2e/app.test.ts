@@ -1,13 +1,15 @@
 /**
  * The renderer in real Chromium against `npm run lab`: importing a folder with broken files,
- * starting a run on the demo set and watching it finish, deleting it, and the frame around them.
+ * starting a run on the demo set and watching it finish, deleting it, and the frame around them;
+ * choosing the post-processing of a run stopped after its first epoch, and choosing it again.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { encode } from 'fast-png';
 import type { Browser, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { openApp, saveScreenshot, scratchDir, setUpLabAndBrowser, type RunningLab } from './harness';
+import { describePostprocess } from '../../shared/runs/postprocess';
+import { apiCall, openApp, saveScreenshot, scratchDir, setUpLabAndBrowser, type RunningLab } from './harness';
 
 const SIZE = 101;
 const GOOD = ['g0', 'g1', 'g2', 'g3', 'g4', 'g5'];
@@ -221,4 +223,58 @@ describe('the app in Chromium', () => {
     await saveScreenshot(page, 'runs-stopped');
     expect(errors).toEqual([]);
   });
+
+  it('chooses the post-processing of a run stopped after its first epoch, shows it with its test score, and chooses it again', async () => {
+    const run = await apiCall(lab, 'startRun', {
+      design: { kind: 'preset', name: 'tiny' },
+      datasetId: 'demo',
+      demoCount: 24,
+      name: 'e2e stopped early',
+      testIds: ['demo-0003', 'demo-0011'],
+      config: { epochs: 50, batch: 8, inference: { tta: false, snapshots: 1 } },
+    });
+    const getRun = () => apiCall(lab, 'getRun', { id: run.id });
+    await expect.poll(async () => (await getRun()).epochsDone, { timeout: 120_000, interval: 300 }).toBeGreaterThanOrEqual(1);
+    await apiCall(lab, 'stopRun', { id: run.id });
+    await expect.poll(async () => (await apiCall(lab, 'getQueue', {})).active, { timeout: 60_000, interval: 300 }).toBeNull();
+    expect(await getRun()).toMatchObject({ status: 'stopped', postprocess: null, test: null });
+
+    const { page, errors } = await openApp(browser, lab, { hash: `#/runs/${run.id}` });
+    const details = page.locator(`[data-testid="run-details"][data-run="${run.id}"]`);
+    const val = details.locator('[data-testid="val-result"]');
+    await details.waitFor();
+    expect(await val.textContent()).toContain('no post-processing chosen');
+    await details.getByRole('button', { name: 'Choose post-processing' }).click();
+    // Busy while the trainer process chooses (it takes a process start at least): the buttons wait.
+    await details.locator('[data-testid="finalize-progress"]').waitFor();
+    expect(await details.locator('[data-testid="finalize-progress"]').textContent()).toBe(
+      'Choosing: predicting the 5 validation images to choose the checkpoints, threshold and minimum area, then scoring the 2 test images once…',
+    );
+    expect(await details.getByRole('button', { name: 'Choosing…' }).isDisabled()).toBe(true);
+    expect(await details.getByRole('button', { name: 'Delete…' }).isDisabled()).toBe(true);
+
+    // Then the stored choice and its test score, as the lab keeps them, in the details and the list.
+    await val.locator('[data-testid="val-score"]').waitFor({ timeout: 60_000 });
+    const stored = await getRun();
+    if (!stored.postprocess || !stored.test) throw new Error('the run has no stored post-processing and test score');
+    expect(await val.locator('[data-testid="val-score"]').textContent()).toBe(stored.postprocess.valScore.toFixed(4));
+    expect(await details.locator('[data-testid="detail-postprocess"]').textContent()).toBe(describePostprocess(stored.postprocess));
+    expect(await details.locator('[data-testid="test-score"]').textContent()).toBe(stored.test.score.toFixed(4));
+    await expect.poll(() => runRow(page, run.id).locator('td[data-col="test"] [data-testid="test-value"]').textContent(), { timeout: 10_000 }).toBe(stored.test.score.toFixed(4));
+    await saveScreenshot(page, 'runs-postprocess-chosen');
+
+    // Choosing again while another choice of the run is under way is refused, in the view's error style.
+    const elsewhere = apiCall(lab, 'finalizeRun', { id: run.id });
+    await details.getByRole('button', { name: 'Choose again' }).click();
+    await expect.poll(() => details.locator('.notice.error[role="alert"]').textContent(), { timeout: 10_000 }).toBe(
+      `run ${run.id}'s post-processing is being chosen; wait for that to finish before choosing it again`,
+    );
+    const before = (await elsewhere).postprocess?.at ?? 0;
+    await details.getByRole('button', { name: 'Choose again' }).click();
+    await expect.poll(async () => (await getRun()).postprocess?.at ?? 0, { timeout: 60_000, interval: 300 }).toBeGreaterThan(before);
+    await details.getByRole('button', { name: 'Choose again' }).waitFor({ timeout: 10_000 });
+    expect(await details.locator('.notice.error').count()).toBe(0);
+    expect(await details.locator('[data-testid="detail-postprocess"]').textContent()).toBe(describePostprocess((await getRun()).postprocess ?? stored.postprocess));
+    expect(errors).toEqual([]);
+  }, 300_000);
 });

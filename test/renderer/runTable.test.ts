@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RUN_SORT, runActions, sortRuns, toggleSort } from '../../src-renderer/workflows/runTable';
-import { summary } from './fixtures';
+import { DEFAULT_RUN_SORT, postprocessOffer, runActions, sortRuns, toggleSort } from '../../src-renderer/workflows/runTable';
+import { runPostprocess, summary } from './fixtures';
 
 describe('runs table', () => {
   const a = summary({ id: 'a', name: 'Beta', createdAt: 3, best: { epoch: 1, score: 0.5, metric: 'valScore' }, status: 'done' });
@@ -36,5 +36,18 @@ describe('runs table', () => {
     expect(runActions({ status: 'interrupted', lastCheckpoint: ckpt }).resume).toBe(true);
     expect(runActions({ status: 'interrupted', lastCheckpoint: null }).resume).toBe(false);
     expect(runActions({ status: 'done', lastCheckpoint: ckpt })).toEqual({ stop: false, pause: false, resume: false, delete: true });
+  });
+
+  it('offers to choose the post-processing of an ended run with an epoch and validation images, and to choose it again', () => {
+    const best = { epoch: 0, score: 0.5, metric: 'valScore' as const };
+    const run = { id: 'r', status: 'stopped' as const, epochsDone: 1, best, postprocess: null, split: { train: ['t'], val: ['v'], test: [] } };
+    expect(postprocessOffer(run)).toBe('choose');
+    expect(postprocessOffer({ ...run, postprocess: runPostprocess() })).toBe('again');
+    for (const status of ['done', 'interrupted', 'failed'] as const) expect(postprocessOffer({ ...run, status })).toBe('choose');
+    // Not while it trains or waits to (the lab refuses it then), nor with nothing to choose from.
+    for (const status of ['running', 'paused', 'queued'] as const) expect(postprocessOffer({ ...run, status, postprocess: runPostprocess() })).toBeNull();
+    expect(postprocessOffer({ ...run, epochsDone: 0, best: null })).toBeNull();
+    expect(postprocessOffer({ ...run, best: null })).toBeNull();
+    expect(postprocessOffer({ ...run, split: { ...run.split, val: [] } })).toBeNull();
   });
 });
