@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: training speed per preset and backend, each measured in its own process so one
- * backend's heap never slows another. Options: `--presets small,fig2`, `--backends wasm,cpu`,
+ * backend's heap never slows another. Options: `--presets small,lean,fig2`, `--backends wasm,cpu`,
  * `--steps N`, `--limit-minutes M` (default 15 per measurement); `--peer pytorch` instead compares
  * Strata with PyTorch on one model (see peer.ts). Batch sizes are chosen per backend so a step fits
  * the 4 GiB wasm heap and the cpu backend (a plain-JS reference, minutes per step) finishes.
@@ -25,11 +25,11 @@ if (peer !== '') {
   process.exit(0);
 }
 
-const presets = opt('presets', 'small,fig2').split(',');
+const presets = opt('presets', 'small,lean,fig2').split(',');
 const backends = opt('backends', 'wasm,cpu').split(',');
 const steps = opt('steps', '3');
-/** Batch per (backend, preset): wasm trains `small` at 16 and Figure 2 at 4 within its heap; cpu takes minutes per image. */
-const BATCH: Record<string, Record<string, number>> = { wasm: { small: 16, fig2: 4 }, cpu: { small: 2, fig2: 1 } };
+/** Batch per (backend, preset): wasm trains `small` and `lean` at 16 and Figure 2 at 4 within its heap; cpu takes minutes per image. */
+const BATCH: Record<string, Record<string, number>> = { wasm: { small: 16, lean: 16, fig2: 4 }, cpu: { small: 2, lean: 2, fig2: 1 } };
 
 interface Row {
   preset: string;
