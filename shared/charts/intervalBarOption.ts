@@ -47,7 +47,8 @@ export function intervalBarOption(m: IntervalBarChart, c: ChartColors, opts: Int
     const x = api.value(0);
     const lo = api.coord([x, api.value(1)]);
     const hi = api.coord([x, api.value(2)]);
-    const half = api.size([1, 0])[0] * 0.12;
+    // Caps a third of the widest bar (56 px) at most; narrower when the categories are crowded.
+    const half = Math.min(9, api.size([1, 0])[0] * 0.08);
     const style = { stroke: c.text, lineWidth: 1.5 };
     const seg = (x1: number, y1: number, x2: number, y2: number) => ({ type: 'line', shape: { x1, y1, x2, y2 }, style });
     return {

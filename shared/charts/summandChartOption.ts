@@ -76,7 +76,7 @@ export function summandChartOption(v: SummandChart, c: ChartColors, opts: Summan
           dataZoom: [{ type: 'inside' }, { type: 'slider', height: 16, bottom: 8 }],
         }
       : {}),
-    xAxis: { type: 'value', name: 'summand index', nameLocation: 'middle', nameGap: 26, min: 0, max: Math.max(1, v.summands - 1), axisLine: { lineStyle: { color: c.muted } }, splitLine: { show: false } },
+    xAxis: { type: 'value', name: 'summand index', nameLocation: 'middle', nameGap: 26, minInterval: 1, min: 0, max: Math.max(1, v.summands - 1), axisLine: { lineStyle: { color: c.muted } }, splitLine: { show: false } },
     yAxis: {
       type: opts.log ? 'log' : 'value',
       name: 'std',
