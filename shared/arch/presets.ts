@@ -100,10 +100,13 @@ export interface Preset {
   title: string;
   description: string;
   build: () => Architecture;
+  /** The {@link buildUNet} options it is built from (`build()` is `buildUNet(options)`), so an experiment can vary them. */
+  options: Readonly<UNetOptions>;
 }
 
 function preset(title: string, description: string, options: Omit<UNetOptions, 'description'>): Preset {
-  return { title, description, build: () => buildUNet({ ...options, description }) };
+  const full: UNetOptions = { ...options, description };
+  return { title, description, build: () => buildUNet(full), options: full };
 }
 
 const every = (blocks: number): number[] => UNET_LEVELS.map(() => blocks);

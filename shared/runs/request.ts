@@ -17,6 +17,8 @@ import { BN_PLACEMENTS, INITIALIZERS } from '../arch/types';
 
 /** The losses a run can train with; see `LOSS_NAMES` in shared/runs/types.ts for what each means. */
 export const LOSS_NAMES = ['batch-iou', 'per-image-iou', 'lovasz', 'bce', 'bce-lovasz'] as const;
+/** The losses that read `loss.eps` (the IoU losses' smoothing, src-main/training/losses.ts); the others have none. */
+export const EPS_LOSSES: readonly string[] = ['batch-iou', 'per-image-iou'];
 /** Backends a run may ask for; `auto` takes the fastest one that loads. */
 export const BACKEND_REQUESTS = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 
@@ -295,6 +297,25 @@ export function parseIdList(text: string): string[] {
     .filter((l) => l !== '' && !l.startsWith('#'));
 }
 
+/** Experiment and factor-level names: file-name safe on every platform, never `.` or `..`. */
+export const EXPERIMENT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/**
+ * The tag that links a run to the experiment that planned it (shared/experiments): the experiment's
+ * name and version, the run's group (its factor levels' labels joined by `+`), its seed, and the
+ * group's fingerprint (what the file asks that group to train; see shared/experiments/expand.ts).
+ * Stored with the run (the index's `experiment` column) and never changed afterwards.
+ */
+export const experimentTagSchema = z.strictObject({
+  name: z.string({ error: 'an experiment name must be text' }).regex(EXPERIMENT_NAME_PATTERN, 'an experiment name is 1 to 64 letters, digits, _ or -, starting with a letter or digit'),
+  version: z.number({ error: 'an experiment version must be a number' }).int('an experiment version must be a whole number').min(1, 'an experiment version must be at least 1'),
+  group: z.string({ error: 'an experiment group must be text' }).min(1, 'an experiment group may not be empty').max(1024, 'an experiment group is at most 1024 characters'),
+  seed: z.number({ error: 'seed must be a number' }).int('seed must be a whole number').min(0, 'seed must be at least 0').max(MAX_SEED, `seed must be at most ${MAX_SEED}`),
+  fingerprint: z.string({ error: 'a fingerprint must be text' }).regex(/^[0-9a-f]{64}$/, 'a fingerprint is 64 hex digits (SHA-256)'),
+});
+/** A run's experiment tag. */
+export type ExperimentTag = z.output<typeof experimentTagSchema>;
+
 /**
  * What every way of creating a run asks for besides the design and the data's location (the lab names
  * them by reference, the CLI by file and folder): the name, demo size or folder subset, a fixed
@@ -313,6 +334,8 @@ export const runRequestFields = {
   testIds: testIdsSchema.optional(),
   /** Settings left out take their defaults. */
   config: runConfigSchema.prefault({}),
+  /** The experiment that planned the run, if one did (`strata experiment run`). */
+  experiment: experimentTagSchema.optional(),
 };
 
 /** A run request as `strata train` builds it from its flags (design and data come as a file and a folder). */

@@ -6,7 +6,7 @@
 import type { Architecture } from '../arch/types';
 import type { DatasetSource } from '../data/types';
 import type { RunBackend } from './backend';
-import type { RunConfig } from './request';
+import type { ExperimentTag, RunConfig } from './request';
 import type { CheckpointExtra } from '../training/checkpointExtra';
 import type { RunPostprocess, RunTestResult } from './postprocess';
 
@@ -41,7 +41,7 @@ export function isRunId(s: string): boolean {
  * request's schema in ./request.ts; they are re-exported here, where the rest of a run's types live.
  */
 export { BACKEND_REQUESTS, LOSS_NAMES } from './request';
-export type { BackendRequest, LossName, OptimizerSettings, RunConfig } from './request';
+export type { BackendRequest, ExperimentTag, LossName, OptimizerSettings, RunConfig } from './request';
 export type { RunBackend } from './backend';
 export type { RunPostprocess, RunTestResult } from './postprocess';
 
@@ -126,6 +126,8 @@ export interface RunRecord {
   test: RunTestResult | null;
   /** The process that owns a running or paused run. */
   pid?: number;
+  /** The experiment that planned the run (shared/experiments); absent for runs made otherwise. */
+  experiment?: ExperimentTag;
 }
 
 /**
@@ -157,6 +159,8 @@ export interface RunInit {
   /** The owning process, for a run created already running. */
   pid?: number;
   startedAt?: number | null;
+  /** The experiment that planned it; fixed when the run is created. */
+  experiment?: ExperimentTag;
 }
 
 /** The fields of a run that change while it lives. Absent fields are left as they are. */

@@ -93,6 +93,7 @@ export async function planRun(request: RunRequest, sources: PlanSources): Promis
     dataset: runDataset,
     split: runSplit,
     versions: runVersions(),
+    ...(request.experiment ? { experiment: request.experiment } : {}),
   };
   return { init, config, source, dataset, split, warnings };
 }

@@ -12,6 +12,7 @@ import type {
 import { RUN_STATUSES } from '../../shared/runs/types';
 import { RunStoreCorruptError } from './errors';
 import { runPostprocessSchema, runTestResultSchema } from '../../shared/runs/postprocess';
+import { experimentTagSchema } from '../../shared/runs/request';
 import { parseJson, runBackendSchema, runConfigSchema, runDatasetSchema, runHostSchema, runVersionsSchema } from './parse';
 import { z } from 'zod';
 
@@ -74,7 +75,7 @@ export class Row {
 export const SUMMARY_COLUMNS =
   'id, name, created_at, started_at, ended_at, status, status_reason, arch_name, train_count, val_count, config, ' +
   'dataset, seed, backend, versions, host, epochs_done, best_epoch, best_score, best_metric, last_ckpt_epoch, ' +
-  'last_ckpt_step, duration_ms, pid, pid_started_at, postprocess, test_result';
+  'last_ckpt_step, duration_ms, pid, pid_started_at, postprocess, test_result, experiment';
 
 /** A run row as a summary. */
 export function summaryFromRow(v: unknown, indexFile: string): RunSummary {
@@ -86,6 +87,7 @@ export function summaryFromRow(v: unknown, indexFile: string): RunSummary {
   const pid = r.numOrNull('pid');
   const postprocess = r.strOrNull('postprocess');
   const test = r.strOrNull('test_result');
+  const experiment = r.strOrNull('experiment');
   return {
     id,
     name: r.str('name'),
@@ -110,6 +112,7 @@ export function summaryFromRow(v: unknown, indexFile: string): RunSummary {
     postprocess: postprocess === null ? null : r.json('postprocess', runPostprocessSchema),
     test: test === null ? null : r.json('test_result', runTestResultSchema),
     ...(pid === null ? {} : { pid }),
+    ...(experiment === null ? {} : { experiment: r.json('experiment', experimentTagSchema) }),
   };
 }
 

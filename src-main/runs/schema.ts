@@ -8,8 +8,16 @@ import { RunStoreOpenError } from './errors';
 
 const STATUS_CHECK = RUN_STATUSES.map((s) => `'${s}'`).join(', ');
 
+/** A migration: SQL, or a function for a step that must look at the file first. */
+type Migration = string | ((db: SqlDatabase) => void);
+
+/** Whether table `runs` has column `name` (pragma_table_info, a table-valued function since SQLite 3.16). */
+function hasRunsColumn(db: SqlDatabase, name: string): boolean {
+  return db.prepare("SELECT 1 FROM pragma_table_info('runs') WHERE name = ?").get(name) !== undefined;
+}
+
 /** Each entry brings the schema from version `i` to `i + 1`. */
-const MIGRATIONS: readonly string[] = [
+const MIGRATIONS: readonly Migration[] = [
   `
   CREATE TABLE runs (
     id TEXT PRIMARY KEY NOT NULL,
@@ -102,6 +110,15 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN postprocess TEXT;
   ALTER TABLE runs ADD COLUMN test_result TEXT;
   `,
+  // Version 4: the experiment that planned a run (shared/runs/request.ts experimentTagSchema), as
+  // JSON, with its name in a column of its own to find an experiment's runs by; NULL for runs made
+  // otherwise (all older ones). Each column is added only where it is missing: a file taken back to
+  // an older version by hand (as tests do) may still have it.
+  (db) => {
+    if (!hasRunsColumn(db, 'experiment')) db.exec('ALTER TABLE runs ADD COLUMN experiment TEXT');
+    if (!hasRunsColumn(db, 'experiment_name')) db.exec('ALTER TABLE runs ADD COLUMN experiment_name TEXT');
+    db.exec('CREATE INDEX IF NOT EXISTS runs_by_experiment ON runs (experiment_name, created_at)');
+  },
 ];
 
 /** The schema version this build writes. */
@@ -126,7 +143,9 @@ export function migrate(db: SqlDatabase, file: string): void {
       );
     }
     if (version === SCHEMA_VERSION) return false;
-    db.exec(MIGRATIONS[version] ?? '');
+    const m = MIGRATIONS[version] ?? '';
+    if (typeof m === 'string') db.exec(m);
+    else m(db);
     db.prepare('UPDATE schema_version SET version = ?').run(version + 1);
     return true;
   };

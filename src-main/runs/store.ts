@@ -45,6 +45,7 @@ import {
   runVersionsSchema,
 } from './parse';
 import { runPostprocessSchema, runTestResultSchema } from '../../shared/runs/postprocess';
+import { experimentTagSchema } from '../../shared/runs/request';
 import { predictionEpochsIn, readPredictions, writePredictions } from './predictions';
 import { RunQueue } from './queue';
 import { batchFromRow, epochFromRow, eventFromRow, extraToJson, Row, SUMMARY_COLUMNS, summaryFromRow } from './rows';
@@ -169,9 +170,9 @@ export class RunStore {
       summary: db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM runs WHERE id = ?`),
       insertRun: db.prepare(
         `INSERT INTO runs (id, name, created_at, started_at, status, arch_name, train_count, val_count, config, dataset,
-           seed, backend, versions, host, pid, pid_started_at)
+           seed, backend, versions, host, pid, pid_started_at, experiment, experiment_name)
          VALUES (@id, @name, @created_at, @started_at, @status, @arch_name, @train_count, @val_count, @config, @dataset,
-           @seed, @backend, @versions, @host, @pid, @pid_started_at)`,
+           @seed, @backend, @versions, @host, @pid, @pid_started_at, @experiment, @experiment_name)`,
       ),
       insertBatch: db.prepare(
         `INSERT OR REPLACE INTO batch_metrics (run_id, step, epoch, batch, loss, iou, lr, images_per_sec, time)
@@ -252,6 +253,8 @@ export class RunStore {
       host: storable(runHostSchema, init.host ?? thisHost(), 'Run host'),
       pid: init.pid ?? null,
       pid_started_at: init.pid === undefined ? null : ownerStartTime(init.pid),
+      experiment: init.experiment ? storable(experimentTagSchema, init.experiment, 'Run experiment tag') : null,
+      experiment_name: init.experiment?.name ?? null,
     };
     storable(architectureOutline, init.arch, 'Run architecture');
     storable(runSplitSchema, init.split, 'Run split');
@@ -325,6 +328,15 @@ export class RunStore {
     const rows = this.db
       .prepare(`SELECT ${SUMMARY_COLUMNS} FROM runs ${w.sql} ORDER BY ${col} ${dir} NULLS LAST, id ${dir} LIMIT ? OFFSET ?`)
       .all(...w.params, limit, offset);
+    return rows.map((r) => summaryFromRow(r, this.indexFile));
+  }
+
+  /**
+   * The runs experiment `name` planned (their `experiment` tag names it), of every version, oldest
+   * first; shared/experiments groups them by version, group and seed.
+   */
+  experimentRuns(name: string): RunSummary[] {
+    const rows = this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM runs WHERE experiment_name = ? ORDER BY created_at, id`).all(name);
     return rows.map((r) => summaryFromRow(r, this.indexFile));
   }
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { DEFAULT_PRESET } from '../../../shared/arch/presets';
 import type { RunRecord } from '../../../shared/runs/types';
-import { defaultRunConfig, OPTIMIZER_NAMES, parseIdList, runRequestSchema, type RunRequest } from '../../../shared/runs/request';
+import { defaultRunConfig, EPS_LOSSES, OPTIMIZER_NAMES, parseIdList, runRequestSchema, type RunRequest } from '../../../shared/runs/request';
 import { LOSS_NAMES } from '../../../shared/runs/types';
 import type { DataSource } from '../../../shared/training/protocol';
 import type { Dataset } from '../../data/dataset';
@@ -160,8 +160,8 @@ function num(raw: string): number {
   return raw.trim() === '' ? Number.NaN : Number(raw);
 }
 
-/** The losses that read `--eps` (losses.ts: the IoU losses' smoothing); the others have no eps. */
-export const EPS_LOSSES: readonly string[] = ['batch-iou', 'per-image-iou'];
+/** The losses that read `--eps`, defined with the run request (shared/runs/request.ts). */
+export { EPS_LOSSES };
 
 /**
  * Refuses flags that would do nothing with the others given, naming the flag: a momentum without SGD,
