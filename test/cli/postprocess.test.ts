@@ -128,7 +128,7 @@ describe('eval and predict apply the same post-processing', () => {
     expect(t.stderr).toBe('strata: --threshold: 1.5 is above the maximum 1\n');
   });
 
-  it('predicts a run without stored post-processing as before and says so; runs finalize chooses one once', () => {
+  it('predicts a run without stored post-processing as before and says so; runs finalize chooses one once, and again only with --again', () => {
     // As an older Strata left it: no post-processing stored.
     const best = withStore((s) => {
       s.update(runId, { postprocess: null, test: null });
@@ -145,6 +145,13 @@ describe('eval and predict apply the same post-processing', () => {
     withStore((s) => expect(s.get(runId).postprocess).toEqual(json(f)['postprocess']));
     const again = strata('runs', 'finalize', runId);
     expect(again.code).toBe(2);
-    expect(again.stderr).toMatch(new RegExp(`^strata: run ${runId} already has its post-processing \\(chosen `));
+    expect(again.stderr).toMatch(new RegExp(`^strata: run ${runId} already has its post-processing \\(chosen .*; pass --again to choose it again\\n$`));
+    // --again chooses it anew from the same validation images and checkpoints: the same rule, a new time.
+    const redo = strata('runs', 'finalize', runId, '--again', '--json');
+    expect(redo.code, redo.stderr).toBe(0);
+    const { at: firstAt, ...first } = json(f)['postprocess'] as Record<string, unknown>;
+    const { at: redoAt, ...second } = json(redo)['postprocess'] as Record<string, unknown>;
+    expect(second).toEqual(first);
+    expect(redoAt).not.toBe(firstAt);
   });
 });

@@ -17,6 +17,7 @@ const OPTIONS = {
   yes: { type: 'boolean' },
   from: { type: 'string' },
   'lr-factor': { type: 'string' },
+  again: { type: 'boolean' },
 } as const;
 
 /** `runs list|show|resume|finalize|delete`. */
@@ -40,7 +41,7 @@ export async function runsCommand(argv: string[]): Promise<number> {
       return resume(runsDir, needId(), Boolean(v.json), lrFactor);
     }
     case 'finalize':
-      return finalize(runsDir, needId(), Boolean(v.json));
+      return finalize(runsDir, needId(), Boolean(v.json), Boolean(v.again));
     case 'delete':
       return remove(runsDir, needId(), Boolean(v.json));
     default:
@@ -149,15 +150,16 @@ async function resume(runsDir: string, id: string, json: boolean, lrFactor: numb
  * it existed, or its finalize failed), exactly as the end of training does (training/finalize.ts):
  * on its validation split, then its test split scored once. A run that has one is left as it is.
  */
-async function finalize(runsDir: string, id: string, json: boolean): Promise<number> {
+async function finalize(runsDir: string, id: string, json: boolean, again: boolean): Promise<number> {
   const store = RunStore.open(runsDir);
   let result: Awaited<ReturnType<typeof finalizeRun>>;
   try {
     const run = getRun(store, runsDir, id);
     const owner = store.ownerOf(id);
     if (owner && !owner.gone) throw new CliError(alreadyTrainedMessage(id, owner.pid));
-    if (run.postprocess) {
-      throw new CliError(`run ${id} already has its post-processing (chosen ${new Date(run.postprocess.at).toISOString()}): ${describePostprocess(run.postprocess)}`);
+    // Choosing again sees the same validation images and checkpoints, so it cannot tune on the test split.
+    if (run.postprocess && !again) {
+      throw new CliError(`run ${id} already has its post-processing (chosen ${new Date(run.postprocess.at).toISOString()}): ${describePostprocess(run.postprocess)}; pass --again to choose it again`);
     }
     process.stderr.write(`finalizing run ${id} on its ${run.split.val.length} validation images\n`);
     try {
