@@ -17,26 +17,47 @@ export interface RunOutcome {
   runsDir: string;
 }
 
+/** How {@link runOnce} is told to stop. */
+export interface RunOnceOptions {
+  /**
+   * Signals of this process that stop the trainer after its current batch (checkpoints kept); the
+   * same signal again kills it. Default: SIGINT (Ctrl-C). `[]`: none (a caller that runs in a test).
+   */
+  signals?: readonly NodeJS.Signals[];
+  /** Stops the trainer after its current batch when it aborts; its reason (text) is the run's. */
+  stop?: AbortSignal;
+}
+
+/** What a stop by each signal is recorded as. */
+function stopReason(signal: NodeJS.Signals): string {
+  return signal === 'SIGINT' ? 'stopped by the user (Ctrl-C)' : `stopped by the user (${signal})`;
+}
+
 /**
  * Trains a run in its own process until it ends, passing its messages to `onMessage`. Ctrl-C asks the trainer
  * to stop after the current batch (checkpoints kept); a second Ctrl-C kills it. If the process dies,
  * the run is marked interrupted with the reason, and can be resumed from its last checkpoint. A run
  * that another live process trains throws {@link RunClaimedError} (`run X is already being trained by pid N`).
  */
-export async function runOnce(job: TrainJob, onMessage: (m: TrainerMessage) => void): Promise<RunOutcome> {
+export async function runOnce(job: TrainJob, onMessage: (m: TrainerMessage) => void, opts: RunOnceOptions = {}): Promise<RunOutcome> {
   const trainer = startTrainer(job);
   const off = trainer.onMessage(onMessage);
   let interrupts = 0;
-  const onSigint = () => {
+  const onSignal = (signal: NodeJS.Signals) => {
     interrupts++;
     if (interrupts === 1) {
-      process.stderr.write('\nstopping after this batch (Ctrl-C again to kill the trainer)\n');
-      trainer.stop('stopped by the user (Ctrl-C)');
+      process.stderr.write(`\nstopping after this batch (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to kill the trainer)\n`);
+      trainer.stop(stopReason(signal));
     } else trainer.kill('SIGKILL');
   };
-  process.on('SIGINT', onSigint);
+  const signals = opts.signals ?? ['SIGINT'];
+  for (const s of signals) process.on(s, onSignal);
+  const onAbort = () => trainer.stop(typeof opts.stop?.reason === 'string' ? opts.stop.reason : 'stopped');
+  if (opts.stop?.aborted) onAbort();
+  else opts.stop?.addEventListener('abort', onAbort, { once: true });
   const exit = await trainer.done;
-  process.off('SIGINT', onSigint);
+  for (const s of signals) process.off(s, onSignal);
+  opts.stop?.removeEventListener('abort', onAbort);
   off();
   // Another live process trains the run: this trainer left it untouched and exited at once.
   if (exit.refused) throw new RunClaimedError(job.runId, exit.refused.pid, exit.refused.message);

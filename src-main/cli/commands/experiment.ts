@@ -1,0 +1,167 @@
+import fs from 'node:fs';
+import { EXPERIMENT_NAME_PATTERN, isOpenEnded } from '../../../shared/runs/request';
+import type { RunSummary } from '../../../shared/runs/types';
+import { ExperimentFileError, loadExperiment, type LoadedExperiment } from '../../experiments/load';
+import { ExperimentBusyError, ExperimentConflictError, runExperiment } from '../../experiments/runner';
+import { conflictMessage, fingerprintConflicts, groupSummaries, runsOfVersion, storedVersions } from '../../experiments/runs';
+import { RunClaimedError } from '../../runs/errors';
+import { RunStore } from '../../runs/store';
+import { CliError, parseCommandArgs, printJson } from '../args';
+import { ProgressPrinter } from '../progress';
+import { runsDirArg } from '../runsDir';
+import { experimentReportCommand } from './experimentReport';
+import { loadDataset } from './train';
+
+const OPTIONS = {
+  'runs-dir': { type: 'string' },
+  json: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+} as const;
+
+/** `experiment run FILE` and `experiment status FILE|NAME`. */
+export async function experimentCommand(argv: string[]): Promise<number> {
+  // `report` has options of its own (--out, --version): experimentReport.ts parses them.
+  if (argv[0] === 'report') return experimentReportCommand(argv.slice(1));
+  const { values: v, positionals } = parseCommandArgs('experiment', argv, OPTIONS);
+  const [action, target, extra] = positionals;
+  if (extra !== undefined) throw new CliError(`experiment: unexpected argument '${extra}'`);
+  switch (action) {
+    case 'run': {
+      if (!target) throw new CliError('experiment run: an experiment file is required');
+      return run(target, runsDirArg(v['runs-dir']), Boolean(v.json), Boolean(v['dry-run']));
+    }
+    case 'status': {
+      if (!target) throw new CliError('experiment status: an experiment file or name is required');
+      if (v['dry-run']) throw new CliError('experiment status: --dry-run applies to experiment run only');
+      return status(target, runsDirArg(v['runs-dir']), Boolean(v.json));
+    }
+    default:
+      throw new CliError(`experiment: expected run FILE or status FILE|NAME${action ? `, not '${action}'` : ''}`);
+  }
+}
+
+async function load(file: string): Promise<LoadedExperiment> {
+  try {
+    return await loadExperiment(file);
+  } catch (err) {
+    if (err instanceof ExperimentFileError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+async function run(file: string, runsDir: string, json: boolean, dryRun: boolean): Promise<number> {
+  const loaded = await load(file);
+  const e = loaded.plan.experiment;
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  log(`experiment ${e.name} v${e.version}: ${loaded.plan.groups.length} group${loaded.plan.groups.length === 1 ? '' : 's'} x ${e.seeds.length} seed${e.seeds.length === 1 ? '' : 's'} = ${loaded.plan.runs.length} runs; ${scale(loaded)}`);
+  if (e.seeds.length < 3) log(`note: ${e.seeds.length} seed${e.seeds.length === 1 ? '' : 's'}: a comparison needs 3 seeds per group for a verdict`);
+  const printer = new ProgressPrinter();
+  let result: Awaited<ReturnType<typeof runExperiment>>;
+  try {
+    result = await runExperiment(loaded, {
+      runsDir,
+      dryRun,
+      // On a terminal the progress bar is redrawn in place: a line of the runner's clears it first.
+      log: (line) => log(`${process.stderr.isTTY ? '\r\x1b[K' : ''}${line}`),
+      onMessage: (m) => printer.handle(m),
+      load: loadDataset,
+      signals: ['SIGINT', 'SIGTERM'],
+    });
+  } catch (err) {
+    if (err instanceof ExperimentFileError || err instanceof ExperimentConflictError || err instanceof ExperimentBusyError || err instanceof RunClaimedError) throw new CliError(err.message);
+    throw err;
+  }
+  if (json) printJson(result);
+  else if (dryRun) process.stdout.write(`dry run: ${result.runs.filter((r) => r.action === 'new').length} new, ${result.runs.filter((r) => r.action === 'resume' || r.action === 'restart').length} to continue, ${result.complete} complete, of ${result.total}; nothing was created or trained\n`);
+  else process.stdout.write(`experiment ${e.name} v${e.version}: ${result.complete} of ${result.total} runs complete${result.stopped ? ' (stopped; run it again to resume)' : ''}\n`);
+  if (dryRun) return 0;
+  return result.complete === result.total ? 0 : 1;
+}
+
+/** The budget and data of an experiment, in one line. */
+function scale(l: LoadedExperiment): string {
+  const { budget, data } = l.plan.experiment;
+  const b = [budget.epochs === undefined ? null : `${budget.epochs} epochs`, budget.maxMinutes === undefined ? null : `${budget.maxMinutes} min`].filter((x) => x !== null).join(' or ');
+  const d = l.source.kind === 'demo' ? `the demo set (${l.source.count}, synthetic)` : `${l.source.path}${data.subset === undefined ? '' : ` (first ${data.subset})`}`;
+  return `each run ${b} on ${d}`;
+}
+
+/** `done 0.7123`, `running 3/10`, `queued`. */
+function cell(r: RunSummary | null): string {
+  if (!r) return '-';
+  const epochs = isOpenEnded(r.config.epochs) ? `${r.epochsDone}` : `${r.epochsDone}/${r.config.epochs}`;
+  if (r.status === 'queued') return 'queued';
+  return `${r.status} ${r.best ? r.best.score.toFixed(4) : '-'} (${epochs})`;
+}
+
+function runJson(r: RunSummary | null, complete: boolean) {
+  return r
+    ? { runId: r.id, status: r.status, reason: r.statusReason, epochsDone: r.epochsDone, epochs: r.config.epochs, best: r.best, postprocessedValScore: r.postprocess?.valScore ?? null, complete }
+    : { runId: null, status: null, complete: false };
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+}
+
+/** Whether `target` names a file (an existing path, or one that looks like a path) rather than an experiment name. */
+function isFileArg(target: string): boolean {
+  return fs.existsSync(target) || /[./\\]/.test(target);
+}
+
+async function status(target: string, runsDir: string, json: boolean): Promise<number> {
+  if (isFileArg(target)) return statusOfFile(await load(target), runsDir, json);
+  if (!EXPERIMENT_NAME_PATTERN.test(target)) throw new CliError(`experiment status: '${target}' is neither an experiment file nor an experiment name`);
+  const store = RunStore.open(runsDir);
+  try {
+    const versions = storedVersions(store, target);
+    if (json) {
+      printJson({ name: target, runsDir, versions: versions.map((v) => ({ version: v.version, groups: v.groups.map((g) => ({ key: g.key, fingerprints: g.fingerprints, runs: g.runs.map((r) => ({ seed: r.seed, ...runJson(r.run, r.complete) })) })) })) });
+      return 0;
+    }
+    if (versions.length === 0) {
+      process.stdout.write(`no runs of experiment ${target} in ${runsDir}\n`);
+      return 0;
+    }
+    for (const v of versions) {
+      const seeds = [...new Set(v.groups.flatMap((g) => g.runs.map((r) => r.seed)))].sort((a, b) => a - b);
+      const runs = v.groups.flatMap((g) => g.runs);
+      process.stdout.write(`experiment ${target} v${v.version}: ${runs.length} run${runs.length === 1 ? '' : 's'}, ${runs.filter((r) => r.complete).length} complete\n`);
+      const rows = [['group', ...seeds.map((s) => `seed ${s}`)], ...v.groups.map((g) => [g.key, ...seeds.map((s) => cell(g.runs.filter((r) => r.seed === s).at(-1)?.run ?? null))])];
+      process.stdout.write(`${table(rows)}\n`);
+    }
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+function statusOfFile(loaded: LoadedExperiment, runsDir: string, json: boolean): number {
+  const { plan } = loaded;
+  const e = plan.experiment;
+  const store = RunStore.open(runsDir);
+  try {
+    const groups = groupSummaries(store, plan);
+    const conflicts = fingerprintConflicts(plan, runsOfVersion(store, e.name, e.version));
+    const cells = groups.flatMap((g) => g.runs);
+    if (json) {
+      printJson({
+        experiment: { name: e.name, version: e.version, file: loaded.file },
+        runsDir,
+        total: cells.length,
+        complete: cells.filter((c) => c.complete).length,
+        groups: groups.map((g) => ({ key: g.group.key, levels: g.group.levels, fingerprint: g.group.fingerprint, runs: g.runs.map((r) => ({ seed: r.seed, ...runJson(r.run, r.complete) })) })),
+        conflicts,
+      });
+      return 0;
+    }
+    process.stdout.write(`experiment ${e.name} v${e.version} (${loaded.file}): ${cells.length} runs, ${cells.filter((c) => c.complete).length} complete; ${scale(loaded)}\n`);
+    const rows = [['group', ...e.seeds.map((s) => `seed ${s}`)], ...groups.map((g) => [g.group.key, ...g.runs.map((r) => cell(r.run))])];
+    process.stdout.write(`${table(rows)}\n`);
+    if (conflicts.length > 0) process.stdout.write(`warning: ${conflictMessage(plan, conflicts)}\n`);
+    return 0;
+  } finally {
+    store.close();
+  }
+}

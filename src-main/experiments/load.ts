@@ -1,0 +1,94 @@
+/**
+ * Reading an experiment file: the JSON, the files it names (the data folder and the validation id
+ * list, relative to the file's own folder unless absolute), then the whole check of
+ * shared/experiments. Every problem is collected before anything is refused.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { planExperiment, type ExperimentPlan, type ExperimentProblem } from '../../shared/experiments';
+import { parseIdList } from '../../shared/runs/request';
+import type { DataSource } from '../../shared/training/protocol';
+import { dataSourceOf } from '../lab/datasets';
+
+/** An experiment file that cannot be run: every problem found, each with its path in the file. */
+export class ExperimentFileError extends Error {
+  override readonly name = 'ExperimentFileError';
+  constructor(
+    readonly file: string,
+    readonly problems: readonly ExperimentProblem[],
+  ) {
+    super(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}, nothing was queued:\n  ${problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('\n  ')}`);
+  }
+}
+
+/** A checked experiment, ready to plan its runs on its data. */
+export interface LoadedExperiment {
+  /** The experiment file, absolute. */
+  file: string;
+  plan: ExperimentPlan;
+  /** Where its data is: a folder resolved against the file's folder, or the demo set. */
+  source: DataSource;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** `p` resolved against the experiment file's folder unless it is absolute. */
+function beside(file: string, p: string): string {
+  return path.resolve(path.dirname(file), p);
+}
+
+/** Why `err` stopped a read, as a short code (`ENOENT`). */
+function code(err: unknown): string {
+  return (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+}
+
+/**
+ * Reads and checks experiment file `file`. Throws {@link ExperimentFileError} with every problem:
+ * the file's own (shared/experiments planExperiment), a data folder that does not exist, a
+ * validation id file that cannot be read or lists no ids.
+ */
+export async function loadExperiment(file: string): Promise<LoadedExperiment> {
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = await fs.readFile(abs, 'utf8');
+  } catch (err) {
+    throw new ExperimentFileError(abs, [{ path: '', message: `cannot read the experiment file (${code(err)})` }]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ExperimentFileError(abs, [{ path: '', message: `not valid JSON (${err instanceof Error ? err.message : String(err)})` }]);
+  }
+  const problems: ExperimentProblem[] = [];
+  const data = isRecord(raw) && isRecord(raw['data']) ? raw['data'] : {};
+  let valIds: string[] | undefined;
+  if (typeof data['valIds'] === 'string' && data['valIds'] !== '') {
+    const idFile = beside(abs, data['valIds']);
+    try {
+      valIds = parseIdList(await fs.readFile(idFile, 'utf8'));
+      if (valIds.length === 0) problems.push({ path: 'data.valIds', message: `${idFile} names no ids` });
+    } catch (err) {
+      problems.push({ path: 'data.valIds', message: `cannot read the validation id file ${idFile} (${code(err)})` });
+    }
+  }
+  let folder: string | null = null;
+  if (typeof data['path'] === 'string' && data['path'] !== '' && data['path'] !== 'demo') {
+    folder = beside(abs, data['path']);
+    try {
+      const st = await fs.stat(folder);
+      if (!st.isDirectory()) problems.push({ path: 'data.path', message: `${folder} is not a folder` });
+    } catch (err) {
+      problems.push({ path: 'data.path', message: `no data folder at ${folder} (${code(err)}); give a TGS-layout folder, relative to the experiment file or absolute, or "demo"` });
+    }
+  }
+  const check = planExperiment(raw, valIds && valIds.length > 0 ? { valIds } : {});
+  if (!check.ok) problems.unshift(...check.problems);
+  if (!check.ok || problems.length > 0) throw new ExperimentFileError(abs, problems);
+  const { subset, demoCount } = check.plan.experiment.data;
+  const source = dataSourceOf(folder === null ? { kind: 'demo' } : { kind: 'folder', path: folder }, { subset, demoCount });
+  return { file: abs, plan: check.plan, source };
+}
