@@ -81,7 +81,7 @@ async function run(file: string, runsDir: string, json: boolean, dryRun: boolean
 /** The budget and data of an experiment, in one line. */
 function scale(l: LoadedExperiment): string {
   const { budget, data } = l.plan.experiment;
-  const b = [budget.epochs === undefined ? null : `${budget.epochs} epochs`, budget.maxMinutes === undefined ? null : `${budget.maxMinutes} min`].filter((x) => x !== null).join(' or ');
+  const b = [budget.epochs === undefined ? null : `${budget.epochs} epoch${budget.epochs === 1 ? '' : 's'}`, budget.maxMinutes === undefined ? null : `${budget.maxMinutes} min`].filter((x) => x !== null).join(' or ');
   const d = l.source.kind === 'demo' ? `the demo set (${l.source.count}, synthetic)` : `${l.source.path}${data.subset === undefined ? '' : ` (first ${data.subset})`}`;
   return `each run ${b} on ${d}`;
 }
