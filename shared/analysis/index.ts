@@ -6,4 +6,5 @@ export * from './initAnalysis';
 export * from './checkerboard';
 export * from './detectors';
 export * from './levelStats';
+export * from './bnHealth';
 export * from './cost';

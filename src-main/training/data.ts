@@ -106,6 +106,35 @@ export class TrainingData {
     }
   }
 
+  /**
+   * Fixed batches for the per-epoch diagnostics, the same images every epoch: `train` is the first
+   * `size` images of epoch 0's training batch, augmented as training saw them; `val` the first `size`
+   * validation images (the training ones again when there is no validation split). Built on streams
+   * of their own, so the training stream, and with it the run's batches, is left alone.
+   */
+  probeBatches(size: number): { train: StepBatch; val: StepBatch } {
+    const first = (indices: number[], augment: boolean, shuffle: boolean): StepBatch | null => {
+      if (indices.length === 0) return null;
+      const s = new BatchStream(this.ds, {
+        indices,
+        batchSize: Math.min(size, this.config.batch),
+        channels: this.channels,
+        seed: this.config.seed,
+        epoch: 0,
+        shuffle,
+        norm: this.norm,
+        augment: augment ? this.config.augment : null,
+        prefetch: 0,
+      });
+      const b = s.next();
+      s.close();
+      return b && { x: b.x, y: b.y, shape: [b.size, b.height, b.width, b.channels], count: b.size, offset: 0 };
+    };
+    const train = first(this.trainIndices, true, true);
+    if (!train) throw new Error('the training split is empty: there is nothing to probe');
+    return { train, val: first(this.valIndices, false, false) ?? train };
+  }
+
   close(): void {
     this.stream?.s.close();
   }

@@ -27,6 +27,21 @@ interface BnUpdate {
 export interface ForwardProbe {
   /** Called with every node's output, in execution order. Tensors are owned by the pass. */
   onNodeOutput?(node: ArchNode, output: tf.Tensor4D): void;
+  /**
+   * Training mode only: called with every BN layer's batch statistics and the moving statistics
+   * inference would use instead (per channel, [C]), by the layer's name (`up0/bn`). Owned by the pass.
+   */
+  onBatchNorm?(layer: string, stats: BnStats): void;
+}
+
+/** A BN layer's statistics in a training pass: the batch's and the moving averages, per channel. */
+export interface BnStats {
+  mean: tf.Tensor1D;
+  variance: tf.Tensor1D;
+  movingMean: tf.Tensor1D;
+  movingVariance: tf.Tensor1D;
+  /** The epsilon both modes add to the variance. */
+  epsilon: number;
 }
 
 /** Both outputs of a forward pass: the mask logits, and the salt head's logit per image. */
@@ -119,7 +134,7 @@ export class UNetModel {
         continue;
       }
       const skip = inputs.skip === undefined ? undefined : outputs.get(inputs.skip);
-      const out = this.runNode(node, main, skip, training);
+      const out = this.runNode(node, main, skip, training, probe);
       outputs.set(node.id, out);
       probe?.onNodeOutput?.(node, out);
       if (node.kind === 'head') head = out;
@@ -143,14 +158,17 @@ export class UNetModel {
     return tf.add(tf.matMul(x, w as tf.Tensor2D), b);
   }
 
-  /** Applies the moving-statistics updates queued by the last training forward pass. */
-  commitBnUpdates(): void {
+  /**
+   * Applies the moving-statistics updates queued by the last training forward pass, with Keras's
+   * momentum 0.99 unless told otherwise (0 makes the moving statistics those of the batch).
+   */
+  commitBnUpdates(momentum = BN_MOMENTUM): void {
     const pending = this.pendingBn;
     this.pendingBn = [];
     tf.tidy(() => {
       for (const u of pending) {
-        u.movingMean.assign(tf.add(tf.mul(u.movingMean, BN_MOMENTUM), tf.mul(u.mean, 1 - BN_MOMENTUM)));
-        u.movingVariance.assign(tf.add(tf.mul(u.movingVariance, BN_MOMENTUM), tf.mul(u.variance, 1 - BN_MOMENTUM)));
+        u.movingMean.assign(tf.add(tf.mul(u.movingMean, momentum), tf.mul(u.mean, 1 - momentum)));
+        u.movingVariance.assign(tf.add(tf.mul(u.movingVariance, momentum), tf.mul(u.variance, 1 - momentum)));
       }
     });
     for (const u of pending) {
@@ -185,8 +203,9 @@ export class UNetModel {
     return node.init ?? this.arch.init;
   }
 
-  private runNode(node: ArchNode, x: tf.Tensor4D, skip: tf.Tensor4D | undefined, training: boolean): tf.Tensor4D {
+  private runNode(node: ArchNode, x: tf.Tensor4D, skip: tf.Tensor4D | undefined, training: boolean, probe?: ForwardProbe): tf.Tensor4D {
     const id = node.id;
+    const bn = (name: string, y: tf.Tensor4D, relu = false) => this.bn(name, y, training, relu, probe);
     switch (node.kind) {
       case 'input':
         return x;
@@ -197,12 +216,12 @@ export class UNetModel {
         const c = x.shape[3];
         for (let b = 0; b < node.blocks; b++) {
           const p = `${id}/block${b}`;
-          let r = this.bn(`${p}/bn1`, y, training, true);
+          let r = bn(`${p}/bn1`, y, true);
           r = this.conv(`${p}/conv1`, r, node.kernel, c, 1, this.initOf(node));
-          r = this.bn(`${p}/bn2`, r, training, true);
+          r = bn(`${p}/bn2`, r, true);
           r = this.conv(`${p}/conv2`, r, node.kernel, c, 1, this.initOf(node));
           y = tf.add(y, r);
-          if (node.bnAfterBlock) y = this.bn(`${p}/bn_out`, y, training);
+          if (node.bnAfterBlock) y = bn(`${p}/bn_out`, y);
         }
         return y;
       }
@@ -213,19 +232,19 @@ export class UNetModel {
           y = this.conv(`${id}/conv${i}`, y, node.kernel, x.shape[3], 1, this.initOf(node));
         }
         y = this.conv(`${id}/strided`, y, node.kernel, out.c, 2, this.initOf(node));
-        return node.bn === 'none' ? y : this.bn(`${id}/bn`, y, training);
+        return node.bn === 'none' ? y : bn(`${id}/bn`, y);
       }
       case 'up': {
         const out = this.shapeOf(id);
         let y = this.convTranspose(`${id}/transposed`, x, node.kernel, out, this.initOf(node));
-        if (node.bn === 'strided') y = this.bn(`${id}/bn`, y, training);
+        if (node.bn === 'strided') y = bn(`${id}/bn`, y);
         for (let i = 0; i < node.convs; i++) {
           y = this.conv(`${id}/conv${i}`, y, node.convKernel ?? 3, out.c, 1, this.initOf(node));
         }
-        return node.bn === 'after' ? this.bn(`${id}/bn`, y, training) : y;
+        return node.bn === 'after' ? bn(`${id}/bn`, y) : y;
       }
       case 'bn':
-        return this.bn(`${id}/bn`, x, training);
+        return bn(`${id}/bn`, x);
       case 'merge': {
         if (!skip) throw new Error(`merge '${id}' has no skip input`);
         if (node.mode === 'add') return tf.add(x, skip);
@@ -234,7 +253,7 @@ export class UNetModel {
       }
       case 'head': {
         const y = this.conv(`${id}/conv`, x, 1, 1, 1, this.initOf(node));
-        return this.bn(`${id}/bn`, y, training);
+        return bn(`${id}/bn`, y);
       }
       case 'saltHead':
         // Its output is not a map; run() takes it through saltLogit.
@@ -267,7 +286,7 @@ export class UNetModel {
   }
 
   /** Batch norm, followed by a ReLU when `relu` (one fused op in training on wasm). */
-  private bn(name: string, x: tf.Tensor4D, training: boolean, relu = false): tf.Tensor4D {
+  private bn(name: string, x: tf.Tensor4D, training: boolean, relu: boolean, probe: ForwardProbe | undefined): tf.Tensor4D {
     const c = x.shape[3];
     const gamma = this.params.vector(`${name}/gamma`, c, 1);
     const beta = this.params.vector(`${name}/beta`, c, 0);
@@ -279,6 +298,7 @@ export class UNetModel {
     }
     // One fused op on wasm (a fraction of the heap and passes of moments + batchNorm4d + relu); exactly those ops elsewhere.
     const { y, mean, variance } = batchNormTrain(x, gamma as tf.Tensor1D, beta as tf.Tensor1D, BN_EPSILON, relu);
+    probe?.onBatchNorm?.(name, { mean, variance, movingMean: movingMean as tf.Tensor1D, movingVariance: movingVariance as tf.Tensor1D, epsilon: BN_EPSILON });
     this.pendingBn.push({
       mean: tf.keep(tf.clone(mean)),
       variance: tf.keep(tf.clone(variance)),

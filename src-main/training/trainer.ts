@@ -4,13 +4,14 @@
  * shows is computed here and written to the store, by the process that owns the run alone.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { levelNames } from '../../shared/analysis';
+import { bnSites, levelNames } from '../../shared/analysis';
 import type { RunStatus } from '../../shared/runs/types';
 import type { ClaimRefused, TrainJob, TrainerMessage } from '../../shared/training/protocol';
 import { thisProcessOwner } from '../runs/liveness';
 import { RunStore } from '../runs/store';
 import { MetricsRecorder, ProgressReporter } from './callbacks';
 import { BestEpochTracker } from './callbacks/bestEpoch';
+import { BnHealthCallback } from './callbacks/bnHealth';
 import { CheckpointSaver } from './callbacks/checkpoints';
 import { LevelStatsCallback, PlateauCallback, WrongStepCallback } from './callbacks/diagnostics';
 import { LeakWatch } from './callbacks/leakWatch';
@@ -120,6 +121,8 @@ function callbacksOf(ctx: TrainingContext, setStatus: (s: RunStatus) => void): C
       return before ? before.epoch : null;
     }),
     new LevelStatsCallback(model, levelNames(ctx.arch), event, () => probeGradients(model, ctx.loss, ctx.data)),
+    // On one micro-batch: the BN statistics training sees are those of a micro-batch.
+    new BnHealthCallback(model, bnSites(ctx.arch), () => ctx.data.probeBatches(ctx.plan.micro), event),
   ];
 }
 
