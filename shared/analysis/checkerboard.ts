@@ -65,12 +65,53 @@ export function stridedKernels(arch: Architecture): StridedKernel[] {
   return out;
 }
 
-/** The Nyquist share of a map's high-frequency energy. */
+/**
+ * How much of a map is a period-2 pattern. The score measures the pattern's amplitude against the
+ * map as a whole: an invisible ripple scores about 0 on any map, a pure checkerboard 1.
+ */
 export interface CheckerboardScore {
-  /** Energy at the Nyquist frequencies over all high-frequency energy, in [0, 1]; 0 when there is none. */
+  /**
+   * The main score, in [0, 1]: sqrt(Nyquist energy / energy of the whole map, its mean included),
+   * i.e. the RMS of the map's period-2 part over the RMS of the map (both Hann-weighted). A ripple
+   * of amplitude a on a map of RMS r scores about a / r: 1e-2 on a smooth 0..1 disc 0.011, the
+   * same ripple on a flat map at 0.3 (an early, featureless prediction) 0.033; a pure checkerboard
+   * +-a around 0 scores 1, around c a / sqrt(a^2 + c^2) (0/1 stripes 0.71); white noise about 0.3;
+   * a constant map 0. Its square is the Nyquist share of the map's energy.
+   */
   score: number;
+  /**
+   * The shape ratio: Nyquist energy over high-frequency energy (of the mean-removed map), in [0, 1].
+   * It says what the map's fine detail is made of, whatever its amplitude (an invisible 1e-3 ripple
+   * on a smooth disc already gives 0.56), so it is a second figure, never the score. Strata's
+   * checkerboard score before this definition was exactly this ratio.
+   */
+  shapeRatio: number;
   /** High-frequency energy over the energy of the mean-removed map. */
   highShare: number;
+}
+
+/** The energies a score is made of (see {@link nyquistEnergy}); sums over maps pool them. */
+export interface MapEnergy {
+  /** The whole windowed map's energy, its mean included. */
+  whole: number;
+  /** The mean-removed map's energy, and its high-frequency and Nyquist parts. */
+  total: number;
+  high: number;
+  nyquist: number;
+}
+
+/** No energy yet: the start of a pooled sum. */
+export function noEnergy(): MapEnergy {
+  return { whole: 0, total: 0, high: 0, nyquist: 0 };
+}
+
+/** Adds `e` into `sum` (pooling maps, so each weighs by its energy) and returns `sum`. */
+export function addEnergy(sum: MapEnergy, e: MapEnergy): MapEnergy {
+  sum.whole += e.whole;
+  sum.total += e.total;
+  sum.high += e.high;
+  sum.nyquist += e.nyquist;
+  return sum;
 }
 
 /** cos and sin of -2*pi*m/n for m = 0..n-1: every twiddle factor of an n-point DFT. */
@@ -128,20 +169,29 @@ function freq(k: number, n: number): number {
 }
 
 /**
- * Energy sums over maps, so a score over many channels or images weights each by its energy.
- * Each map is mean-removed and Hann-windowed (so its edges do not leak into high frequencies), and
- * its DFT split into: high frequencies (either axis at or above 1/4 cycle per pixel) and, among
- * them, the Nyquist ones (either axis within 1.5 bins of 1/2 cycle per pixel: period-2 patterns in
- * x, in y, or both; 1.5 bins holds the Hann window's main lobe, and odd sizes have no exact bin).
+ * A map's energies. The map is Hann-windowed (so its edges do not leak into high frequencies); its
+ * energy as a whole comes from the window alone (by Parseval, the DFT's energy is h*w times the sum
+ * of squares). For the spectral split the mean is removed first, and the DFT split into: high
+ * frequencies (either axis at or above 1/4 cycle per pixel) and, among them, the Nyquist ones
+ * (either axis within 1.5 bins of 1/2 cycle per pixel: period-2 patterns in x, in y, or both; 1.5
+ * bins holds the Hann window's main lobe, and odd sizes have no exact bin).
  */
-export function nyquistEnergy(map: ArrayLike<number>, h: number, w: number): { total: number; high: number; nyquist: number } {
+export function nyquistEnergy(map: ArrayLike<number>, h: number, w: number): MapEnergy {
   if (map.length < h * w) throw new RangeError(`map has ${map.length} values, an ${h}x${w} map needs ${h * w}`);
   let mean = 0;
   for (let i = 0; i < h * w; i++) mean += map[i] ?? 0;
   mean /= h * w;
   const windowed = new Float64Array(h * w);
   const hann = (i: number, n: number) => (n > 1 ? 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (n - 1)) : 1);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) windowed[y * w + x] = ((map[y * w + x] ?? 0) - mean) * hann(y, h) * hann(x, w);
+  let whole = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const wv = hann(y, h) * hann(x, w);
+      const v = map[y * w + x] ?? 0;
+      whole += (v * wv) ** 2;
+      windowed[y * w + x] = (v - mean) * wv;
+    }
+  }
   const p = power(windowed, h, w);
   let total = 0;
   let high = 0;
@@ -157,29 +207,44 @@ export function nyquistEnergy(map: ArrayLike<number>, h: number, w: number): { t
       if (fx >= 0.5 - 1.5 / w || fy >= 0.5 - 1.5 / h) nyquist += e;
     }
   }
-  return { total, high, nyquist };
-}
-
-/** Turns summed energies into a score; maps with (numerically) no high-frequency energy score 0. */
-export function scoreFromEnergy(e: { total: number; high: number; nyquist: number }): CheckerboardScore {
-  if (e.total <= 0 || e.high <= 1e-12 * e.total) return { score: 0, highShare: 0 };
-  return { score: e.nyquist / e.high, highShare: e.high / e.total };
+  return { whole: whole * h * w, total, high, nyquist };
 }
 
 /**
- * The checkerboard score of `count` maps of h x w stored one after another (or of one map): the
- * share of their high-frequency energy at the Nyquist frequencies. ~0 for smooth maps, 1 for a pure
- * checkerboard, about 0.13 for white noise at 101 x 101.
+ * Turns summed energies into a score. A map of zeros scores 0; one with (numerically) no
+ * high-frequency energy has shape ratio 0.
+ */
+export function scoreFromEnergy(e: MapEnergy): CheckerboardScore {
+  if (!(e.whole > 0)) return { score: 0, shapeRatio: 0, highShare: 0 };
+  const score = Math.sqrt(Math.min(1, Math.max(0, e.nyquist / e.whole)));
+  if (!(e.total > 0) || e.high <= 1e-12 * e.total) return { score, shapeRatio: 0, highShare: 0 };
+  return { score, shapeRatio: e.nyquist / e.high, highShare: e.high / e.total };
+}
+
+/**
+ * The checkerboard score of `count` maps of h x w stored one after another (or of one map), their
+ * energies pooled, so each map weighs by its energy (see {@link CheckerboardScore}).
  */
 export function checkerboardScore(maps: ArrayLike<number>, h: number, w: number, count = 1): CheckerboardScore {
-  const sum = { total: 0, high: 0, nyquist: 0 };
+  const sum = noEnergy();
   const size = h * w;
   for (let m = 0; m < count; m++) {
     const view = Array.from({ length: size }, (_, i) => maps[m * size + i] ?? 0);
-    const e = nyquistEnergy(view, h, w);
-    sum.total += e.total;
-    sum.high += e.high;
-    sum.nyquist += e.nyquist;
+    addEnergy(sum, nyquistEnergy(view, h, w));
   }
   return scoreFromEnergy(sum);
+}
+
+/**
+ * The epoch-metric names of the predicted validation maps' checkerboard figures (EpochMetric.extra).
+ * `valCheckerboard` is what Strata stored before the score measured amplitude: it was the shape
+ * ratio, so it is read as the shape ratio and never as the score.
+ */
+export const CHECKERBOARD_METRICS = { score: 'valNyquistAmplitude', shapeRatio: 'valNyquistShape', legacyShapeRatio: 'valCheckerboard' } as const;
+
+/** An epoch's checkerboard figures from its extra metrics; NaN where the run did not record one (older runs have no score). */
+export function epochCheckerboard(extra: Readonly<Record<string, number>> | undefined): { score: number; shapeRatio: number } {
+  const score = extra?.[CHECKERBOARD_METRICS.score];
+  const shapeRatio = extra?.[CHECKERBOARD_METRICS.shapeRatio] ?? extra?.[CHECKERBOARD_METRICS.legacyShapeRatio];
+  return { score: score ?? Number.NaN, shapeRatio: shapeRatio ?? Number.NaN };
 }

@@ -85,7 +85,7 @@ export interface UpsamplerResponse {
   input: 'constant' | 'impulse' | 'noise';
   height: number;
   width: number;
-  /** Share of high-frequency energy at the Nyquist frequencies: ~0 smooth, 1 a pure checkerboard. */
+  /** The checkerboard score (CheckerboardScore.score): period-2 amplitude over the whole output, ~0 smooth, 1 a pure checkerboard. */
   score: number;
   map: number[];
 }

@@ -4,6 +4,8 @@
  * this into ECharts options. Lines are smoothed on the full data and then downsampled for display
  * with LTTB, so a 100k-step run draws a few thousand points and keeps its spikes.
  */
+import { bnHealthOf, type BnHealth } from '../../shared/analysis/bnHealth';
+import { epochCheckerboard } from '../../shared/analysis/checkerboard';
 import { downsampleSeries, emaSmooth } from '../../shared/metrics/smoothing';
 import type { EpochMetric, RunEvent } from '../../shared/runs/types';
 import { eventInfo, isMarkedEvent } from './trainingEvents';
@@ -138,14 +140,7 @@ export function buildCharts(s: RunSeries, settings: ChartSettings): ChartModel[]
       markers,
     },
     { id: 'score', title: 'Competition score (validation)', xAxis: mode, yLog: false, lines: [epochLine('val score', s.epochs, mode, (m) => m.valScore, maxPoints)], markers },
-    {
-      id: 'checkerboard',
-      title: 'Checkerboard score of predicted maps (validation)',
-      xAxis: mode,
-      yLog: false,
-      lines: [epochLine('checkerboard score', s.epochs, mode, (m) => m.extra?.['valCheckerboard'] ?? NaN, maxPoints)],
-      markers: [],
-    },
+    checkerboardChart(s, mode, maxPoints),
     { id: 'lr', title: 'Learning rate', xAxis: mode, yLog: false, lines: [line('learning rate', 'raw', xs, c.lr, maxPoints)], markers: markers.filter((m) => m.kind === 'lr-reduced') },
     {
       id: 'throughput',
@@ -160,5 +155,73 @@ export function buildCharts(s: RunSeries, settings: ChartSettings): ChartModel[]
   if (grads.length) charts.push({ id: 'level-gradients', title: 'Gradient norm per level', xAxis: mode, yLog: true, lines: grads, markers: [] });
   const ratios = levelLines(s, mode, 'updateRatio', maxPoints);
   if (ratios.length) charts.push({ id: 'level-ratios', title: 'Update / weight ratio per level', xAxis: mode, yLog: true, lines: ratios, markers: [] });
+  charts.push(...bnHealthCharts(s, mode, maxPoints));
   return charts;
 }
+
+/**
+ * The predicted maps' checkerboard score and its shape ratio. A run from before the score measured
+ * amplitude stored only the shape ratio (as `valCheckerboard`): it is drawn as that, and its line
+ * says so, so the two definitions never share a line.
+ */
+function checkerboardChart(s: RunSeries, mode: XAxisMode, maxPoints: number): ChartModel {
+  const figures = s.epochs.map((m) => epochCheckerboard(m.extra));
+  const older = figures.some((f) => !Number.isFinite(f.score) && Number.isFinite(f.shapeRatio));
+  const xs = s.epochs.map((m) => epochX(m, mode));
+  return {
+    id: 'checkerboard',
+    title: 'Checkerboard of predicted maps (validation)',
+    xAxis: mode,
+    yLog: false,
+    lines: [
+      line('checkerboard score (period-2 amplitude)', 'epoch', xs, figures.map((f) => f.score), maxPoints),
+      line(older ? 'shape ratio (all an older run recorded)' : 'shape ratio (Nyquist share of fine detail)', 'epoch', xs, figures.map((f) => f.shapeRatio), maxPoints),
+    ],
+    markers: [],
+  };
+}
+
+/** The BN health figures the monitor draws, one chart each, with one line per BN node. */
+const BN_CHARTS: readonly { id: string; title: string; field: 'gap' | 'meanShift' | 'varLogRatio' }[] = [
+  { id: 'bn-gap', title: 'BN train/inference gap per BN node (fixed validation batch)', field: 'gap' },
+  { id: 'bn-mean-drift', title: 'BN mean drift per BN node (batch vs moving mean, in stds)', field: 'meanShift' },
+  { id: 'bn-var-drift', title: 'BN variance drift per BN node (|ln batch / moving variance|)', field: 'varLogRatio' },
+];
+
+/** The BN health charts from the run's `bn-health` events; none for a run without them. */
+function bnHealthCharts(s: RunSeries, mode: XAxisMode, maxPoints: number): ChartModel[] {
+  const byNode = new Map<string, { xs: number[]; rows: BnHealth[] }>();
+  for (const e of s.events) {
+    for (const row of bnHealthOf(e) ?? []) {
+      const n = byNode.get(row.nodeId) ?? { xs: [], rows: [] };
+      n.xs.push(eventX(e, mode));
+      n.rows.push(row);
+      byNode.set(row.nodeId, n);
+    }
+  }
+  if (byNode.size === 0) return [];
+  return BN_CHARTS.map((c) => ({
+    id: c.id,
+    title: c.title,
+    xAxis: mode,
+    yLog: true,
+    lines: [...byNode.entries()].map(([node, n]) => positiveOnly(line(node, 'epoch', n.xs, n.rows.map((r) => r[c.field]), maxPoints))),
+    markers: [],
+  }));
+}
+
+/** What a chart's values mean and when to worry, shown under it; null for charts that need no note. */
+export function chartNote(id: string): string | null {
+  return CHART_NOTES[id] ?? null;
+}
+
+const CHART_NOTES: Readonly<Record<string, string>> = {
+  checkerboard:
+    'Score: the RMS of the maps\' period-2 pattern over the RMS of the maps themselves; about 0 for smooth maps or a ripple too faint to see (also on an early, featureless prediction), 1 for a pure checkerboard, about 0.3 for white noise; a visible ripple of 20% of the map\'s level reads about 0.2. Shape ratio: the period-2 share of the fine detail alone, high even for an invisible ripple; read it only beside the score.',
+  'bn-gap':
+    "How differently each BN node's output comes out in inference mode (moving statistics) and in training mode (batch statistics), relative to the output's size, with everything upstream included. Near 0: validation sees the net that was trained. High values (above about 0.1 at full resolution), or a gap that grows with depth or over epochs, mean the validation and checkpoint numbers describe another net than the one trained; the head's gap is what the predictions suffer. One batch's own noise sets a floor, higher at the deep, low-resolution levels and at small batches, so compare nodes and epochs rather than reading one value alone.",
+  'bn-mean-drift':
+    'How far the moving mean is from the mean a fixed training batch has, in units of the moving std, averaged over channels. A few hundredths is the noise of one batch at full resolution (more at the deep levels and at small batches). High values (above about 0.2) mean inference shifts activations that training never saw shifted: the moving averages lag weights that move fast, or the batches are too small or too unlike each other.',
+  'bn-var-drift':
+    "How far the moving variance is from a fixed training batch's variance, as |ln(ratio)| averaged over channels: 0.1 is about 10%, 0.69 a factor 2. High values mean inference scales activations by the wrong factor; together with a large gap, a sign the BN is not settled (too few steps for its momentum of 0.99, or batches too small).",
+};

@@ -37,6 +37,11 @@ const INFO: Readonly<Record<string, EventInfo>> = {
     explanation:
       'Per-level gradient norms and update/weight ratios at this epoch end (plotted below). A level whose gradient norm vanishes barely trains; update ratios far above 1e-3 mean very large steps.',
   },
+  'bn-health': {
+    label: 'BN',
+    explanation:
+      "Each BN node's drift between its moving statistics and a fixed training batch's, and the gap between its training-mode and inference-mode outputs on a fixed validation batch (plotted below). Large values mean the net validated and kept is not the net trained.",
+  },
   paused: { label: 'pause', explanation: 'Training was paused between batches; the time paused is not counted.' },
   resumed: { label: 'resume', explanation: 'Training went on after a pause or from a checkpoint.' },
 };

@@ -111,13 +111,17 @@ describe('analytical vs empirical summands', () => {
     }
   });
 
-  it('an initialised stride-2 upsampler turns a constant into a period-2 pattern (score near 1)', () => {
+  it('an initialised stride-2 upsampler turns a constant into mostly a period-2 pattern (score about 0.87)', () => {
     const arch = twoLevel('glorot_uniform', 'samplers');
     const model = new UNetModel(arch, 7);
     try {
       const scores = measureUpsamplers(model, 5);
       expect(scores.map((s) => s.input)).toEqual(['constant', 'impulse', 'noise']);
-      expect(scores[0]?.score).toBeGreaterThan(0.9);
+      // All of the constant's fine detail is period-2 (the shape ratio, the score before it measured amplitude)...
+      expect(scores[0]?.shapeRatio).toBeGreaterThan(0.9);
+      // ...and most of the response itself: with i.i.d. zero-mean taps the four phase sums of a 3x3 kernel (4, 2, 2
+      // and 1 taps) spread 27/16 sigma^2 around a mean of 9/16 sigma^2, a Nyquist share of 3/4, a score of about 0.87.
+      expect(scores[0]?.score).toBeGreaterThan(0.8);
       // An impulse or noise through random kernels is broadband: well below the constant's score.
       for (const s of scores.slice(1)) {
         expect(s.score).toBeGreaterThan(0);

@@ -76,12 +76,21 @@ describe('the training monitor in Chromium', () => {
     const scorePoints = await points(page, 'score');
     expect(steps).toBeGreaterThan(8);
     expect(scorePoints).toBeGreaterThan(1);
+    // BN health: tiny has BN at its six samplers and the head, one line each with a point per finished epoch
+    // (as many as the score has), and a note on reading it.
+    for (const chart of ['bn-gap', 'bn-mean-drift', 'bn-var-drift']) {
+      expect((await page.locator(`[data-chart="${chart}"]`).getAttribute('data-lines'))?.split('|')).toEqual(['down0', 'down1', 'down2', 'up2', 'up1', 'up0', 'head']);
+      expect(await points(page, chart)).toBe(7 * scorePoints);
+    }
+    expect(await page.locator('[data-chart-note="bn-gap"]').textContent()).toContain('High values (above about 0.1');
+    expect(await page.locator('[data-chart-note="checkerboard"]').textContent()).toContain('too faint to see');
     await saveScreenshot(page, 'monitor-stopped');
 
     await page.reload();
     await expect.poll(() => header(page).getAttribute('data-run'), { timeout: 20_000 }).toBe(runId);
     await expect.poll(() => points(page, 'loss'), { timeout: 20_000 }).toBe(lossPoints);
     expect(await points(page, 'score')).toBe(scorePoints);
+    expect(await points(page, 'bn-gap')).toBe(7 * scorePoints);
     expect(Number(await page.locator('[data-testid="step-count"]').textContent())).toBe(steps);
     expect(errors).toEqual([]);
   }, 300_000);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchMetric, EpochMetric, RunEvent, RunRecord } from '../../shared/runs/types';
 import type { TrainerMessage } from '../../shared/training/protocol';
-import { buildCharts, chartMarkers, DEFAULT_CHART_SETTINGS } from '../../src-renderer/workflows/trainingCharts';
+import { buildCharts, chartMarkers, chartNote, DEFAULT_CHART_SETTINGS } from '../../src-renderer/workflows/trainingCharts';
 import { seriesFraction, seriesReducer, type RunSeries } from '../../src-renderer/workflows/trainingSeries';
 import { summary } from '../renderer/fixtures';
 
@@ -83,11 +83,47 @@ describe('the monitor series', () => {
     expect(markers[1]?.detail).toMatch(/plateau schedule cut the learning rate/);
   });
 
-  it('draws the checkerboard score of the predicted maps per epoch', () => {
-    const epochs = [em(0, 2, 0.1), em(1, 4, 0.2)].map((e, i) => ({ ...e, extra: { valCheckerboard: [0.31, 0.12][i] as number } }));
+  it('draws the checkerboard score of the predicted maps per epoch, with its shape ratio', () => {
+    const epochs = [em(0, 2, 0.1), em(1, 4, 0.2)].map((e, i) => ({ ...e, extra: { valNyquistAmplitude: [0.04, 0.02][i] as number, valNyquistShape: [0.31, 0.12][i] as number } }));
     const s = loaded([bm(0), bm(1), bm(2), bm(3)], epochs);
     const chart = buildCharts(s, { ...DEFAULT_CHART_SETTINGS, xAxis: 'epoch' }).find((c) => c.id === 'checkerboard');
-    expect(chart?.lines[0]?.points.map((p) => p[1])).toEqual([0.31, 0.12]);
+    expect(chart?.lines.map((l) => l.name)).toEqual(['checkerboard score (period-2 amplitude)', 'shape ratio (Nyquist share of fine detail)']);
+    expect(chart?.lines[0]?.points.map((p) => p[1])).toEqual([0.04, 0.02]);
+    expect(chart?.lines[1]?.points.map((p) => p[1])).toEqual([0.31, 0.12]);
+    expect(chartNote('checkerboard')).toMatch(/invisible|too faint/);
+  });
+
+  it("draws an older run's checkerboard figure as the shape ratio it was, never as the score", () => {
+    const epochs = [em(0, 2, 0.1), em(1, 4, 0.2)].map((e, i) => ({ ...e, extra: { valCheckerboard: [0.49, 0.99][i] as number } }));
+    const chart = buildCharts(loaded([bm(0)], epochs), { ...DEFAULT_CHART_SETTINGS, xAxis: 'epoch' }).find((c) => c.id === 'checkerboard');
+    expect(chart?.lines[0]?.points.map((p) => p[1])).toEqual([Number.NaN, Number.NaN]);
+    expect(chart?.lines[1]?.name).toBe('shape ratio (all an older run recorded)');
+    expect(chart?.lines[1]?.points.map((p) => p[1])).toEqual([0.49, 0.99]);
+  });
+
+  it('draws BN health per BN node from the bn-health events, on log axes, with what high values mean', () => {
+    const health = (epoch: number, step: number, rows: [string, number, number, number][]): RunEvent => ({
+      ...ev('bn-health', epoch, step, 100 + epoch),
+      data: { nodes: rows.map(([nodeId, meanShift, varLogRatio, gap]) => ({ nodeId, kind: nodeId === 'head' ? 'head' : 'down', layers: 1, meanShift, varLogRatio, gap })), trainImages: 4, valImages: 4, seconds: 0.1 },
+    });
+    const events = [
+      health(0, 3, [['down0', 0.02, 0.05, 0.01], ['head', 0.1, 0.2, 0.03]]),
+      // Through JSON, as the store keeps it: a NaN (a figure that could not be measured) comes back null, a gap in the line.
+      JSON.parse(JSON.stringify(health(1, 6, [['down0', 0.04, 0.07, 0.02], ['head', 0.3, 0.4, Number.NaN]]))) as RunEvent,
+      ev('checkpoint', 1, 6, 120),
+    ];
+    const charts = buildCharts(loaded([bm(0)], [], events), { ...DEFAULT_CHART_SETTINGS, xAxis: 'epoch' });
+    const by = (id: string) => charts.find((c) => c.id === id);
+    expect(by('bn-gap')?.yLog).toBe(true);
+    expect(by('bn-gap')?.lines.map((l) => [l.name, l.points])).toEqual([
+      ['down0', [[1, 0.01], [2, 0.02]]],
+      ['head', [[1, 0.03], [2, Number.NaN]]],
+    ]);
+    expect(by('bn-mean-drift')?.lines[1]?.points).toEqual([[1, 0.1], [2, 0.3]]);
+    expect(by('bn-var-drift')?.lines[0]?.points).toEqual([[1, 0.05], [2, 0.07]]);
+    for (const id of ['bn-gap', 'bn-mean-drift', 'bn-var-drift']) expect(chartNote(id)).toMatch(/High values|Above about/);
+    // A run without the events (an older one) has no BN charts.
+    expect(buildCharts(loaded([bm(0)]), DEFAULT_CHART_SETTINGS).some((c) => c.id.startsWith('bn-'))).toBe(false);
   });
 
   it('turns values a log axis cannot draw into gaps', () => {

@@ -4,6 +4,8 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { bnHealthOf, bnSites } from '../../shared/analysis/bnHealth';
+import { withBnPlacement } from '../../shared/arch';
 import type { TrainerMessage } from '../../shared/training/protocol';
 import { tempDir } from '../helpers/tempDir';
 import { createRun, trainersKilledAfterEach, withStore } from '../helpers/trainerRuns';
@@ -40,9 +42,12 @@ describe('training a run in a trainer process', () => {
         expect(e.valScore).toBeGreaterThanOrEqual(0);
         expect(e.valScore).toBeLessThanOrEqual(1);
         expect(e.bestThreshold).toBeGreaterThan(0);
-        // The note's checkerboard diagnostic on the predicted maps, every epoch.
-        expect(e.extra?.['valCheckerboard']).toBeGreaterThanOrEqual(0);
-        expect(e.extra?.['valCheckerboard']).toBeLessThanOrEqual(1);
+        // The note's checkerboard diagnostic on the predicted maps, every epoch: the score and its shape ratio.
+        for (const k of ['valNyquistAmplitude', 'valNyquistShape']) {
+          expect(e.extra?.[k]).toBeGreaterThanOrEqual(0);
+          expect(e.extra?.[k]).toBeLessThanOrEqual(1);
+        }
+        expect(e.extra?.['valCheckerboard']).toBeUndefined();
       }
       // 18 training images at batch 8: 3 batches an epoch.
       expect(s.batchMetrics(runId).map((b) => b.step)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
@@ -65,6 +70,18 @@ describe('training a run in a trainer process', () => {
       expect(stats.map((e) => e.epoch)).toEqual([0, 1, 2]);
       const levels = (stats[0]?.data?.['levels'] ?? []) as { level: string }[];
       expect(levels.map((l) => l.level)).toEqual(expect.arrayContaining(['e0', 'bottom', 'd0']));
+      // BN health, once per epoch, for every BN the run's design places (tiny: BN at the six samplers and the head).
+      const health = events.filter((e) => e.type === 'bn-health');
+      expect(health.map((e) => e.epoch)).toEqual([0, 1, 2]);
+      const sites = bnSites(withBnPlacement(run.arch, run.config.bnPlacement)).map((b) => b.nodeId);
+      expect(sites).toHaveLength(7);
+      for (const e of health) {
+        const rows = bnHealthOf(e) ?? [];
+        expect(rows.map((r) => r.nodeId)).toEqual(sites);
+        for (const r of rows) for (const v of [r.meanShift, r.varLogRatio, r.gap]) expect(Number.isFinite(v) && v >= 0).toBe(true);
+        expect(e.data).toMatchObject({ trainImages: 8, valImages: 6 });
+        expect(e.data?.['seconds']).toBeGreaterThan(0);
+      }
     });
   });
 

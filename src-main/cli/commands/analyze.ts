@@ -144,8 +144,9 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   lines.push('strided kernels:');
   for (const k of kernels) lines.push(`  ${k.layer}: sub-kernels ${k.split.distinct.join(', ')} (ratio ${k.split.ratio.toFixed(2)})${k.warning ? '  WARNING: not divisible by the stride' : ''}`);
   if (measured) {
-    for (const u of measured.upsamplers) lines.push(`  ${u.nodeId} ${u.input.padEnd(7)} checkerboard score ${u.score.toFixed(3)}`);
-    lines.push(`  predictions checkerboard score ${measured.predictions.score.toFixed(3)}`);
+    lines.push('checkerboard score (period-2 amplitude over the whole map: ~0 smooth, 1 pure) and shape ratio (Nyquist share of the fine detail):');
+    for (const u of measured.upsamplers) lines.push(`  ${u.nodeId} ${u.input.padEnd(7)} score ${u.score.toFixed(3)}  shape ${u.shapeRatio.toFixed(3)}`);
+    lines.push(`  predictions score ${measured.predictions.score.toFixed(3)}  shape ${measured.predictions.shapeRatio.toFixed(3)}`);
     lines.push(`measured on ${measured.summands.images} images (${measured.backend}); model mismatch ${measured.summands.modelMismatch.toExponential(1)}, residual ${measured.summands.residual.toExponential(1)}`);
   }
   lines.push(`cost: ${out.cost.convLayers} conv layers, ${(out.cost.macsPerImage / 1e9).toFixed(2)} GMAC/image, note's rule channels^2 x depth = ${out.cost.noteRule}`, '');

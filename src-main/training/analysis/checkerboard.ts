@@ -1,11 +1,13 @@
 /**
  * Measured checkerboard scores at initialisation: each upsampler's linear path (its stride-2
  * transposed conv and the stride-1 convs after it) applied to an impulse and to white noise, and
- * the score of predicted probability maps. BNs are left out: they scale whole channels, which
- * leaves each channel's pattern, and so its score, alone.
+ * the score of predicted probability maps. BNs are left out: the score is of the sampler's own
+ * linear path, whose response to a constant should be a constant (the score says how much of it is
+ * a period-2 pattern instead); a BN after it rescales and recentres each channel, which is not the
+ * sampler's doing.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { nyquistEnergy, scoreFromEnergy } from '../../../shared/analysis/checkerboard';
+import { addEnergy, noEnergy, nyquistEnergy, scoreFromEnergy } from '../../../shared/analysis/checkerboard';
 import type { CheckerboardScore } from '../../../shared/analysis/checkerboard';
 import { inferShapes, soleInput } from '../../../shared/arch';
 import type { Shape } from '../../../shared/arch/types';
@@ -28,15 +30,12 @@ export interface UpsamplerCheckerboard extends CheckerboardScore {
 
 /** Score of NHWC maps with `c` channels, each channel of each image scored as one map, energies pooled. */
 function scoreNhwc(data: Float32Array, n: number, h: number, w: number, c: number): CheckerboardScore {
-  const sum = { total: 0, high: 0, nyquist: 0 };
+  const sum = noEnergy();
   const map = new Float64Array(h * w);
   for (let b = 0; b < n; b++) {
     for (let ch = 0; ch < c; ch++) {
       for (let p = 0; p < h * w; p++) map[p] = data[(b * h * w + p) * c + ch] ?? 0;
-      const e = nyquistEnergy(map, h, w);
-      sum.total += e.total;
-      sum.high += e.high;
-      sum.nyquist += e.nyquist;
+      addEnergy(sum, nyquistEnergy(map, h, w));
     }
   }
   return scoreFromEnergy(sum);
