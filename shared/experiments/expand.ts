@@ -213,13 +213,15 @@ function checkDesign(spec: unknown, name: string, description: string): { issues
  * A group's fingerprint: SHA-256 of the canonical JSON (keys sorted) of what the file asks the group
  * to train: its design options (a preset's filled in; not its name or description), its merged
  * configuration as written, with the budget (not the seed), and the data's subset, demo size and
- * validation ids (not the folder's path, so moving the data keeps it). Defaults are not in it: a
+ * validation ids (not the folder's path, so moving the data keeps it, nor the backend). Defaults are not in it: a
  * Strata that adds a setting does not invalidate experiments; each run stores its full configuration.
  */
 export function groupFingerprint(designOptions: UNetOptions, configInput: Record<string, unknown>, data: ExperimentData, valIds: readonly string[] | undefined): string {
   const { name: _n, description: _d, ...design } = designOptions;
+  // The backend is where a run trains, not what: an experiment may move to another machine halfway.
+  const { backend: _b, ...config } = configInput;
   const dataKey = { demo: data.path === 'demo', subset: data.subset, demoCount: data.demoCount, valIds };
-  return sha256Hex(canonicalJson({ design, config: configInput, data: dataKey }));
+  return sha256Hex(canonicalJson({ design, config, data: dataKey }));
 }
 
 /** A factor as far as it passed: its name and each level (null where it failed); `ok` when all of it did. */

@@ -116,12 +116,13 @@ describe('planExperiment', () => {
     expect(p.groups[1]?.arch.nodes.find((n) => n.id === 'stem')).toMatchObject({ filters: 8 });
   });
 
-  it('fingerprints each group by what it trains: a change to one level changes only its groups, key order and seeds change nothing', () => {
+  it('fingerprints each group by what it trains: a change to one level changes only its groups; key order, seeds and the backend change nothing', () => {
     const a = plan(file());
     const reordered = plan(
       file((f) => {
         f['base'] = { config: { optimizer: { momentum: 0.8, lr: 0.01, name: 'sgd' }, batch: 8 }, design: { preset: 'tiny' } };
         f['seeds'] = [7];
+        f.base.config['backend'] = 'cpu';
       }),
     );
     expect(reordered.groups.map((g) => g.fingerprint)).toEqual(a.groups.map((g) => g.fingerprint));
