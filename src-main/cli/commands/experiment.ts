@@ -9,7 +9,6 @@ import { RunStore } from '../../runs/store';
 import { CliError, parseCommandArgs, printJson } from '../args';
 import { ProgressPrinter } from '../progress';
 import { runsDirArg } from '../runsDir';
-import { experimentReportCommand } from './experimentReport';
 import { loadDataset } from './train';
 
 const OPTIONS = {
@@ -18,26 +17,34 @@ const OPTIONS = {
   'dry-run': { type: 'boolean' },
 } as const;
 
-/** `experiment run FILE` and `experiment status FILE|NAME`. */
+/**
+ * `experiment run FILE` and `experiment status FILE|NAME`. The subcommand comes first and each
+ * parses its own options, so a subcommand with options of its own (a report's) is one more case.
+ */
 export async function experimentCommand(argv: string[]): Promise<number> {
-  // `report` has options of its own (--out, --version): experimentReport.ts parses them.
-  if (argv[0] === 'report') return experimentReportCommand(argv.slice(1));
-  const { values: v, positionals } = parseCommandArgs('experiment', argv, OPTIONS);
-  const [action, target, extra] = positionals;
-  if (extra !== undefined) throw new CliError(`experiment: unexpected argument '${extra}'`);
+  const [action, ...rest] = argv;
   switch (action) {
     case 'run': {
-      if (!target) throw new CliError('experiment run: an experiment file is required');
+      const { values: v, target } = parseTarget('experiment run', rest, 'an experiment file is required');
       return run(target, runsDirArg(v['runs-dir']), Boolean(v.json), Boolean(v['dry-run']));
     }
     case 'status': {
-      if (!target) throw new CliError('experiment status: an experiment file or name is required');
+      const { values: v, target } = parseTarget('experiment status', rest, 'an experiment file or name is required');
       if (v['dry-run']) throw new CliError('experiment status: --dry-run applies to experiment run only');
       return status(target, runsDirArg(v['runs-dir']), Boolean(v.json));
     }
     default:
       throw new CliError(`experiment: expected run FILE or status FILE|NAME${action ? `, not '${action}'` : ''}`);
   }
+}
+
+/** A subcommand's options and its one positional argument. */
+function parseTarget(command: string, argv: string[], missing: string) {
+  const { values, positionals } = parseCommandArgs(command, argv, OPTIONS);
+  const [target, extra] = positionals;
+  if (extra !== undefined) throw new CliError(`${command}: unexpected argument '${extra}'`);
+  if (!target) throw new CliError(`${command}: ${missing}`);
+  return { values, target };
 }
 
 async function load(file: string): Promise<LoadedExperiment> {
