@@ -6,6 +6,7 @@
  * train count; every number comes from what the runs stored. `strata experiment report` writes this
  * out, and an app view can show the same.
  */
+import { bnHealthOf, type BnHealth } from '../analysis/bnHealth';
 import { analyzeInit } from '../analysis/initAnalysis';
 import type { SummandEntry } from '../analysis/summands';
 import { summarize as summarizeArch } from '../arch/summary';
@@ -87,6 +88,18 @@ export interface InitResult {
   effectiveSummands: number;
 }
 
+/**
+ * BN health at each counted run's last measured epoch (shared/analysis/bnHealth.ts), the largest
+ * figure over the design's BN sites per run, then mean ± std over the runs: the train/inference
+ * gap, the mean drift and the variance drift. `runs` counts the runs that recorded any.
+ */
+export interface BnHealthResult {
+  runs: number;
+  gap: Stats | null;
+  meanShift: Stats | null;
+  varLogRatio: Stats | null;
+}
+
 /** One group's results. */
 export interface GroupResult {
   key: string;
@@ -101,6 +114,8 @@ export interface GroupResult {
   initProblem: string | null;
   /** Epochs trained by the counted runs. */
   epochs: Stats | null;
+  /** Null when no counted run recorded BN health (a design without BNs on the main path, or runs from before it was measured). */
+  bnHealth: BnHealthResult | null;
 }
 
 /** One group compared with the first group on one metric: mean(group) - mean(baseline). */
@@ -167,6 +182,21 @@ function detectorHits(runs: readonly ResultRun[], type: DetectorEvent): Detector
   );
 }
 
+function bnHealthResult(runs: readonly ResultRun[]): BnHealthResult | null {
+  const lasts: BnHealth[][] = [];
+  for (const r of runs) {
+    const last = r.events.filter((e) => bnHealthOf(e) !== null).at(-1);
+    const rows = last ? (bnHealthOf(last) ?? []) : [];
+    if (rows.length) lasts.push(rows);
+  }
+  if (lasts.length === 0) return null;
+  const largest = (f: (h: BnHealth) => number) => {
+    const values = lasts.map((rows) => Math.max(...rows.map(f).filter(finite))).filter(finite);
+    return values.length ? summarize(values) : null;
+  };
+  return { runs: lasts.length, gap: largest((h) => h.gap), meanShift: largest((h) => h.meanShift), varLogRatio: largest((h) => h.varLogRatio) };
+}
+
 function groupResult(g: ResultGroupInput, level: number): GroupResult {
   const counted = g.runs.filter((r) => r.complete);
   const metrics = RESULT_METRICS.map(({ key, of }): MetricResult => {
@@ -184,6 +214,7 @@ function groupResult(g: ResultGroupInput, level: number): GroupResult {
     init: init.ok ? init.init : null,
     initProblem: init.ok ? null : init.message,
     epochs: counted.length ? summarize(counted.map((r) => r.record.epochsDone)) : null,
+    bnHealth: bnHealthResult(counted),
   };
 }
 

@@ -9,6 +9,7 @@ import { RunStore } from '../../runs/store';
 import { CliError, parseCommandArgs, printJson } from '../args';
 import { ProgressPrinter } from '../progress';
 import { runsDirArg } from '../runsDir';
+import { experimentReportCommand } from './experimentReport';
 import { loadDataset } from './train';
 
 const OPTIONS = {
@@ -18,12 +19,15 @@ const OPTIONS = {
 } as const;
 
 /**
- * `experiment run FILE` and `experiment status FILE|NAME`. The subcommand comes first and each
- * parses its own options, so a subcommand with options of its own (a report's) is one more case.
+ * `experiment run FILE`, `experiment status FILE|NAME` and `experiment report NAME|FILE`. The
+ * subcommand comes first and each parses its own options.
  */
 export async function experimentCommand(argv: string[]): Promise<number> {
   const [action, ...rest] = argv;
   switch (action) {
+    case 'report':
+      // `report` has options of its own (--out, --version): experimentReport.ts parses them.
+      return experimentReportCommand(rest);
     case 'run': {
       const { values: v, target } = parseTarget('experiment run', rest, 'an experiment file is required');
       return run(target, runsDirArg(v['runs-dir']), Boolean(v.json), Boolean(v['dry-run']));

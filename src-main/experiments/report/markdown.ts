@@ -226,6 +226,27 @@ function detectorLines(r: ExperimentResults): string[] {
   return lines;
 }
 
+function bnHealthLines(r: ExperimentResults): string[] {
+  if (r.groups.every((g) => g.bnHealth === null)) return [];
+  const lines = [
+    '## BN health',
+    '',
+    "At each complete run's last measured epoch, the largest figure over the design's BN sites (shared/analysis/bnHealth.ts), then mean ± std over the runs: the train/inference gap (near 0: validation sees the net that was trained), the mean drift (in stds) and the variance drift (|ln ratio|) between the moving and the batch statistics.",
+    '',
+  ];
+  lines.push(
+    ...table(
+      ['Group', 'Runs measured', 'Largest gap', 'Largest mean drift', 'Largest variance drift'],
+      r.groups.map((g) => {
+        const h = g.bnHealth;
+        return h ? [g.key, `${h.runs} of ${g.counted.length}`, meanStd(h.gap), meanStd(h.meanShift), meanStd(h.varLogRatio)] : [g.key, `0 of ${g.counted.length}`, '—', '—', '—'];
+      }),
+    ),
+  );
+  lines.push('');
+  return lines;
+}
+
 function initLines(r: ExperimentResults): string[] {
   const lines = [
     '## Initialisation analysis beside the outcome',
@@ -272,7 +293,7 @@ export function reportMarkdown(input: ReportInput): string {
   lines.push('');
   if (e?.description) lines.push(e.description, '');
   if (input.versions.length > 1) lines.push(`The store also has runs of version${input.versions.length > 2 ? 's' : ''} ${input.versions.filter((v) => v !== input.version).join(', ')}; they are not part of this report.`, '');
-  lines.push(...scaleLines(input), ...finalLines(input.results), ...comparisonLines(input.results), ...detectorLines(input.results), ...initLines(input.results));
+  lines.push(...scaleLines(input), ...finalLines(input.results), ...comparisonLines(input.results), ...detectorLines(input.results), ...bnHealthLines(input.results), ...initLines(input.results));
   if (input.figures.length) {
     lines.push('## Figures', '');
     for (const f of input.figures) lines.push(`![${f.caption}](${f.file})`, '', `*${f.caption}*`, '');
