@@ -17,8 +17,10 @@ import { EXPERIMENT_NAME_PATTERN, MAX_EPOCHS, MAX_SEED, runRequestFields } from 
 
 /** The `format` of an experiment file. */
 export const EXPERIMENT_FORMAT = 'strata-experiment';
-/** Seeds a group needs before a comparison of it gives a verdict (shared/metrics). */
-export const MIN_SEEDS_FOR_VERDICT = 3;
+import { MIN_SEEDS_FOR_VERDICT } from '../metrics/groupComparison';
+
+/** Seeds a group needs before a comparison of it gives a verdict: shared/metrics' rule, re-exported. */
+export { MIN_SEEDS_FOR_VERDICT };
 /** Most seeds, levels per factor and factors: far above what a CPU can train, low enough to catch a typo. */
 export const EXPERIMENT_LIMITS = { seeds: 100, factors: 6, levels: 50, groups: 1000 } as const;
 

@@ -3,6 +3,7 @@
  * list, relative to the file's own folder unless absolute), then the whole check of
  * shared/experiments. Every problem is collected before anything is refused.
  */
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { planExperiment, type ExperimentPlan, type ExperimentProblem } from '../../shared/experiments';
@@ -91,4 +92,9 @@ export async function loadExperiment(file: string): Promise<LoadedExperiment> {
   const { subset, demoCount } = check.plan.experiment.data;
   const source = dataSourceOf(folder === null ? { kind: 'demo' } : { kind: 'folder', path: folder }, { subset, demoCount });
   return { file: abs, plan: check.plan, source };
+}
+
+/** Whether `target` names a file (an existing path, or one that looks like a path) rather than an experiment name. */
+export function isFileArg(target: string): boolean {
+  return existsSync(target) || /[./\\]/.test(target);
 }

@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import { EXPERIMENT_NAME_PATTERN, isOpenEnded } from '../../../shared/runs/request';
 import type { RunSummary } from '../../../shared/runs/types';
-import { ExperimentFileError, loadExperiment, type LoadedExperiment } from '../../experiments/load';
+import { MIN_SEEDS_FOR_VERDICT } from '../../../shared/experiments/schema';
+import { ExperimentFileError, isFileArg, loadExperiment, type LoadedExperiment } from '../../experiments/load';
 import { ExperimentBusyError, ExperimentConflictError, runExperiment } from '../../experiments/runner';
 import { conflictMessage, fingerprintConflicts, groupSummaries, runsOfVersion, storedVersions } from '../../experiments/runs';
 import { RunClaimedError } from '../../runs/errors';
@@ -65,7 +65,7 @@ async function run(file: string, runsDir: string, json: boolean, dryRun: boolean
   const e = loaded.plan.experiment;
   const log = (line: string) => process.stderr.write(`${line}\n`);
   log(`experiment ${e.name} v${e.version}: ${loaded.plan.groups.length} group${loaded.plan.groups.length === 1 ? '' : 's'} x ${e.seeds.length} seed${e.seeds.length === 1 ? '' : 's'} = ${loaded.plan.runs.length} runs; ${scale(loaded)}`);
-  if (e.seeds.length < 3) log(`note: ${e.seeds.length} seed${e.seeds.length === 1 ? '' : 's'}: a comparison needs 3 seeds per group for a verdict`);
+  if (e.seeds.length < MIN_SEEDS_FOR_VERDICT) log(`note: ${e.seeds.length} seed${e.seeds.length === 1 ? '' : 's'}: a comparison needs ${MIN_SEEDS_FOR_VERDICT} seeds per group for a verdict`);
   const printer = new ProgressPrinter();
   let result: Awaited<ReturnType<typeof runExperiment>>;
   try {
@@ -114,11 +114,6 @@ function runJson(r: RunSummary | null, complete: boolean) {
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
-}
-
-/** Whether `target` names a file (an existing path, or one that looks like a path) rather than an experiment name. */
-function isFileArg(target: string): boolean {
-  return fs.existsSync(target) || /[./\\]/.test(target);
 }
 
 async function status(target: string, runsDir: string, json: boolean): Promise<number> {

@@ -1,7 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { EXPERIMENT_NAME_PATTERN } from '../../../shared/runs/request';
-import { ExperimentFileError, loadExperiment } from '../../experiments/load';
+import { ExperimentFileError, isFileArg, loadExperiment } from '../../experiments/load';
 import { ReportError, runsOfName, runsOfPlan, writeReport, type ReportRuns } from '../../experiments/report/report';
 import { RunStore } from '../../runs/store';
 import { CliError, numberArg, parseCommandArgs, printJson } from '../args';
@@ -13,11 +12,6 @@ const OPTIONS = {
   version: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
-
-/** Whether `target` names a file (an existing path, or one that looks like a path) rather than an experiment name. */
-function isFileArg(target: string): boolean {
-  return fs.existsSync(target) || /[./\\]/.test(target);
-}
 
 /**
  * `experiment report NAME|FILE [--version N] [--out DIR] [--runs-dir DIR] [--json]`: writes DIR/NAME.md
