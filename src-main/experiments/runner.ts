@@ -4,6 +4,7 @@
  * before the first trains, so a bad plan queues nothing and an experiment stopped halfway shows its
  * runs still to come. Running again skips what is complete, resumes a stopped, interrupted or failed
  * run from its last checkpoint (a run without one starts over), and trains what is still queued.
+ * The file itself is kept with the runs (copy.ts) when they are queued, for reports and the lab.
  */
 import type { ExperimentPlan, ExperimentProblem, PlannedRun } from '../../shared/experiments';
 import type { RunBest, RunStatus, RunSummary } from '../../shared/runs/types';
@@ -14,6 +15,7 @@ import { LabError } from '../lab/errors';
 import { planRun, type RunPlan } from '../lab/plan';
 import { runOnce } from '../lab/runRunner';
 import { RunStore } from '../runs/store';
+import { ExperimentCopyConflict, keepExperimentCopy, type CopyWrite } from './copy';
 import { ExperimentFileError, type LoadedExperiment } from './load';
 import { conflictMessage, fingerprintConflicts, groupSummaries, isComplete, runsOfVersion, type GroupConflict } from './runs';
 
@@ -66,6 +68,8 @@ export interface ExperimentRunResult {
   total: number;
   /** Whether a stop (a signal, `stop`) ended the session before the plan's end. */
   stopped: boolean;
+  /** The copy of the file kept with the runs (copy.ts), and what was done to it (a dry run: what would be). */
+  copy: CopyWrite;
 }
 
 /** How the runner reports and is stopped. */
@@ -154,8 +158,8 @@ async function planMissing(loaded: LoadedExperiment, missing: readonly PlannedRu
 
 /**
  * Runs experiment `loaded`'s plan on the store at `opts.runsDir`. Refuses, before anything is made
- * or trained: runs of the same name and version planned with another fingerprint for a group
- * ({@link ExperimentConflictError}), a run of it that another live process trains
+ * or trained: runs of the same name and version planned with another fingerprint for a group, or a
+ * copy of the file stored with them that plans a group differently ({@link ExperimentConflictError}), a run of it that another live process trains
  * ({@link ExperimentBusyError}), and runs the planner refuses (ExperimentFileError, e.g. a design
  * that does not fit the data).
  */
@@ -175,6 +179,8 @@ export async function runExperiment(loaded: LoadedExperiment, opts: ExperimentRu
   const store = RunStore.open(opts.runsDir);
   try {
     checkStored(plan, store);
+    // Checked before anything is loaded or made; written once every run could be planned.
+    let copy = keepCopy(loaded, store, false);
     const cells = new Map<number, RunSummary | null>();
     const table = groupSummaries(store, plan);
     for (const p of plan.runs) {
@@ -195,8 +201,10 @@ export async function runExperiment(loaded: LoadedExperiment, opts: ExperimentRu
         const what = run === null ? `new run (${rp ? `${rp.split.train.length} training, ${rp.split.val.length} validation images` : 'planned'})` : describe(action, run);
         log(`${runLabel(p.index + 1, total, p.group, p.seed)}: ${what}`);
       }
-      return result(loaded, opts, steps, false);
+      return result(loaded, opts, steps, false, copy);
     }
+    copy = keepCopy(loaded, store, true);
+    if (copy.action !== 'unchanged') log(`experiment ${e.name} v${e.version}: kept a copy of the file at ${copy.path}${copy.action === 'replaced' ? ` (the earlier copy is at ${copy.previous})` : ''}`);
     // Queued all at once, in plan order: nothing is created unless every run could be planned.
     for (const p of missing) {
       const rp = plans.get(p.index);
@@ -231,7 +239,7 @@ export async function runExperiment(loaded: LoadedExperiment, opts: ExperimentRu
       log(`${label}: ${after.status}${after.statusReason ? ` (${after.statusReason})` : ''}, ${after.epochsDone} epoch${after.epochsDone === 1 ? '' : 's'}${best}`);
       if (!complete && stopped()) stoppedAt ??= n;
     }
-    const r = result(loaded, opts, steps, stoppedAt !== null);
+    const r = result(loaded, opts, steps, stoppedAt !== null, copy);
     if (stoppedAt !== null) log(`experiment ${e.name} v${e.version}: stopped at run ${stoppedAt}/${total}, ${r.complete} of ${total} complete; run the same command again to resume`);
     else log(`experiment ${e.name} v${e.version}: ${r.complete} of ${total} runs complete`);
     return r;
@@ -256,7 +264,17 @@ function checkStored(plan: ExperimentPlan, store: RunStore): void {
   }
 }
 
-function result(loaded: LoadedExperiment, opts: ExperimentRunOptions, runs: RunStep[], stopped: boolean): ExperimentRunResult {
+/** The version's stored copy of the file: checked (`write` false) or written; a copy of another plan is refused as a changed experiment. */
+function keepCopy(loaded: LoadedExperiment, store: RunStore, write: boolean): CopyWrite {
+  try {
+    return keepExperimentCopy(store.root, loaded, { write });
+  } catch (err) {
+    if (err instanceof ExperimentCopyConflict) throw new ExperimentConflictError(err.message, err.conflicts.map((c) => ({ group: c.group, reason: 'changed', runIds: [] })));
+    throw err;
+  }
+}
+
+function result(loaded: LoadedExperiment, opts: ExperimentRunOptions, runs: RunStep[], stopped: boolean, copy: CopyWrite): ExperimentRunResult {
   const e = loaded.plan.experiment;
   return {
     experiment: { name: e.name, version: e.version, file: loaded.file },
@@ -266,5 +284,6 @@ function result(loaded: LoadedExperiment, opts: ExperimentRunOptions, runs: RunS
     complete: runs.filter((r) => r.complete).length,
     total: runs.length,
     stopped,
+    copy,
   };
 }

@@ -340,6 +340,16 @@ export class RunStore {
     return rows.map((r) => summaryFromRow(r, this.indexFile));
   }
 
+  /** The names of every experiment with runs in the store, in name order. */
+  experimentNames(): string[] {
+    const rows = this.db.prepare('SELECT DISTINCT experiment_name AS name FROM runs WHERE experiment_name IS NOT NULL ORDER BY experiment_name').all();
+    return rows.map((r) => {
+      const name: unknown = r['name'];
+      if (typeof name !== 'string') throw new RunStoreCorruptError(this.indexFile, 'an experiment_name is not text');
+      return name;
+    });
+  }
+
   /** How many runs match `q` (its order and paging are ignored). */
   count(q: RunListQuery = {}): number {
     const w = this.where(q);

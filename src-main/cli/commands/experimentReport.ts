@@ -17,7 +17,7 @@ const OPTIONS = {
  * `experiment report NAME|FILE [--version N] [--out DIR] [--runs-dir DIR] [--json]`: writes DIR/NAME.md
  * and its figures DIR/NAME-*.svg (DIR defaults to the working folder) from the experiment's stored
  * runs. Given the file, the report covers its plan and opens with its claim; given the name, the
- * newest version with runs (or `--version`).
+ * newest version with runs (or `--version`), through the copy of its file stored with the runs.
  */
 export async function experimentReportCommand(argv: string[]): Promise<number> {
   const { values: v, positionals } = parseCommandArgs('experiment report', argv, OPTIONS);
@@ -47,6 +47,8 @@ export async function experimentReportCommand(argv: string[]): Promise<number> {
     if (v.json) {
       printJson({
         experiment: { name: runs.name, version: runs.version, file: loaded?.file ?? null },
+        // Where the plan came from: the file given, the copy of it stored with the runs, or the runs' tags alone.
+        source: runs.source,
         runsDir,
         markdown: written.markdown,
         figures: written.figures,

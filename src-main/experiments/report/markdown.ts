@@ -8,7 +8,6 @@ import type { Experiment } from '../../../shared/experiments';
 import {
   DETECTOR_EVENTS,
   RESULT_METRICS,
-  groupDesign,
   type DetectorHit,
   type ExperimentResults,
   type GroupResult,
@@ -16,8 +15,8 @@ import {
 } from '../../../shared/experiments/results';
 import { MIN_SEEDS_FOR_VERDICT, higherIsBetter, type Interval } from '../../../shared/metrics/groupComparison';
 import type { Stats } from '../../../shared/metrics/seedGroups';
-import { isOpenEnded } from '../../../shared/runs/request';
-import type { RunRecord } from '../../../shared/runs/types';
+import { experimentScale } from '../../../shared/experiments/scale';
+import type { PlanSource } from '../../../shared/experiments/view';
 
 /** A figure of the report: its file (beside the Markdown) and what it shows. */
 export interface ReportFigure {
@@ -31,8 +30,10 @@ export interface ReportInput {
   version: number;
   /** Every version with runs in the store. */
   versions: number[];
-  /** The experiment file's content, when the report was asked for with the file. */
+  /** The experiment file's content: from the file, or the copy of it stored with the runs. */
   experiment: Experiment | null;
+  /** Where the plan came from; default: the file when `experiment` is given, else the runs' tags. */
+  source?: PlanSource;
   results: ExperimentResults;
   /** Planned runs with no run in the store yet (known only with the file). */
   missing: { group: string; seed: number }[];
@@ -83,66 +84,33 @@ function minutes(ms: number): string {
   return ms >= 3_600_000 ? `${(ms / 3_600_000).toFixed(1)} h` : `${(ms / 60_000).toFixed(1)} min`;
 }
 
-function firstRun(r: ExperimentResults): RunRecord | null {
-  for (const g of r.groups) {
-    const run = g.counted[0] ?? g.runs[0];
-    if (run) return run.record;
-  }
-  return null;
-}
-
-/** The values of `f` over every stored run, each once, in order of first appearance. */
-function distinct<T>(r: ExperimentResults, f: (run: RunRecord) => T): T[] {
-  const out: T[] = [];
-  for (const g of r.groups) for (const run of g.runs) if (!out.includes(f(run.record))) out.push(f(run.record));
-  return out;
-}
-
 function scaleLines(input: ReportInput): string[] {
-  const r = input.results;
-  const e = input.experiment;
-  const run = firstRun(r);
+  const sc = experimentScale(input.results, input.experiment, input.missing.length);
   const lines: string[] = ['## Scale', ''];
-  if (!run) return [...lines, 'No runs.', ''];
-  const datasets = distinct(r, (x) => `${x.dataset.name}: ${x.dataset.count} images${x.dataset.synthetic ? ' (synthetic)' : ''}, fingerprint ${x.dataset.fingerprint.slice(0, 12)}`);
-  const splits = distinct(r, (x) => `${x.split.train.length} train / ${x.split.val.length} validation / ${x.split.test.length} test images`);
-  const source = run.dataset.source;
-  const subset = source.kind === 'folder' ? (source.subset === undefined ? 'the whole folder' : `the first ${source.subset} ids of the folder`) : `the demo set (${source.count} samples)`;
-  lines.push(`- **Data**: ${datasets.join('; ')}; ${subset}.`);
-  lines.push(`- **Split** (per run): ${splits.join('; ')}.`);
-  const budgets = distinct(r, (x) => {
-    const epochs = isOpenEnded(x.config.epochs) ? 'until the time budget' : `${x.config.epochs} epochs`;
-    return `${epochs}${x.config.maxMinutes === undefined ? '' : `, at most ${x.config.maxMinutes} min of training`}, batch ${x.config.batch}`;
-  });
-  lines.push(`- **Budget** (per run): ${budgets.join('; ')}.`);
-  const seeds = e ? e.seeds : distinct(r, (x) => x.experiment?.seed ?? x.seed).sort((a, b) => a - b);
+  if (!sc.data) return [...lines, 'No runs.', ''];
+  lines.push(`- **Data**: ${sc.data.datasets.join('; ')}; ${sc.data.subset}.`);
+  lines.push(`- **Split** (per run): ${sc.splits.join('; ')}.`);
+  lines.push(`- **Budget** (per run): ${sc.budgets.join('; ')}.`);
+  const seeds = sc.seeds;
   lines.push(`- **Seeds**: ${seeds.join(', ')} (${plural(seeds.length, 'seed')} per group${seeds.length < MIN_SEEDS_FOR_VERDICT ? `; fewer than ${MIN_SEEDS_FOR_VERDICT}, so no comparison gives a verdict` : ''}).`);
-  const stored = r.groups.reduce((n, g) => n + g.runs.length, 0);
-  const counted = r.groups.reduce((n, g) => n + g.counted.length, 0);
-  const time = r.groups.reduce((n, g) => n + g.runs.reduce((m, x) => m + x.record.durationMs, 0), 0);
-  lines.push(
-    `- **Runs**: ${counted} complete of ${stored} stored${input.missing.length ? `, ${input.missing.length} planned not made yet` : ''}; only complete runs are counted. Training time ${minutes(time)} in all.`,
-  );
+  const { stored, counted, missing } = sc.runs;
+  lines.push(`- **Runs**: ${counted} complete of ${stored} stored${missing ? `, ${missing} planned not made yet` : ''}; only complete runs are counted. Training time ${minutes(sc.trainingMs)} in all.`);
   lines.push('');
+  const count = (n: number | null) => (n === null ? '—' : String(n));
   lines.push(
     ...table(
       ['Group', 'Design', 'Conv layers', 'Params', 'Init', 'BN', 'Loss', 'Counted runs', 'Epochs trained'],
-      r.groups.map((g) => {
-        const d = groupDesign(g);
-        const c = (g.counted[0] ?? g.runs[0])?.record.config;
-        const ep = g.epochs;
-        return [
-          g.key,
-          d?.name ?? '—',
-          d?.convLayers === null || d === null ? '—' : String(d.convLayers),
-          d?.params === null || d === null ? '—' : String(d.params),
-          c?.init ?? '—',
-          c?.bnPlacement ?? '—',
-          c?.loss.name ?? '—',
-          `${g.counted.length} of ${g.runs.length}`,
-          ep ? (ep.min === ep.max ? String(ep.min) : `${ep.min}–${ep.max}`) : '—',
-        ];
-      }),
+      sc.groups.map((g) => [
+        g.key,
+        g.design ?? '—',
+        count(g.convLayers),
+        count(g.params),
+        g.init ?? '—',
+        g.bnPlacement ?? '—',
+        g.loss ?? '—',
+        `${g.counted} of ${g.runs}`,
+        g.epochs ? (g.epochs.min === g.epochs.max ? String(g.epochs.min) : `${g.epochs.min}–${g.epochs.max}`) : '—',
+      ]),
     ),
   );
   lines.push('');
@@ -285,12 +253,20 @@ function runLines(input: ReportInput): string[] {
   return lines;
 }
 
+/** The claim as the report states it, or why it cannot. */
+function claimText(e: Experiment | null, source: PlanSource | undefined): string {
+  if (e) return e.claim ? e.claim : 'None: the experiment file states no claim.';
+  const why = source?.kind === 'tags' && source.problem ? `; ${source.problem}` : ', and no copy of the file is stored with them (runs queued before Strata kept one, or made by hand)';
+  return `Not known: the runs do not store the experiment file's claim${why}. Give the file to \`strata experiment report\` to include it.`;
+}
+
 /** The report's Markdown. */
 export function reportMarkdown(input: ReportInput): string {
   const e = input.experiment;
   const lines: string[] = [`# Experiment ${input.name}, version ${input.version}`, ''];
-  lines.push(e?.claim ? `**Claim.** ${e.claim}` : "**Claim.** Not known: the runs do not store the experiment file's claim; give the file to `strata experiment report` to include it.");
+  lines.push(`**Claim.** ${claimText(e, input.source)}`);
   lines.push('');
+  if (input.source?.kind === 'copy') lines.push(`*From the copy of the experiment file stored with its runs (${input.source.path}; the file was ${input.source.file}).*`, '');
   if (e?.description) lines.push(e.description, '');
   if (input.versions.length > 1) lines.push(`The store also has runs of version${input.versions.length > 2 ? 's' : ''} ${input.versions.filter((v) => v !== input.version).join(', ')}; they are not part of this report.`, '');
   lines.push(...scaleLines(input), ...finalLines(input.results), ...comparisonLines(input.results), ...detectorLines(input.results), ...bnHealthLines(input.results), ...initLines(input.results));
