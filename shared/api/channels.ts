@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Architecture } from '../arch/types';
 import type { BatchMetric, EpochMetric, RunEvent, RunRecord, RunSummary } from '../runs/types';
 import type { TrainerMessage, UpsamplerResponse } from '../training/protocol';
+import type { ExperimentListItem, ExperimentView } from '../experiments/view';
 import { BN_PLACEMENTS, INITIALIZERS } from '../arch/types';
 import { runNameSchema } from '../runs/request';
 import {
@@ -17,6 +18,7 @@ import {
   designIdSchema,
   designRefSchema,
   estimateEpochSchema,
+  experimentResultsSchema,
   exportSubmissionSchema,
   folderPredictionsSchema,
   predictFolderSchema,
@@ -146,6 +148,12 @@ export const CHANNELS = {
   getFolderPredictions: call(folderPredictionsSchema).returns<PredictionsView>(),
   exportSubmission: call(exportSubmissionSchema).returns<SubmissionExport>(),
   estimateEpoch: call(estimateEpochSchema).returns<EpochEstimate>(),
+
+  // Experiments (their runs are the store's, found by their experiment tag)
+  /** Every experiment with runs in the store: its versions, groups, and runs complete of planned. */
+  listExperiments: call(noInput).returns<ExperimentListItem[]>(),
+  /** One experiment version's results as its report computes them: statistics, verdicts, detector events, initialisation analysis, charts. */
+  experimentResults: call(experimentResultsSchema).returns<ExperimentView>(),
 
   // The shell. Browser mode answers the native dialogs with an `unsupported` error: paths are typed there.
   getAppInfo: call(noInput).returns<AppInfo>(),

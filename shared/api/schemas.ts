@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { ARCH_FORMAT, ARCH_VERSION } from '../arch/types';
 import { RUN_ORDERS, RUN_STATUSES, RUN_ID_PATTERN } from '../runs/types';
-import { DESIGN_ID_PATTERN, designIdSchema, designRefSchema, runRequestFields } from '../runs/request';
+import { DESIGN_ID_PATTERN, EXPERIMENT_NAME_PATTERN, designIdSchema, designRefSchema, runRequestFields } from '../runs/request';
 
 /** Saved design ids (defined with the run request, which names designs too). */
 export { DESIGN_ID_PATTERN, designIdSchema, designRefSchema };
@@ -113,4 +113,10 @@ export const exportSubmissionSchema = z.strictObject({
   /** Images with fewer salt pixels are written empty; left out, what the predictions were made with (the run's stored minimum area). */
   minArea: z.number().int('min area must be a whole number').min(0, 'min area must be at least 0').max(1_000_000, 'min area must be at most 1000000').optional(),
   path: absolutePathSchema.refine((p) => /\.csv$/i.test(p), 'a submission file name ends in .csv'),
+});
+
+/** One experiment's results: by its name (the runs' tag), the newest version with runs unless `version` names one. */
+export const experimentResultsSchema = z.strictObject({
+  name: z.string().regex(EXPERIMENT_NAME_PATTERN, 'an experiment name is 1 to 64 letters, digits, _ or -, starting with a letter or digit'),
+  version: z.number().int('an experiment version is a whole number').min(1, 'an experiment version is at least 1').optional(),
 });

@@ -24,12 +24,14 @@ import type {
 } from '../../shared/api/types';
 import type { BatchMetric, EpochMetric, RunEvent, RunListQuery, RunRecord, RunSummary } from '../../shared/runs/types';
 import type { BackendProbe, TrainerMessage, UpsamplerResponse } from '../../shared/training/protocol';
+import type { ExperimentListItem, ExperimentView } from '../../shared/experiments/view';
 import { bnPlacementOf } from '../../shared/arch';
 import { RunInputError } from '../runs/errors';
 import { rewindToBeforeJump } from '../runs/rewind';
 import { RunStore } from '../runs/store';
 import { Datasets } from './datasets';
 import { checkDesign, Designs, listPresets, presetArch } from './designs';
+import { experimentViewOf, listExperiments } from './experiments';
 import { LabError } from './errors';
 import { importLegacyQueue } from './labState';
 import { lockDataDir } from './lock';
@@ -395,6 +397,18 @@ export class LabService {
   /** Writes a Kaggle submission CSV. */
   exportSubmission({ id, source, threshold, minArea, path: file }: P<'exportSubmission'>): SubmissionExport {
     return this.folders.exportSubmission(id, source, threshold, file, minArea);
+  }
+
+  // Experiments
+
+  /** Every experiment with runs in the store, with its versions and how many of their runs are complete. */
+  listExperiments(): ExperimentListItem[] {
+    return listExperiments(this.store);
+  }
+
+  /** One experiment version's results (the newest with runs unless `version` is given), computed as its report computes them. */
+  experimentResults({ name, version }: P<'experimentResults'>): ExperimentView {
+    return experimentViewOf(this.store, name, version);
   }
 
   /**
