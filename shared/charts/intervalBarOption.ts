@@ -66,7 +66,8 @@ export function intervalBarOption(m: IntervalBarChart, c: ChartColors, opts: Int
       type: 'category',
       data: m.bars.map((b) => `${b.name}\n(n=${b.n})`),
       axisLine: { lineStyle: { color: c.border } },
-      axisLabel: { color: c.muted, interval: 0 },
+      // Two lines (the group, its n): the line height keeps them apart.
+      axisLabel: { color: c.muted, interval: 0, lineHeight: 14 },
     },
     yAxis: {
       type: 'value',

@@ -109,6 +109,8 @@ export function lineChartOption(m: ChartModel, c: ChartColors, opts: LineChartOp
       nameLocation: 'middle',
       nameGap: 22,
       scale: true,
+      // Epochs are whole: no tick at epoch 1.5.
+      ...(m.xAxis === 'epoch' ? { minInterval: 1 } : {}),
       axisLine: { lineStyle: { color: c.border } },
       axisLabel: { color: c.muted },
       splitLine: { show: false },

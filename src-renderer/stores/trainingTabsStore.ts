@@ -1,15 +1,15 @@
-/** The Training view's open tab (setup, monitor or compare), remembered across reloads. */
+/** The Training view's open tab (setup, monitor, compare or experiments), remembered across reloads. */
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { remember, remembered } from './sessionMemory';
 
 /** The Training view's tabs. */
-export type TrainingTab = 'setup' | 'monitor' | 'compare';
+export type TrainingTab = 'setup' | 'monitor' | 'compare' | 'experiments';
 
 const TAB_KEY = 'strata.training.tab';
 
 function isTab(s: string | null): s is TrainingTab {
-  return s === 'setup' || s === 'monitor' || s === 'compare';
+  return s === 'setup' || s === 'monitor' || s === 'compare' || s === 'experiments';
 }
 
 /** The training tabs store. */

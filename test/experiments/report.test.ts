@@ -214,7 +214,7 @@ describe('strata experiment report', () => {
       expect(v1).toContain('# Experiment init-claim, version 1');
       expect(v1).toContain('One group only: nothing to compare.');
       expect(v1).toContain('fewer than 3, so no comparison gives a verdict');
-      expect(v1).toContain('| glorot_normal | 1 | 0.9900 ± 0.0000 |');
+      expect(v1).toContain('| glorot_normal | 1 | 0.9900 (1 run) |');
       const refused = (args: string[]) => experimentReportCommand([...args, '--runs-dir', box.runsDir, '--out', path.join(box.tmp, 'refused')]);
       await expect(refused([NAME, '--version', '7'])).rejects.toThrow(new CliError(`experiment report: experiment ${NAME} has no runs of version 7 in this store (it has version 2, 1)`));
       await expect(refused(['nothing-here'])).rejects.toThrow(new CliError('experiment report: no runs of experiment nothing-here in this store'));

@@ -13,8 +13,8 @@ import {
   type GroupResult,
   type ResultMetric,
 } from '../../../shared/experiments/results';
-import { MIN_SEEDS_FOR_VERDICT, higherIsBetter, type Interval } from '../../../shared/metrics/groupComparison';
-import type { Stats } from '../../../shared/metrics/seedGroups';
+import { MIN_SEEDS_FOR_VERDICT, higherIsBetter } from '../../../shared/metrics/groupComparison';
+import { intervalText, meanStd, num, signed } from '../../../shared/experiments/format';
 import { experimentScale } from '../../../shared/experiments/scale';
 import type { PlanSource } from '../../../shared/experiments/view';
 
@@ -42,26 +42,9 @@ export interface ReportInput {
   command: string;
 }
 
-/** Numbers in the report: 4 decimals, `—` for none; a value that rounds to zero is 0.0000 whatever its sign. */
-export function num(v: number | null | undefined): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
-  const s = v.toFixed(4);
-  return s === '-0.0000' ? '0.0000' : s;
-}
+export { meanStd, num };
 
-function signed(v: number): string {
-  const n = num(v);
-  return n.startsWith('-') ? n : `+${n}`;
-}
-
-/** `mean ± std` of a metric's statistics. */
-export function meanStd(s: Stats | null): string {
-  return s ? `${num(s.mean)} ± ${num(s.std)}` : '—';
-}
-
-function interval(i: Interval | null): string {
-  return i ? `[${num(i.low)}, ${num(i.high)}]` : '—';
-}
+const interval = intervalText;
 
 /** Table cells may not hold `|` or line breaks. */
 function cell(s: string): string {

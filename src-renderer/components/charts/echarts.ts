@@ -1,16 +1,17 @@
 /**
- * The ECharts pieces every chart of the app uses (monitor, comparison, the designer's analysis),
- * registered once: line and scatter charts, the grid, axes
+ * The ECharts pieces every chart of the app uses (monitor, comparison, the designer's analysis,
+ * experiments), registered once: line, scatter and bar charts, custom series (the interval bars'
+ * error bars, shared/charts/intervalBarOption.ts), the grid, axes
  * tooltips, legends, zoom and marker lines, drawn on canvas. Importing only these keeps the
  * bundle small.
  */
-import { LineChart, ScatterChart } from 'echarts/charts';
+import { BarChart, CustomChart, LineChart, ScatterChart } from 'echarts/charts';
 import { DataZoomComponent, GridComponent, LegendComponent, MarkLineComponent, TooltipComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 import { LIGHT_COLORS, SERIES_COLORS, type ChartColors } from '../../../shared/charts/colors';
 
-echarts.use([LineChart, ScatterChart, GridComponent, TooltipComponent, LegendComponent, DataZoomComponent, MarkLineComponent, CanvasRenderer]);
+echarts.use([LineChart, ScatterChart, BarChart, CustomChart, GridComponent, TooltipComponent, LegendComponent, DataZoomComponent, MarkLineComponent, CanvasRenderer]);
 
 export { echarts };
 
