@@ -56,14 +56,19 @@ export const designDocumentSchema = z.looseObject({
 /** No parameters. */
 export const noInput = z.strictObject({});
 
+/** The run request's fields a lab caller may give: all but `experiment`, which only `strata experiment run` sets on the runs it plans. */
+const { experiment: _experimentTag, ...labRunFields } = runRequestFields;
+
 /**
  * Starting a run: the run request of shared/runs/request.ts, with the design and the dataset named by
- * reference. Any setting left out takes its default there; the parsed `config` is complete.
+ * reference. Any setting left out takes its default there; the parsed `config` is complete. An
+ * `experiment` tag is refused: a run the lab starts is no experiment's.
  */
 export const startRunSchema = z.strictObject({
   design: designRefSchema,
   datasetId: datasetIdSchema,
-  ...runRequestFields,
+  ...labRunFields,
+  experiment: z.undefined({ error: 'a run started in the lab carries no experiment tag: only strata experiment run sets one, on the runs it plans' }).optional(),
 });
 
 /** Most timed steps the training setup's warm-up may ask for. */

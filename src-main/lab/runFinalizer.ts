@@ -2,12 +2,14 @@
  * Choosing a run's post-processing from the lab: what `strata runs finalize` does, for a run whose
  * training ended without it (stopped by the user, interrupted, failed) or to choose again. The work
  * is finalizeRun's, in a trainer process (the lab never loads tfjs), which stores the choice and its
- * test score with the run; this only refuses what cannot be finalized and keeps one at a time per run.
+ * test score with the run; this only refuses what cannot be finalized, keeps one at a time per run,
+ * and holds the run in the store meanwhile (RunStore.holdRun) so that no other process trains it.
  */
 import type { QueueState } from '../../shared/api/types';
 import { finalizeRefusal } from '../../shared/runs/postprocess';
 import type { RunSummary } from '../../shared/runs/types';
 import type { FinalizeReply } from '../../shared/training/protocol';
+import { thisProcessOwner } from '../runs/liveness';
 import { alreadyTrainedMessage, type RunStore } from '../runs/store';
 import { LabError } from './errors';
 import { finalizeInTrainer } from './trainerHost';
@@ -49,6 +51,11 @@ export class RunFinalizer {
     const refusal = finalizeRefusal({ id, epochsDone: run.epochsDone, valImages: run.split.val.length, hasBest: this.store.checkpointInfo(id, 'best') !== null });
     if (refusal !== null) throw new LabError('conflict', refusal);
 
+    // Held in the store until the trainer's finalize ends, however it ends: another process (strata
+    // runs resume, an experiment runner) cannot start training the run meanwhile, so this choice,
+    // made on the run's present checkpoints, is never written over a newer session's.
+    const hold = this.store.holdRun(id, thisProcessOwner(), `choosing the post-processing of run ${id}`);
+    if (!hold.ok) throw new LabError('conflict', hold.message);
     const ctl = new AbortController();
     this.inFlight.set(id, ctl);
     let reply: FinalizeReply;
@@ -56,6 +63,7 @@ export class RunFinalizer {
       reply = await finalizeInTrainer({ runsDir: this.runsDir, runId: id }, { timeoutMs: FINALIZE_TIMEOUT_MS, signal: ctl.signal });
     } finally {
       this.inFlight.delete(id);
+      hold.release();
     }
     if (reply.type === 'finalize-failed') throw new LabError('conflict', `choosing the post-processing of run ${id} failed: ${reply.message}`);
     return this.store.summary(id);

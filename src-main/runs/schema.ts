@@ -119,6 +119,18 @@ const MIGRATIONS: readonly Migration[] = [
     if (!hasRunsColumn(db, 'experiment_name')) db.exec('ALTER TABLE runs ADD COLUMN experiment_name TEXT');
     db.exec('CREATE INDEX IF NOT EXISTS runs_by_experiment ON runs (experiment_name, created_at)');
   },
+  // Version 5: holds (RunStore.hold): a process that works on something for a while without
+  // training it (a run's finalize, an experiment runner's session) holds its key, with its pid and
+  // start time, so that another process does not start on it meanwhile; a holder that is gone holds nothing.
+  `
+  CREATE TABLE IF NOT EXISTS holds (
+    key TEXT PRIMARY KEY NOT NULL,
+    pid INTEGER NOT NULL,
+    pid_started_at REAL NOT NULL,
+    what TEXT NOT NULL,
+    since REAL NOT NULL
+  );
+  `,
 ];
 
 /** The schema version this build writes. */

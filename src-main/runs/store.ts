@@ -97,6 +97,31 @@ export type ClaimResult =
   | { ok: true; /** The dead owner the run was taken from, if it had one. */ tookOverFrom: number | null }
   | { ok: false; status: RunStatus; owner: { pid: number | null; startedAt: number | null }; message: string };
 
+/**
+ * A hold (see {@link RunStore.hold}): key, holder (pid and start time), what it is doing (`choosing
+ * the post-processing of run X`), and since when (ms).
+ */
+export interface Hold {
+  key: string;
+  pid: number;
+  startedAt: number;
+  what: string;
+  since: number;
+}
+
+/** What {@link RunStore.hold} found: the hold taken (`release` gives it back), or the refusal in words. */
+export type HoldResult = { ok: true; release: () => void } | { ok: false; holder: Hold | null; message: string };
+
+/** The hold key of run `id`: held while its post-processing is chosen; {@link RunStore.claim} refuses the run meanwhile. */
+export function runHoldKey(id: string): string {
+  return `run:${id}`;
+}
+
+/** `pid 123 is choosing the post-processing of run X (since 12:00:03)`. */
+export function holdMessage(h: Hold): string {
+  return `pid ${h.pid} is ${h.what} (since ${new Date(h.since).toISOString().slice(11, 19)} UTC)`;
+}
+
 /** What a second trainer of a run is told (the CLI prints it, the lab answers it as a conflict). */
 export function alreadyTrainedMessage(runId: string, pid: number | null): string {
   return `run ${runId} is already being trained by pid ${pid ?? '?'}`;
@@ -422,6 +447,10 @@ export class RunStore {
       const pid = r.numOrNull('pid');
       const startedAt = r.numOrNull('pid_started_at');
       const mine = pid === owner.pid && startedAt !== null && sameStart(startedAt, owner.startedAt);
+      const held = this.liveHold(runHoldKey(safe));
+      if (held && !(held.pid === owner.pid && sameStart(held.startedAt, owner.startedAt))) {
+        return { ok: false, status, owner: { pid: held.pid, startedAt: held.startedAt }, message: `run ${safe} cannot be trained now: ${holdMessage(held)}; wait for that to finish` };
+      }
       let tookOverFrom: number | null = null;
       if (ACTIVE_STATUSES.includes(status) && !mine) {
         if (!this.ownerGoneOf(safe, pid, startedAt)) {
@@ -440,6 +469,66 @@ export class RunStore {
         .run(owner.pid, owner.startedAt, now, safe);
       return { ok: true, tookOverFrom };
     }, 'immediate');
+  }
+
+  /** The hold of `key` when its holder still lives; a hold whose holder is gone is no hold (and is cleared). */
+  private liveHold(key: string): Hold | null {
+    const row = this.db.prepare('SELECT key, pid, pid_started_at, what, since FROM holds WHERE key = ?').get(key);
+    if (row === undefined) return null;
+    const r = Row.of(row, this.indexFile);
+    const h: Hold = { key, pid: r.num('pid'), startedAt: r.num('pid_started_at'), what: r.str('what'), since: r.num('since') };
+    if (!ownerGone(h.pid, h.startedAt)) return h;
+    this.db.prepare('DELETE FROM holds WHERE key = ? AND pid = ? AND pid_started_at = ?').run(key, h.pid, h.startedAt);
+    return null;
+  }
+
+  /**
+   * Makes `owner` the one process that works on `key` (a run's finalize: {@link runHoldKey}; an
+   * experiment runner's session) until it calls `release`, in one `BEGIN IMMEDIATE` transaction:
+   * refused while another live process holds it (a hold is not re-entrant: a second hold of this
+   * process is refused too), or when `check`, run inside the same transaction, returns a refusal.
+   * `what` says what the holder does, for whoever is refused. A holder that dies holds nothing.
+   * A hold on a run makes {@link claim} refuse it, so no trainer starts on it meanwhile.
+   */
+  hold(key: string, owner: ProcessOwner, what: string, check: () => string | null = () => null): HoldResult {
+    checkInt(owner.pid, 'owner pid');
+    checkTime(owner.startedAt, 'owner start time');
+    const since = Date.now();
+    const refused = this.db.transaction((): Extract<HoldResult, { ok: false }> | null => {
+      const held = this.liveHold(key);
+      if (held) return { ok: false, holder: held, message: holdMessage(held) };
+      const refusal = check();
+      if (refusal !== null) return { ok: false, holder: null, message: refusal };
+      this.db.prepare('INSERT OR REPLACE INTO holds (key, pid, pid_started_at, what, since) VALUES (?, ?, ?, ?, ?)').run(key, owner.pid, owner.startedAt, what, since);
+      return null;
+    }, 'immediate');
+    if (refused) return refused;
+    let released = false;
+    return {
+      ok: true,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.db.prepare('DELETE FROM holds WHERE key = ? AND pid = ? AND pid_started_at = ?').run(key, owner.pid, owner.startedAt);
+      },
+    };
+  }
+
+  /** Who holds `key` now (see {@link hold}); null when no live process does. */
+  holder(key: string): Hold | null {
+    return this.db.transaction(() => this.liveHold(key), 'immediate');
+  }
+
+  /**
+   * Holds run `id` for `owner` while it does `what` (its finalize): refused while another live
+   * process trains the run or holds it. Meanwhile {@link claim} refuses the run.
+   */
+  holdRun(id: string, owner: ProcessOwner, what: string): HoldResult {
+    const { id: safe } = this.folderOf(id);
+    return this.hold(runHoldKey(safe), owner, what, () => {
+      const o = this.ownerOf(safe);
+      return o && !o.gone ? alreadyTrainedMessage(safe, o.pid) : null;
+    });
   }
 
   /**

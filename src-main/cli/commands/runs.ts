@@ -4,6 +4,7 @@ import type { RunRecord, RunSummary } from '../../../shared/runs/types';
 import { runOnce } from '../../lab/runRunner';
 import { rewindToBeforeJump } from '../../runs/rewind';
 import { RunClaimedError } from '../../runs/errors';
+import { thisProcessOwner } from '../../runs/liveness';
 import { alreadyTrainedMessage, RunStore } from '../../runs/store';
 import { finalizeRun } from '../../training/finalize';
 import { choiceArg, CliError, numberArg, parseCommandArgs, printJson } from '../args';
@@ -161,11 +162,16 @@ async function finalize(runsDir: string, id: string, json: boolean, again: boole
     if (run.postprocess && !again) {
       throw new CliError(`run ${id} already has its post-processing (chosen ${new Date(run.postprocess.at).toISOString()}): ${describePostprocess(run.postprocess)}; pass --again to choose it again`);
     }
+    // Held until the choice is stored: no other process starts training the run meanwhile.
+    const hold = store.holdRun(id, thisProcessOwner(), `choosing the post-processing of run ${id}`);
+    if (!hold.ok) throw new CliError(hold.message);
     process.stderr.write(`finalizing run ${id} on its ${run.split.val.length} validation images\n`);
     try {
       result = await finalizeRun(store, id, { log: (m) => process.stderr.write(`${m}\n`) });
     } catch (err) {
       throw new CliError(err instanceof Error ? err.message : String(err));
+    } finally {
+      hold.release();
     }
   } finally {
     store.close();
