@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { bnSites, levelNames } from '../../shared/analysis';
+import { divergenceReason } from '../../shared/runs/divergence';
 import type { RunStatus } from '../../shared/runs/types';
 import type { ClaimRefused, TrainJob, TrainerMessage } from '../../shared/training/protocol';
 import { thisProcessOwner } from '../runs/liveness';
@@ -82,7 +83,7 @@ function stepsOf(ctx: TrainingContext): LoopTask {
       const b = data.trainBatch(epoch, batch);
       const r = trainStep(model, opt, loss, b.x, b.y, b.shape, plan.micro);
       if (!Number.isFinite(r.loss)) {
-        control.fail(`the loss became ${r.loss} at epoch ${epoch + 1}, batch ${batch + 1}; the last good checkpoint is kept`);
+        control.fail(divergenceReason(r.loss, epoch, batch));
       }
       return { ...r, lr: opt.learningRate, images: b.count };
     },
@@ -111,8 +112,10 @@ function callbacksOf(ctx: TrainingContext, setStatus: (s: RunStatus) => void): C
     new ProgressReporter(runId, emit, run.config.epochs, Date.now, 125, ctx.timeLimit),
     ...(ctx.early ? [ctx.early] : []),
     ...(ctx.timeLimit ? [ctx.timeLimit] : []),
-    // The note's diagnostics: each writes an event the monitor marks on the charts.
-    new PlateauCallback(event),
+    // The note's diagnostics: each writes an event the monitor marks on the charts. The plateau
+    // detector judges the run's first batches, so only a session that starts the run has it: a
+    // resumed one would judge batches from the middle of training as if they were its start.
+    ...(ctx.start.step === 0 ? [new PlateauCallback(event)] : []),
     // When a jump is first seen, the last checkpoint (the end of the epoch before it) is kept aside,
     // so the wrong-step event's offer to resume from before the jump can be taken.
     new WrongStepCallback(event, {}, () => {
