@@ -8,7 +8,7 @@
 import { buildUNet, PRESETS, UNET_LEVELS, type UNetOptions } from '../arch/presets';
 import type { Architecture } from '../arch/types';
 import { validateArchitecture } from '../arch/validate';
-import { EPS_LOSSES, runConfigSchema, runRequestSchema, valIdsSchema, type ExperimentTag, type RunConfig, type RunRequest } from '../runs/request';
+import { EPS_LOSSES, MAX_RUN_NAME, runConfigSchema, runRequestSchema, testIdsSchema, valIdsSchema, type ExperimentTag, type RunConfig, type RunRequest } from '../runs/request';
 import { canonicalJson, sha256Hex } from './hash';
 import {
   designOptionsSchema,
@@ -69,10 +69,16 @@ export interface ExperimentPlan {
 /** A check's result: the plan, or every problem. */
 export type ExperimentCheck = { ok: true; plan: ExperimentPlan } | { ok: false; problems: ExperimentProblem[] };
 
-/** What the file names but only its reader can resolve: the validation ids of `data.valIds`, read from their file. */
+/** What the file names but only its reader can resolve: the ids of `data.valIds` and `data.testIds`, read from their files. */
 export interface ExperimentInputs {
   /** The ids listed in `data.valIds`'s file; undefined when the file gives none (or it could not be read: its reader reports that). */
   valIds?: string[];
+  /**
+   * The ids listed in `data.testIds`'s file, likewise. The runs are planned with them all; a run
+   * holds out those in its data (src-main/experiments/runner.ts), so one file of a folder's test ids
+   * serves every subset of it.
+   */
+  testIds?: string[];
 }
 
 type Path = readonly (string | number)[];
@@ -86,6 +92,44 @@ export function pathText(path: Path): string {
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The settings that are one of several kinds, and the field that names the kind. */
+const TAGGED = [
+  ['optimizer', 'name'],
+  ['loss', 'name'],
+  ['schedule', 'kind'],
+] as const;
+
+let defaultTags: Record<string, unknown> | null = null;
+/** The kind of each tagged setting when a configuration names none: the run configuration's defaults. */
+function defaultTag(key: (typeof TAGGED)[number][0]): unknown {
+  if (defaultTags === null) {
+    const d = runConfigSchema.parse({}) as unknown as Record<string, Record<string, unknown>>;
+    defaultTags = Object.fromEntries(TAGGED.map(([k, tag]) => [k, d[k]?.[tag]]));
+  }
+  return defaultTags[key];
+}
+
+/**
+ * `over` with the kind of each tagged setting it gives without one (`{"optimizer": {"lr": 0.01}}`)
+ * filled in: the kind `onto` has (the configuration it is merged onto), else the default's. So a
+ * part of a setting merges onto the setting in force, as the format promises (what is left out takes
+ * its default), rather than standing alone without its kind.
+ */
+export function withKinds(over: unknown, onto: unknown): unknown {
+  if (!isRecord(over)) return over;
+  let out: Record<string, unknown> | null = null;
+  for (const [key, tag] of TAGGED) {
+    const part = over[key];
+    if (!isRecord(part) || tag in part) continue;
+    const base = isRecord(onto) ? onto[key] : undefined;
+    const kind = isRecord(base) && tag in base ? base[tag] : defaultTag(key);
+    if (kind === undefined) continue;
+    out ??= { ...over };
+    out[key] = { [tag]: kind, ...part };
+  }
+  return out ?? over;
 }
 
 /**
@@ -116,11 +160,14 @@ interface Issue {
   message: string;
 }
 
-/** zod issues as Issues; an unknown key is one issue per key, at the key's own path. */
+/**
+ * zod issues as Issues; an unknown key is one issue per key, at the key's own path (but `__proto__`,
+ * which the file check refuses in its own words wherever it is).
+ */
 function fromZod(issues: readonly { path: readonly PropertyKey[]; message: string; code?: string; keys?: readonly string[] }[]): Issue[] {
   return issues.flatMap((i) => {
     const path = i.path.map((p) => (typeof p === 'number' ? p : String(p)));
-    if (i.code === 'unrecognized_keys' && i.keys) return i.keys.map((k) => ({ path: [...path, k], message: `unknown key '${k}'` }));
+    if (i.code === 'unrecognized_keys' && i.keys) return i.keys.filter((k) => k !== '__proto__').map((k) => ({ path: [...path, k], message: `unknown key '${k}'` }));
     return [{ path, message: i.message }];
   });
 }
@@ -152,6 +199,9 @@ function checkConfig(input: Record<string, unknown>, e: { budget: Experiment['bu
   }
   if (e.data?.valIds !== undefined && 'valFraction' in input) {
     issues.push({ path: ['valFraction'], message: 'a validation fraction does not apply with data.valIds, whose ids are the whole validation set; give one of the two' });
+  }
+  if (e.data?.testIds !== undefined && 'testFraction' in input) {
+    issues.push({ path: ['testFraction'], message: 'a test fraction does not apply with data.testIds, whose ids are the whole test set; give one of the two' });
   }
   const r = runConfigSchema.safeParse({ ...rest, ...budgetConfig(e.budget) });
   if (!r.success) {
@@ -212,16 +262,34 @@ function checkDesign(spec: unknown, name: string, description: string): { issues
 /**
  * A group's fingerprint: SHA-256 of the canonical JSON (keys sorted) of what the file asks the group
  * to train: its design options (a preset's filled in; not its name or description), its merged
- * configuration as written, with the budget (not the seed), and the data's subset, demo size and
- * validation ids (not the folder's path, so moving the data keeps it, nor the backend). Defaults are not in it: a
- * Strata that adds a setting does not invalidate experiments; each run stores its full configuration.
+ * configuration as written (with the kind of a setting a level gives only part of filled in), with
+ * the budget (not the seed), and the data's subset, demo size, validation ids and test ids (not the
+ * folder's path, so moving the data keeps it, nor the backend; that the data itself stays the same
+ * the runner checks by the runs' dataset fingerprints). Defaults are not in it: a Strata that adds a
+ * setting does not invalidate experiments; each run stores its full configuration. A file without
+ * test ids has the fingerprint it had before they could be given.
  */
-export function groupFingerprint(designOptions: UNetOptions, configInput: Record<string, unknown>, data: ExperimentData, valIds: readonly string[] | undefined): string {
+export function groupFingerprint(designOptions: UNetOptions, configInput: Record<string, unknown>, data: ExperimentData, valIds: readonly string[] | undefined, testIds?: readonly string[]): string {
   const { name: _n, description: _d, ...design } = designOptions;
   // The backend is where a run trains, not what: an experiment may move to another machine halfway.
   const { backend: _b, ...config } = configInput;
-  const dataKey = { demo: data.path === 'demo', subset: data.subset, demoCount: data.demoCount, valIds };
+  const dataKey = { demo: data.path === 'demo', subset: data.subset, demoCount: data.demoCount, valIds, testIds };
   return sha256Hex(canonicalJson({ design, config, data: dataKey }));
+}
+
+/** A run's name: `init v1 he_normal seed 2`; a group key too long for a run name is cut, with `…`, to fit. */
+export function plannedRunName(name: string, version: number, key: string, seed: number): string {
+  const head = `${name} v${version} `;
+  const tail = ` seed ${seed}`;
+  const room = MAX_RUN_NAME - head.length - tail.length;
+  return `${head}${key.length <= room ? key : `${key.slice(0, Math.max(0, room - 1))}…`}${tail}`;
+}
+
+/** The paths of every `__proto__` key in `v`: JSON.parse keeps it as a key, but merging or parsing it would drop it without a word. */
+function protoKeys(v: unknown, path: Path): Path[] {
+  if (Array.isArray(v)) return v.flatMap((x, i) => protoKeys(x, [...path, i]));
+  if (!isRecord(v)) return [];
+  return Object.keys(v).flatMap((k) => (k === '__proto__' ? [[...path, k]] : protoKeys(v[k], [...path, k])));
 }
 
 /** A factor as far as it passed: its name and each level (null where it failed); `ok` when all of it did. */
@@ -272,6 +340,7 @@ function checkParts(raw: unknown): Parts {
   const problems: Issue[] = [];
   const experiment: Partial<Experiment> = {};
   if (!isRecord(raw)) return { experiment, factors: null, problems: [{ path: [], message: 'an experiment file is a JSON object' }] };
+  for (const p of protoKeys(raw, [])) problems.push({ path: p, message: "a key named '__proto__' is not a setting of an experiment file (it would be dropped without a word); remove it" });
   for (const k of Object.keys(raw)) {
     if (!(k in EXPERIMENT_FIELDS)) problems.push({ path: [k], message: `unknown field '${k}' (an experiment file has ${Object.keys(EXPERIMENT_FIELDS).join(', ')})` });
   }
@@ -346,10 +415,18 @@ export function planExperiment(raw: unknown, inputs: ExperimentInputs = {}): Exp
     const r = valIdsSchema.safeParse(inputs.valIds);
     if (!r.success) report(['data', 'valIds'], r.error.issues.map((i) => ({ path: [], message: i.message })));
   }
+  if (e.data?.testIds !== undefined && inputs.testIds !== undefined) {
+    const r = testIdsSchema.safeParse(inputs.testIds);
+    if (!r.success) report(['data', 'testIds'], r.error.issues.map((i) => ({ path: [], message: i.message })));
+    const val = new Set(inputs.valIds ?? []);
+    const both = inputs.testIds.filter((id) => val.has(id));
+    if (both.length > 0) report(['data', 'testIds'], [{ path: [], message: `${both.length} id${both.length === 1 ? ' is' : 's are'} both a validation and a test id (${both.slice(0, 5).join(', ')}${both.length > 5 ? ', ...' : ''}); a test image must never be seen by a choice made on validation` }]);
+  }
 
   const ctx = { budget: e.budget, data: e.data };
   const name = e.name ?? 'experiment';
-  const baseConfig = e.base?.config ?? {};
+  // A tagged setting given in part (`{"optimizer": {"lr": 0.01}}`) takes the default's kind; see withKinds.
+  const baseConfig = withKinds(e.base?.config ?? {}, {}) as Record<string, unknown>;
   const baseDesign = designObject(e.base?.design);
   const baseConfigCheck = checkConfig(baseConfig, ctx).issues;
   const baseDesignCheck = e.base ? checkDesign(baseDesign, name, '').issues : [];
@@ -376,7 +453,7 @@ export function planExperiment(raw: unknown, inputs: ExperimentInputs = {}): Exp
     let configInput = cleanConfig;
     let design: unknown = cleanDesign;
     for (const x of combo) {
-      configInput = deepMerge(configInput, x?.l.config) as Record<string, unknown>;
+      configInput = deepMerge(configInput, withKinds(x?.l.config, configInput)) as Record<string, unknown>;
       design = deepMerge(design, designObject(x?.l.design));
     }
     const c = checkConfig(configInput, ctx);
@@ -410,7 +487,7 @@ export function planExperiment(raw: unknown, inputs: ExperimentInputs = {}): Exp
     if (!g.c.parsed || !g.d.options || !g.d.arch) continue;
     const levels = g.combo.map((x, fi) => ({ factor: (fs[fi] as Factor).name, label: (x as { l: Level }).l.label }));
     const fullInput = { ...g.configInput, ...budgetConfig(experiment.budget) };
-    groups.push({ key: g.key, levels, designOptions: g.d.options, arch: g.d.arch, configInput: fullInput, config: g.c.parsed, fingerprint: groupFingerprint(g.d.options, fullInput, experiment.data ?? { path: '' }, inputs.valIds) });
+    groups.push({ key: g.key, levels, designOptions: g.d.options, arch: g.d.arch, configInput: fullInput, config: g.c.parsed, fingerprint: groupFingerprint(g.d.options, fullInput, experiment.data ?? { path: '' }, inputs.valIds, inputs.testIds) });
   }
   if (problems.length > 0 || !e.data || !e.budget || !e.seeds) return { ok: false, problems: toProblems(problems.length ? problems : [{ path: [], message: 'the experiment is incomplete' }]) };
 
@@ -419,10 +496,11 @@ export function planExperiment(raw: unknown, inputs: ExperimentInputs = {}): Exp
     for (const g of groups) {
       const tag: ExperimentTag = { name: experiment.name, version: experiment.version, group: g.key, seed, fingerprint: g.fingerprint };
       const r = runRequestSchema.safeParse({
-        name: `${experiment.name} v${experiment.version} ${g.key} seed ${seed}`,
+        name: plannedRunName(experiment.name, experiment.version, g.key, seed),
         ...(experiment.data.subset === undefined ? {} : { subset: experiment.data.subset }),
         ...(experiment.data.demoCount === undefined ? {} : { demoCount: experiment.data.demoCount }),
         ...(inputs.valIds === undefined ? {} : { valIds: inputs.valIds }),
+        ...(inputs.testIds === undefined ? {} : { testIds: inputs.testIds }),
         config: { ...g.configInput, seed },
         experiment: tag,
       });

@@ -100,14 +100,17 @@ export const seedsSchema = z
 
 /**
  * The data: a folder (relative to the experiment file, or absolute) or `demo`, the built-in
- * synthetic set; `subset` trains on a folder's first N ids, `demoCount` sizes the demo set, and
- * `valIds` names a file of validation ids (relative to the experiment file), one per line.
+ * synthetic set; `subset` trains on a folder's first N ids, `demoCount` sizes the demo set,
+ * `valIds` names a file of validation ids and `testIds` one of held-out test ids (each relative to
+ * the experiment file, one id per line). Test ids are kept out of training and validation and
+ * scored once, by the run's finalize, with the post-processing it chose on validation.
  */
 export const dataSchema = z.strictObject({
   path: z.string({ error: 'the data path must be text' }).min(1, 'the data path may not be empty'),
   subset: runRequestFields.subset,
   demoCount: runRequestFields.demoCount,
   valIds: z.string({ error: 'valIds is the path of a file of validation ids' }).min(1, 'the validation id file may not be empty').optional(),
+  testIds: z.string({ error: 'testIds is the path of a file of test ids' }).min(1, 'the test id file may not be empty').optional(),
 });
 /** The data as the file gives it. */
 export type ExperimentData = z.output<typeof dataSchema>;

@@ -5,6 +5,8 @@
  * claim, the description, the factors and their levels in order, and every seed planned, so a report
  * or the lab's view of the experiment needs no file.
  *
+ * The copy holds the validation and test ids the file's id files named, as the fingerprints do.
+ *
  * A version's copy is never replaced by a file that plans any of its groups differently (another
  * fingerprint): that is refused as the runner refuses runs of another plan. A file of the same plan
  * that differs otherwise (seeds added, the claim or description reworded, the data moved) becomes
@@ -31,6 +33,8 @@ const copySchema = z.object({
   file: z.string({ error: 'file must be text' }),
   /** The validation ids the file's `data.valIds` named (they are part of the groups' fingerprints). */
   valIds: z.array(z.string({ error: 'a validation id must be text' }), { error: 'valIds must be a list' }).optional(),
+  /** The test ids the file's `data.testIds` named (part of the fingerprints too). */
+  testIds: z.array(z.string({ error: 'a test id must be text' }), { error: 'testIds must be a list' }).optional(),
   /** The experiment file's content, as checked. */
   experiment: z.record(z.string(), z.unknown(), { error: 'experiment must be an object' }),
 });
@@ -65,13 +69,20 @@ export function experimentCopyPath(storeRoot: string, name: string, version: num
 
 /** The document a loaded experiment is stored as. */
 function documentOf(loaded: LoadedExperiment, now: number): ExperimentCopyDocument {
-  const valIds = loaded.plan.runs[0]?.request.valIds;
-  return { format: EXPERIMENT_COPY_FORMAT, storedAt: now, file: loaded.file, ...(valIds === undefined ? {} : { valIds }), experiment: { ...loaded.plan.experiment } };
+  const { valIds, testIds } = loaded.plan.runs[0]?.request ?? {};
+  return {
+    format: EXPERIMENT_COPY_FORMAT,
+    storedAt: now,
+    file: loaded.file,
+    ...(valIds === undefined ? {} : { valIds }),
+    ...(testIds === undefined ? {} : { testIds }),
+    experiment: { ...loaded.plan.experiment },
+  };
 }
 
-/** What makes two copies the same: the experiment and its validation ids (not when or from where they were stored). */
-function contentKey(d: Pick<ExperimentCopyDocument, 'experiment' | 'valIds'>): string {
-  return canonicalJson({ experiment: d.experiment, valIds: d.valIds });
+/** What makes two copies the same: the experiment and its validation and test ids (not when or from where they were stored). */
+function contentKey(d: Pick<ExperimentCopyDocument, 'experiment' | 'valIds' | 'testIds'>): string {
+  return canonicalJson({ experiment: d.experiment, valIds: d.valIds, testIds: d.testIds });
 }
 
 /** Reads version `version`'s copy of experiment `name` and plans it again. */
@@ -88,7 +99,7 @@ export function readExperimentCopy(storeRoot: string, name: string, version: num
   }
   const doc = copySchema.safeParse(raw);
   if (!doc.success) return bad(doc.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '));
-  const check = planExperiment(doc.data.experiment, doc.data.valIds === undefined ? {} : { valIds: doc.data.valIds });
+  const check = planExperiment(doc.data.experiment, { ...(doc.data.valIds === undefined ? {} : { valIds: doc.data.valIds }), ...(doc.data.testIds === undefined ? {} : { testIds: doc.data.testIds }) });
   if (!check.ok) return bad(`it no longer plans (${problemLines(check.problems).join('; ')})`);
   const e = check.plan.experiment;
   if (e.name !== name || e.version !== version) return bad(`it is experiment ${e.name} version ${e.version}, not ${name} version ${version}`);

@@ -1,6 +1,6 @@
 /**
- * Reading an experiment file: the JSON, the files it names (the data folder and the validation id
- * list, relative to the file's own folder unless absolute), then the whole check of
+ * Reading an experiment file: the JSON, the files it names (the data folder and the validation and
+ * test id lists, relative to the file's own folder unless absolute), then the whole check of
  * shared/experiments. Every problem is collected before anything is refused.
  */
 import { existsSync } from 'node:fs';
@@ -48,7 +48,7 @@ function code(err: unknown): string {
 /**
  * Reads and checks experiment file `file`. Throws {@link ExperimentFileError} with every problem:
  * the file's own (shared/experiments planExperiment), a data folder that does not exist, a
- * validation id file that cannot be read or lists no ids.
+ * validation or test id file that cannot be read or lists no ids.
  */
 export async function loadExperiment(file: string): Promise<LoadedExperiment> {
   const abs = path.resolve(file);
@@ -66,16 +66,22 @@ export async function loadExperiment(file: string): Promise<LoadedExperiment> {
   }
   const problems: ExperimentProblem[] = [];
   const data = isRecord(raw) && isRecord(raw['data']) ? raw['data'] : {};
-  let valIds: string[] | undefined;
-  if (typeof data['valIds'] === 'string' && data['valIds'] !== '') {
-    const idFile = beside(abs, data['valIds']);
+  /** The ids of the id file `data[key]` names (resolved beside the experiment file); undefined when it names none or cannot be read (a problem then). */
+  const idList = async (key: 'valIds' | 'testIds', what: string): Promise<string[] | undefined> => {
+    const given = data[key];
+    if (typeof given !== 'string' || given === '') return undefined;
+    const idFile = beside(abs, given);
     try {
-      valIds = parseIdList(await fs.readFile(idFile, 'utf8'));
-      if (valIds.length === 0) problems.push({ path: 'data.valIds', message: `${idFile} names no ids` });
+      const ids = parseIdList(await fs.readFile(idFile, 'utf8'));
+      if (ids.length === 0) problems.push({ path: `data.${key}`, message: `${idFile} names no ids` });
+      return ids;
     } catch (err) {
-      problems.push({ path: 'data.valIds', message: `cannot read the validation id file ${idFile} (${code(err)})` });
+      problems.push({ path: `data.${key}`, message: `cannot read the ${what} id file ${idFile} (${code(err)})` });
+      return undefined;
     }
-  }
+  };
+  const valIds = await idList('valIds', 'validation');
+  const testIds = await idList('testIds', 'test');
   let folder: string | null = null;
   if (typeof data['path'] === 'string' && data['path'] !== '' && data['path'] !== 'demo') {
     folder = beside(abs, data['path']);
@@ -86,7 +92,7 @@ export async function loadExperiment(file: string): Promise<LoadedExperiment> {
       problems.push({ path: 'data.path', message: `no data folder at ${folder} (${code(err)}); give a TGS-layout folder, relative to the experiment file or absolute, or "demo"` });
     }
   }
-  const check = planExperiment(raw, valIds && valIds.length > 0 ? { valIds } : {});
+  const check = planExperiment(raw, { ...(valIds && valIds.length > 0 ? { valIds } : {}), ...(testIds && testIds.length > 0 ? { testIds } : {}) });
   if (!check.ok) problems.unshift(...check.problems);
   if (!check.ok || problems.length > 0) throw new ExperimentFileError(abs, problems);
   const { subset, demoCount } = check.plan.experiment.data;
