@@ -5,8 +5,19 @@
  * analysis of the group's design; and the charts that show them. Only runs with nothing left to
  * train count; every number comes from what the runs stored. `strata experiment report` writes this
  * out, and an app view can show the same.
+ *
+ * Two rules keep the comparisons honest:
+ * - Losses are each run's own training loss. They are compared and charted across groups only when
+ *   every group trains with the same loss (name, eps, Lovász weight, salt head weight; see
+ *   {@link lossKey}); otherwise their comparisons and curves are left out and `losses` says why.
+ * - A run that diverged (its loss became non-finite; shared/runs/divergence.ts) is a final outcome
+ *   and counts: with its best validation score (the best checkpoint it kept) and its last completed
+ *   epoch's metrics, from before it diverged; it has no test score (finalize does not run on a failed
+ *   run). Each group lists its diverged runs, and every comparison with a group that has any says so
+ *   in its verdict's text, so no "better" verdict hides them.
  */
 import { bnHealthOf, type BnHealth } from '../analysis/bnHealth';
+import { DEFAULT_PLATEAU } from '../analysis/detectors';
 import { analyzeInit } from '../analysis/initAnalysis';
 import type { SummandEntry } from '../analysis/summands';
 import { summarize as summarizeArch } from '../arch/summary';
@@ -18,14 +29,17 @@ import type { IntervalBarChart } from '../charts/intervalBarOption';
 import { levelMarks, summandSeries, type SummandChart } from '../charts/summandChartOption';
 import { compareGroups, higherIsBetter, meanInterval, type GroupComparison, type Interval } from '../metrics/groupComparison';
 import { summarize, type Stats } from '../metrics/seedGroups';
+import { diverged as isDiverged } from '../runs/divergence';
+import { PER_IMAGE_IOU_EPS } from '../runs/request';
 import type { EpochMetric, RunEvent, RunRecord } from '../runs/types';
+import { canonicalJson } from './hash';
 
 /** One stored run of the experiment, with what the report reads of it. */
 export interface ResultRun {
   record: RunRecord;
   epochs: readonly EpochMetric[];
   events: readonly RunEvent[];
-  /** Nothing left to train (done, or stopped by its own budget or early stopping); only these count. */
+  /** Nothing left to train (done, stopped by its own budget or early stopping, or diverged); only these count. */
   complete: boolean;
 }
 
@@ -67,6 +81,16 @@ export interface DetectorHit {
   message: string;
 }
 
+/** A counted run that diverged: its loss became non-finite (the reason says where), after `epochsDone` epochs. */
+export interface DivergedRun {
+  runId: string;
+  seed: number;
+  epochsDone: number;
+  /** Its best validation score before it diverged; null without a completed epoch. */
+  bestScore: number | null;
+  reason: string;
+}
+
 /** The detectors whose events a report counts (shared/analysis/detectors.ts, written by the trainer's callbacks). */
 export const DETECTOR_EVENTS = ['plateau', 'wrong-step'] as const;
 /** A detector event type. */
@@ -105,8 +129,12 @@ export interface GroupResult {
   key: string;
   /** Every stored run, counted or not. */
   runs: readonly ResultRun[];
-  /** The runs the statistics count: the complete ones. */
+  /** The runs the statistics count: the complete ones (diverged ones included). */
   counted: readonly ResultRun[];
+  /** The counted runs that diverged, in the order of `counted`. */
+  diverged: DivergedRun[];
+  /** The loss its counted runs trained with, in words (`per-image-iou, eps 0.62`); null without a counted run, `mixed: ...` when they differ. */
+  loss: string | null;
   metrics: MetricResult[];
   detectors: Record<DetectorEvent, DetectorHit[]>;
   /** Null when the design cannot be analysed (its message in `initProblem`). */
@@ -118,13 +146,29 @@ export interface GroupResult {
   bnHealth: BnHealthResult | null;
 }
 
-/** One group compared with the first group on one metric: mean(group) - mean(baseline). */
+/**
+ * One group compared with the first group on one metric: mean(group) - mean(baseline). When either
+ * group has diverged runs, `diverged` counts them and the verdict's text says so.
+ */
 export interface ResultComparison {
   metric: ResultMetric;
   group: string;
   baseline: string;
   comparison: GroupComparison;
+  diverged: { group: number; baseline: number };
 }
+
+/**
+ * Whether the groups' losses can be compared: every counted run of every group trained with the same
+ * loss. When not, `reason` says what differs, and loss metrics are neither compared nor charted.
+ */
+export interface LossComparability {
+  comparable: boolean;
+  reason: string | null;
+}
+
+/** The metrics that are a run's own training loss: comparable across groups only when the loss is the same. */
+export const LOSS_METRICS: readonly string[] = ['valLoss', 'trainLoss'];
 
 /** Options of {@link experimentResults}. */
 export interface ResultOptions {
@@ -138,8 +182,10 @@ export interface ResultOptions {
 /** An experiment's results. */
 export interface ExperimentResults {
   groups: GroupResult[];
-  /** Every group after the first against the first, per metric that both have values of. */
+  /** Every group after the first against the first, per metric that both have values of (losses only when comparable). */
   comparisons: ResultComparison[];
+  /** Whether the groups' losses are compared and charted, and why not. */
+  losses: LossComparability;
   level: number;
 }
 
@@ -176,10 +222,85 @@ export function initResult(arch: Architecture): { ok: true; init: InitResult } |
   };
 }
 
+/**
+ * Whether a plateau event judged the run's own start: it was written at most as many steps into the
+ * run as the batches it judged (its data's `batches`, else the detector's default). A session
+ * resumed halfway that judged its own first batches (trainers before the detector ran only on a
+ * fresh start did) is not about the start of training, and does not count.
+ */
+export function plateauAtStart(e: Pick<RunEvent, 'step' | 'data'>): boolean {
+  const judged = e.data && typeof e.data['batches'] === 'number' ? e.data['batches'] : DEFAULT_PLATEAU.batches;
+  return e.step <= judged;
+}
+
 function detectorHits(runs: readonly ResultRun[], type: DetectorEvent): DetectorHit[] {
   return runs.flatMap((r) =>
-    r.events.filter((e) => e.type === type).map((e) => ({ runId: r.record.id, seed: r.record.experiment?.seed ?? r.record.seed, epoch: e.epoch, step: e.step, message: e.message })),
+    r.events
+      .filter((e) => e.type === type && (type !== 'plateau' || plateauAtStart(e)))
+      .map((e) => ({ runId: r.record.id, seed: r.record.experiment?.seed ?? r.record.seed, epoch: e.epoch, step: e.step, message: e.message })),
   );
+}
+
+/** The salt head's loss weight of a design, null without one. */
+function saltWeight(arch: Architecture): number | null {
+  for (const n of arch.nodes) if (n.kind === 'saltHead') return n.lossWeight;
+  return null;
+}
+
+/**
+ * What a run's training loss is, as a key: two runs with the same key minimise the same function.
+ * The loss's name; its eps for the IoU losses (per-image IoU's default filled in: the same value
+ * given or not; batch IoU's default stays null, the trainer's own); its Lovász weight for
+ * bce-lovasz; and the salt head's loss weight (null without a salt head).
+ */
+export function lossKey(r: Pick<RunRecord, 'arch' | 'config'>): string {
+  const l = r.config.loss;
+  const eps = l.name === 'per-image-iou' ? (l.eps ?? PER_IMAGE_IOU_EPS) : l.name === 'batch-iou' ? (l.eps ?? null) : null;
+  return canonicalJson({ name: l.name, eps, lovaszWeight: l.name === 'bce-lovasz' ? l.lovaszWeight : null, salt: saltWeight(r.arch) });
+}
+
+/** A run's loss in words: `per-image-iou, eps 0.62`, `bce-lovasz, Lovász weight 1, salt head weight 0.5`. */
+export function lossText(r: Pick<RunRecord, 'arch' | 'config'>): string {
+  const l = r.config.loss;
+  const parts: string[] = [l.name];
+  if (l.name === 'per-image-iou') parts.push(`eps ${l.eps ?? PER_IMAGE_IOU_EPS}`);
+  if (l.name === 'batch-iou') parts.push(l.eps === undefined ? 'default eps' : `eps ${l.eps}`);
+  if (l.name === 'bce-lovasz') parts.push(`Lovász weight ${l.lovaszWeight}`);
+  const salt = saltWeight(r.arch);
+  if (salt !== null) parts.push(`salt head weight ${salt}`);
+  return parts.join(', ');
+}
+
+/** Whether every counted run of every group trained with the same loss. */
+export function lossComparability(groups: readonly Pick<GroupResult, 'key' | 'counted'>[]): LossComparability {
+  const texts = new Map<string, { text: string; groups: string[] }>();
+  for (const g of groups) {
+    for (const run of g.counted) {
+      const key = lossKey(run.record);
+      const t = texts.get(key) ?? { text: lossText(run.record), groups: [] };
+      if (!t.groups.includes(g.key)) t.groups.push(g.key);
+      texts.set(key, t);
+    }
+  }
+  if (texts.size <= 1) return { comparable: true, reason: null };
+  const which = [...texts.values()].map((t) => `${t.text} (${t.groups.join(', ')})`).join('; ');
+  return {
+    comparable: false,
+    reason: `the groups train with different losses: ${which}. A loss value is the run's own training objective, so losses of different losses are not compared or drawn together; the scores and IoUs are`,
+  };
+}
+
+function divergedRuns(runs: readonly ResultRun[]): DivergedRun[] {
+  return runs
+    .filter((r) => isDiverged(r.record))
+    .map((r) => ({ runId: r.record.id, seed: r.record.experiment?.seed ?? r.record.seed, epochsDone: r.record.epochsDone, bestScore: r.record.best?.score ?? null, reason: r.record.statusReason ?? '' }));
+}
+
+/** The loss of a group's counted runs in words; `mixed: ...` when they differ. */
+function groupLoss(runs: readonly ResultRun[]): string | null {
+  const texts = [...new Set(runs.map((r) => lossText(r.record)))];
+  if (texts.length === 0) return null;
+  return texts.length === 1 ? (texts[0] as string) : `mixed: ${texts.join('; ')}`;
 }
 
 function bnHealthResult(runs: readonly ResultRun[]): BnHealthResult | null {
@@ -209,6 +330,8 @@ function groupResult(g: ResultGroupInput, level: number): GroupResult {
     key: g.key,
     runs: g.runs,
     counted,
+    diverged: divergedRuns(counted),
+    loss: groupLoss(counted),
     metrics,
     detectors: { plateau: detectorHits(counted, 'plateau'), 'wrong-step': detectorHits(counted, 'wrong-step') },
     init: init.ok ? init.init : null,
@@ -222,10 +345,12 @@ function groupResult(g: ResultGroupInput, level: number): GroupResult {
 export function experimentResults(groups: readonly ResultGroupInput[], opts: ResultOptions = {}): ExperimentResults {
   const level = opts.level ?? 0.95;
   const results = groups.map((g) => groupResult(g, level));
+  const losses = lossComparability(results);
   const comparisons: ResultComparison[] = [];
   const [baseline, ...rest] = results;
   if (baseline) {
     for (const { key: metric } of RESULT_METRICS) {
+      if (!losses.comparable && LOSS_METRICS.includes(metric)) continue;
       const b = baseline.metrics.find((m) => m.metric === metric)?.values ?? [];
       for (const g of rest) {
         const a = g.metrics.find((m) => m.metric === metric)?.values ?? [];
@@ -237,11 +362,28 @@ export function experimentResults(groups: readonly ResultGroupInput[], opts: Res
           ...(opts.resamples === undefined ? {} : { resamples: opts.resamples }),
           seed: opts.seed ?? 1,
         });
-        comparisons.push({ metric, group: g.key, baseline: baseline.key, comparison });
+        const diverged = { group: g.diverged.length, baseline: baseline.diverged.length };
+        comparisons.push({ metric, group: g.key, baseline: baseline.key, comparison: withDivergence(comparison, metric, g, baseline), diverged });
       }
     }
   }
-  return { groups: results, comparisons, level };
+  return { groups: results, comparisons, losses, level };
+}
+
+/** What a diverged run contributes to `metric`. */
+function divergedCounts(metric: ResultMetric): string {
+  if (metric === 'bestScore') return 'counted with its best score before diverging';
+  if (metric === 'testScore') return 'left out: a diverged run has no test score';
+  return 'counted with its last epoch before diverging';
+}
+
+/** The comparison with its verdict's text saying which of the two groups had runs diverge, when either did. */
+function withDivergence(c: GroupComparison, metric: ResultMetric, group: GroupResult, baseline: GroupResult): GroupComparison {
+  const notes = [group, baseline]
+    .filter((g) => g.diverged.length > 0)
+    .map((g) => `${g.diverged.length} of ${g.counted.length} runs of ${g.key} diverged`);
+  if (notes.length === 0) return c;
+  return { ...c, verdict: { ...c.verdict, text: `${c.verdict.text} (but ${notes.join(' and ')}; ${divergedCounts(metric)})` } };
 }
 
 /** Per-epoch metrics a curve chart can be drawn for. */
@@ -251,17 +393,32 @@ export const CURVE_METRICS = [
   { key: 'trainLoss', title: 'train loss' },
 ] as const;
 
-/** The curve of `metric` per epoch: each group's mean over its counted runs, with a ± 1 std band. */
+/** The curve metrics that can be drawn for `r`: the losses only when the groups' losses are comparable. */
+export function curveMetrics(r: Pick<ExperimentResults, 'losses'>): (typeof CURVE_METRICS)[number][] {
+  return CURVE_METRICS.filter((m) => r.losses.comparable || !LOSS_METRICS.includes(m.key));
+}
+
+/**
+ * The curve of `metric` per epoch: each group's mean over its counted runs, with a ± 1 std band. A
+ * loss curve of groups that train with different losses has no lines (see {@link curveMetrics}).
+ */
 export function curveChart(r: ExperimentResults, metric: (typeof CURVE_METRICS)[number]): ChartModel {
+  if (!r.losses.comparable && LOSS_METRICS.includes(metric.key)) return seedBandChart([], { id: `curves-${metric.key}`, title: `${metric.title} per epoch: not drawn (${r.losses.reason ?? 'the losses differ'})` });
   return seedBandChart(
     r.groups.map((g) => ({ label: g.key, series: g.counted.map((run) => metricByEpoch(run.epochs, (e) => e[metric.key])) })),
     { id: `curves-${metric.key}`, title: `${metric.title} per epoch: mean ± 1 std over seeds` },
   );
 }
 
-/** The bar chart of a final metric: each group's mean with the t interval of its mean (groups without a value left out). */
+/**
+ * The bar chart of a final metric: each group's mean with the t interval of its mean (groups without
+ * a value left out); a loss of groups that train with different losses has no bars.
+ */
 export function finalBarChart(r: ExperimentResults, metric: ResultMetric): IntervalBarChart {
   const title = RESULT_METRICS.find((m) => m.key === metric)?.title ?? metric;
+  if (!r.losses.comparable && LOSS_METRICS.includes(metric)) {
+    return { id: `final-${metric}`, title: `${title}: not drawn (${r.losses.reason ?? 'the losses differ'})`, yTitle: title, bars: [] };
+  }
   const bars = r.groups.flatMap((g) => {
     const m = g.metrics.find((x) => x.metric === metric);
     if (!m?.stats) return [];

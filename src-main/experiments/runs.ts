@@ -4,23 +4,46 @@
  * skips or resumes, and what a report reads.
  */
 import type { ExperimentPlan, PlannedGroup } from '../../shared/experiments';
-import type { RunRecord, RunSummary } from '../../shared/runs/types';
+import { diverged } from '../../shared/runs/divergence';
+import type { RunEvent, RunRecord, RunSummary } from '../../shared/runs/types';
 import type { RunStore } from '../runs/store';
 
-/** Whether a run has nothing left to train: done, or stopped by its own budget or early stopping. */
-export function isComplete(store: Pick<RunStore, 'events'>, run: Pick<RunSummary, 'id' | 'status'>): boolean {
+/** Events that end a run's session by its own budget or early stopping. */
+const OWN_STOPS: readonly string[] = ['time-limit', 'early-stop'];
+/** Events a later session writes (a resume from a checkpoint, a pause lifted, a dead owner's run taken over). */
+const LATER_SESSION: readonly string[] = ['resumed', 'taken-over'];
+
+/** Whether a stopped run's last session was stopped by the run itself (its budget or early stopping), read off its events in order. */
+export function stoppedByItself(events: readonly Pick<RunEvent, 'type'>[]): boolean {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const t = (events[i] as Pick<RunEvent, 'type'>).type;
+    if (OWN_STOPS.includes(t)) return true;
+    // A session after the stop event: this stop (Ctrl-C, the lab) is that session's, not the run's own.
+    if (LATER_SESSION.includes(t)) return false;
+  }
+  return false;
+}
+
+/**
+ * Whether a run has nothing left to train: done; stopped by its own budget or early stopping in its
+ * last session; or diverged (failed with a non-finite loss, shared/runs/divergence.ts), an outcome
+ * of what it trains that training it again from the same checkpoint would repeat.
+ */
+export function isComplete(store: Pick<RunStore, 'events'>, run: Pick<RunSummary, 'id' | 'status' | 'statusReason'>): boolean {
   if (run.status === 'done') return true;
+  if (diverged(run)) return true;
   if (run.status !== 'stopped') return false;
   // A stop the run made itself leaves its event; a stop asked for from outside (Ctrl-C, the lab) does not.
-  return store.events(run.id).some((e) => e.type === 'time-limit' || e.type === 'early-stop');
+  return stoppedByItself(store.events(run.id));
 }
 
 /**
  * The one run that stands for a group and seed when several do (two runners raced, or a run was
- * made again by hand): a complete one first, then the one with most epochs, then the newest.
+ * made again by hand): a complete one first, then the one with most epochs, then the newest. Every
+ * view of an experiment's runs (status, the runner, reports, the lab) picks with this.
  */
-function pick(store: Pick<RunStore, 'events'>, runs: readonly RunSummary[]): RunSummary | null {
-  let best: RunSummary | null = null;
+export function pickRun<R extends Pick<RunSummary, 'id' | 'status' | 'statusReason' | 'epochsDone' | 'createdAt'>>(store: Pick<RunStore, 'events'>, runs: readonly R[]): R | null {
+  let best: R | null = null;
   let bestKey: [number, number, number] = [-1, -1, -1];
   for (const r of runs) {
     const key: [number, number, number] = [isComplete(store, r) ? 1 : 0, r.epochsDone, r.createdAt];
@@ -104,7 +127,7 @@ export function groupSummaries(store: Pick<RunStore, 'experimentRuns' | 'events'
   return plan.groups.map((group) => ({
     group,
     runs: e.seeds.map((seed) => {
-      const run = pick(
+      const run = pickRun(
         store,
         stored.filter((r) => r.experiment?.group === group.key && r.experiment.seed === seed && r.experiment.fingerprint === group.fingerprint),
       );
@@ -127,22 +150,39 @@ export function experimentRuns(store: Pick<RunStore, 'experimentRuns' | 'events'
 /** A stored experiment version, as its runs' tags describe it (no file needed). */
 export interface StoredVersion {
   version: number;
-  /** Its groups in the order their first runs were made, each with its runs by seed (oldest first). */
-  groups: { key: string; fingerprints: string[]; runs: { seed: number; run: RunSummary; complete: boolean }[] }[];
+  /**
+   * Its groups in the order their first runs were made, each with one run per seed (seed order),
+   * picked as {@link pickRun} picks, and the other runs of those seeds (`others`), which count nowhere.
+   */
+  groups: { key: string; fingerprints: string[]; runs: { seed: number; run: RunSummary; complete: boolean }[]; others: RunSummary[] }[];
 }
 
 /** Every version of experiment `name` that has runs in the store, newest version first. */
 export function storedVersions(store: Pick<RunStore, 'experimentRuns' | 'events'>, name: string): StoredVersion[] {
-  const versions = new Map<number, Map<string, StoredVersion['groups'][number]>>();
+  const versions = new Map<number, Map<string, { key: string; fingerprints: string[]; bySeed: Map<number, RunSummary[]> }>>();
   for (const r of store.experimentRuns(name)) {
     const tag = r.experiment;
     if (!tag) continue;
-    const groups = versions.get(tag.version) ?? new Map<string, StoredVersion['groups'][number]>();
+    const groups = versions.get(tag.version) ?? new Map<string, { key: string; fingerprints: string[]; bySeed: Map<number, RunSummary[]> }>();
     versions.set(tag.version, groups);
-    const g = groups.get(tag.group) ?? { key: tag.group, fingerprints: [], runs: [] };
+    const g = groups.get(tag.group) ?? { key: tag.group, fingerprints: [], bySeed: new Map<number, RunSummary[]>() };
     groups.set(tag.group, g);
     if (!g.fingerprints.includes(tag.fingerprint)) g.fingerprints.push(tag.fingerprint);
-    g.runs.push({ seed: tag.seed, run: r, complete: isComplete(store, r) });
+    g.bySeed.set(tag.seed, [...(g.bySeed.get(tag.seed) ?? []), r]);
   }
-  return [...versions.entries()].sort(([a], [b]) => b - a).map(([version, groups]) => ({ version, groups: [...groups.values()] }));
+  return [...versions.entries()]
+    .sort(([a], [b]) => b - a)
+    .map(([version, groups]) => ({
+      version,
+      groups: [...groups.values()].map((g) => {
+        const runs: StoredVersion['groups'][number]['runs'] = [];
+        const others: RunSummary[] = [];
+        for (const [seed, all] of [...g.bySeed.entries()].sort(([a], [b]) => a - b)) {
+          const run = pickRun(store, all) as RunSummary;
+          runs.push({ seed, run, complete: isComplete(store, run) });
+          others.push(...all.filter((x) => x !== run));
+        }
+        return { key: g.key, fingerprints: g.fingerprints, runs, others };
+      }),
+    }));
 }

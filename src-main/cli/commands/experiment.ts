@@ -1,4 +1,5 @@
 import { EXPERIMENT_NAME_PATTERN, isOpenEnded } from '../../../shared/runs/request';
+import { diverged } from '../../../shared/runs/divergence';
 import type { RunSummary } from '../../../shared/runs/types';
 import { MIN_SEEDS_FOR_VERDICT } from '../../../shared/experiments/schema';
 import { ExperimentFileError, isFileArg, loadExperiment, type LoadedExperiment } from '../../experiments/load';
@@ -38,7 +39,7 @@ export async function experimentCommand(argv: string[]): Promise<number> {
       return status(target, runsDirArg(v['runs-dir']), Boolean(v.json));
     }
     default:
-      throw new CliError(`experiment: expected run FILE or status FILE|NAME${action ? `, not '${action}'` : ''}`);
+      throw new CliError(`experiment: expected run FILE, status FILE|NAME or report NAME|FILE${action ? `, not '${action}'` : ''}`);
   }
 }
 
@@ -97,18 +98,24 @@ function scale(l: LoadedExperiment): string {
   return `each run ${b} on ${d}`;
 }
 
-/** `done 0.7123`, `running 3/10`, `queued`. */
+/** `done 0.7123 (10/10)`, `diverged 0.4100 (3/10)`, `queued`. */
 function cell(r: RunSummary | null): string {
   if (!r) return '-';
   const epochs = isOpenEnded(r.config.epochs) ? `${r.epochsDone}` : `${r.epochsDone}/${r.config.epochs}`;
   if (r.status === 'queued') return 'queued';
-  return `${r.status} ${r.best ? r.best.score.toFixed(4) : '-'} (${epochs})`;
+  return `${diverged(r) ? 'diverged' : r.status} ${r.best ? r.best.score.toFixed(4) : '-'} (${epochs})`;
 }
 
 function runJson(r: RunSummary | null, complete: boolean) {
   return r
-    ? { runId: r.id, status: r.status, reason: r.statusReason, epochsDone: r.epochsDone, epochs: r.config.epochs, best: r.best, postprocessedValScore: r.postprocess?.valScore ?? null, complete }
-    : { runId: null, status: null, complete: false };
+    ? { runId: r.id, status: r.status, reason: r.statusReason, epochsDone: r.epochsDone, epochs: r.config.epochs, best: r.best, postprocessedValScore: r.postprocess?.valScore ?? null, complete, diverged: diverged(r) }
+    : { runId: null, status: null, complete: false, diverged: false };
+}
+
+/** `2 complete`, `3 complete (1 diverged)`, of the runs given. */
+function completeText(runs: readonly { run: RunSummary | null; complete: boolean }[]): string {
+  const d = runs.filter((r) => r.run !== null && diverged(r.run)).length;
+  return `${runs.filter((r) => r.complete).length} complete${d ? ` (${d} diverged)` : ''}`;
 }
 
 function table(rows: string[][]): string {
@@ -123,7 +130,14 @@ async function status(target: string, runsDir: string, json: boolean): Promise<n
   try {
     const versions = storedVersions(store, target);
     if (json) {
-      printJson({ name: target, runsDir, versions: versions.map((v) => ({ version: v.version, groups: v.groups.map((g) => ({ key: g.key, fingerprints: g.fingerprints, runs: g.runs.map((r) => ({ seed: r.seed, ...runJson(r.run, r.complete) })) })) })) });
+      printJson({
+        name: target,
+        runsDir,
+        versions: versions.map((v) => ({
+          version: v.version,
+          groups: v.groups.map((g) => ({ key: g.key, fingerprints: g.fingerprints, runs: g.runs.map((r) => ({ seed: r.seed, ...runJson(r.run, r.complete) })), others: g.others.map((r) => r.id) })),
+        })),
+      });
       return 0;
     }
     if (versions.length === 0) {
@@ -132,9 +146,11 @@ async function status(target: string, runsDir: string, json: boolean): Promise<n
     }
     for (const v of versions) {
       const seeds = [...new Set(v.groups.flatMap((g) => g.runs.map((r) => r.seed)))].sort((a, b) => a - b);
+      // One run per group and seed, picked as the runner and the reports pick it (complete first).
       const runs = v.groups.flatMap((g) => g.runs);
-      process.stdout.write(`experiment ${target} v${v.version}: ${runs.length} run${runs.length === 1 ? '' : 's'}, ${runs.filter((r) => r.complete).length} complete\n`);
-      const rows = [['group', ...seeds.map((s) => `seed ${s}`)], ...v.groups.map((g) => [g.key, ...seeds.map((s) => cell(g.runs.filter((r) => r.seed === s).at(-1)?.run ?? null))])];
+      const others = v.groups.reduce((n, g) => n + g.others.length, 0);
+      process.stdout.write(`experiment ${target} v${v.version}: ${runs.length} run${runs.length === 1 ? '' : 's'}, ${completeText(runs)}${others ? `; ${others} other run${others === 1 ? '' : 's'} of the same group and seed not counted` : ''}\n`);
+      const rows = [['group', ...seeds.map((s) => `seed ${s}`)], ...v.groups.map((g) => [g.key, ...seeds.map((s) => cell(g.runs.find((r) => r.seed === s)?.run ?? null))])];
       process.stdout.write(`${table(rows)}\n`);
     }
     return 0;
@@ -156,13 +172,15 @@ function statusOfFile(loaded: LoadedExperiment, runsDir: string, json: boolean):
         experiment: { name: e.name, version: e.version, file: loaded.file },
         runsDir,
         total: cells.length,
+        stored: cells.filter((c) => c.run !== null).length,
         complete: cells.filter((c) => c.complete).length,
         groups: groups.map((g) => ({ key: g.group.key, levels: g.group.levels, fingerprint: g.group.fingerprint, runs: g.runs.map((r) => ({ seed: r.seed, ...runJson(r.run, r.complete) })) })),
         conflicts,
       });
       return 0;
     }
-    process.stdout.write(`experiment ${e.name} v${e.version} (${loaded.file}): ${cells.length} runs, ${cells.filter((c) => c.complete).length} complete; ${scale(loaded)}\n`);
+    const stored = cells.filter((c) => c.run !== null).length;
+    process.stdout.write(`experiment ${e.name} v${e.version} (${loaded.file}): ${cells.length} planned runs, ${stored} made, ${completeText(cells)}; ${scale(loaded)}\n`);
     const rows = [['group', ...e.seeds.map((s) => `seed ${s}`)], ...groups.map((g) => [g.group.key, ...g.runs.map((r) => cell(r.run))])];
     process.stdout.write(`${table(rows)}\n`);
     if (conflicts.length > 0) process.stdout.write(`warning: ${conflictMessage(plan, conflicts)}\n`);

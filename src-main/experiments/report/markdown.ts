@@ -17,6 +17,7 @@ import { MIN_SEEDS_FOR_VERDICT, higherIsBetter } from '../../../shared/metrics/g
 import { intervalText, meanStd, num, signed } from '../../../shared/experiments/format';
 import { experimentScale } from '../../../shared/experiments/scale';
 import type { PlanSource } from '../../../shared/experiments/view';
+import { diverged } from '../../../shared/runs/divergence';
 
 /** A figure of the report: its file (beside the Markdown) and what it shows. */
 export interface ReportFigure {
@@ -106,7 +107,7 @@ function finalLines(r: ExperimentResults): string[] {
   lines.push(
     ...table(
       ['Group', 'n', ...shown.map((m) => m.title)],
-      r.groups.map((g) => [g.key, String(g.counted.length), ...shown.map((m) => meanStd(g.metrics.find((x) => x.metric === m.key)?.stats ?? null))]),
+      r.groups.map((g) => [g.key, countedText(g), ...shown.map((m) => meanStd(g.metrics.find((x) => x.metric === m.key)?.stats ?? null))]),
     ),
   );
   lines.push('');
@@ -117,7 +118,36 @@ function finalLines(r: ExperimentResults): string[] {
     ),
   );
   lines.push('');
+  lines.push(...lossNote(r), ...divergedNote(r));
   return lines;
+}
+
+/** A group's counted runs, with how many of them diverged: `3`, `3 (1 diverged)`. */
+function countedText(g: GroupResult): string {
+  return g.diverged.length ? `${g.counted.length} (${g.diverged.length} diverged)` : String(g.counted.length);
+}
+
+/** Why the losses are neither compared nor drawn, when the groups train with different ones. */
+function lossNote(r: ExperimentResults): string[] {
+  if (r.losses.comparable) return [];
+  return [`**Losses are not compared.** Each group's losses above are its own; ${r.losses.reason ?? 'the groups train with different losses'}.`, ''];
+}
+
+/** How diverged runs are counted, when any group has one. */
+function divergedNote(r: ExperimentResults): string[] {
+  if (r.groups.every((g) => g.diverged.length === 0)) return [];
+  return [
+    "**Diverged runs count.** A run whose loss became NaN or infinite is a final outcome of what it trains, not retried: it counts with its best validation score (the best checkpoint it kept) and its last completed epoch's metrics, from before it diverged; it has no test score. Every comparison with a group that has one says so in its verdict. See [Diverged runs](#diverged-runs).",
+    '',
+  ];
+}
+
+/** Every diverged run, by group. */
+function divergedLines(r: ExperimentResults): string[] {
+  const rows = r.groups.flatMap((g) => g.diverged.map((d) => `- ${g.key}, seed ${d.seed} (run ${d.runId}): after ${plural(d.epochsDone, 'epoch')}, best val score ${num(d.bestScore)}; ${d.reason}`));
+  if (rows.length === 0) return [];
+  const counts = r.groups.map((g) => `${g.key} ${g.diverged.length} of ${g.counted.length}`).join(', ');
+  return ['## Diverged runs', '', `Runs whose loss became non-finite, per group: ${counts}.`, '', ...rows, ''];
 }
 
 function comparisonLines(r: ExperimentResults): string[] {
@@ -149,6 +179,7 @@ function comparisonLines(r: ExperimentResults): string[] {
     ),
   );
   lines.push('');
+  if (!r.losses.comparable) lines.push(`Losses are left out of the comparisons: ${r.losses.reason ?? 'the groups train with different losses'}.`, '');
   return lines;
 }
 
@@ -167,7 +198,7 @@ function detectorLines(r: ExperimentResults): string[] {
   const lines = [
     '## Detectors',
     '',
-    "The runs' own detector events (shared/analysis/detectors.ts): a start on a plateau (the loss did not move over the first batches) and a wrong step (a jump in the loss not recovered). Complete runs only.",
+    "The runs' own detector events (shared/analysis/detectors.ts): a start on a plateau (the loss did not move over the run's first batches; one judged on a resumed session's first batches is not counted) and a wrong step (a jump in the loss not recovered). Complete runs only.",
     '',
   ];
   lines.push(...table(['Group', ...DETECTOR_EVENTS.map((d) => DETECTOR_TITLES[d])], r.groups.map((g) => [g.key, ...DETECTOR_EVENTS.map((d) => hitList(g.detectors[d], g.counted.length))])));
@@ -227,7 +258,7 @@ function runLines(input: ReportInput): string[] {
   for (const g of input.results.groups) {
     for (const run of g.runs) {
       const x = run.record;
-      rows.push([g.key, String(x.experiment?.seed ?? x.seed), x.id, x.status, String(x.epochsDone), num(x.best?.score), run.complete ? 'yes' : 'no'] as string[]);
+      rows.push([g.key, String(x.experiment?.seed ?? x.seed), x.id, diverged(x) ? 'diverged' : x.status, String(x.epochsDone), num(x.best?.score), run.complete ? 'yes' : 'no'] as string[]);
     }
   }
   for (const m of input.missing) rows.push([m.group, String(m.seed), '—', 'not made yet', '0', '—', 'no']);
@@ -252,7 +283,7 @@ export function reportMarkdown(input: ReportInput): string {
   if (input.source?.kind === 'copy') lines.push(`*From the copy of the experiment file stored with its runs (${input.source.path}; the file was ${input.source.file}).*`, '');
   if (e?.description) lines.push(e.description, '');
   if (input.versions.length > 1) lines.push(`The store also has runs of version${input.versions.length > 2 ? 's' : ''} ${input.versions.filter((v) => v !== input.version).join(', ')}; they are not part of this report.`, '');
-  lines.push(...scaleLines(input), ...finalLines(input.results), ...comparisonLines(input.results), ...detectorLines(input.results), ...bnHealthLines(input.results), ...initLines(input.results));
+  lines.push(...scaleLines(input), ...finalLines(input.results), ...divergedLines(input.results), ...comparisonLines(input.results), ...detectorLines(input.results), ...bnHealthLines(input.results), ...initLines(input.results));
   if (input.figures.length) {
     lines.push('## Figures', '');
     for (const f of input.figures) lines.push(`![${f.caption}](${f.file})`, '', `*${f.caption}*`, '');
