@@ -7,6 +7,7 @@
  * The file itself is kept with the runs (copy.ts) when they are queued, for reports and the lab.
  */
 import type { ExperimentPlan, ExperimentProblem, PlannedRun } from '../../shared/experiments';
+import { diverged } from '../../shared/runs/divergence';
 import type { RunBest, RunStatus, RunSummary } from '../../shared/runs/types';
 import type { DataSource, TrainerMessage } from '../../shared/training/protocol';
 import type { Dataset } from '../data/dataset';
@@ -14,6 +15,8 @@ import { loadDataSource } from '../data/load';
 import { LabError } from '../lab/errors';
 import { planRun, type RunPlan } from '../lab/plan';
 import { runOnce } from '../lab/runRunner';
+import { RunClaimedError } from '../runs/errors';
+import { thisProcessOwner } from '../runs/liveness';
 import { RunStore } from '../runs/store';
 import { ExperimentCopyConflict, keepExperimentCopy, type CopyWrite } from './copy';
 import { ExperimentFileError, type LoadedExperiment } from './load';
@@ -30,7 +33,7 @@ export class ExperimentConflictError extends Error {
   }
 }
 
-/** A run of the experiment is being trained by another live process: nothing is run. */
+/** A run of the experiment is being trained by another live process, or another runner runs the version: nothing is run. */
 export class ExperimentBusyError extends Error {
   override readonly name = 'ExperimentBusyError';
 }
@@ -54,6 +57,8 @@ export interface RunStep {
   best: RunBest | null;
   /** Whether it has nothing left to train afterwards. */
   complete: boolean;
+  /** Whether it diverged (failed with a non-finite loss): complete, counted as that outcome, never trained again. */
+  diverged: boolean;
 }
 
 /** How a session of the runner went. */
@@ -109,6 +114,7 @@ function stepOf(n: number, p: PlannedRun, action: RunAction, run: RunSummary | n
     epochsDone: run?.epochsDone ?? 0,
     best: run?.best ?? null,
     complete,
+    diverged: run !== null && diverged(run),
   };
 }
 
@@ -121,6 +127,7 @@ function actionFor(run: RunSummary): RunAction {
 function describe(action: RunAction, run: RunSummary): string {
   switch (action) {
     case 'skip':
+      if (diverged(run)) return `run ${run.id} diverged (${run.statusReason ?? 'a non-finite loss'}); that is its outcome, counted as such and not trained again; skipped`;
       return `run ${run.id} is ${run.status}${run.best ? ` (best validation score ${run.best.score.toFixed(4)} at epoch ${run.best.epoch + 1})` : ''}; skipped`;
     case 'resume':
       return `resuming run ${run.id} from its checkpoint of epoch ${(run.lastCheckpoint?.epoch ?? 0) + 1} (it was ${run.status}${run.statusReason ? `: ${run.statusReason}` : ''})`;
@@ -132,7 +139,7 @@ function describe(action: RunAction, run: RunSummary): string {
 }
 
 /** Plans the runs the store does not have yet (no run is created here). Refusals are collected, one per run. */
-async function planMissing(loaded: LoadedExperiment, missing: readonly PlannedRun[], store: RunStore, load: (s: DataSource) => Promise<Dataset>): Promise<Map<number, RunPlan>> {
+async function planMissing(loaded: LoadedExperiment, missing: readonly PlannedRun[], store: RunStore, load: (s: DataSource) => Promise<Dataset>, log: (line: string) => void): Promise<Map<number, RunPlan>> {
   const cache = new Map<string, Promise<Dataset>>();
   const cachedLoad = (s: DataSource) => {
     const key = JSON.stringify(s);
@@ -142,9 +149,30 @@ async function planMissing(loaded: LoadedExperiment, missing: readonly PlannedRu
   };
   const plans = new Map<number, RunPlan>();
   const problems: ExperimentProblem[] = [];
+  const warned = new Set<string>();
+  // The file's test ids that are in the data: a folder's test id list serves every subset of the folder.
+  let testIds: string[] | undefined;
+  const listed = missing[0]?.request.testIds;
+  if (listed) {
+    const ds = await cachedLoad(loaded.source);
+    const have = new Set(ds.ids);
+    testIds = listed.filter((id) => have.has(id));
+    if (testIds.length === 0) {
+      throw new ExperimentFileError(loaded.file, [{ path: 'data.testIds', message: `none of its ${listed.length} test ids is in ${ds.info.name}; the runs would have no test images` }]);
+    }
+    log(`test set: ${testIds.length} of the ${listed.length} ids of data.testIds are in ${ds.info.name}; each run holds them out and scores them once, at its end`);
+  }
   for (const p of missing) {
     try {
-      plans.set(p.index, await planRun(p.request, { arch: p.arch, source: loaded.source, load: cachedLoad, runs: store }));
+      const request = testIds === undefined ? p.request : { ...p.request, testIds };
+      const rp = await planRun(request, { arch: p.arch, source: loaded.source, load: cachedLoad, runs: store });
+      plans.set(p.index, rp);
+      // The planner's warnings (a warm start whose weights saw this run's validation images...), each once per group.
+      for (const w of rp.warnings) {
+        if (warned.has(`${p.group}\u0000${w}`)) continue;
+        warned.add(`${p.group}\u0000${w}`);
+        log(`warning: group ${p.group} (seed ${p.seed} and any later seeds): ${w}`);
+      }
     } catch (err) {
       if (!(err instanceof LabError)) throw err;
       const where = `groups.${p.group} seed ${p.seed}`;
@@ -177,7 +205,15 @@ export async function runExperiment(loaded: LoadedExperiment, opts: ExperimentRu
   for (const s of signals) process.on(s, onSignal);
   const stopped = () => local.signal.aborted || opts.stop?.aborted === true;
   const store = RunStore.open(opts.runsDir);
+  let release = () => {};
   try {
+    // One runner per experiment version at a time: two started together would both find every run
+    // missing and both queue the whole plan. A dry run makes nothing and needs no hold.
+    if (!opts.dryRun) {
+      const hold = store.hold(experimentHoldKey(e.name, e.version), thisProcessOwner(), `running experiment ${e.name} v${e.version} (strata experiment run)`);
+      if (!hold.ok) throw new ExperimentBusyError(`experiment ${e.name} v${e.version} is already being run: ${hold.message}; wait for it to end or stop it first`);
+      release = hold.release;
+    }
     checkStored(plan, store);
     // Checked before anything is loaded or made; written once every run could be planned.
     let copy = keepCopy(loaded, store, false);
@@ -188,7 +224,8 @@ export async function runExperiment(loaded: LoadedExperiment, opts: ExperimentRu
       cells.set(p.index, g?.runs.find((r) => r.seed === p.seed)?.run ?? null);
     }
     const missing = plan.runs.filter((p) => cells.get(p.index) === null);
-    const plans = await planMissing(loaded, missing, store, opts.load ?? loadDataSource);
+    const plans = await planMissing(loaded, missing, store, opts.load ?? loadDataSource, log);
+    checkDataset(plan, store, plans);
 
     const steps: RunStep[] = [];
     if (opts.dryRun) {
@@ -198,7 +235,7 @@ export async function runExperiment(loaded: LoadedExperiment, opts: ExperimentRu
         const action: RunAction = run === null ? 'new' : complete ? 'skip' : actionFor(run);
         steps.push(stepOf(p.index + 1, p, action, run, complete));
         const rp = plans.get(p.index);
-        const what = run === null ? `new run (${rp ? `${rp.split.train.length} training, ${rp.split.val.length} validation images` : 'planned'})` : describe(action, run);
+        const what = run === null ? `new run (${rp ? `${rp.split.train.length} training, ${rp.split.val.length} validation${rp.split.test.length ? `, ${rp.split.test.length} test` : ''} images` : 'planned'})` : describe(action, run);
         log(`${runLabel(p.index + 1, total, p.group, p.seed)}: ${what}`);
       }
       return result(loaded, opts, steps, false, copy);
@@ -231,12 +268,23 @@ export async function runExperiment(loaded: LoadedExperiment, opts: ExperimentRu
         continue;
       }
       log(`${label}: ${describe(action, before)}`);
-      await runOnce({ runsDir: opts.runsDir, runId: id }, opts.onMessage ?? (() => {}), { signals, ...(opts.stop ? { stop: opts.stop } : {}) });
+      try {
+        await runOnce({ runsDir: opts.runsDir, runId: id }, opts.onMessage ?? (() => {}), { signals, ...(opts.stop ? { stop: opts.stop } : {}) });
+      } catch (err) {
+        if (!(err instanceof RunClaimedError)) throw err;
+        // Another process took this run since the session began (strata runs resume, the lab): it is
+        // theirs; this session leaves it untouched and goes on with the rest of the plan.
+        log(`${label}: skipped: ${err.message}; run the same command again once it has ended`);
+        const now = store.summary(id);
+        steps.push(stepOf(n, p, 'skip', now, isComplete(store, now)));
+        continue;
+      }
       const after = store.summary(id);
       const complete = isComplete(store, after);
       steps.push(stepOf(n, p, action, after, complete));
       const best = after.best ? `; best validation score ${after.best.score.toFixed(4)} at epoch ${after.best.epoch + 1}` : '';
-      log(`${label}: ${after.status}${after.statusReason ? ` (${after.statusReason})` : ''}, ${after.epochsDone} epoch${after.epochsDone === 1 ? '' : 's'}${best}`);
+      const outcome = diverged(after) ? '; it diverged: counted as that outcome, not trained again' : '';
+      log(`${label}: ${after.status}${after.statusReason ? ` (${after.statusReason})` : ''}, ${after.epochsDone} epoch${after.epochsDone === 1 ? '' : 's'}${best}${outcome}`);
       if (!complete && stopped()) stoppedAt ??= n;
     }
     const r = result(loaded, opts, steps, stoppedAt !== null, copy);
@@ -245,8 +293,33 @@ export async function runExperiment(loaded: LoadedExperiment, opts: ExperimentRu
     return r;
   } finally {
     for (const s of signals) process.off(s, onSignal);
+    release();
     store.close();
   }
+}
+
+/** The key of the hold a runner session takes on experiment `name` version `version` (RunStore.hold). */
+export function experimentHoldKey(name: string, version: number): string {
+  return `experiment:${name}:v${version}`;
+}
+
+/**
+ * Refuses new runs planned on another dataset than the version's stored runs trained on: the data
+ * folder is not in the groups' fingerprints (the data may move), so the file may point at other data
+ * under the same version, and a group would mix datasets.
+ */
+function checkDataset(plan: ExperimentPlan, store: RunStore, plans: ReadonlyMap<number, RunPlan>): void {
+  const e = plan.experiment;
+  const planned = [...plans.values()][0]?.init.dataset;
+  if (!planned) return;
+  const other = runsOfVersion(store, e.name, e.version).find((r) => r.dataset.fingerprint !== planned.fingerprint);
+  if (!other) return;
+  const where = (d: RunSummary['dataset']) => `${d.source.kind === 'folder' ? d.source.path : 'the demo set'} (${d.name}, ${d.count} images, fingerprint ${d.fingerprint.slice(0, 12)})`;
+  throw new ExperimentConflictError(
+    `experiment ${e.name} version ${e.version}: its runs so far (run ${other.id}, group ${other.experiment?.group ?? '?'}) trained on ${where(other.dataset)}, but the file's data is ${where(planned)}. ` +
+      `Runs of one version must train on one dataset: bump "version" (to ${e.version + 1}) to run the experiment on the new data, or point data.path back at the old`,
+    [],
+  );
 }
 
 /** Refuses a store whose runs of this version come from another plan, or that another process trains. */
