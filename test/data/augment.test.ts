@@ -4,13 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { mixSeed, mulberry32 } from '../../shared/data/random';
-import { DEFAULT_AUGMENT } from '../../shared/runs/request';
 import type { AugmentOptions, AugmentPlan } from '../../src-main/data/augment';
 import { NO_AUGMENT, planAugment, reflectIndex, renderSample } from '../../src-main/data/augment';
 import { BatchStream } from '../../src-main/data/batches';
 import { assembleDataset } from '../../src-main/data/dataset';
 
 const identity = { mean: 0, std: 1 };
+/** The usual TGS strengths (the options' suggested values; the default is the h-flip alone). */
+const TGS_STRENGTHS = { shift: 0.1, scale: 0.1, brightness: 0.05, contrast: 0.1 } as const;
 
 /** Renders `image` (and `mask`) of h x w with `plan`, one channel, identity normalisation: x = v / 255. */
 function render(image: Uint8Array, mask: Uint8Array | null, h: number, w: number, plan: AugmentPlan, channels: 1 | 3 = 1) {
@@ -211,7 +212,7 @@ describe('planning', () => {
   });
 
   it('keeps each value within its setting, reaching close to it both ways', () => {
-    for (const opts of [{ ...DEFAULT_AUGMENT }, { shift: 0.5, scale: 0.5, brightness: 1, contrast: 1 }, { shift: 0.02, scale: 0.3, brightness: 0.2, contrast: 0.01 }]) {
+    for (const opts of [{ ...TGS_STRENGTHS }, { shift: 0.5, scale: 0.5, brightness: 1, contrast: 1 }, { shift: 0.02, scale: 0.3, brightness: 0.2, contrast: 0.01 }]) {
       const plans = Array.from({ length: 2000 }, (_, i) => planAugment(opts, 1, 3, i));
       const spread = (values: number[], bound: number) => {
         expect(Math.max(...values.map(Math.abs))).toBeLessThanOrEqual(bound);
@@ -253,7 +254,7 @@ describe('training batches', () => {
     null,
   );
   const norm = { mean: 0.4, std: 0.2 };
-  const augment: AugmentOptions = { hflip: true, vflip: false, ...DEFAULT_AUGMENT };
+  const augment: AugmentOptions = { hflip: true, vflip: false, ...TGS_STRENGTHS };
   /** Sample `index`'s input in epoch `epoch`, from batches of `batchSize`. */
   const sampleIn = (index: number, epoch: number, batchSize: number, prefetch: number) => {
     const stream = new BatchStream(ds, { indices: [0, 1, 2, 3, 4], batchSize, seed: 21, epoch, norm, augment, prefetch });

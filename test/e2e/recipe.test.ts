@@ -90,11 +90,14 @@ describe('the recipe settings in Chromium', () => {
     const aug = page.locator('[data-testid="augment-section"]');
     const inf = page.locator('[data-testid="inference-section"]');
     expect(await aug.getAttribute('open')).toBeNull();
-    expect(await aug.locator('summary').textContent()).toContain('shift ±10% of the side');
+    // The default: the h-flip alone (docs/recipe.md).
+    expect((await aug.locator('summary').textContent())?.trim()).toMatch(/h-flip$/);
     expect(await inf.locator('summary').textContent()).toContain('threshold and min area tuned on validation');
     await aug.locator('summary').click();
     await f.getByLabel('Shift (share of side)').fill('0.05');
+    await f.getByLabel('Scale (± share)').fill('0.1');
     await f.getByLabel('Brightness (± of range)').fill('0.1');
+    await f.getByLabel('Contrast (± share)').fill('0.1');
     await inf.locator('summary').click();
     await f.getByLabel('Flip TTA').uncheck();
     await f.getByLabel('Snapshots (last k epochs)').fill('2');

@@ -38,7 +38,7 @@ describe('the setup form\'s recipe settings', () => {
   it('starts from the schema\'s defaults: a fresh form queues exactly the default configuration', () => {
     const f = emptySetupForm();
     expect([f.loss, f.lovaszWeight, f.testFraction, f.testIds, f.initFromRun, f.tta, f.snapshots, f.threshold, f.minArea, f.maxMinutes]).toEqual(['bce-lovasz', '1', '0', '', '', true, '3', '', '', '']);
-    expect([f.shift, f.scale, f.brightness, f.contrast]).toEqual(['0.1', '0.1', '0.05', '0.1']);
+    expect([f.shift, f.scale, f.brightness, f.contrast]).toEqual(['0', '0', '0', '0']);
     const c = ok(f);
     expect(c.config).toEqual(defaultRunConfig());
     expect(c.runs[0]?.request).not.toHaveProperty('testIds');
@@ -150,7 +150,7 @@ describe('the setup form\'s recipe settings', () => {
 describe('the recipe in words', () => {
   it('words the default recipe as the collapsed sections and the run details show it', () => {
     expect(sectionSummaries(emptySetupForm())).toEqual({
-      augment: 'h-flip · shift ±10% of the side · scale ±10% · brightness ±5% of the range · contrast ±10%',
+      augment: 'h-flip',
       inference: 'flip TTA · up to 3 snapshots · threshold and min area tuned on validation',
     });
     const d = defaultRunConfig();
@@ -162,6 +162,7 @@ describe('the recipe in words', () => {
     expect(sectionSummaries({ ...emptySetupForm(), shift: '0.7', snapshots: '0' })).toEqual({ augment: null, inference: null });
     expect(augmentText({ hflip: false, vflip: true, shift: 0.125, scale: 0, brightness: 0, contrast: 0 })).toBe('v-flip · shift ±12.5% of the side');
     expect(augmentText({ hflip: false, vflip: false, shift: 0, scale: 0, brightness: 0, contrast: 0 })).toBe('none');
+    expect(augmentText({ hflip: true, vflip: false, shift: 0.1, scale: 0.1, brightness: 0.05, contrast: 0.1 })).toBe('h-flip · shift ±10% of the side · scale ±10% · brightness ±5% of the range · contrast ±10%');
     expect(inferenceText({ tta: false, snapshots: 1, threshold: 0.4, minArea: 20 })).toBe('no TTA · single checkpoint · threshold 0.4 (fixed) · min area 20 px (fixed)');
     expect(inferenceText({ tta: true, snapshots: 2, minArea: 0 })).toBe('flip TTA · up to 2 snapshots · threshold tuned on validation · min area 0 px (fixed)');
     expect(lossText({ name: 'per-image-iou', eps: 0.62, lovaszWeight: 1 })).toBe('per-image-iou (eps 0.62)');

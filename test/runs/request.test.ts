@@ -33,15 +33,15 @@ describe('the run request schema', () => {
       bnPlacement: 'samplers',
       seed: 1,
       valFraction: 0.2,
-      augment: { hflip: true, vflip: false, shift: 0.1, scale: 0.1, brightness: 0.05, contrast: 0.1 },
+      augment: { hflip: true, vflip: false, shift: 0, scale: 0, brightness: 0, contrast: 0 },
       backend: 'auto',
       testFraction: 0,
       inference: { tta: true, snapshots: 3 },
     });
     expect(runRequestSchema.parse({}).config).toEqual(defaultRunConfig());
     // An augment block given in part keeps the defaults of the settings it leaves out.
-    const partial = parseRunConfig({ augment: { vflip: true, scale: 0 } });
-    expect(partial.ok && partial.config.augment).toEqual({ hflip: true, vflip: true, shift: 0.1, scale: 0, brightness: 0.05, contrast: 0.1 });
+    const partial = parseRunConfig({ augment: { vflip: true, scale: 0.2 } });
+    expect(partial.ok && partial.config.augment).toEqual({ hflip: true, vflip: true, shift: 0, scale: 0.2, brightness: 0, contrast: 0 });
   });
 
   it('bounds each augmentation setting on its own, and knows no jitter any more', () => {
