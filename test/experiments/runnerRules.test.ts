@@ -2,7 +2,8 @@
  * The experiment runner's review cases, on a real run store in a temp folder (runs queued without
  * training where training is not the point: a stop asked for before the session queues every run
  * and trains none):
- * - two runners started together: one queues the plan, the other is refused, naming the first;
+ * - two runners started together: one queues the plan, the other is refused, naming the first
+ *   (and `experiment status FILE` counts planned, made and complete runs);
  * - a diverged run is skipped as a final outcome, and a run another process claims mid-plan is
  *   skipped with a message while the session goes on (a real trainer is refused);
  * - new runs planned on another dataset than the version's runs are refused (bump the version);
@@ -12,8 +13,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { divergenceReason } from '../../shared/runs/divergence';
+import { CliError } from '../../src-main/cli/args';
+import { experimentCommand } from '../../src-main/cli/commands/experiment';
 import { readExperimentCopy } from '../../src-main/experiments/copy';
 import { loadExperiment } from '../../src-main/experiments/load';
 import { ExperimentBusyError, ExperimentConflictError, runExperiment, type ExperimentRunOptions } from '../../src-main/experiments/runner';
@@ -49,6 +52,21 @@ function writeExperiment(name: string, edit: (f: Record<string, unknown>) => voi
   return file;
 }
 
+/** The first line `strata experiment status FILE` prints. */
+async function statusLine(file: string): Promise<string> {
+  const out: string[] = [];
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out.push(String(chunk));
+    return true;
+  });
+  try {
+    expect(await experimentCommand(['status', file, '--runs-dir', runsDir])).toBe(0);
+  } finally {
+    spy.mockRestore();
+  }
+  return out.join('').split('\n')[0] ?? '';
+}
+
 /** Options of a session that queues every run and trains none (its stop is asked for before it starts). */
 function queueOnly(over: Partial<ExperimentRunOptions> = {}): ExperimentRunOptions {
   const ctl = new AbortController();
@@ -59,6 +77,8 @@ function queueOnly(over: Partial<ExperimentRunOptions> = {}): ExperimentRunOptio
 describe('the experiment runner', () => {
   it('lets one of two runners started together queue the plan, and refuses the other', async () => {
     const file = writeExperiment('race');
+    // Before any run: status counts the plan's cells as planned, none made.
+    expect(await statusLine(file)).toMatch(/^experiment race v1 \(.+\): 2 planned runs, 0 made, 0 complete; each run 1 epoch on the demo set/);
     // Both loaded first, then started in the same tick: each finds no run stored when it begins.
     const [la, lb] = [await loadExperiment(file), await loadExperiment(file)];
     const settled = await Promise.allSettled([runExperiment(la, queueOnly()), runExperiment(lb, queueOnly())]);
@@ -74,6 +94,8 @@ describe('the experiment runner', () => {
     const third = await runExperiment(await loadExperiment(file), queueOnly());
     expect(third.runs.map((r) => r.action)).toEqual(['new', 'new']);
     expect(withStore(runsDir, (s) => s.experimentRuns('race').length)).toBe(2);
+    expect(await statusLine(file)).toMatch(/^experiment race v1 \(.+\): 2 planned runs, 2 made, 0 complete;/);
+    await expect(experimentCommand(['list'])).rejects.toThrow(new CliError("experiment: expected run FILE, status FILE|NAME or report NAME|FILE, not 'list'"));
   });
 
   it('skips a diverged run as final, and a run another process claims mid-plan with a message, going on with the plan', async () => {
