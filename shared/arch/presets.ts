@@ -155,8 +155,9 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
 
 /**
  * The design a run gets when it names none (`strata train` without `--arch`, the setup form's first
- * choice): `small`, the better of the two designs timed against each other on TGS so far; docs/recipe.md
- * says what was measured, and that a preset better per CPU-minute is still to be found.
+ * choice): `small`. The other design trained to the end on TGS at an equal budget, `lean`, scored no
+ * better (docs/recipe.md: 0.611 against 0.612 on held-out images after 18 minutes); a preset better per
+ * CPU-minute is still to be found.
  */
 export const DEFAULT_PRESET = 'small';
 
