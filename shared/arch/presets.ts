@@ -26,6 +26,12 @@ export interface UNetOptions {
   blocksPerLevel: readonly number[];
   /** m: stride-1 convs in each sampler; default 2, the note's 3-conv samplers. */
   samplerConvs?: number;
+  /**
+   * Stride-1 convs after the transposed conv of each upsampler, where they differ from the
+   * downsamplers'; default `samplerConvs`. 2 with `samplerConvs` 0 is the note's "3x3/2 transposed
+   * conv followed by two 3x3 convs" with 1-conv downsamplers.
+   */
+  upSamplerConvs?: number;
   /** BN in the samplers; default `after`, as in the note's Figures 2 and 3. */
   samplerBn?: SamplerBn;
   /** Kernel of the transposed convs; default 3 (the note also suggests 5). */
@@ -54,6 +60,7 @@ const STEP_Y = 140;
 export function buildUNet(o: UNetOptions): Architecture {
   const kernel = o.kernel ?? 3;
   const convs = o.samplerConvs ?? 2;
+  const upConvs = o.upSamplerConvs ?? convs;
   const bn = o.samplerBn ?? 'after';
   const blocks = (i: number): number => o.blocksPerLevel[i] ?? 1;
   const at = (col: number, depth: number) => ({ x: col * STEP_X, y: depth * STEP_Y });
@@ -76,7 +83,7 @@ export function buildUNet(o: UNetOptions): Architecture {
   }
   chain({ id: 'bottom', kind: 'resnet', blocks: blocks(3), kernel, position: at(col++, 3) });
   for (let d = 2; d >= 0; d--) {
-    chain({ id: `up${d}`, kind: 'up', convs, kernel: o.upKernel ?? 3, bn, match: `down${d}`, position: at(col++, d + 0.5) });
+    chain({ id: `up${d}`, kind: 'up', convs: upConvs, kernel: o.upKernel ?? 3, bn, match: `down${d}`, position: at(col++, d + 0.5) });
     chain({ id: `merge${d}`, kind: 'merge', mode: o.merge ?? 'add', position: at(col++, d) });
     edges.push({ from: `e${d}`, to: `merge${d}`, port: 'skip' });
     chain({ id: `d${d}`, kind: 'resnet', blocks: blocks(6 - d), kernel, position: at(col++, d) });

@@ -55,6 +55,7 @@ export const designOptionsSchema = z.strictObject({
     })
     .optional(),
   samplerConvs: int('sampler convs', LIMITS.convs.min, LIMITS.convs.max).optional(),
+  upSamplerConvs: int('upsampler convs', LIMITS.convs.min, LIMITS.convs.max).optional(),
   samplerBn: z.enum(SAMPLER_BN, { error: `samplerBn must be one of ${SAMPLER_BN.join(', ')}` }).optional(),
   upKernel: int('up kernel', LIMITS.kernel.min, LIMITS.kernel.max).optional(),
   kernel: int('kernel', LIMITS.kernel.min, LIMITS.kernel.max).optional(),
