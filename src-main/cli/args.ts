@@ -12,8 +12,33 @@ export class CliError extends Error {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** Parses a subcommand's arguments strictly; unknown flags and missing values are CliErrors. */
+/**
+ * `--help` or `-h` among a command's arguments: not an error, the CLI prints the command's usage line and
+ * its options (from the table it parses with) and exits 0.
+ */
+export class HelpRequest extends Error {
+  constructor(
+    readonly command: string,
+    readonly options: Options,
+  ) {
+    super(`help for ${command}`);
+  }
+
+  /** The options, one a line: `--name VALUE` for a string, `--name` for a switch. */
+  optionLines(): string[] {
+    return Object.entries(this.options).map(([name, o]) => `  --${name}${o.type === 'string' ? ' VALUE' : ''}${o.multiple ? ' (repeatable)' : ''}`);
+  }
+}
+
+/** Whether `argv` asks for help before a `--` that ends the options. */
+export function asksForHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
+/** Parses a subcommand's arguments strictly; unknown flags and missing values are CliErrors; `--help` is a HelpRequest. */
 export function parseCommandArgs<O extends Options>(command: string, argv: string[], options: O): ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: true }>> {
+  if (asksForHelp(argv)) throw new HelpRequest(command, options);
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
   } catch (err) {

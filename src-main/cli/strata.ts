@@ -2,7 +2,8 @@
  * `strata`: the command line. Each subcommand lives in commands/. With `--json`, stdout carries
  * exactly one JSON object; progress and logs go to stderr. Bad arguments or input exit with 2.
  */
-import { CliError } from './args';
+import fs from 'node:fs';
+import { asksForHelp, CliError, HelpRequest } from './args';
 import { analyzeCommand } from './commands/analyze';
 import { runsCommand } from './commands/runs';
 import { evalCommand } from './commands/eval';
@@ -14,7 +15,7 @@ import { trainCommand } from './commands/train';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
   summary: { run: summaryCommand, help: 'summary --arch <preset|file.json> [--batch N] [--json]' },
-  train: { run: trainCommand, help: 'train --arch A --data <dir|demo> [options] [--json]' },
+  train: { run: trainCommand, help: 'train --data <dir|demo> [--arch A] [options] [--json]' },
   eval: { run: evalCommand, help: 'eval --run ID --data DIR [--postprocess run|none] [--threshold T] [--out masks.csv] [--per-image] [--json]' },
   predict: { run: predictCommand, help: 'predict --run ID --images DIR --out submission.csv [--postprocess run|none] [--threshold T] [--json]' },
   score: { run: scoreCommand, help: 'score --truth <train.csv|masks dir> --pred submission.csv [--json]' },
@@ -29,15 +30,45 @@ function usage(): string {
     .join('\n')}\n\nSee README.md for every option.`;
 }
 
+/** The version of package.json, two folders up from this file (src-main/cli). */
+function version(): string {
+  const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+}
+
+/** A command's help: its usage line, the options its parser takes (when it got that far), and where the rest is. */
+function commandHelp(name: string, request?: HelpRequest): string {
+  const line = COMMANDS[name]?.help ?? name;
+  const options = request ? `\n\noptions of ${request.command}:\n${request.optionLines().join('\n')}` : '';
+  return `usage: strata ${line}${options}\n\nSee README.md ("The command line") for what each option does.`;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${usage()}\n`);
     return name ? 0 : 2;
   }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`strata ${version()}\n`);
+    return 0;
+  }
   const command = COMMANDS[name];
   if (!command) throw new CliError(`unknown command '${name}'\n\n${usage()}`);
-  return command.run(rest);
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof HelpRequest) {
+      process.stdout.write(`${commandHelp(name, err)}\n`);
+      return 0;
+    }
+    // A command that refuses its arguments before parsing them (e.g. a missing subcommand) still answers --help.
+    if (asksForHelp(rest)) {
+      process.stdout.write(`${commandHelp(name)}\n`);
+      return 0;
+    }
+    throw err;
+  }
 }
 
 main(process.argv.slice(2)).then(
