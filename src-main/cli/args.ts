@@ -36,11 +36,33 @@ export function asksForHelp(argv: readonly string[]): boolean {
   return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
 }
 
+/**
+ * `--epochs -1` as `--epochs=-1`: a value option followed by a negative number takes it as its value, so the
+ * value is checked (and refused by its own rule) instead of node's parser calling the flag ambiguous.
+ */
+function joinNegativeValues(argv: readonly string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const next = argv[i + 1];
+    const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : null;
+    if (name !== null && options[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 /** Parses a subcommand's arguments strictly; unknown flags and missing values are CliErrors; `--help` is a HelpRequest. */
 export function parseCommandArgs<O extends Options>(command: string, argv: string[], options: O): ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: true }>> {
   if (asksForHelp(argv)) throw new HelpRequest(command, options);
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    return parseArgs({ args: joinNegativeValues(argv, options), options, strict: true, allowPositionals: true });
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     throw new CliError(`${command}: ${msg.replace(/^TypeError \[[A-Z_]+\]: /, '')}`);

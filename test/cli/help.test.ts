@@ -1,6 +1,6 @@
 /**
  * `strata --version` and `strata <command> --help`: exit 0 with the version or the command's usage line and
- * the options its parser takes, and never run the command.
+ * the options its parser takes, and never run the command. And a negative value after its flag is a value.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -47,5 +47,16 @@ describe('strata --help and --version', () => {
     const after = strata('eval', '--run', 'x', '--', '--help');
     expect(after.code).toBe(2);
     expect(after.stderr).toMatch(/^strata: eval: /);
+  });
+
+  it('reads `--epochs -1` as `--epochs=-1`: the same message, naming the setting', () => {
+    const spaced = strata('train', '--data', 'demo', '--epochs', '-1');
+    const joined = strata('train', '--data', 'demo', '--epochs=-1');
+    expect(spaced.code).toBe(2);
+    expect(spaced.stderr).toBe(joined.stderr);
+    expect(spaced.stderr).toContain('--epochs: epochs must be at least 1');
+    const lr = strata('train', '--data', 'demo', '--lr', '-.5');
+    expect(lr.code).toBe(2);
+    expect(lr.stderr).toContain('--lr: learning rate must be above 0');
   });
 });
