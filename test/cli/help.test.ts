@@ -2,7 +2,8 @@
  * `strata --version` and `strata <command> --help`: exit 0 with the version or the command's usage line and
  * the options its parser takes, and never run the command. And a negative value after its flag is a value.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliSandbox } from '../helpers/cli';
@@ -58,5 +59,17 @@ describe('strata --help and --version', () => {
     const lr = strata('train', '--data', 'demo', '--lr', '-.5');
     expect(lr.code).toBe(2);
     expect(lr.stderr).toContain('--lr: learning rate must be above 0');
+  });
+
+  it('has a bin entry, so `npx strata` runs the same CLI', () => {
+    const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { bin?: Record<string, string>; version: string };
+    const bin = pkg.bin?.['strata'];
+    expect(bin).toBeDefined();
+    const file = path.join(REPO_ROOT, bin ?? '');
+    accessSync(file, constants.X_OK);
+    expect(readFileSync(file, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    const r = spawnSync(process.execPath, [file, '--version'], { cwd: tmp, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`strata ${pkg.version}\n`);
   });
 });
