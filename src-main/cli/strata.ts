@@ -3,6 +3,7 @@
  * exactly one JSON object; progress and logs go to stderr. Bad arguments or input exit with 2.
  */
 import fs from 'node:fs';
+import { RunStoreOpenError } from '../runs/errors';
 import { asksForHelp, CliError, HelpRequest } from './args';
 import { analyzeCommand } from './commands/analyze';
 import { runsCommand } from './commands/runs';
@@ -79,6 +80,10 @@ main(process.argv.slice(2)).then(
     if (err instanceof CliError) {
       process.stderr.write(`strata: ${err.message}\n`);
       process.exitCode = err.exitCode;
+    } else if (err instanceof RunStoreOpenError) {
+      // A runs folder this Strata cannot read (not an index, a newer one, no WAL): say which and what to do.
+      process.stderr.write(`strata: ${err.message}.\nNothing in it was changed. Open it with a Strata that reads it, or point --runs-dir (or STRATA_RUNS_DIR) at another runs folder.\n`);
+      process.exitCode = 2;
     } else {
       process.stderr.write(`strata: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
       process.exitCode = 1;
