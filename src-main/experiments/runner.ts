@@ -7,6 +7,7 @@
  * The file itself is kept with the runs (copy.ts) when they are queued, for reports and the lab.
  */
 import type { ExperimentPlan, ExperimentProblem, PlannedRun } from '../../shared/experiments';
+import { configDrift, driftMessage } from '../../shared/experiments/drift';
 import { diverged } from '../../shared/runs/divergence';
 import type { RunBest, RunStatus, RunSummary } from '../../shared/runs/types';
 import type { DataSource, TrainerMessage } from '../../shared/training/protocol';
@@ -186,7 +187,8 @@ async function planMissing(loaded: LoadedExperiment, missing: readonly PlannedRu
 
 /**
  * Runs experiment `loaded`'s plan on the store at `opts.runsDir`. Refuses, before anything is made
- * or trained: runs of the same name and version planned with another fingerprint for a group, or a
+ * or trained: runs of the same name and version planned with another fingerprint for a group, or made
+ * with other fully resolved settings than the group's plan (a default that changed since), or a
  * copy of the file stored with them that plans a group differently ({@link ExperimentConflictError}), a run of it that another live process trains
  * ({@link ExperimentBusyError}), and runs the planner refuses (ExperimentFileError, e.g. a design
  * that does not fit the data).
@@ -322,12 +324,18 @@ function checkDataset(plan: ExperimentPlan, store: RunStore, plans: ReadonlyMap<
   );
 }
 
-/** Refuses a store whose runs of this version come from another plan, or that another process trains. */
+/**
+ * Refuses a store whose runs of this version come from another plan, were made with other settings
+ * than the plan resolves now (a default changed: configDrift), or that another process trains.
+ */
 function checkStored(plan: ExperimentPlan, store: RunStore): void {
   const e = plan.experiment;
   const stored = runsOfVersion(store, e.name, e.version);
   const conflicts = fingerprintConflicts(plan, stored);
   if (conflicts.length > 0) throw new ExperimentConflictError(conflictMessage(plan, conflicts), conflicts);
+  // The fingerprints leave defaults out: a default that changed since the first runs is found here.
+  const drifts = configDrift(plan, stored);
+  if (drifts.length > 0) throw new ExperimentConflictError(driftMessage(plan, drifts), drifts.map((d) => ({ group: d.group, reason: 'settings', runIds: d.runIds })));
   for (const r of stored) {
     const owner = store.ownerOf(r.id);
     if (owner && !owner.gone) {

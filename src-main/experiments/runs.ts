@@ -63,8 +63,8 @@ export function runsOfVersion(store: Pick<RunStore, 'experimentRuns'>, name: str
 /** A group whose stored runs were planned from another file than this one. */
 export interface GroupConflict {
   group: string;
-  /** Why: its fingerprint differs, or the file no longer has the group. */
-  reason: 'changed' | 'gone';
+  /** Why: its fingerprint differs, the file no longer has the group, or its runs' settings differ from the plan's (shared/experiments/drift.ts). */
+  reason: 'changed' | 'gone' | 'settings';
   /** The stored runs concerned. */
   runIds: string[];
 }

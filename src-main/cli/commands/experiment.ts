@@ -2,6 +2,9 @@ import { EXPERIMENT_NAME_PATTERN, isOpenEnded } from '../../../shared/runs/reque
 import { diverged } from '../../../shared/runs/divergence';
 import type { RunSummary } from '../../../shared/runs/types';
 import { MIN_SEEDS_FOR_VERDICT } from '../../../shared/experiments/schema';
+import type { ExperimentPlan } from '../../../shared/experiments';
+import { configDrift, driftMessage, type GroupDrift } from '../../../shared/experiments/drift';
+import { readExperimentCopy } from '../../experiments/copy';
 import { ExperimentFileError, isFileArg, loadExperiment, type LoadedExperiment } from '../../experiments/load';
 import { ExperimentBusyError, ExperimentConflictError, runExperiment } from '../../experiments/runner';
 import { conflictMessage, fingerprintConflicts, groupSummaries, runsOfVersion, storedVersions } from '../../experiments/runs';
@@ -129,6 +132,8 @@ async function status(target: string, runsDir: string, json: boolean): Promise<n
   const store = RunStore.open(runsDir);
   try {
     const versions = storedVersions(store, target);
+    // Each version's settings against the plan of the file's copy kept with its runs, planned with today's defaults.
+    const drifts = new Map(versions.map((v) => [v.version, versionDrift(store, target, v.version)]));
     if (json) {
       printJson({
         name: target,
@@ -136,6 +141,7 @@ async function status(target: string, runsDir: string, json: boolean): Promise<n
         versions: versions.map((v) => ({
           version: v.version,
           groups: v.groups.map((g) => ({ key: g.key, fingerprints: g.fingerprints, runs: g.runs.map((r) => ({ seed: r.seed, ...runJson(r.run, r.complete) })), others: g.others.map((r) => r.id) })),
+          configDrift: drifts.get(v.version)?.drifts ?? [],
         })),
       });
       return 0;
@@ -152,11 +158,20 @@ async function status(target: string, runsDir: string, json: boolean): Promise<n
       process.stdout.write(`experiment ${target} v${v.version}: ${runs.length} run${runs.length === 1 ? '' : 's'}, ${completeText(runs)}${others ? `; ${others} other run${others === 1 ? '' : 's'} of the same group and seed not counted` : ''}\n`);
       const rows = [['group', ...seeds.map((s) => `seed ${s}`)], ...v.groups.map((g) => [g.key, ...seeds.map((s) => cell(g.runs.find((r) => r.seed === s)?.run ?? null))])];
       process.stdout.write(`${table(rows)}\n`);
+      const d = drifts.get(v.version);
+      if (d && d.drifts.length > 0) process.stdout.write(`warning: ${driftMessage(d.plan, d.drifts)}\n`);
     }
     return 0;
   } finally {
     store.close();
   }
+}
+
+/** Version `version`'s settings drift against its stored copy's plan; null without a usable copy (nothing to compare with). */
+function versionDrift(store: RunStore, name: string, version: number): { plan: ExperimentPlan; drifts: GroupDrift[] } | null {
+  const copy = readExperimentCopy(store.root, name, version);
+  if (copy.state !== 'ok') return null;
+  return { plan: copy.copy.plan, drifts: configDrift(copy.copy.plan, runsOfVersion(store, name, version)) };
 }
 
 function statusOfFile(loaded: LoadedExperiment, runsDir: string, json: boolean): number {
@@ -165,7 +180,10 @@ function statusOfFile(loaded: LoadedExperiment, runsDir: string, json: boolean):
   const store = RunStore.open(runsDir);
   try {
     const groups = groupSummaries(store, plan);
-    const conflicts = fingerprintConflicts(plan, runsOfVersion(store, e.name, e.version));
+    const stored = runsOfVersion(store, e.name, e.version);
+    const conflicts = fingerprintConflicts(plan, stored);
+    // Settings the stored runs resolved otherwise than the file does now (a default changed): `run` refuses them.
+    const drifts = configDrift(plan, stored);
     const cells = groups.flatMap((g) => g.runs);
     if (json) {
       printJson({
@@ -176,14 +194,16 @@ function statusOfFile(loaded: LoadedExperiment, runsDir: string, json: boolean):
         complete: cells.filter((c) => c.complete).length,
         groups: groups.map((g) => ({ key: g.group.key, levels: g.group.levels, fingerprint: g.group.fingerprint, runs: g.runs.map((r) => ({ seed: r.seed, ...runJson(r.run, r.complete) })) })),
         conflicts,
+        configDrift: drifts,
       });
       return 0;
     }
-    const stored = cells.filter((c) => c.run !== null).length;
-    process.stdout.write(`experiment ${e.name} v${e.version} (${loaded.file}): ${cells.length} planned runs, ${stored} made, ${completeText(cells)}; ${scale(loaded)}\n`);
+    const made = cells.filter((c) => c.run !== null).length;
+    process.stdout.write(`experiment ${e.name} v${e.version} (${loaded.file}): ${cells.length} planned runs, ${made} made, ${completeText(cells)}; ${scale(loaded)}\n`);
     const rows = [['group', ...e.seeds.map((s) => `seed ${s}`)], ...groups.map((g) => [g.group.key, ...g.runs.map((r) => cell(r.run))])];
     process.stdout.write(`${table(rows)}\n`);
     if (conflicts.length > 0) process.stdout.write(`warning: ${conflictMessage(plan, conflicts)}\n`);
+    if (drifts.length > 0) process.stdout.write(`warning: ${driftMessage(plan, drifts)}\n`);
     return 0;
   } finally {
     store.close();
