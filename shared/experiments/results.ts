@@ -17,6 +17,7 @@
  *   in its verdict's text, so no "better" verdict hides them.
  */
 import { bnHealthOf, type BnHealth } from '../analysis/bnHealth';
+import { epochCheckerboard } from '../analysis/checkerboard';
 import { DEFAULT_PLATEAU } from '../analysis/detectors';
 import { analyzeInit } from '../analysis/initAnalysis';
 import type { SummandEntry } from '../analysis/summands';
@@ -57,9 +58,20 @@ export const RESULT_METRICS = [
   { key: 'valLoss', title: 'final val loss', of: (r: ResultRun) => r.epochs.at(-1)?.valLoss },
   { key: 'trainLoss', title: 'final train loss', of: (r: ResultRun) => r.epochs.at(-1)?.trainLoss },
   { key: 'testScore', title: 'test score', of: (r: ResultRun) => r.record.test?.score },
+  /** The last epoch's checkerboard amplitude of the predicted validation maps (claim 4); NaN, so no value, for a run that did not record it. */
+  { key: 'valNyquistAmplitude', title: 'final checkerboard amplitude', of: (r: ResultRun) => epochCheckerboard(r.epochs.at(-1)?.extra).score },
+  /** Training time (pauses excluded, each epoch's validation included) over the epochs done (claim 6's "slower per epoch"); none before an epoch. */
+  { key: 'secondsPerEpoch', title: 'training s per epoch', of: (r: ResultRun) => (r.record.epochsDone > 0 ? r.record.durationMs / 1000 / r.record.epochsDone : undefined) },
 ] as const;
 /** A metric of {@link RESULT_METRICS}. */
 export type ResultMetric = (typeof RESULT_METRICS)[number]['key'];
+
+/** What the final metrics that are not plain scores or losses measure, in words (the report and the lab print them under the table). */
+export const METRIC_NOTES: Readonly<Partial<Record<ResultMetric, string>>> = {
+  valNyquistAmplitude:
+    "final checkerboard amplitude: the last epoch's valNyquistAmplitude, the RMS of the predicted validation maps' period-2 pattern over the maps' RMS (0: none, 1: a pure checkerboard); lower is better, and runs that did not record it give no value",
+  secondsPerEpoch: "training s per epoch: each run's training time (pauses excluded, each epoch's validation included) over the epochs it completed; lower is faster",
+};
 
 /** One metric of one group: the counted runs' values (in their order), their statistics and the interval of the mean. */
 export interface MetricResult {
@@ -374,6 +386,7 @@ export function experimentResults(groups: readonly ResultGroupInput[], opts: Res
 function divergedCounts(metric: ResultMetric): string {
   if (metric === 'bestScore') return 'counted with its best score before diverging';
   if (metric === 'testScore') return 'left out: a diverged run has no test score';
+  if (metric === 'secondsPerEpoch') return 'counted with its training time over the epochs it completed, left out without one';
   return 'counted with its last epoch before diverging';
 }
 

@@ -10,18 +10,22 @@ import type { ChartModel } from '../charts/chartModel';
 import type { IntervalBarChart } from '../charts/intervalBarOption';
 import type { SummandChart } from '../charts/summandChartOption';
 import { MIN_SEEDS_FOR_VERDICT } from '../metrics/groupComparison';
+import { diverged } from '../runs/divergence';
 import type { RunStatus } from '../runs/types';
 import {
-  CURVE_METRICS,
   RESULT_METRICS,
   curveChart,
+  curveMetrics,
   finalBarChart,
   summandChart,
   type BnHealthResult,
+  type CURVE_METRICS,
   type DetectorEvent,
   type DetectorHit,
+  type DivergedRun,
   type ExperimentResults,
   type InitResult,
+  type LossComparability,
   type MetricResult,
   type ResultComparison,
 } from './results';
@@ -80,6 +84,8 @@ export interface ExperimentRunItem {
   bestScore: number | null;
   /** Whether it counts (nothing left to train). */
   complete: boolean;
+  /** Whether it diverged (failed with a non-finite loss): complete, and counted as that outcome. */
+  diverged: boolean;
 }
 
 /** One group as the view shows it. */
@@ -88,6 +94,10 @@ export interface ExperimentGroupView {
   runs: ExperimentRunItem[];
   /** Runs the statistics count. */
   counted: number;
+  /** The counted runs that diverged, with where and why. */
+  diverged: DivergedRun[];
+  /** The loss its counted runs trained with, in words; null without a counted run. */
+  loss: string | null;
   metrics: MetricResult[];
   detectors: Record<DetectorEvent, DetectorHit[]>;
   init: InitResult | null;
@@ -109,8 +119,12 @@ export interface ExperimentView {
   /** Complete runs a group needs before a comparison of it gives a verdict. */
   minSeeds: number;
   groups: ExperimentGroupView[];
-  /** Every group after the first against the first, per metric. */
+  /** Every group after the first against the first, per metric (with the diverged runs of each side). */
   comparisons: ResultComparison[];
+  /** Whether the groups' losses are compared and drawn, and why not. */
+  losses: LossComparability;
+  /** The per-epoch metrics curves are drawn for: the losses only when comparable. */
+  curveMetrics: (typeof CURVE_METRICS)[number][];
   missing: { group: string; seed: number }[];
   charts: {
     /** Per-epoch curves, mean ± 1 std over each group's counted runs (those with points). */
@@ -142,8 +156,11 @@ export function experimentView(info: ExperimentRunsInfo, r: ExperimentResults): 
         epochsDone: run.record.epochsDone,
         bestScore: run.record.best?.score ?? null,
         complete: run.complete,
+        diverged: diverged(run.record),
       })),
       counted: g.counted.length,
+      diverged: g.diverged,
+      loss: g.loss,
       metrics: g.metrics,
       detectors: g.detectors,
       init: g.init,
@@ -151,9 +168,11 @@ export function experimentView(info: ExperimentRunsInfo, r: ExperimentResults): 
       bnHealth: g.bnHealth,
     })),
     comparisons: r.comparisons,
+    losses: r.losses,
+    curveMetrics: curveMetrics(r),
     missing: info.missing,
     charts: {
-      curves: CURVE_METRICS.map((m) => curveChart(r, m)).filter((c) => c.lines.some((l) => l.points.length > 0)),
+      curves: curveMetrics(r).map((m) => curveChart(r, m)).filter((c) => c.lines.some((l) => l.points.length > 0)),
       finals: RESULT_METRICS.map((m) => finalBarChart(r, m.key)).filter((b) => b.bars.length > 0),
       summands: summandChart(r),
     },

@@ -4,7 +4,7 @@
  * bootstrap, and a plain verdict read off Welch's interval.
  *
  * Direction: every comparison says whether higher is better for its metric (`higherIsBetter`):
- * scores and IoUs are better higher, losses lower (see METRIC_DIRECTIONS). The difference is always
+ * scores and IoUs are better higher; losses, the checkerboard amplitude and the time per epoch lower (see METRIC_DIRECTIONS). The difference is always
  * mean(A) - mean(B), whatever the direction.
  */
 import { mulberry32 } from '../data/random';
@@ -15,7 +15,7 @@ import { tQuantile } from './tDistribution';
 /** Fewer seeds than this in either group: no verdict, ever. */
 export const MIN_SEEDS_FOR_VERDICT = 3;
 
-/** Whether higher is better, by metric name: scores and IoUs up, losses down. */
+/** Whether higher is better, by metric name: scores and IoUs up; losses, the checkerboard amplitude and the time per epoch down. */
 export const METRIC_DIRECTIONS: Readonly<Record<string, boolean>> = {
   bestScore: true,
   valScore: true,
@@ -25,6 +25,10 @@ export const METRIC_DIRECTIONS: Readonly<Record<string, boolean>> = {
   testScore: true,
   valLoss: false,
   trainLoss: false,
+  /** The checkerboard amplitude of the predicted maps (shared/analysis/checkerboard.ts): lower is better. */
+  valNyquistAmplitude: false,
+  /** Training seconds per epoch: lower is faster. */
+  secondsPerEpoch: false,
 };
 
 /** Whether higher is better for `metric`; an unknown metric is an error, not a guess. */

@@ -3,9 +3,9 @@
  * shared/experiments/view.ts): how far its runs have come, in plain words, and the rows of its
  * tables. Numbers read as in the report (shared/experiments/format.ts). No Vue here.
  */
-import { RESULT_METRICS, type ResultMetric } from '../../shared/experiments/results';
+import { METRIC_NOTES, RESULT_METRICS, type ResultMetric } from '../../shared/experiments/results';
 import { intervalText, meanStd, num, signed } from '../../shared/experiments/format';
-import type { ExperimentGroupView, ExperimentListItem, ExperimentVersionItem, ExperimentView } from '../../shared/experiments/view';
+import type { ExperimentGroupView, ExperimentListItem, ExperimentRunItem, ExperimentVersionItem, ExperimentView } from '../../shared/experiments/view';
 import type { VerdictKind } from '../../shared/metrics/groupComparison';
 import { higherIsBetter } from '../../shared/metrics/groupComparison';
 
@@ -144,4 +144,44 @@ export function metricCell(g: ExperimentGroupView, metric: ResultMetric): { mean
 export function detectorCount(g: ExperimentGroupView, kind: keyof ExperimentGroupView['detectors']): string {
   const runs = new Set(g.detectors[kind].map((h) => h.runId)).size;
   return `${runs} of ${plural(g.counted, 'run')}`;
+}
+
+/** A group's counted runs, with how many diverged: `3`, `3 (1 diverged)` (as the report writes it). */
+export function countedText(g: ExperimentGroupView): string {
+  return g.diverged.length ? `${g.counted} (${g.diverged.length} diverged)` : String(g.counted);
+}
+
+/** A run's state in the runs table: `diverged` for a run whose loss became non-finite, else its status. */
+export function runState(r: ExperimentRunItem): string {
+  return r.diverged ? 'diverged' : r.status;
+}
+
+/** The diverged runs, in plain words, and how they count; null when no run diverged. */
+export function divergedNote(v: ExperimentView): { text: string; runs: { group: string; runId: string; text: string }[] } | null {
+  const runs = v.groups.flatMap((g) =>
+    g.diverged.map((d) => ({
+      group: g.key,
+      runId: d.runId,
+      text: `${g.key}, seed ${d.seed}: its loss became NaN or infinite after ${plural(d.epochsDone, 'complete epoch')}${d.bestScore === null ? '' : `, with a best val score of ${num(d.bestScore)} before it`} (${d.reason || 'a non-finite loss'}).`,
+    })),
+  );
+  if (runs.length === 0) return null;
+  const counts = v.groups.filter((g) => g.diverged.length > 0).map((g) => `${g.diverged.length} of ${plural(g.counted, 'run')} of ${g.key}`);
+  return {
+    text:
+      `${counts.join(', ')} diverged. A diverged run is a final outcome of what it trains and is not trained again: it counts, with its best val score and its last complete epoch's metrics from before it diverged, and has no test score. ` +
+      'Every comparison with a group that has one says so in its verdict.',
+    runs,
+  };
+}
+
+/** Why the losses are neither compared nor drawn, in plain words; null when they are. */
+export function lossNote(v: ExperimentView): string | null {
+  if (v.losses.comparable) return null;
+  return `Losses are not compared or drawn together: ${v.losses.reason ?? 'the groups train with different losses'}.`;
+}
+
+/** What the shown final metrics that are not plain scores or losses measure. */
+export function metricNotes(metrics: readonly ResultMetric[]): string[] {
+  return metrics.flatMap((m) => METRIC_NOTES[m] ?? []);
 }

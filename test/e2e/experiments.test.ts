@@ -80,6 +80,12 @@ describe('the Experiments tab in Chromium', () => {
       // One run has no spread to show.
       expect(await cell(group, 'bestScore'), group).toBe(s.n === 1 ? `${s.mean.toFixed(4)} (1 run)` : `${s.mean.toFixed(4)} ± ${s.std.toFixed(4)}`);
     }
+    // Training seconds per epoch: each run stored 6 s for 3 epochs; the runs recorded no checkerboard amplitude, so it has no column.
+    expect(await cell('glorot_normal', 'secondsPerEpoch')).toBe('2.0000 ± 0.0000');
+    expect(await page.locator('[data-testid="final-metrics"] td[data-metric="valNyquistAmplitude"]').count()).toBe(0);
+    expect(await text(page, '[data-testid="metric-notes"]')).toContain("training s per epoch: each run's training time");
+    // One loss for all groups and no run diverged: nothing to say of either.
+    expect(await page.locator('[data-testid="experiment-diverged"], [data-testid="finals-loss-note"]').count()).toBe(0);
     // The intervals and the analysis as the lab computed them (the lab's own tests work them by hand).
     const view = await apiCall(lab, 'experimentResults', { name: INIT_EXPERIMENT });
     for (const g of view.groups) {

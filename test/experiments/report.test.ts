@@ -117,7 +117,7 @@ describe('strata experiment report', () => {
       { key: 'he_normal', runs: 4, counted: 3 },
     ]);
     const figures = out['figures'] as string[];
-    expect(figures.map((f) => path.basename(f))).toEqual([`${NAME}-curves-valScore.svg`, `${NAME}-curves-valLoss.svg`, `${NAME}-curves-trainLoss.svg`, `${NAME}-final-bestScore.svg`, `${NAME}-summands.svg`]);
+    expect(figures.map((f) => path.basename(f))).toEqual([`${NAME}-curves-valScore.svg`, `${NAME}-curves-valLoss.svg`, `${NAME}-curves-trainLoss.svg`, `${NAME}-final-bestScore.svg`, `${NAME}-final-secondsPerEpoch.svg`, `${NAME}-summands.svg`]);
     for (const f of figures) {
       const svg = fs.readFileSync(f, 'utf8');
       expect(svg.startsWith('<svg')).toBe(true);

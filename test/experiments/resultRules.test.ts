@@ -106,7 +106,8 @@ describe('losses across groups', () => {
     expect(r.losses.reason).toBe(
       'the groups train with different losses: batch-iou, default eps (batch); per-image-iou, eps 0.62 (per-image). A loss value is the run\'s own training objective, so losses of different losses are not compared or drawn together; the scores and IoUs are',
     );
-    expect([...new Set(r.comparisons.map((c) => c.metric))]).toEqual(['bestScore', 'valScore', 'valIoU']);
+    // Every run trained 2 epochs in 4 s: 2 s per epoch, compared like any metric that is not a loss.
+    expect([...new Set(r.comparisons.map((c) => c.metric))]).toEqual(['bestScore', 'valScore', 'valIoU', 'secondsPerEpoch']);
     expect(curveMetrics(r).map((m) => m.key)).toEqual(['valScore']);
     const valLoss = CURVE_METRICS.find((m) => m.key === 'valLoss');
     if (!valLoss) throw new Error('no valLoss curve metric');
@@ -122,13 +123,13 @@ describe('losses across groups', () => {
     expect(md).toContain(`**Losses are not compared.** Each group's losses above are its own; ${r.losses.reason}.`);
     expect(md).toContain(`Losses are left out of the comparisons: ${r.losses.reason}.`);
     expect(md).not.toMatch(/\| final val loss \| lower \|/);
-    expect(written.figures.map((f) => path.basename(f))).toEqual(['eps-curves-valScore.svg', 'eps-final-bestScore.svg', 'eps-summands.svg']);
+    expect(written.figures.map((f) => path.basename(f))).toEqual(['eps-curves-valScore.svg', 'eps-final-bestScore.svg', 'eps-final-secondsPerEpoch.svg', 'eps-summands.svg']);
   });
 
   it('are compared when every group trains with the same loss, its default eps given or not', () => {
     const r = results('same');
     expect(r.losses).toEqual({ comparable: true, reason: null });
-    expect([...new Set(r.comparisons.map((c) => c.metric))]).toEqual(['bestScore', 'valScore', 'valIoU', 'valLoss', 'trainLoss']);
+    expect([...new Set(r.comparisons.map((c) => c.metric))]).toEqual(['bestScore', 'valScore', 'valIoU', 'valLoss', 'trainLoss', 'secondsPerEpoch']);
     expect(curveMetrics(r).map((m) => m.key)).toEqual(['valScore', 'valLoss', 'trainLoss']);
   });
 });

@@ -134,7 +134,10 @@ describe('the lab\'s experiments', () => {
     );
     // The score curve's last point is the group's mean best score (the last epoch is the best).
     expect(v.charts.curves[0]?.lines[0]?.points.at(-1)).toEqual([3, expect.closeTo(0.62, 12)]);
-    expect(v.charts.finals.map((b) => b.id)).toEqual(['final-bestScore', 'final-valScore', 'final-valIoU', 'final-valLoss', 'final-trainLoss']);
+    // The runs recorded no checkerboard amplitude, so it has no bars; each took 6 s for 3 epochs: 2 s per epoch.
+    expect(v.charts.finals.map((b) => b.id)).toEqual(['final-bestScore', 'final-valScore', 'final-valIoU', 'final-valLoss', 'final-trainLoss', 'final-secondsPerEpoch']);
+    expect(metric(v, 'glorot_normal', 'secondsPerEpoch')?.values).toEqual([2, 2, 2]);
+    expect(metric(v, 'glorot_normal', 'valNyquistAmplitude')?.stats).toBeNull();
     expect(v.charts.finals[0]?.bars.map((b) => [b.name, b.n, b.value])).toEqual([
       ['glorot_normal', 3, expect.closeTo(0.62, 12)],
       ['he_normal', 3, expect.closeTo(0.53, 12)],

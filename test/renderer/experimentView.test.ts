@@ -69,7 +69,7 @@ describe('the Experiments tab\'s words', () => {
     expect(comparisonRows(view, 'bestScore')[0]?.df).toBe('3.5');
     expect(comparisonRows(view, 'bestScore')[2]?.welch).toBe('—');
     expect(comparisonRows(view, null)).toHaveLength(3 * shownMetrics(view).length);
-    expect(shownMetrics(view)).toEqual(['bestScore', 'valScore', 'valIoU', 'valLoss', 'trainLoss']);
+    expect(shownMetrics(view)).toEqual(['bestScore', 'valScore', 'valIoU', 'valLoss', 'trainLoss', 'secondsPerEpoch']);
     const [gn, he, , hu] = view.groups;
     if (!gn || !he || !hu) throw new Error('four groups expected');
     expect(metricCell(gn, 'bestScore').meanStd).toBe('0.6200 ± 0.0200');

@@ -7,6 +7,7 @@
 import type { Experiment } from '../../../shared/experiments';
 import {
   DETECTOR_EVENTS,
+  METRIC_NOTES,
   RESULT_METRICS,
   type DetectorHit,
   type ExperimentResults,
@@ -118,6 +119,8 @@ function finalLines(r: ExperimentResults): string[] {
     ),
   );
   lines.push('');
+  const notes = shown.flatMap((m) => METRIC_NOTES[m.key] ?? []);
+  if (notes.length) lines.push(...notes.map((n) => `- ${n}.`), '');
   lines.push(...lossNote(r), ...divergedNote(r));
   return lines;
 }
@@ -159,7 +162,7 @@ function comparisonLines(r: ExperimentResults): string[] {
   lines.push(
     `Each group against the first level, ${base.key}: the difference of the means (group − ${base.key}), Welch's ${pct}% interval of it (Welch–Satterthwaite degrees of freedom) and a percentile bootstrap ${pct}% interval (seeded). ` +
       `The verdict is read off Welch's interval: wholly on the better side of 0, that group is better; holding 0, no difference at this scale; ` +
-      `fewer than ${MIN_SEEDS_FOR_VERDICT} complete runs in either group, too few seeds to tell. Scores and IoUs are better higher, losses lower.`,
+      `fewer than ${MIN_SEEDS_FOR_VERDICT} complete runs in either group, too few seeds to tell. Scores and IoUs are better higher; losses, the checkerboard amplitude and the training seconds per epoch lower.`,
   );
   lines.push('');
   lines.push(

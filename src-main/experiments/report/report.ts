@@ -41,7 +41,8 @@ function figures(name: string, r: ExperimentResults): { figure: ReportFigure; sv
     if (model.lines.every((l) => l.points.length === 0)) continue;
     out.push({ figure: { file: `${name}-${model.id}.svg`, caption: model.title }, svg: renderSvg(lineChartOption(model, LIGHT_COLORS, { interactive: false })) });
   }
-  for (const metric of ['bestScore', 'testScore'] as const) {
+  // The outcome, and claim 4's checkerboard and claim 6's time per epoch (each drawn only where runs have it).
+  for (const metric of ['bestScore', 'testScore', 'valNyquistAmplitude', 'secondsPerEpoch'] as const) {
     const bars = finalBarChart(r, metric);
     if (bars.bars.length === 0) continue;
     out.push({ figure: { file: `${name}-${bars.id}.svg`, caption: bars.title }, svg: renderSvg(intervalBarOption(bars, LIGHT_COLORS, { interactive: false })) });
