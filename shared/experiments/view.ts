@@ -18,15 +18,10 @@ import {
   curveMetrics,
   finalBarChart,
   summandChart,
-  type BnHealthResult,
   type CURVE_METRICS,
-  type DetectorEvent,
-  type DetectorHit,
-  type DivergedRun,
   type ExperimentResults,
-  type InitResult,
+  type GroupResult,
   type LossComparability,
-  type MetricResult,
   type ResultComparison,
 } from './results';
 import { experimentScale, type ExperimentScale } from './scale';
@@ -88,22 +83,19 @@ export interface ExperimentRunItem {
   diverged: boolean;
 }
 
-/** One group as the view shows it. */
-export interface ExperimentGroupView {
-  key: string;
+/**
+ * One group as the view shows it: its results' fields as they are (the counted runs that diverged,
+ * the loss in words, the metrics, detector events, initialisation analysis and BN health), with its
+ * runs as list items and the number counted instead of the runs themselves.
+ */
+export type ExperimentGroupView = Pick<
+  GroupResult,
+  'key' | 'diverged' | 'loss' | 'metrics' | 'detectors' | 'init' | 'initProblem' | 'bnHealth'
+> & {
   runs: ExperimentRunItem[];
   /** Runs the statistics count. */
   counted: number;
-  /** The counted runs that diverged, with where and why. */
-  diverged: DivergedRun[];
-  /** The loss its counted runs trained with, in words; null without a counted run. */
-  loss: string | null;
-  metrics: MetricResult[];
-  detectors: Record<DetectorEvent, DetectorHit[]>;
-  init: InitResult | null;
-  initProblem: string | null;
-  bnHealth: BnHealthResult | null;
-}
+};
 
 /** An experiment's results, as the lab's view shows them. */
 export interface ExperimentView {
