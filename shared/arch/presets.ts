@@ -11,6 +11,7 @@ import type {
   SamplerBn,
 } from './types';
 import { ARCH_FORMAT, ARCH_VERSION } from './types';
+import { withSaltHead, type SaltHeadOptions } from './saltHead';
 
 /** Knobs of {@link buildUNet}. */
 export interface UNetOptions {
@@ -42,6 +43,8 @@ export interface UNetOptions {
   init?: Initializer;
   /** Resnet and sampler kernel; default 3. */
   kernel?: number;
+  /** A "salt present" head on the bottom stack ({@link withSaltHead}); left out, none. */
+  saltHead?: SaltHeadOptions;
 }
 
 /** The seven levels of {@link buildUNet}, in the order of `blocksPerLevel`. */
@@ -99,7 +102,7 @@ export function buildUNet(o: UNetOptions): Architecture {
     edges,
   };
   if (o.description !== undefined) arch.description = o.description;
-  return arch;
+  return o.saltHead ? withSaltHead(arch, o.saltHead) : arch;
 }
 
 /** A named, ready-made design. */
@@ -157,6 +160,11 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     'Small, concat merges',
     'Like Small, but the skips are concatenated and projected back by a 1x1 conv instead of added.',
     { name: 'small-concat', channels: 8, inputChannels: 1, size: 101, blocksPerLevel: every(1), merge: 'concat' },
+  ),
+  'small-salt': preset(
+    'Small, salt-present head',
+    'Small with a "salt present" head on its bottom stack (global average pool, one dense unit; loss weight 0.1): a second output whose cross-entropy also trains the encoder, and whose vote can empty an image it finds without salt.',
+    { name: 'small-salt', channels: 8, inputChannels: 1, size: 101, blocksPerLevel: every(1), saltHead: {} },
   ),
 };
 

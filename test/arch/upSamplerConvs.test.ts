@@ -25,7 +25,8 @@ const base: UNetOptions = { name: 'x', channels: 8, inputChannels: 1, size: 101,
 
 describe('upsampler-only convs', () => {
   it('leaves every preset as it was', () => {
-    expect(Object.fromEntries(Object.entries(PRESETS).map(([k, p]) => [k, sha256Hex(canonicalJson(p.build()))]))).toEqual(BEFORE);
+    // Presets added since (small-salt) have no hash from before: the ones that existed are compared.
+    expect(Object.fromEntries(Object.keys(BEFORE).map((k) => [k, sha256Hex(canonicalJson(PRESETS[k]?.build()))]))).toEqual(BEFORE);
   });
 
   it('defaults to samplerConvs, and sets the upsamplers alone when given', () => {

@@ -223,7 +223,7 @@ describe('planExperiment', () => {
     ).toEqual([
       'data.valIds: validation id a is listed twice',
       'base.config.valFraction: a validation fraction does not apply with data.valIds, whose ids are the whole validation set; give one of the two',
-      "factors[0].levels[0].design.preset: unknown preset 'figure9' (the presets: fig2, fig3, fig4, small, tiny, lean, small-concat)",
+      "factors[0].levels[0].design.preset: unknown preset 'figure9' (the presets: fig2, fig3, fig4, small, tiny, lean, small-concat, small-salt)",
     ]);
     const ok = plan(file((f) => (f['data'] = { path: 'tgs', subset: 100, valIds: 'val.txt' })));
     expect(ok.runs[0]?.request).toMatchObject({ subset: 100 });
