@@ -25,6 +25,8 @@ export interface ValidationResult {
     valSaltAccuracy?: number;
     /** With a salt head: the mean cross-entropy of its logits, unweighted (`valLoss` includes it weighted). */
     valSaltLoss?: number;
+    /** With a salt head: its ROC AUC (see {@link saltAUC}); NaN when the images are all of one kind. */
+    valSaltAUC?: number;
   };
   probs: Uint8Array;
   /** With a salt head: each image's probability that it has salt, in the split's order; else null. */
@@ -77,7 +79,7 @@ export function validate(model: UNetModel, loss: LossFn, data: TrainingData): Va
   return {
     saltProbs,
     metrics: {
-      ...(saltProbs ? { valSaltAccuracy: saltAccuracy(truths, saltProbs, h * w), valSaltLoss: saltLossSum / n } : {}),
+      ...(saltProbs ? { valSaltAccuracy: saltAccuracy(truths, saltProbs, h * w), valSaltLoss: saltLossSum / n, valSaltAUC: saltAUC(truths, saltProbs, h * w) } : {}),
       valLoss: lossSum / n,
       valIoU: at.meanIoU,
       valPixelIoU: at.pixelIoU,
@@ -102,6 +104,36 @@ export function saltAccuracy(truths: Uint8Array, saltProbs: Float32Array, px: nu
     if (hasSalt ? p > 0.5 : p <= 0.5) right++;
   }
   return n === 0 ? NaN : right / n;
+}
+
+/**
+ * The salt head's ROC AUC: the chance that an image with salt gets a higher salt probability than an
+ * image without, ties counting one half (the Mann-Whitney statistic over the two kinds). Unlike the
+ * accuracy it does not depend on the 0.5 cut, so it says how well the head can vote at any cut the
+ * tuner picks. NaN when every image is of one kind.
+ */
+export function saltAUC(truths: Uint8Array, saltProbs: Float32Array, px: number): number {
+  const n = saltProbs.length;
+  const order = Array.from({ length: n }, (_, k) => k).sort((a, b) => (saltProbs[a] ?? 0) - (saltProbs[b] ?? 0));
+  let salty = 0;
+  let rankSum = 0;
+  // Ranks from 1, each run of equal probabilities taking their mean rank.
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && saltProbs[order[j + 1] as number] === saltProbs[order[i] as number]) j++;
+    const rank = (i + j + 2) / 2;
+    for (let r = i; r <= j; r++) {
+      const k = order[r] as number;
+      if (truths.subarray(k * px, (k + 1) * px).some((v) => v !== 0)) {
+        salty++;
+        rankSum += rank;
+      }
+    }
+    i = j + 1;
+  }
+  const empty = n - salty;
+  if (salty === 0 || empty === 0) return NaN;
+  return (rankSum - (salty * (salty + 1)) / 2) / (salty * empty);
 }
 
 /** Predicted maps scored for checkerboard artefacts: evenly spaced ones, enough for a stable figure at little cost. */
