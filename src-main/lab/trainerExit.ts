@@ -44,6 +44,8 @@ export function recordTrainerExit(store: RunStore, runId: string, exit: TrainerE
   const reason = exit.reason ?? 'the trainer process died';
   const status: RunStatus = exit.status === 'failed' ? 'failed' : 'interrupted';
   const recorded = store.unlessOwnedByAnother(runId, exit.pid, () => {
+    // A trainer killed between saving a checkpoint and recording it: the files are the truth.
+    store.reconcileCheckpoint(runId);
     const before = store.summary(runId);
     store.update(runId, { status, statusReason: reason, endedAt: Date.now(), pid: null });
     store.addEvent(runId, { time: Date.now(), step: before.lastCheckpoint?.step ?? 0, epoch: before.epochsDone, type: status, message: reason });

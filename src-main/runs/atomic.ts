@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { isProcessAlive } from './liveness';
 
 /** What writeFileAtomic can write: text (UTF-8), bytes, or a list of byte chunks written one after another. */
 export type AtomicData = string | Uint8Array | readonly Uint8Array[];
@@ -128,7 +129,54 @@ export function writeFileAtomic(file: string, data: AtomicData): void {
   }
 }
 
+const TEMP_NAME = /^\..+\.([0-9]+)\.[0-9a-f]{8}\.tmp$/;
+
 /** Temporary files left by writeFileAtomic in a process that was killed mid-write. */
 export function isAtomicTempName(name: string): boolean {
-  return /^\..+\.[0-9]+\.[0-9a-f]{8}\.tmp$/.test(name);
+  return TEMP_NAME.test(name);
+}
+
+/**
+ * Creates folder `dir` (and any missing parent) so that it survives a power cut: each folder made
+ * here is fsynced into its parent, as a rename is (a new run folder whose files are fsynced but whose
+ * own entry is not can vanish with them).
+ */
+export function mkdirDurable(dir: string): void {
+  const first = fs.mkdirSync(dir, { recursive: true });
+  if (first === undefined) return;
+  const made: string[] = [];
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    made.unshift(d);
+    if (d === path.resolve(first) || path.dirname(d) === d) break;
+  }
+  for (const d of made) {
+    try {
+      fsyncDir(path.dirname(d));
+    } catch (e) {
+      throw new AtomicWriteError(d, errnoCode(e), 'fsync-dir', { cause: e });
+    }
+  }
+}
+
+/**
+ * Removes the temporary files that writeFileAtomic left in `dir` (and, with `recursive`, in the
+ * folders under it) when the process writing them died: their names carry the writer's pid, and a
+ * file of a live process (a write under way in another process) is left alone. Returns the paths
+ * removed. A folder that does not exist has none.
+ */
+export function removeDeadTemps(dir: string, opts: { recursive?: boolean } = {}): string[] {
+  const removed: string[] = [];
+  const entries = unlessMissing(() => fs.readdirSync(dir, { withFileTypes: true }), []);
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      if (opts.recursive) removed.push(...removeDeadTemps(p, opts));
+      continue;
+    }
+    const pid = TEMP_NAME.exec(e.name)?.[1];
+    if (pid === undefined || isProcessAlive(Number(pid))) continue;
+    fs.rmSync(p, { force: true });
+    removed.push(p);
+  }
+  return removed;
 }

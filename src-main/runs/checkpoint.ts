@@ -12,7 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Checkpoint, CheckpointKind, CheckpointTensor } from '../../shared/runs/types';
 import { CHECKPOINT_EXTRA_SCHEMA } from '../../shared/training/checkpointExtra';
-import { isAtomicTempName, unlessMissing, writeFileAtomic } from './atomic';
+import { isAtomicTempName, mkdirDurable, unlessMissing, writeFileAtomic } from './atomic';
 import { CheckpointCorruptError, RunInputError, RunStoreCorruptError } from './errors';
 import { parseJson } from './parse';
 
@@ -137,7 +137,7 @@ export function writeCheckpoint(dir: string, kind: CheckpointFileKind, ckpt: Che
   }
   if (ckpt.rng && !ckpt.rng.every(Number.isFinite)) throw new RunInputError(`${what}: rng state must be finite numbers`);
 
-  fs.mkdirSync(dir, { recursive: true });
+  mkdirDurable(dir);
   const weights = layout(ckpt.tensors, 0);
   const opt = ckpt.optimizer ? layout(ckpt.optimizer.tensors, weights.end) : null;
   const chunks = [...ckpt.tensors, ...(ckpt.optimizer?.tensors ?? [])].map((t) => bytesOf(t.data));

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { RunPredictions } from '../../shared/runs/types';
-import { unlessMissing, writeFileAtomic } from './atomic';
+import { mkdirDurable, removeDeadTemps, unlessMissing, writeFileAtomic } from './atomic';
 import { RunInputError, RunStoreCorruptError } from './errors';
 import { parseJson } from './parse';
 
@@ -43,8 +43,10 @@ export function writePredictions(dir: string, p: RunPredictions, what: string): 
   const header = Buffer.from(JSON.stringify({ epoch: p.epoch, height: p.height, width: p.width, ids: p.ids, sha256 }), 'utf8');
   const len = Buffer.alloc(4);
   len.writeUInt32LE(header.length, 0);
-  fs.mkdirSync(dir, { recursive: true });
+  mkdirDurable(dir);
   writeFileAtomic(fileFor(dir, p.epoch), [MAGIC, len, header, p.probs]);
+  // What a writer killed mid-save left here (a lab's folder prediction, a trainer's epoch).
+  removeDeadTemps(dir);
 }
 
 /** Reads the predictions of `epoch` from `dir`; null when that epoch has none. */

@@ -26,7 +26,7 @@ import type {
   RunSummary,
 } from '../../shared/runs/types';
 import { ACTIVE_STATUSES, RUN_STATUSES } from '../../shared/runs/types';
-import { writeFileAtomic } from './atomic';
+import { fsyncDir, mkdirDurable, removeDeadTemps, writeFileAtomic } from './atomic';
 import type { CheckpointInfo } from './checkpoint';
 import { checkpointInfo, readCheckpoint, readSnapshot, snapshotInfos, writeCheckpoint, writeSnapshot } from './checkpoint';
 import { RunInputError, RunNotFoundError, RunStoreCorruptError, RunStoreOpenError } from './errors';
@@ -163,16 +163,18 @@ export class RunStore {
   static open(rootDir: string): RunStore {
     const root = path.resolve(rootDir);
     ensureFolder(root, 'runs folder');
-    fs.mkdirSync(path.join(root, 'runs'), { recursive: true });
+    mkdirDurable(path.join(root, 'runs'));
     const indexFile = path.join(root, 'index.sqlite');
     let db: SqlDatabase | undefined;
     try {
       db = openDatabase(indexFile, { busyTimeoutMs: BUSY_TIMEOUT_MS });
       const mode: unknown = db.pragma('journal_mode = WAL');
       if (mode !== 'wal') throw new RunStoreOpenError(`${indexFile}: the file system does not support WAL (journal mode ${String(mode)})`);
-      // In WAL mode NORMAL loses no committed transaction when a process is killed; only a power
-      // cut can cost the last few, and the file stays consistent either way.
-      db.pragma('synchronous = NORMAL');
+      // FULL: a commit is on the disk when it returns (the WAL is fsynced at every commit). Under
+      // NORMAL a power cut can take back the last commits while the checkpoint files written after
+      // them (fsynced) survive, and a resume from such a checkpoint leaves a gap in the metrics. A
+      // trainer commits a few times an epoch; what FULL costs there is measured in docs/reliability.md.
+      db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
       migrate(db, indexFile);
     } catch (e) {
@@ -184,6 +186,7 @@ export class RunStore {
     }
     const store = new RunStore(root, db, indexFile);
     store.emptyTrash();
+    removeDeadTemps(store.runsDir);
     store.recoverInterrupted();
     return store;
   }
@@ -298,6 +301,8 @@ export class RunStore {
       }
     }
     try {
+      // The new folder's own entry, as the files in it, must survive a power cut.
+      fsyncDir(this.runsDir);
       writeFileAtomic(
         path.join(dir, 'run.json'),
         JSON.stringify({ format: 'strata-run', version: 1, id, arch: init.arch, split: init.split }),
@@ -754,8 +759,44 @@ export class RunStore {
   }
 
   /**
+   * Brings run `id`'s record of its last checkpoint (and epochs done) in line with the checkpoint
+   * files, after its trainer died: a checkpoint is written (and fsynced) before the index row that
+   * records it is committed, so a trainer killed between the two leaves the index one checkpoint
+   * behind, or with none at all after the first epoch (which the lab would then refuse to resume).
+   * Also removes the temporary files its dead writer left in the run's folders. Returns the
+   * checkpoint taken up, or null when the index already agreed (or there is no readable checkpoint).
+   */
+  reconcileCheckpoint(id: string): { epoch: number; step: number } | null {
+    const { id: safe, dir } = this.folderOf(id);
+    removeDeadTemps(dir, { recursive: true });
+    let info: CheckpointInfo | null;
+    try {
+      info = checkpointInfo(path.join(dir, 'checkpoints'), 'last', false);
+    } catch {
+      // A damaged manifest is reported when the checkpoint is loaded; the index is not changed for it.
+      return null;
+    }
+    if (info === null) return null;
+    const found = info;
+    return this.db.transaction(() => {
+      const r = Row.of(this.db.prepare('SELECT last_ckpt_epoch, last_ckpt_step, epochs_done FROM runs WHERE id = ?').get(safe), this.indexFile);
+      const epoch = r.numOrNull('last_ckpt_epoch');
+      if (epoch === found.epoch && r.numOrNull('last_ckpt_step') === found.step) return null;
+      this.db
+        .prepare('UPDATE runs SET last_ckpt_epoch = ?, last_ckpt_step = ?, epochs_done = MAX(epochs_done, ?) WHERE id = ?')
+        .run(found.epoch, found.step, found.epoch + 1, safe);
+      const message =
+        `the index recorded ${epoch === null ? 'no checkpoint' : `the checkpoint of epoch ${epoch + 1}`}, the checkpoint files hold epoch ` +
+        `${found.epoch + 1} (its process died after saving it, before recording it); the index now records epoch ${found.epoch + 1}`;
+      this.st.insertEvent.run(safe, Date.now(), found.step, found.epoch + 1, 'checkpoint-reconciled', message, JSON.stringify({ from: epoch, to: found.epoch }));
+      return { epoch: found.epoch, step: found.step };
+    }, 'immediate');
+  }
+
+  /**
    * Marks runs left running or paused by a process that no longer exists as interrupted, and
-   * returns their ids. Called by open(); safe to call again at any time.
+   * returns their ids, each with its checkpoint record reconciled with its files
+   * ({@link reconcileCheckpoint}). Called by open(); safe to call again at any time.
    */
   recoverInterrupted(): string[] {
     const now = Date.now();
@@ -776,7 +817,9 @@ export class RunStore {
       }
       return done;
     };
-    return this.db.transaction(recover, 'immediate');
+    const done = this.db.transaction(recover, 'immediate');
+    for (const id of done) this.reconcileCheckpoint(id);
+    return done;
   }
 
   /** Closes the index. The store cannot be used afterwards. */
