@@ -67,6 +67,41 @@ export class SqliteDriverError extends Error {
   override readonly name = 'SqliteDriverError';
 }
 
+const DISK_PROBLEMS: Record<string, string> = {
+  SQLITE_FULL: 'no space left on the device',
+  SQLITE_READONLY: 'the file or its file system is read-only',
+  SQLITE_IOERR: 'input/output error (a failing or full disk)',
+  SQLITE_CANTOPEN: 'the file cannot be opened',
+};
+/** SQLite's primary result codes of the problems above, as node:sqlite reports them (`errcode`). */
+const PRIMARY_CODES: Record<number, string> = { 8: 'SQLITE_READONLY', 10: 'SQLITE_IOERR', 13: 'SQLITE_FULL', 14: 'SQLITE_CANTOPEN' };
+
+/**
+ * The disk refused the index (full, read-only, failing): the message names the file and the
+ * problem, as AtomicWriteError does for the store's other files. SQLite has undone the statement
+ * or transaction that failed; what was committed before is intact.
+ */
+export class SqliteDiskError extends Error {
+  override readonly name = 'SqliteDiskError';
+  constructor(
+    readonly file: string,
+    /** The primary SQLite code: SQLITE_FULL, SQLITE_READONLY, SQLITE_IOERR or SQLITE_CANTOPEN. */
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Could not write the run index ${file}: ${DISK_PROBLEMS[code] ?? 'disk error'} (${code})`, options);
+  }
+}
+
+/** The primary code of a driver error that {@link SqliteDiskError} covers, else null. */
+function diskCode(e: unknown): string | null {
+  if (!(e instanceof Error)) return null;
+  const { code, errcode } = e as { code?: unknown; errcode?: unknown };
+  // better-sqlite3: `code` is the (extended) name, SQLITE_IOERR_WRITE; node:sqlite: `errcode` is the number.
+  const name = typeof errcode === 'number' ? PRIMARY_CODES[errcode & 0xff] : typeof code === 'string' ? code.replace(/^(SQLITE_[A-Z]+?)(_[A-Z_]+)?$/, '$1') : undefined;
+  return name !== undefined && name in DISK_PROBLEMS ? name : null;
+}
+
 // --- node:sqlite, typed here: @types/node 20 does not describe it -----------------------------
 
 interface NodeStatementSync {
@@ -280,29 +315,46 @@ class Database implements SqlDatabase {
     private readonly conn: Connection,
   ) {}
 
+  /** Runs `f`, turning a disk's refusal into a {@link SqliteDiskError} that names the file. */
+  private guard<T>(f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      const code = e instanceof SqliteDiskError ? null : diskCode(e);
+      if (code === null) throw e;
+      throw new SqliteDiskError(this.file, code, { cause: e });
+    }
+  }
+
   prepare(sql: string): SqlStatement {
-    return this.conn.prepare(sql);
+    const st = this.guard(() => this.conn.prepare(sql));
+    return {
+      run: (...p) => this.guard(() => st.run(...p)),
+      get: (...p) => this.guard(() => st.get(...p)),
+      all: (...p) => this.guard(() => st.all(...p)),
+      value: (...p) => this.guard(() => st.value(...p)),
+    };
   }
 
   exec(sql: string): void {
-    this.conn.exec(sql);
+    this.guard(() => this.conn.exec(sql));
   }
 
   pragma(text: string): unknown {
-    return this.conn.pragma(text);
+    return this.guard(() => this.conn.pragma(text));
   }
 
   transaction<T>(fn: () => T, mode: 'deferred' | 'immediate' = 'deferred'): T {
     const outer = this.depth === 0;
     const savepoint = `strata_tx_${this.depth}`;
-    this.conn.exec(outer ? (mode === 'immediate' ? 'BEGIN IMMEDIATE' : 'BEGIN') : `SAVEPOINT ${savepoint}`);
+    this.exec(outer ? (mode === 'immediate' ? 'BEGIN IMMEDIATE' : 'BEGIN') : `SAVEPOINT ${savepoint}`);
     this.depth++;
     try {
       const result = fn();
       if (typeof (result as { then?: unknown } | null)?.then === 'function') {
         throw new TypeError('A transaction function must be synchronous (it returned a promise)');
       }
-      this.conn.exec(outer ? 'COMMIT' : `RELEASE ${savepoint}`);
+      this.exec(outer ? 'COMMIT' : `RELEASE ${savepoint}`);
       return result;
     } catch (e) {
       this.rollback(outer, savepoint);

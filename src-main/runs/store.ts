@@ -173,7 +173,7 @@ export class RunStore {
       // FULL: a commit is on the disk when it returns (the WAL is fsynced at every commit). Under
       // NORMAL a power cut can take back the last commits while the checkpoint files written after
       // them (fsynced) survive, and a resume from such a checkpoint leaves a gap in the metrics. A
-      // trainer commits a few times an epoch; what FULL costs there is measured in docs/reliability.md.
+      // trainer commits a few times an epoch; test/runs/fixtures/syncCost.ts measures what FULL costs there.
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
       migrate(db, indexFile);

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { AtomicWriteError, writeFileAtomic } from '../../src-main/runs/atomic';
 import { REPO_ROOT } from '../helpers/paths';
-import { scratchDir } from './helpers';
+import { mountSmallDisk, scratchDir } from './helpers';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -67,6 +67,23 @@ describe('writeFileAtomic', () => {
     expect(out.message).toContain(`Could not write ${target}`);
     expect(fs.readFileSync(target, 'utf8')).toBe('old checkpoint');
     expect(fs.readdirSync(dir)).toEqual(['last.bin']);
+  });
+
+  // A real read-only file system: a tmpfs the test mounts and remounts read-only (as root; where
+  // mounting is not allowed it says why and skips). Root ignores permission bits, so this is the
+  // read-only case that runs as root; the EACCES one below runs for ordinary users.
+  const roDisk = mountSmallDisk('atomic-ro', '1m');
+  if (typeof roDisk === 'string') console.warn(`atomic.test.ts read-only mount case skipped: ${roDisk}`);
+  it.skipIf(typeof roDisk === 'string')('keeps the old file on a read-only file system (EROFS, a real read-only mount)', () => {
+    const d = roDisk as Exclude<typeof roDisk, string>;
+    const target = path.join(d.dir, 'run.json');
+    fs.writeFileSync(target, 'old');
+    d.readOnly();
+    const e = caught(() => writeFileAtomic(target, 'new'));
+    expect([e.code, e.step, e.path]).toEqual(['EROFS', 'open', target]);
+    expect(e.message).toBe(`Could not write ${target}: the file system is read-only (EROFS, during open)`);
+    expect(fs.readFileSync(target, 'utf8')).toBe('old');
+    expect(fs.readdirSync(d.dir)).toEqual(['run.json']);
   });
 
   // Root ignores permission bits, so this one only runs for ordinary users.
