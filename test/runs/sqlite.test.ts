@@ -143,7 +143,8 @@ for (const driver of available) {
       w.close();
       const r = open(file, { readonly: true });
       expect(r.prepare('SELECT COUNT(*) FROM t').value()).toBe(0);
-      expect(() => r.exec("INSERT INTO t (name) VALUES ('x')")).toThrow(/readonly/);
+      // The driver's own 'attempt to write a readonly database', with the file named (SqliteDiskError).
+      expect(() => r.exec("INSERT INTO t (name) VALUES ('x')")).toThrow(`Could not write the run index ${file}: the file or its file system is read-only (SQLITE_READONLY)`);
       r.close();
       expect(() => open(path.join(path.dirname(file), 'absent.sqlite'), { readonly: true })).toThrow(/unable to open database file/);
       expect(() => open(':memory:', { busyTimeoutMs: -1 })).toThrow('busyTimeoutMs must be a non-negative integer, got -1');
