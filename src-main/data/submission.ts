@@ -19,21 +19,68 @@ export interface MaskTable {
 
 const HEADER = ['id', 'rle_mask'];
 
-/** Reads an `id,rle_mask` CSV of `h` x `w` masks. A row that does not decode is a problem, not a throw. */
-export async function readRleCsv(file: string, h: number, w: number): Promise<MaskTable> {
+/** A submission's first line. */
+export const SUBMISSION_HEADER = HEADER.join(',');
+
+/** The masks of an `id,rle_mask` file, each id's line, and the ids whose row does not decode (with its line). */
+export interface RleTable extends MaskTable {
+  lines: Map<string, number>;
+  undecodable: Map<string, number>;
+}
+
+/**
+ * The longest RLE string an `h` x `w` mask can have: at most one run per two pixels, each pair two
+ * numbers of at most `digits(h*w)` digits and two separators. A longer row is refused before it is split.
+ */
+export function maxRleLength(h: number, w: number): number {
+  const total = h * w;
+  return Math.ceil(total / 2) * (2 * String(total).length + 2);
+}
+
+/**
+ * Reads an `id,rle_mask` CSV of `h` x `w` masks. A row that does not decode (bad numbers, pixels
+ * past the last one, a line longer than any RLE of that size) is a problem, not a throw, and its id
+ * is kept in `undecodable`. A second row for an id is an error (`duplicate-id`, severity error):
+ * which of the two rows is meant cannot be told.
+ */
+export async function readRleCsv(file: string, h: number, w: number): Promise<RleTable> {
   const rel = path.basename(file);
   const problems: DatasetProblem[] = [];
   const masks = new Map<string, Uint8Array>();
+  const lines = new Map<string, number>();
+  const undecodable = new Map<string, number>();
   const table = await readTable(file, rel, HEADER, problems);
-  if (!table) return { masks, problems };
-  const rows = keyedRows(table, rel, problems, (raw, id, line) => {
-    const r = decodeRle(raw, h, w);
+  if (!table) return { masks, problems, lines, undecodable };
+  const longest = maxRleLength(h, w);
+  // Every row gets an entry, a bad one included, so a second row for its id is still a duplicate.
+  const rows = keyedRows<Uint8Array | 'bad'>(table, rel, problems, (raw, id, line) => {
+    const r =
+      raw.length > longest
+        ? { ok: false as const, error: `${raw.length} characters, longer than any RLE of a ${h}x${w} mask (at most ${longest})` }
+        : decodeRle(raw, h, w);
     if (r.ok) return r.mask;
     problems.push({ code: 'bad-rle', severity: 'error', file: rel, line, id, message: `${rel} line ${line}: RLE of ${id}: ${r.error}` });
-    return null;
+    return 'bad';
   });
-  for (const [id, entry] of rows) masks.set(id, entry.value);
-  return { masks, problems };
+  for (const [id, entry] of rows) {
+    lines.set(id, entry.line);
+    if (entry.value === 'bad') undecodable.set(id, entry.line);
+    else masks.set(id, entry.value);
+  }
+  const out = problems.map((p): DatasetProblem => {
+    if (p.code !== 'duplicate-id' || p.id === undefined) return p;
+    return { ...p, severity: 'error', message: `${rel} line ${p.line ?? '?'}: a second row for ${p.id} (first on line ${lines.get(p.id) ?? '?'})` };
+  });
+  return { masks, problems: out, lines, undecodable };
+}
+
+/**
+ * The problems of a truth set (a dataset import, a truth file) that leave an image or its truth out of
+ * a score: every error (a skipped image, mask or row) and every duplicate id (which row is the truth
+ * cannot be told). A score over what is left would be a mean over the good rows only.
+ */
+export function scoringProblems(problems: readonly DatasetProblem[]): DatasetProblem[] {
+  return problems.filter((p) => p.severity === 'error' || p.code === 'duplicate-id');
 }
 
 /** Reads every `*.png` of a folder as a 0/1 mask; all must be `h` x `w` (taken from the first when absent). */

@@ -1,6 +1,6 @@
 import { DEFAULT_SWEEP_THRESHOLDS, scoreMasks, tuneThresholdAndArea } from '../../../shared/metrics';
 import type { RunRecord } from '../../../shared/runs/types';
-import { writeSubmission } from '../../data/submission';
+import { scoringProblems, writeSubmission } from '../../data/submission';
 import { CliError, parseCommandArgs, printJson, requiredArg } from '../args';
 import { runsDirArg } from '../runsDir';
 import { POSTPROCESS_OPTIONS, postprocessArgs, postprocessReport, predictFolder } from './evalPredictShared';
@@ -45,7 +45,9 @@ export function overlapWarnings(o: SplitOverlap): string[] {
 /**
  * `strata eval`: every metric of a run's predictions on a labelled folder, with what `strata
  * predict` applies (the run's stored post-processing) unless `--postprocess none`. The score is
- * the score of the very masks it writes with `--out` (and predict writes). What a threshold tuned
+ * the score of the very masks it writes with `--out` (and predict writes), over every image of the
+ * folder: a folder whose import skipped an image, a mask or a train.csv row is refused (exit 2, each
+ * problem listed), never scored on what is left. What a threshold tuned
  * on these images would score is reported apart, as such; images the run trained or chose on are
  * counted and warned about.
  */
@@ -58,6 +60,13 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const { ds, prediction } = await predictFolder(runsDirArg(v['runs-dir']), runId, dir, pp, (folder, run) => {
     // Before anything is predicted: a folder without masks has nothing to score against.
     if (!folder.masks) throw new CliError(`${dir}: has no masks, so there is nothing to evaluate against (use strata predict)`);
+    // A score over the images that happened to import would be a mean over the good rows only.
+    const left = scoringProblems(folder.info.problems);
+    if (left.length) {
+      throw new CliError(
+        `${dir}: ${left.length} problem(s) leave images or their truth out, so nothing was scored (eval scores every image or none):\n${left.map((p) => `  ${p.message}`).join('\n')}`,
+      );
+    }
     overlap = splitOverlap(folder.ids, run.split);
     for (const w of overlapWarnings(overlap)) process.stderr.write(`warning: ${w}\n`);
   });
