@@ -14,6 +14,7 @@ import { experimentReportCommand } from '../../src-main/cli/commands/experimentR
 import type { RunStore } from '../../src-main/runs/store';
 import { loadExperiment } from '../../src-main/experiments/load';
 import { cliSandbox, json } from '../helpers/cli';
+import { appendEpochsToBest, experimentEpoch } from '../helpers/experimentStore';
 import { withStore } from '../helpers/store';
 import { sampleInit } from '../runs/sample';
 
@@ -24,30 +25,11 @@ const NAME = 'init-claim';
 const BEST = { glorot_normal: [0.6, 0.62, 0.64], he_normal: [0.5, 0.53, 0.56] } as const;
 const SEEDS = [1, 2, 3];
 
-function epoch(e: number, valScore: number, valLoss: number): EpochMetric {
-  return {
-    epoch: e,
-    step: (e + 1) * 10,
-    trainLoss: valLoss + 0.05,
-    trainIoU: valScore,
-    valLoss,
-    valIoU: valScore - 0.1,
-    valPixelIoU: valScore - 0.05,
-    valScore,
-    bestThreshold: 0.5,
-    lr: 0.01,
-    imagesPerSec: 100,
-    epochSeconds: 2,
-    time: 1_700_000_000_000 + e * 2000,
-  };
-}
-
 /** A run of the experiment as the runner would leave it: tagged, three epochs (the last the best), then `status`. */
 function addRun(s: RunStore, tag: ExperimentTag, best: number, status: 'done' | 'stopped' = 'done'): RunRecord {
   const init = sampleInit({ name: `${tag.name} v${tag.version} ${tag.group} seed ${tag.seed}`, experiment: tag });
   const run = s.createRun({ ...init, config: { ...init.config, init: tag.group === 'he_normal' ? 'he_normal' : 'glorot_normal', seed: tag.seed, epochs: 3 } });
-  const losses = [0.5, 0.4, 0.9 - best];
-  [best - 0.1, best - 0.05, best].forEach((v, e) => s.appendEpochMetric(run.id, epoch(e, v, losses[e] as number)));
+  appendEpochsToBest(s, run.id, best);
   s.update(run.id, { status, epochsDone: 3, best: { epoch: 2, score: best, metric: 'valScore' }, durationMs: 6000, endedAt: Date.now() });
   return s.get(run.id);
 }
@@ -259,7 +241,7 @@ describe('strata experiment report FILE', () => {
         const run = s.createRun({ ...init, name: p.request.name ?? 'run', arch: p.arch, config: p.request.config, dataset, experiment: p.request.experiment });
         const best = 0.4 + 0.1 * p.seed + (p.group === 'blocks' ? -0.2 : 0);
         scores[p.group]?.push(best);
-        [best - 0.05, best].forEach((v, e) => s.appendEpochMetric(run.id, epoch(e, v, 0.5 - v / 2)));
+        [best - 0.05, best].forEach((v, e) => s.appendEpochMetric(run.id, experimentEpoch(e, v, 0.5 - v / 2)));
         s.update(run.id, { status: 'done', epochsDone: 2, best: { epoch: 1, score: best, metric: 'valScore' }, durationMs: 1000 });
       }
     });

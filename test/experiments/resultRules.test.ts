@@ -13,12 +13,13 @@ import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CURVE_METRICS, curveChart, curveMetrics, experimentResults, finalBarChart, type ExperimentResults } from '../../shared/experiments/results';
 import { divergenceReason } from '../../shared/runs/divergence';
-import type { EpochMetric, ExperimentTag, RunConfig } from '../../shared/runs/types';
+import type { ExperimentTag, RunConfig } from '../../shared/runs/types';
 import { experimentCommand } from '../../src-main/cli/commands/experiment';
 import { writeReport } from '../../src-main/experiments/report/report';
 import { isComplete, storedVersions } from '../../src-main/experiments/runs';
 import { runsOfName } from '../../src-main/experiments/storedRuns';
 import type { RunStore } from '../../src-main/runs/store';
+import { experimentEpoch } from '../helpers/experimentStore';
 import { withStore } from '../helpers/store';
 import { tempDir } from '../helpers/tempDir';
 import { sampleInit } from '../runs/sample';
@@ -26,31 +27,13 @@ import { sampleInit } from '../runs/sample';
 const tmp = tempDir('experiment-rules');
 const runsDir = path.join(tmp, 'runs');
 
-function epoch(e: number, valScore: number): EpochMetric {
-  return {
-    epoch: e,
-    step: (e + 1) * 10,
-    trainLoss: 0.4 - 0.1 * e,
-    trainIoU: valScore,
-    valLoss: 0.5 - 0.1 * e,
-    valIoU: valScore - 0.1,
-    valPixelIoU: valScore - 0.05,
-    valScore,
-    bestThreshold: 0.5,
-    lr: 0.01,
-    imagesPerSec: 100,
-    epochSeconds: 2,
-    time: 1_700_000_000_000 + e * 2000,
-  };
-}
-
 const tag = (name: string, group: string, seed: number): ExperimentTag => ({ name, version: 1, group, seed, fingerprint: (group.length % 2 ? 'a' : 'b').repeat(64) });
 
 /** A tagged run of two epochs with best score `best`, ended with `status` (and `reason`). */
 function addRun(s: RunStore, t: ExperimentTag, best: number, opts: { loss?: RunConfig['loss']; status?: 'done' | 'stopped' | 'failed'; reason?: string } = {}): string {
   const init = sampleInit({ name: `${t.name} ${t.group} seed ${t.seed}`, experiment: t });
   const run = s.createRun({ ...init, config: { ...init.config, seed: t.seed, epochs: 2, ...(opts.loss ? { loss: opts.loss } : {}) } });
-  [best - 0.05, best].forEach((v, e) => s.appendEpochMetric(run.id, epoch(e, v)));
+  [best - 0.05, best].forEach((v, e) => s.appendEpochMetric(run.id, experimentEpoch(e, v, 0.5 - 0.1 * e, 0.4 - 0.1 * e)));
   s.update(run.id, { status: opts.status ?? 'done', statusReason: opts.reason ?? null, epochsDone: 2, best: { epoch: 1, score: best, metric: 'valScore' }, durationMs: 4000, endedAt: Date.now() });
   return run.id;
 }
