@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { buildUNet, DEFAULT_PRESET, PRESETS } from '../../shared/arch';
-import { canonicalJson, deepMerge, planExperiment, sha256Hex, type ExperimentPlan } from '../../shared/experiments';
+import { canonicalJson, deepMerge, planExperiment, sha256Hex } from '../../shared/experiments';
+import { plan, problems } from '../helpers/experimentPlan';
 
 /** An experiment file as the tests edit it: any field, with the base and factors typed enough to reach into. */
 interface Level {
@@ -40,18 +41,6 @@ function file(edit: (f: ExperimentJson) => void = () => {}): ExperimentJson {
   };
   edit(f);
   return f;
-}
-
-function plan(raw: unknown): ExperimentPlan {
-  const r = planExperiment(raw);
-  if (!r.ok) throw new Error(r.problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
-  return r.plan;
-}
-
-function problems(raw: unknown, inputs = {}): string[] {
-  const r = planExperiment(raw, inputs);
-  if (r.ok) throw new Error('expected the file to be refused');
-  return r.problems.map((p) => `${p.path}: ${p.message}`);
 }
 
 describe('sha256Hex and canonicalJson', () => {

@@ -6,8 +6,9 @@
  * fingerprints), may not overlap the validation ids, and excludes a test fraction.
  */
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, planExperiment, sha256Hex, type ExperimentPlan } from '../../shared/experiments';
+import { canonicalJson, sha256Hex, type ExperimentPlan } from '../../shared/experiments';
 import { MAX_RUN_NAME, PER_IMAGE_IOU_EPS } from '../../shared/runs/request';
+import { plan, problems } from '../helpers/experimentPlan';
 
 type Json = Record<string, unknown>;
 
@@ -26,18 +27,6 @@ function file(edit: (f: Json & { base: { design: unknown; config: Json }; factor
   };
   edit(f);
   return f;
-}
-
-function plan(raw: unknown, inputs = {}): ExperimentPlan {
-  const r = planExperiment(raw, inputs);
-  if (!r.ok) throw new Error(r.problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
-  return r.plan;
-}
-
-function problems(raw: unknown, inputs = {}): string[] {
-  const r = planExperiment(raw, inputs);
-  if (r.ok) throw new Error('expected the file to be refused');
-  return r.problems.map((p) => `${p.path}: ${p.message}`);
 }
 
 const config = (p: ExperimentPlan, key: string) => p.groups.find((g) => g.key === key)?.config;
