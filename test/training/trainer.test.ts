@@ -158,16 +158,37 @@ describe('controlling a run', () => {
 
   it('stops a diverging run with the reason and keeps the last good checkpoint', async () => {
     const runsDir = path.join(root, 'd');
-    // Adam moves every weight by about the learning rate; at 1e38 the next forward pass overflows.
-    const runId = createRun(runsDir, { epochs: 6, optimizer: { name: 'adam', lr: 1e38, beta1: 0.9, beta2: 0.999 } });
+    const runId = createRun(runsDir, { epochs: 6, optimizer: { name: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999 } });
+    // One good epoch first, so that there is a checkpoint to keep: stopped during the second.
+    const t = startTrainer({ runsDir, runId });
+    await new Promise<void>((resolve) => t.onMessage((m) => m.type === 'epoch' && resolve()));
+    t.stop('one good epoch');
+    expect((await t.done).status).toBe('stopped');
+    const good = withStore(runsDir, (s) => {
+      const ckpt = s.loadCheckpoint(runId, 'last');
+      expect(ckpt?.epoch).toBe(0);
+      // The resumed session's learning rate is the configured one times the checkpoint's lrScale (as
+      // after a rewind): 1e-3 x 1e41 = 1e38, at which Adam moves every weight by about 1e38 and the
+      // next forward pass overflows.
+      if (ckpt) s.saveCheckpoint(runId, 'last', { ...ckpt, extra: { ...ckpt.extra, lrScale: 1e41, lr: 1e38 } });
+      return ckpt;
+    });
+    expect(good).not.toBeNull();
     const exit = await startTrainer({ runsDir, runId }).done;
     expect(exit.status).toBe('failed');
     withStore(runsDir, (s) => {
       const run = s.get(runId);
       expect(run?.status).toBe('failed');
       expect(run?.statusReason).toMatch(/the loss became (NaN|Infinity|-Infinity) at epoch \d+, batch \d+/);
+      expect(run.lastCheckpoint?.epoch).toBe(0);
+      // Not inside an `if`: a run that diverged with no checkpoint kept fails here.
       const ckpt = s.loadCheckpoint(runId, 'last');
-      if (ckpt) for (const t of ckpt.tensors) expect(t.data.every(Number.isFinite), t.name).toBe(true);
+      expect(ckpt?.epoch).toBe(0);
+      expect(ckpt?.tensors.length).toBe(good?.tensors.length);
+      for (const [i, tensor] of (ckpt?.tensors ?? []).entries()) {
+        expect(tensor.data.every(Number.isFinite), tensor.name).toBe(true);
+        expect(tensor.data).toEqual(good?.tensors[i]?.data);
+      }
     });
   });
 });
