@@ -36,7 +36,9 @@ export type DatasetProblemCode =
   /** A file in `images/` or `masks/` that is not a `.png`; it is ignored. */
   | 'ignored-file'
   /** The file system refused to read the file. */
-  | 'unreadable';
+  | 'unreadable'
+  /** A PNG whose declared size is past the largest a design takes (4096 on a side); it is not decoded. */
+  | 'too-large';
 
 /**
  * One problem found while importing. `error`: something was skipped; `warning`: imported, but with a

@@ -2,14 +2,20 @@
  * Reading PNGs into what the lab uses: 8-bit grey images and 0/1 masks.
  * Any valid PNG is accepted (1/2/4/8/16-bit; grey, grey+alpha, RGB, RGBA, palette); alpha is ignored.
  * Bad input never throws: it comes back as a typed failure that the importer turns into a problem.
+ * Nothing is inflated before the declared size is checked (see pngChunks.ts): images past
+ * {@link PNG_MAX_SIDE} on a side are refused as `too-large`, and image data that inflates past what its
+ * size holds is stopped there.
  */
 import { decode } from 'fast-png';
 import type { DecodedPng } from 'fast-png';
+import { checkPngChunks } from './pngChunks';
+
+export { PNG_MAX_SIDE } from './pngChunks';
 
 /** Why bytes could not be read as a PNG. `detail` does not name the file: the caller does. */
 export interface PngFailure {
   ok: false;
-  code: 'empty-file' | 'not-png' | 'corrupt-png';
+  code: 'empty-file' | 'not-png' | 'corrupt-png' | 'too-large';
   detail: string;
 }
 
@@ -125,10 +131,12 @@ function toPlanes(png: DecodedPng): Planes | PngFailure {
 function readPlanes(bytes: Uint8Array): Planes | PngFailure {
   const bad = checkSignature(bytes);
   if (bad) return bad;
+  const checked = checkPngChunks(bytes);
+  if ('code' in checked) return checked.code === 'too-large' ? { ok: false, ...checked } : corrupt(checked.detail);
   let png: DecodedPng;
   try {
-    // CRCs are checked so that flipped bytes inside a chunk are caught, not just truncation.
-    png = decode(bytes, { checkCrc: true });
+    // The chunks' CRCs were checked on the way, and the image data inflates to its declared size.
+    png = decode(checked.bytes);
   } catch (error) {
     const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
     const message = error instanceof Error ? error.message : String(error);
