@@ -10,7 +10,7 @@ import type { FolderPrediction, PredictionsView, SubmissionExport } from '../../
 import { applyPostprocess } from '../../shared/metrics';
 import type { RunPredictions } from '../../shared/runs/types';
 import { isPredictReply, type PredictReply } from '../../shared/training/protocol';
-import { writeSubmission } from '../data/submission';
+import { scoringProblems, writeSubmission } from '../data/submission';
 import { listFolderPredictions, loadFolderPrediction } from '../runs/folderPredictions';
 import type { RunStore } from '../runs/store';
 import type { Datasets } from './datasets';
@@ -109,8 +109,10 @@ export class FolderPredictor {
     } catch (e) {
       data = { ok: false, reason: `${info.path}: ${e instanceof Error ? e.message : String(e)}` };
     }
+    // A labelled folder whose import skipped images or masks is not scored on what is left (as strata eval).
+    const truthProblems = data.ok ? scoringProblems(data.dataset.info.problems) : [];
     // The salt head's probabilities go with the page, so the view draws the masks the export writes.
-    return predictionPage({ runId: id, predictions, offset, ...(limit === undefined ? {} : { limit }), data, unlabelled: true, saltProbs });
+    return predictionPage({ runId: id, predictions, offset, ...(limit === undefined ? {} : { limit }), data, unlabelled: true, saltProbs, truthProblems });
   }
 
   /**

@@ -4,6 +4,7 @@
  * made on, the grey images, depths and (for labelled data) the truth masks.
  */
 import type { PredictionsView } from '../../shared/api/types';
+import type { DatasetProblem } from '../../shared/data/types';
 import type { RunPredictions } from '../../shared/runs/types';
 import type { Dataset } from '../data/dataset';
 import { toBase64 } from './datasets';
@@ -23,6 +24,11 @@ export interface PredictionPageInput {
    * salt head keeps them), so the viewer applies the same vote as the export; absent or null: none.
    */
   saltProbs?: ArrayLike<number> | null;
+  /**
+   * Problems of the data that left images or their truth out of it (scoringProblems): with any, the
+   * page carries no truth, so the viewer shows no score over only the images that imported.
+   */
+  truthProblems?: readonly DatasetProblem[];
 }
 
 /** Copies the samples `ids` out of `packed` (one block of `px` bytes per sample of `index`). */
@@ -67,7 +73,11 @@ export function predictionPage(input: PredictionPageInput): PredictionsView {
   }) : null;
   let truth: string | null = null;
   let truthNote: string | null = null;
-  if (ds.masks) {
+  const holes = input.truthProblems ?? [];
+  if (ds.masks && holes.length) {
+    const more = holes.length > 1 ? `; and ${holes.length - 1} more` : '';
+    truthNote = `not scored: ${holes.length} problem(s) of the data leave images or their truth out, and a score over the rest would flatter (${holes[0]?.message ?? ''}${more})`;
+  } else if (ds.masks) {
     truth = toBase64(gather(ds.masks, ids, index, px));
     if (input.data.changed) truthNote = 'the data has changed since the predictions were made; the masks may differ from those the run saw';
   } else {
