@@ -15,6 +15,7 @@ import { experimentReportCommand } from '../../src-main/cli/commands/experimentR
 import { EXPERIMENT_COPY_FORMAT, experimentCopyPath, keepExperimentCopy, readExperimentCopy } from '../../src-main/experiments/copy';
 import { loadExperiment } from '../../src-main/experiments/load';
 import { ExperimentConflictError, runExperiment } from '../../src-main/experiments/runner';
+import { queueOnly, writeExperimentFile } from '../helpers/experimentFiles';
 import { withStore } from '../helpers/store';
 import { tempDir } from '../helpers/tempDir';
 
@@ -36,16 +37,12 @@ function writeExperiment(file: string, edit: (f: Record<string, unknown>) => voi
     budget: { epochs: 1 },
   };
   edit(f);
-  const p = path.join(tmp, file);
-  fs.writeFileSync(p, JSON.stringify(f, null, 2));
-  return p;
+  return writeExperimentFile(path.join(tmp, file), f);
 }
 
 /** Queues the file's runs and writes its copy, training nothing: the stop is asked for before the first run. */
 async function queue(file: string, dryRun = false) {
-  const stop = new AbortController();
-  stop.abort();
-  return runExperiment(await loadExperiment(file), { runsDir, signals: [], log: () => {}, stop: stop.signal, dryRun });
+  return runExperiment(await loadExperiment(file), queueOnly(runsDir, { dryRun }));
 }
 
 const copyPath = experimentCopyPath(runsDir, NAME, 1);

@@ -5,46 +5,27 @@
  * is skipped, the second resumed from its checkpoint) and again (both skipped); a changed design
  * under the same version is refused, a bumped version plans new runs.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExperimentFileError, loadExperiment } from '../../src-main/experiments/load';
 import { ExperimentConflictError, runExperiment, type ExperimentRunOptions, type ExperimentRunResult } from '../../src-main/experiments/runner';
 import { groupSummaries, isComplete } from '../../src-main/experiments/runs';
 import { cliSandbox, json } from '../helpers/cli';
+import { tinyInitExperiment, writeExperimentFile } from '../helpers/experimentFiles';
+import { poll } from '../helpers/poll';
 
 const sandbox = cliSandbox('experiment');
 const { tmp, runsDir, withStore } = sandbox;
 
-/** The experiment under test; `edit` changes a copy before it is written. */
+/** The experiment under test (two epochs per run); `edit` changes a copy before it is written. */
 function writeExperiment(name: string, edit: (f: Record<string, unknown>) => void = () => {}): string {
-  const f: Record<string, unknown> = {
-    format: 'strata-experiment',
-    version: 1,
-    name: 'tiny-init',
-    description: 'test scale: the tiny preset, 16 synthetic demo images, 2 epochs per run',
-    claim: 'glorot_normal trains better than he_normal',
-    base: { design: 'tiny', config: { batch: 4, backend: 'wasm', inference: { tta: false, snapshots: 1, threshold: 0.5, minArea: 0 } } },
-    factors: [{ name: 'init', levels: [{ label: 'he_normal', config: { init: 'he_normal' } }, { label: 'glorot_normal', config: { init: 'glorot_normal' } }] }],
-    seeds: [1],
-    data: { path: 'demo', demoCount: 16 },
-    budget: { epochs: 2 },
-  };
+  const f = tinyInitExperiment('tiny-init', (t) => {
+    t['description'] = 'test scale: the tiny preset, 16 synthetic demo images, 2 epochs per run';
+    t['claim'] = 'glorot_normal trains better than he_normal';
+    t['budget'] = { epochs: 2 };
+  });
   edit(f);
-  const file = path.join(tmp, name);
-  fs.writeFileSync(file, JSON.stringify(f, null, 2));
-  return file;
-}
-
-/** Polls `probe` every 25 ms until it returns a value. */
-async function poll<T>(what: string, probe: () => T | undefined, timeoutMs = 120_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  return writeExperimentFile(path.join(tmp, name), f);
 }
 
 const options = (over: Partial<ExperimentRunOptions> = {}): ExperimentRunOptions => ({ runsDir, signals: [], log: () => {}, ...over });
@@ -88,6 +69,7 @@ describe('strata experiment run', () => {
     const cli = sandbox.start('experiment', 'run', file, '--runs-dir', runsDir, '--json');
     await poll('the second run past its first epoch', () =>
       withStore((s) => s.experimentRuns('tiny-init').find((r) => r.experiment?.group === 'glorot_normal' && r.status === 'running' && r.epochsDone >= 1)),
+      120_000,
     );
     process.kill(cli.pid, 'SIGTERM');
     const ended = await cli.done;

@@ -19,9 +19,10 @@ import { CliError } from '../../src-main/cli/args';
 import { experimentCommand } from '../../src-main/cli/commands/experiment';
 import { readExperimentCopy } from '../../src-main/experiments/copy';
 import { loadExperiment } from '../../src-main/experiments/load';
-import { ExperimentBusyError, ExperimentConflictError, runExperiment, type ExperimentRunOptions } from '../../src-main/experiments/runner';
+import { ExperimentBusyError, ExperimentConflictError, runExperiment } from '../../src-main/experiments/runner';
 import { processStartedAt } from '../../src-main/runs/liveness';
 import { tgsLinks } from '../helpers/cli';
+import { queueOnly, tinyInitExperiment, writeExperimentFile } from '../helpers/experimentFiles';
 import { TGS_DIR } from '../helpers/paths';
 import { withStore } from '../helpers/store';
 import { tempDir } from '../helpers/tempDir';
@@ -33,23 +34,9 @@ afterAll(() => {
   for (const c of sleepers) if (c.exitCode === null) c.kill('SIGKILL');
 });
 
-/** An experiment file of the tiny preset, two init groups, one seed, on 16 demo images; `edit` changes it. */
+/** Experiment `name` (tinyInitExperiment), `edit`ed, in a file of its own. */
 function writeExperiment(name: string, edit: (f: Record<string, unknown>) => void = () => {}): string {
-  const f: Record<string, unknown> = {
-    format: 'strata-experiment',
-    version: 1,
-    name,
-    description: 'test scale: the tiny preset, 16 demo images, 1 epoch',
-    base: { design: 'tiny', config: { batch: 4, backend: 'wasm', inference: { tta: false, snapshots: 1, threshold: 0.5, minArea: 0 } } },
-    factors: [{ name: 'init', levels: [{ label: 'he_normal', config: { init: 'he_normal' } }, { label: 'glorot_normal', config: { init: 'glorot_normal' } }] }],
-    seeds: [1],
-    data: { path: 'demo', demoCount: 16 },
-    budget: { epochs: 1 },
-  };
-  edit(f);
-  const file = path.join(tmp, `${name}-${fs.readdirSync(tmp).length}.json`);
-  fs.writeFileSync(file, JSON.stringify(f, null, 2));
-  return file;
+  return writeExperimentFile(path.join(tmp, `${name}-${fs.readdirSync(tmp).length}.json`), tinyInitExperiment(name, edit));
 }
 
 /** The first line `strata experiment status FILE` prints. */
@@ -67,13 +54,6 @@ async function statusLine(file: string): Promise<string> {
   return out.join('').split('\n')[0] ?? '';
 }
 
-/** Options of a session that queues every run and trains none (its stop is asked for before it starts). */
-function queueOnly(over: Partial<ExperimentRunOptions> = {}): ExperimentRunOptions {
-  const ctl = new AbortController();
-  ctl.abort('stopped');
-  return { runsDir, signals: [], log: () => {}, stop: ctl.signal, ...over };
-}
-
 describe('the experiment runner', () => {
   it('lets one of two runners started together queue the plan, and refuses the other', async () => {
     const file = writeExperiment('race');
@@ -81,7 +61,7 @@ describe('the experiment runner', () => {
     expect(await statusLine(file)).toMatch(/^experiment race v1 \(.+\): 2 planned runs, 0 made, 0 complete; each run 1 epoch on the demo set/);
     // Both loaded first, then started in the same tick: each finds no run stored when it begins.
     const [la, lb] = [await loadExperiment(file), await loadExperiment(file)];
-    const settled = await Promise.allSettled([runExperiment(la, queueOnly()), runExperiment(lb, queueOnly())]);
+    const settled = await Promise.allSettled([runExperiment(la, queueOnly(runsDir)), runExperiment(lb, queueOnly(runsDir))]);
     const refused = settled.filter((r) => r.status === 'rejected');
     expect(refused).toHaveLength(1);
     const err = (refused[0] as PromiseRejectedResult).reason as Error;
@@ -91,7 +71,7 @@ describe('the experiment runner', () => {
     );
     expect(withStore(runsDir, (s) => s.experimentRuns('race').length)).toBe(2);
     // The hold ended with the session: a third runner goes ahead (and finds both runs queued).
-    const third = await runExperiment(await loadExperiment(file), queueOnly());
+    const third = await runExperiment(await loadExperiment(file), queueOnly(runsDir));
     expect(third.runs.map((r) => r.action)).toEqual(['new', 'new']);
     expect(withStore(runsDir, (s) => s.experimentRuns('race').length)).toBe(2);
     expect(await statusLine(file)).toMatch(/^experiment race v1 \(.+\): 2 planned runs, 2 made, 0 complete;/);
@@ -144,7 +124,7 @@ describe('the experiment runner', () => {
         f['data'] = { path: dir };
         f['seeds'] = seeds;
       });
-    await runExperiment(await loadExperiment(on(a, [1])), queueOnly());
+    await runExperiment(await loadExperiment(on(a, [1])), queueOnly(runsDir));
     const trained = withStore(runsDir, (s) => s.experimentRuns('moved'));
     expect(trained).toHaveLength(2);
     const fp = trained[0]?.dataset.fingerprint.slice(0, 12);
@@ -152,7 +132,7 @@ describe('the experiment runner', () => {
     // The same groups and fingerprints: only the data under them changed.
     expect(moved.plan.groups.map((g) => g.fingerprint)).toEqual(trained.map((r) => r.experiment?.fingerprint));
     for (const dryRun of [true, false]) {
-      const err = await runExperiment(moved, queueOnly({ dryRun })).catch((e: unknown) => e);
+      const err = await runExperiment(moved, queueOnly(runsDir, { dryRun })).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ExperimentConflictError);
       expect((err as Error).message).toMatch(
         new RegExp(
