@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cliSandbox, type CliProcess } from '../helpers/cli';
 import { startClaimer } from '../helpers/claimer';
+import { poll } from '../helpers/poll';
 
 const sandbox = cliSandbox('cli-race');
 const { runsDir, withStore } = sandbox;
@@ -17,17 +18,6 @@ const ROUNDS = 3;
 
 /** Starts `strata ARGS --runs-dir DIR --json` as its own process. */
 const strata = (...args: string[]): CliProcess => sandbox.start(...args, '--runs-dir', runsDir, '--json');
-
-/** Polls `probe` every 25 ms until it returns a value. */
-async function poll<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** The parent pid of live process `pid`, as the OS reports it. */
 function parentOf(pid: number): number | null {
