@@ -11,6 +11,7 @@ import type { RunsChanged, BackendInfo } from '../../shared/api/types';
 import type { RunStatus } from '../../shared/runs/types';
 import path from 'node:path';
 import type { LabDirs } from '../lab/paths';
+import { RunStoreOpenError, storeOpenAdvice } from '../runs/errors';
 import { FOLDER_HINTS, type FolderKind } from '../runs/home';
 import type { AppLogger } from './logging';
 import { ERROR_BOX_TITLE, errorBoxText, plainLogger } from './startupFailure';
@@ -72,6 +73,7 @@ export const DESKTOP_FOLDER_HINTS: Record<FolderKind, string> = {
  * other file-system error names its folder and the problem.
  */
 export function startupMessage(err: unknown): string {
+  if (err instanceof RunStoreOpenError) return storeOpenAdvice(err, 'set STRATA_RUNS_DIR (or STRATA_HOME) to use another runs folder');
   if (err instanceof Error && err.name === 'FolderError') {
     for (const [kind, hint] of Object.entries(FOLDER_HINTS) as [FolderKind, string][]) {
       const suffix = ` (${hint})`;

@@ -53,6 +53,15 @@ export class RunStoreOpenError extends Error {
   override readonly name = 'RunStoreOpenError';
 }
 
+/**
+ * What a person is told about a runs folder that cannot be opened ({@link RunStoreOpenError}): its
+ * message (the file and why), that nothing was changed, and what to do; `elsewhere` says how this
+ * program is pointed at another runs folder (`start the lab with --runs-dir DIR`).
+ */
+export function storeOpenAdvice(e: RunStoreOpenError, elsewhere: string): string {
+  return `${e.message}.\nNothing in it was changed. Open it with a Strata that reads it, or ${elsewhere}.`;
+}
+
 /** A run that another live process is training: it was left untouched. */
 export class RunClaimedError extends Error {
   override readonly name = 'RunClaimedError';

@@ -2,6 +2,7 @@
  * `npm run lab`: the lab in browser mode. Prints the address (with its token) as the FIRST line on
  * stdout, then serves until Ctrl-C or SIGTERM, when it stops the training run (checkpoints kept).
  */
+import { RunStoreOpenError, storeOpenAdvice } from '../../../runs/errors';
 import { createHandlers } from '../../handlers';
 import { ensureLabDirs, resolveLabDirs } from '../../paths';
 import { LabService } from '../../service';
@@ -55,7 +56,9 @@ main().then(
   (code) => process.exit(code),
   (e: unknown) => {
     if (e instanceof LabArgsError) process.stderr.write(`lab: ${e.message}\n\n${USAGE}`);
+    // A runs folder this lab cannot read (not an index, a newer one): which file, and what to do.
+    else if (e instanceof RunStoreOpenError) process.stderr.write(`lab: ${storeOpenAdvice(e, 'start the lab with --runs-dir DIR (or STRATA_RUNS_DIR=DIR) to use another runs folder')}\n`);
     else process.stderr.write(`lab: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(e instanceof LabArgsError ? 2 : 1);
+    process.exit(e instanceof LabArgsError || e instanceof RunStoreOpenError ? 2 : 1);
   },
 );
