@@ -50,3 +50,24 @@ export function withSaltHead(arch: Architecture, options: SaltHeadOptions = {}):
   if (from?.position) node.position = { x: from.position.x, y: from.position.y + LAYOUT_STEP_Y };
   return { ...arch, nodes: [...arch.nodes, node], edges: [...arch.edges, { from: bottom.nodeId, to: id }] };
 }
+
+/**
+ * Why a run's salt head weight cannot apply to `arch`, or null when it can: a design without a salt
+ * head has no term to weigh (the setting would silently do nothing).
+ */
+export function saltWeightProblem(arch: Architecture): string | null {
+  if (saltHeadOf(arch)) return null;
+  return `design "${arch.name}" has no salt head ("Salt present" node) for it to weigh: use a design with one, e.g. the small-salt preset, or leave it out`;
+}
+
+/**
+ * `arch` with its salt head's loss weight set to `weight` (a run's `saltHeadWeight`), so the design a run
+ * stores is the one it trains; `arch` itself when `weight` is undefined. Throws with
+ * {@link saltWeightProblem}'s reason for a design without a salt head.
+ */
+export function withSaltLossWeight(arch: Architecture, weight: number | undefined): Architecture {
+  if (weight === undefined) return arch;
+  const problem = saltWeightProblem(arch);
+  if (problem !== null) throw new Error(problem);
+  return { ...arch, nodes: arch.nodes.map((n) => (n.kind === 'saltHead' ? { ...n, lossWeight: weight } : n)) };
+}

@@ -13,6 +13,7 @@
  * - Adam's learning rate 0.001 (SGD 0.01, momentum 0.9).
  */
 import { z } from 'zod';
+import { LIMITS } from '../arch/limits';
 import { BN_PLACEMENTS, INITIALIZERS } from '../arch/types';
 
 /** The losses a run can train with; see `LOSS_NAMES` in shared/runs/types.ts for what each means. */
@@ -163,6 +164,15 @@ const configObject = z.strictObject({
   /** Start from another run's weights (its own loss and schedule are this run's). */
   initFrom: z
     .strictObject({ runId: z.string({ error: 'the run to start from must be a run id' }).min(1, 'the run to start from may not be empty').max(128, 'a run id is at most 128 characters'), checkpoint: oneOf('checkpoint', ['best', 'last']).default('best') })
+    .optional(),
+  /**
+   * The salt-present head's loss weight for this run, in place of its design's `lossWeight` (the loss is
+   * the mask loss + this weight x the head's BCE). Only for a design with a salt head: planning a run
+   * refuses it for one without. Left out, the design's own weight; nothing changes for a design without a head.
+   */
+  saltHeadWeight: numberOf('salt head weight')
+    .gt(LIMITS.lossWeight.min, `salt head weight must be above ${LIMITS.lossWeight.min}`)
+    .max(LIMITS.lossWeight.max, `salt head weight must be at most ${LIMITS.lossWeight.max}`)
     .optional(),
   /** Share of the labelled samples held out as a test set that no choice sees, in [0, 1); 0: none. Ignored with a fixed test id list. */
   testFraction: numberOf('test fraction').min(0, 'test fraction must be in [0, 1)').lt(1, 'test fraction must be in [0, 1)').default(0),

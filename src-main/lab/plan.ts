@@ -4,7 +4,7 @@
  * refuse a design that does not fit it with the same reason, split it the same way (fractions, or
  * fixed validation and test id lists), check a warm start the same way and name the run the same way.
  */
-import { withBnPlacement } from '../../shared/arch';
+import { saltWeightProblem, withBnPlacement, withSaltLossWeight } from '../../shared/arch';
 import type { Architecture } from '../../shared/arch/types';
 import { firstWeightMismatch, weightSpecs, WeightListError } from '../../shared/arch/weights';
 import type { RunRequest } from '../../shared/runs/request';
@@ -58,8 +58,12 @@ export function defaultRunName(arch: Architecture, ds: Dataset): string {
  * (see {@link checkInitFrom}) and names it. Refusals are `bad-request` LabErrors naming what is wrong.
  */
 export async function planRun(request: RunRequest, sources: PlanSources): Promise<RunPlan> {
-  const { arch, source } = sources;
+  const { source } = sources;
   const config = request.config;
+  // A run's salt head weight replaces its design's, so the stored design is the one trained.
+  const problem = config.saltHeadWeight === undefined ? null : saltWeightProblem(sources.arch);
+  if (problem !== null) throw new LabError('bad-request', `salt head weight: ${problem}`);
+  const arch = withSaltLossWeight(sources.arch, config.saltHeadWeight);
   const dataset = await sources.load(source);
   checkDesignFits(arch, dataset);
   let split: Split;

@@ -33,6 +33,7 @@ const SHORT: Readonly<Record<string, string>> = {
   'schedule.kind': 'schedule',
   bnPlacement: 'bn',
   'loss.lovaszWeight': 'lovász weight',
+  saltHeadWeight: 'salt head weight',
   'initFrom.runId': 'init from',
   'initFrom.checkpoint': 'init checkpoint',
   'inference.tta': 'tta',

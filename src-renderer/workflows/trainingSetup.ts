@@ -76,6 +76,8 @@ export interface SetupForm {
   eps: string;
   /** bce-lovasz only: the Lovász hinge's weight against BCE. */
   lovaszWeight: string;
+  /** A design with a salt head only: its loss weight for this run; empty: the design's own. */
+  saltHeadWeight: string;
   optimizer: OptimizerSettings['name'];
   /** Empty: the optimizer's default (see {@link defaultLr}). */
   lr: string;
@@ -203,6 +205,7 @@ export function emptySetupForm(design: DesignChoice = { kind: 'preset', name: DE
     loss: d.loss.name,
     eps: String(PER_IMAGE_IOU_EPS),
     lovaszWeight: String(d.loss.lovaszWeight),
+    saltHeadWeight: '',
     optimizer: d.optimizer.name,
     lr: '',
     momentum: String(sgd.momentum),
@@ -317,6 +320,7 @@ export function configOf(f: SetupForm): unknown {
         : { name: 'adam', ...optionalNum('lr', f.lr), beta1: typedNumber(f.beta1), beta2: typedNumber(f.beta2) },
     schedule: scheduleOf(f),
     loss: lossOf(f),
+    ...optionalNum('saltHeadWeight', f.saltHeadWeight),
     init: f.init,
     bnPlacement: f.bnPlacement,
     seed: typedNumber(f.seed),
@@ -368,6 +372,7 @@ const FIELD_OF_PATH: Readonly<Record<string, SetupField>> = {
   'config.schedule.minDelta': 'minDelta',
   'config.loss.eps': 'eps',
   'config.loss.lovaszWeight': 'lovaszWeight',
+  'config.saltHeadWeight': 'saltHeadWeight',
   'config.seed': 'seed',
   'config.valFraction': 'valFraction',
   'config.testFraction': 'testFraction',

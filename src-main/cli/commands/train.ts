@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { DEFAULT_PRESET } from '../../../shared/arch/presets';
+import { saltWeightProblem } from '../../../shared/arch/saltHead';
 import type { RunRecord } from '../../../shared/runs/types';
 import { defaultRunConfig, EPS_LOSSES, OPTIMIZER_NAMES, parseIdList, runRequestSchema, type RunRequest } from '../../../shared/runs/request';
 import { LOSS_NAMES } from '../../../shared/runs/types';
@@ -43,6 +44,7 @@ const OPTIONS = {
   brightness: { type: 'string' },
   contrast: { type: 'string' },
   'lovasz-weight': { type: 'string' },
+  'salt-head-weight': { type: 'string' },
   'init-from': { type: 'string' },
   test: { type: 'string' },
   'test-ids': { type: 'string' },
@@ -77,6 +79,7 @@ const FLAG_OF_PATH: Readonly<Record<string, string>> = {
   'config.loss.name': 'loss',
   'config.loss.eps': 'eps',
   'config.loss.lovaszWeight': 'lovasz-weight',
+  'config.saltHeadWeight': 'salt-head-weight',
   'config.augment.shift': 'shift',
   'config.augment.scale': 'scale',
   'config.augment.brightness': 'brightness',
@@ -103,6 +106,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (positionals.length) throw new CliError(`train: unexpected argument '${positionals[0]}'`);
   refuseIgnoredFlags(v);
   const arch = await loadArch(v.arch ?? DEFAULT_PRESET);
+  const saltProblem = v['salt-head-weight'] === undefined ? null : saltWeightProblem(arch);
+  if (saltProblem !== null) throw new CliError(`--salt-head-weight: ${saltProblem}`);
   const data = requiredArg('train', 'data', v.data);
   const request = parseRequest(await requestOf(v));
   const source = sourceOf(data, request);
@@ -226,6 +231,7 @@ async function requestOf(v: Values): Promise<Record<string, unknown>> {
     ...(loss === undefined && v['lovasz-weight'] === undefined
       ? {}
       : { loss: { name: loss ?? defaultRunConfig().loss.name, ...(v.eps === undefined ? {} : { eps: num(v.eps) }), ...(v['lovasz-weight'] === undefined ? {} : { lovaszWeight: num(v['lovasz-weight']) }) } }),
+    ...(v['salt-head-weight'] === undefined ? {} : { saltHeadWeight: num(v['salt-head-weight']) }),
     ...(v.init === undefined ? {} : { init: v.init }),
     ...(v.bn === undefined ? {} : { bnPlacement: v.bn }),
     ...(v.seed === undefined ? {} : { seed: num(v.seed) }),
