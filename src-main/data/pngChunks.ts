@@ -27,7 +27,10 @@ export interface PngHeader {
 /** A PNG that passed the checks: its header and the chunks the decoder needs, verbatim. */
 export interface CheckedPng {
   header: PngHeader;
-  /** The signature and the IHDR, PLTE, tRNS, IDAT and IEND chunks; ancillary chunks (iCCP's own zlib stream among them) are left out. */
+  /**
+   * The signature and the IHDR, PLTE (palette images only), tRNS, IDAT and IEND chunks; ancillary
+   * chunks (iCCP's own zlib stream among them) are left out.
+   */
   bytes: Uint8Array;
 }
 
@@ -166,14 +169,22 @@ export function checkPngChunks(bytes: Uint8Array): CheckedPng | ChunkFailure {
   if ('code' in header) return header;
   const kept: Uint8Array[] = [bytes.subarray(0, first.end)];
   const idat: Uint8Array[] = [];
+  let palette = false;
   for (let at = first.end; ; ) {
     const chunk = readChunk(bytes, view, at);
     if ('code' in chunk) return chunk;
     if (chunk.type === 'IHDR') return corrupt(`a second IHDR chunk at byte ${at}`);
-    if (KEPT.has(chunk.type)) kept.push(bytes.subarray(chunk.start, chunk.end));
+    if (chunk.type === 'PLTE') {
+      if (header.colourType === 0 || header.colourType === 4) return corrupt(`a PLTE chunk in a grey image (colour type ${header.colourType})`);
+      palette = true;
+    }
+    // In an RGB or RGBA image a PLTE is only a suggested palette for displays; the pixels stay RGB.
+    const ignored = chunk.type === 'PLTE' && header.colourType !== 3;
+    if (KEPT.has(chunk.type) && !ignored) kept.push(bytes.subarray(chunk.start, chunk.end));
     if (chunk.type === 'IDAT') idat.push(chunk.data);
     if (chunk.type === 'IEND') break;
     at = chunk.end;
   }
+  if (header.colourType === 3 && !palette) return corrupt('a palette image (colour type 3) without a PLTE chunk');
   return checkInflate(concat(idat), inflatedBytes(header), header) ?? { header, bytes: concat(kept) };
 }
