@@ -39,10 +39,21 @@ const development = !app.isPackaged || process.env['STRATA_DEVTOOLS'] === '1';
 function openAppLogs(): AppLogs {
   const opened = openLogs(app.getPath('logs'), { console: !app.isPackaged });
   const log = opened.main;
-  process.on('uncaughtExceptionMonitor', (err) => log.error('uncaught exception:', err));
-  process.on('unhandledRejection', (reason) => log.error('unhandled rejection:', reason));
+  // Until the lab is open (createUi installs the lab's own handlers, which keep it serving).
+  const offMonitor = () => {
+    process.off('uncaughtExceptionMonitor', onException);
+    process.off('unhandledRejection', onRejection);
+  };
+  const onException = (err: unknown) => log.error('uncaught exception:', err);
+  const onRejection = (reason: unknown) => log.error('unhandled rejection:', reason);
+  process.on('uncaughtExceptionMonitor', onException);
+  process.on('unhandledRejection', onRejection);
+  stopEarlyFaultLog = offMonitor;
   return opened;
 }
+
+/** Removes the start-up fault logging of openAppLogs once the lab's handlers take over. */
+let stopEarlyFaultLog: () => void = () => undefined;
 
 function stateFile(): string {
   return path.join(app.getPath('userData'), 'window-state.json');
@@ -110,6 +121,8 @@ const dialogs: DialogLike = {
 
 async function createUi(lab: LabService, logs: AppLogs): Promise<void> {
   const log: AppLogger = logs.main;
+  stopEarlyFaultLog();
+  lab.installFaultHandlers((line) => log.error(line.trimEnd()));
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
   // The page carries the same policy in a <meta> tag (enforced from file://); the header covers

@@ -204,12 +204,42 @@ export class RunManager {
     else if (m.type === 'epoch') this.changes.emit({ change: 'progress', runId: m.runId });
   }
 
+  /** Marks run `id` failed with `reason`, logging it; a store that cannot record it (a full disk) is logged too. */
+  private recordFault(id: string, reason: string): void {
+    process.stderr.write(`lab: run ${id} failed: ${reason}\n`);
+    try {
+      this.failRun(id, reason);
+    } catch (err) {
+      process.stderr.write(`lab: could not record that run ${id} failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+  }
+
   private emitStatus(runId: string, status: RunStatus, reason?: string): void {
     this.emit({ type: 'status', runId, status, ...(reason ? { reason } : {}) });
   }
 
-  /** Starts the next queued run when no trainer is live. */
+  /** Marks run `id` failed with `reason` (a fault the lab caught for it) and tells its listeners. */
+  failRun(id: string, reason: string): void {
+    this.store.update(id, { status: 'failed', statusReason: reason, endedAt: Date.now() });
+    this.emitStatus(id, 'failed', reason);
+    this.emit({ type: 'ended', runId: id, status: 'failed', reason });
+  }
+
+  /**
+   * Starts the next queued run when no trainer is live. Never throws: it runs from a trainer's exit
+   * (a promise callback), where an error would be an unhandled rejection that ends the lab. A store
+   * that cannot be written (a full disk) leaves the queue as it was, and the next run that ends or
+   * is queued tries again.
+   */
   private pump(): void {
+    try {
+      this.startQueued();
+    } catch (err) {
+      process.stderr.write(`lab: could not start the next queued run; the queue is kept and tried again when a run ends or is queued: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+  }
+
+  private startQueued(): void {
     while (!this.active && !this.closing) {
       const id = this.store.queue.shift();
       if (id === null) break;
@@ -222,7 +252,13 @@ export class RunManager {
       }
       if (run.status !== 'queued') continue;
       // The trainer reads everything else from the run's record, and claims the run before training it.
-      const handle = startTrainer({ runsDir: this.store.root, runId: id });
+      let handle: TrainerHandle;
+      try {
+        handle = startTrainer({ runsDir: this.store.root, runId: id });
+      } catch (err) {
+        this.recordFault(id, `its trainer could not be started: ${err instanceof Error ? err.message : String(err)}`);
+        continue;
+      }
       handle.onMessage((m) => this.emit(m));
       const ended = handle.done.then((exit) => {
         try {
@@ -248,6 +284,11 @@ export class RunManager {
         }
         this.active = null;
         this.changes.emit({ change: 'queue', runId: id });
+        this.pump();
+      }).catch((err: unknown) => {
+        // A listener that threw above: logged, and the queue goes on.
+        this.active = null;
+        process.stderr.write(`lab: after run ${id} ended: ${err instanceof Error ? err.message : String(err)}\n`);
         this.pump();
       });
       this.active = { runId: id, handle, ended };

@@ -32,10 +32,11 @@ import { RunStore } from '../runs/store';
 import { Datasets } from './datasets';
 import { checkDesign, Designs, listPresets, presetArch } from './designs';
 import { experimentViewOf, listExperiments } from './experiments';
+import { installFaultHandlers } from './faultHandlers';
 import { LabError } from './errors';
 import { importLegacyQueue } from './labState';
 import { lockDataDir } from './lock';
-import type { LabDirs } from './paths';
+import { refuseLabFolder, type LabDirs } from './paths';
 import { FolderPredictor } from './folderPredict';
 import { predictionPage } from './predictionView';
 import { RunFinalizer } from './runFinalizer';
@@ -101,6 +102,15 @@ export class LabService {
     return lab;
   }
 
+  /**
+   * Installs this process's last-resort handlers for this lab (faultHandlers.ts): an uncaught
+   * exception or unhandled rejection is logged with `log` and the lab goes on serving; one that names
+   * a run (a RunFault) fails that run with its reason. Returns the function that removes them.
+   */
+  installFaultHandlers(log: (line: string) => void): () => void {
+    return installFaultHandlers('lab', { log, failRun: (id, reason) => this.runs.failRun(id, reason) });
+  }
+
   // Datasets
 
   /** The demo set and every imported folder, with what their import found. */
@@ -110,6 +120,7 @@ export class LabService {
 
   /** Imports a TGS-layout folder; its problems are listed in the entry. */
   importDataset({ path: dir }: P<'importDataset'>): Promise<DatasetEntry> {
+    refuseLabFolder(dir, this.dirs, 'the dataset folder');
     return this.datasets.import(dir);
   }
 
@@ -381,6 +392,7 @@ export class LabService {
 
   /** Predicts a folder of images with a run's best checkpoint. */
   predictFolder({ id, path: dir }: P<'predictFolder'>): Promise<FolderPrediction> {
+    refuseLabFolder(dir, this.dirs, 'the folder to predict');
     return this.folders.predict(id, dir);
   }
 
@@ -395,8 +407,9 @@ export class LabService {
   }
 
   /** Writes a Kaggle submission CSV. */
-  exportSubmission({ id, source, threshold, minArea, path: file }: P<'exportSubmission'>): SubmissionExport {
-    return this.folders.exportSubmission(id, source, threshold, file, minArea);
+  exportSubmission({ id, source, threshold, minArea, path: file, overwrite }: P<'exportSubmission'>): SubmissionExport {
+    refuseLabFolder(file, this.dirs, 'the submission file');
+    return this.folders.exportSubmission(id, source, threshold, file, minArea, overwrite === true);
   }
 
   // Experiments

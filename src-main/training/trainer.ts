@@ -62,7 +62,12 @@ export async function trainRun(job: TrainJob, control: LoopControl, emit: (m: Tr
     return status;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    setStatus('failed', message);
+    try {
+      setStatus('failed', message);
+    } catch (e) {
+      // The store refused the write too (a full disk): the driver records it when it can.
+      emit({ type: 'log', runId, level: 'error', message: `could not record that the run failed: ${e instanceof Error ? e.message : String(e)}` });
+    }
     emit({ type: 'ended', runId, status: 'failed', reason: message });
     return 'failed';
   } finally {

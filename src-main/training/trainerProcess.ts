@@ -6,6 +6,7 @@
  * and exits.
  */
 import type { BenchmarkReply, ClaimRefused, FinalizeReply, PredictReply, ProbeReply, TrainerCommand, TrainerMessage, UpsamplersReply } from '../../shared/training/protocol';
+import { installFaultHandlers } from '../lab/faultHandlers';
 import { selectBackend } from './backend';
 import { runBenchmark } from './benchmark';
 import { runUpsamplersJob } from './upsamplersJob';
@@ -16,6 +17,8 @@ import { trainRun } from './trainer';
 
 const control = new LoopControl();
 let started = false;
+/** Whether a run is training (its loop can still end it as failed). */
+let training = false;
 
 /** Electron's utilityProcess talks through `process.parentPort`; a Node child through `process.send`. */
 interface ParentPort {
@@ -72,10 +75,21 @@ function handle(m: TrainerCommand): void {
       if (started) return;
       started = true;
       // A run another live process trains is refused at once (claim-refused), and this process leaves.
-      void trainRun(m.job, control, emit).then((status) => {
-        process.exitCode = status === 'failed' ? 1 : 0;
-        leaveAfterDrain();
-      });
+      training = true;
+      void trainRun(m.job, control, emit).then(
+        (status) => {
+          training = false;
+          process.exitCode = status === 'failed' ? 1 : 0;
+          leaveAfterDrain();
+        },
+        (err: unknown) => {
+          // trainRun could not even record its failure (the store would not open or write): say why and leave.
+          training = false;
+          process.stderr.write(`trainer: run ${m.job.runId} ended without its status recorded: ${err instanceof Error ? err.message : String(err)}\n`);
+          process.exitCode = 1;
+          leaveAfterDrain();
+        },
+      );
       break;
     case 'benchmark':
       if (started) return;
@@ -117,6 +131,22 @@ function handle(m: TrainerCommand): void {
       break;
   }
 }
+
+// A fault nobody caught (an exception thrown from a callback, a rejected promise nobody awaited)
+// is logged, and a training run ends as failed with it through the loop's own path: its status and
+// reason recorded, its checkpoints kept, the 'ended' message sent, then this process leaves.
+// Anything else this process was doing is a one-shot job whose answer would never come: it leaves.
+installFaultHandlers('trainer', {
+  log: (line) => process.stderr.write(line),
+  exclusive: true,
+  after: (reason) => {
+    if (training) control.fail(`the trainer failed: ${reason}`);
+    else {
+      process.exitCode = 1;
+      leaveAfterDrain();
+    }
+  },
+});
 
 // The driver went away (its process died): end after the current batch, keeping checkpoints. Nobody
 // asked for this stop, so the run is interrupted (as after a crash), not stopped.

@@ -24,6 +24,8 @@ async function main(): Promise<number> {
   );
   ensureRendererBuilt(args.staticDir);
   const lab = LabService.open(dirs);
+  // From here on a fault nobody caught is logged and the lab goes on serving (faultHandlers.ts).
+  lab.installFaultHandlers((line) => process.stderr.write(line));
   let server;
   try {
     server = await startLabServer({ handlers: createHandlers(lab), port: args.port, staticDir: args.staticDir });
