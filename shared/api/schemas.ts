@@ -118,6 +118,8 @@ export const exportSubmissionSchema = z.strictObject({
   /** Images with fewer salt pixels are written empty; left out, what the predictions were made with (the run's stored minimum area). */
   minArea: z.number().int('min area must be a whole number').min(0, 'min area must be at least 0').max(1_000_000, 'min area must be at most 1000000').optional(),
   path: absolutePathSchema.refine((p) => /\.csv$/i.test(p), 'a submission file name ends in .csv'),
+  /** Replace an existing submission at `path` (the user confirmed it); without it an existing file is refused. A file that is not a submission is never replaced. */
+  overwrite: z.boolean().optional(),
 });
 
 /** One experiment's results: by its name (the runs' tag), the newest version with runs unless `version` names one. */

@@ -10,7 +10,7 @@ import type { FolderPrediction, PredictionsView, SubmissionExport } from '../../
 import { applyPostprocess } from '../../shared/metrics';
 import type { RunPredictions } from '../../shared/runs/types';
 import { isPredictReply, type PredictReply } from '../../shared/training/protocol';
-import { scoringProblems, writeSubmission } from '../data/submission';
+import { scoringProblems, SUBMISSION_HEADER, writeSubmission } from '../data/submission';
 import { listFolderPredictions, loadFolderPrediction } from '../runs/folderPredictions';
 import type { RunStore } from '../runs/store';
 import type { Datasets } from './datasets';
@@ -121,13 +121,16 @@ export class FolderPredictor {
    * makes (applyPostprocess): salt above `threshold`, images with fewer than `minArea` salt pixels
    * empty, and for a folder prediction with a salt head, its vote. `minArea` left out: a folder
    * prediction's own (what the run applied when it predicted), else the run's stored one, else 0.
+   * An existing file is replaced only with `overwrite` (the user confirmed it), and only when it is a
+   * submission (its first line `id,rle_mask`): a dataset's train.csv or any other file never is.
    */
-  exportSubmission(id: string, source: SubmissionSource, threshold: number, file: string, minArea?: number): SubmissionExport {
+  exportSubmission(id: string, source: SubmissionSource, threshold: number, file: string, minArea?: number, overwrite = false): SubmissionExport {
     const abs = path.resolve(file);
     if (!/\.csv$/i.test(abs)) throw new LabError('bad-request', `${abs}: a submission file name ends in .csv`, [{ path: 'path', message: 'must end in .csv' }]);
     const parent = fs.statSync(path.dirname(abs), { throwIfNoEntry: false });
     if (!parent?.isDirectory()) throw new LabError('bad-request', `${path.dirname(abs)} is not an existing folder`, [{ path: 'path', message: 'the folder does not exist' }]);
-    if (fs.statSync(abs, { throwIfNoEntry: false })?.isDirectory()) {
+    const existing = fs.statSync(abs, { throwIfNoEntry: false });
+    if (existing?.isDirectory()) {
       throw new LabError('bad-request', `${abs} is a folder; give a file name`, [{ path: 'path', message: 'is a folder' }]);
     }
     let p: RunPredictions;
@@ -148,6 +151,7 @@ export class FolderPredictor {
     }
     const rule = { threshold, minArea: area, ...(vote ? { saltCut: vote.saltCut } : {}) };
     const masks = p.ids.length === 0 ? new Uint8Array(0) : applyPostprocess(p.probs, p.ids.length, p.height, p.width, rule, undefined, vote?.saltProbs);
+    if (existing) checkReplaceable(abs, existing, overwrite);
     writeSubmission(abs, p.ids, masks, p.height, p.width);
     const px = p.height * p.width;
     let withSalt = 0;
@@ -159,5 +163,43 @@ export class FolderPredictor {
   close(): void {
     this.child?.kill('SIGKILL');
     this.child = null;
+  }
+}
+
+/** Longest first line read to tell a submission from another file. */
+const HEADER_PEEK = 64;
+
+/** The first line of `file` (at most HEADER_PEEK bytes), BOM and CR dropped. */
+function firstLine(file: string): string {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(HEADER_PEEK);
+    const n = fs.readSync(fd, buf, 0, HEADER_PEEK, 0);
+    return buf.subarray(0, n).toString('utf8').replace(/^\uFEFF/, '').split('\n')[0]?.replace(/\r$/, '') ?? '';
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Refuses to replace `abs` unless the user asked to and it is a submission, and never a dataset's own CSV. */
+function checkReplaceable(abs: string, st: fs.Stats, overwrite: boolean): void {
+  // A TGS folder's train.csv has a submission's header, and is the truth: never a submission to replace.
+  if (/^(train|depths)\.csv$/i.test(path.basename(abs)) && fs.statSync(path.join(path.dirname(abs), 'images'), { throwIfNoEntry: false })?.isDirectory()) {
+    throw new LabError('forbidden', `${abs} is a dataset's own ${path.basename(abs)} (beside its images/ folder); it is never replaced, so choose another file name`, [{ path: 'path', message: "a dataset's own file" }]);
+  }
+  let head: string | null = null;
+  if (st.isFile()) {
+    try {
+      head = firstLine(abs);
+    } catch (e) {
+      throw new LabError('bad-request', `${abs} exists and cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}); it is not replaced`, [{ path: 'path', message: 'exists' }]);
+    }
+  }
+  if (head === null || head.trim().toLowerCase() !== SUBMISSION_HEADER) {
+    const what = head === null ? 'not a regular file' : `its first line is "${head.slice(0, 40)}", not "${SUBMISSION_HEADER}"`;
+    throw new LabError('forbidden', `${abs} exists and is not a submission (${what}); it is never replaced, so choose another file name`, [{ path: 'path', message: 'exists and is not a submission' }]);
+  }
+  if (!overwrite) {
+    throw new LabError('conflict', `${abs} exists (a submission); confirm to replace it (overwrite: true) or choose another file name`, [{ path: 'path', message: 'exists' }]);
   }
 }

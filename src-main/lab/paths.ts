@@ -1,7 +1,9 @@
 /** Where the lab keeps its data unless told otherwise: Strata's home (src-main/runs/home.ts). */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { HomeContext } from '../runs/home';
 import { ensureFolder, strataHome } from '../runs/home';
+import { LabError } from './errors';
 
 /** The lab's folders: `dataDir` holds datasets.json and designs/; `runsDir` is the run store (the queue included). */
 export interface LabDirs {
@@ -37,4 +39,37 @@ export function ensureLabDirs(dirs: LabDirs): LabDirs {
   ensureFolder(dirs.dataDir, 'data folder');
   ensureFolder(dirs.runsDir, 'runs folder');
   return dirs;
+}
+
+/** `p` with its links followed as far as it exists (a path not there yet: its nearest existing folder's real path, then the rest). */
+function realPath(p: string): string {
+  const abs = path.resolve(p);
+  try {
+    return fs.realpathSync(abs);
+  } catch {
+    const parent = path.dirname(abs);
+    return parent === abs ? abs : path.join(realPath(parent), path.basename(abs));
+  }
+}
+
+function within(p: string, dir: string): boolean {
+  const rel = path.relative(dir, p);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/**
+ * Refuses a path the page names (a dataset folder, a folder to predict, a submission to write) that
+ * leads, links followed, into the lab's own data or runs folder: those are the lab's to write, and
+ * the page may name any other absolute folder. `what` names the path in the message.
+ */
+export function refuseLabFolder(p: string, dirs: LabDirs, what: string): void {
+  const real = realPath(p);
+  // The runs folder first: it is often inside the data folder, and the more precise name helps.
+  for (const [dir, name] of [[dirs.runsDir, 'runs folder'], [dirs.dataDir, 'data folder']] as const) {
+    const home = realPath(dir);
+    if (within(real, home)) {
+      const via = real === path.resolve(p) ? '' : ` (through a link, to ${real})`;
+      throw new LabError('forbidden', `${what} ${path.resolve(p)} is inside the lab's own ${name} ${home}${via}; the lab keeps its own files there, so use a folder outside it`, [{ path: 'path', message: `inside the lab's ${name}` }]);
+    }
+  }
 }

@@ -9,6 +9,7 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef } from 'vue';
 import type { Unsubscribe } from '../../shared/api/channels';
+import { ApiError } from '../../shared/api/errors';
 import type { FolderPrediction, PredictionsView, SubmissionExport } from '../../shared/api/types';
 import { checkerboardScore } from '../../shared/analysis/checkerboard';
 import { DEFAULT_SWEEP_THRESHOLDS, thresholdSweep, type Sweep } from '../../shared/metrics';
@@ -122,6 +123,8 @@ export const useMasksStore = defineStore('masks', () => {
   const frameEpoch = ref<number | null>(null);
   const predicting = ref<Loadable<FolderPrediction>>(IDLE);
   const exported = ref<Loadable<SubmissionExport>>(IDLE);
+  /** An existing submission the last export would replace: the path, until the user confirms or exports elsewhere. */
+  const replaceAsk = ref<string | null>(null);
   let ticket = 0;
   let framesTicket = 0;
   let runEvents: { runId: string; undo: Unsubscribe } | null = null;
@@ -331,15 +334,21 @@ export const useMasksStore = defineStore('masks', () => {
     }
   }
 
-  /** Writes a Kaggle submission of the shown predictions, with the shown threshold and minimum area, to `path`. */
-  async function exportSubmission(path: string): Promise<void> {
+  /**
+   * Writes a Kaggle submission of the shown predictions, with the shown threshold and minimum area, to
+   * `path`. An existing submission there is replaced only with `overwrite` (the user confirmed); until
+   * then `replaceAsk` holds the path, so the view can ask. The lab never replaces a file that is not a submission.
+   */
+  async function exportSubmission(path: string, overwrite = false): Promise<void> {
     const id = runId.value;
     const src = source.value;
     if (id === null || src === null) return;
     exported.value = startLoading(exported.value);
+    replaceAsk.value = null;
     try {
-      exported.value = { state: 'ready', value: await api().exportSubmission({ id, source: src, threshold: rule.value.threshold, minArea: rule.value.minArea, path }) };
+      exported.value = { state: 'ready', value: await api().exportSubmission({ id, source: src, threshold: rule.value.threshold, minArea: rule.value.minArea, path, ...(overwrite ? { overwrite } : {}) }) };
     } catch (e) {
+      if (e instanceof ApiError && e.code === 'conflict') replaceAsk.value = path;
       exported.value = loadFailed(exported.value, errorMessage(e));
     }
   }
@@ -375,7 +384,8 @@ export const useMasksStore = defineStore('masks', () => {
       exported.value = loadFailed(exported.value, `The save dialog could not open: ${errorMessage(e)}`);
       return;
     }
-    if (chosen !== null) await exportSubmission(chosen);
+    // The save dialog asked before choosing an existing file (showOverwriteConfirmation).
+    if (chosen !== null) await exportSubmission(chosen, true);
   }
 
   /** Follows the open run's trainer: each stored epoch shows up as it completes. */
@@ -401,7 +411,7 @@ export const useMasksStore = defineStore('masks', () => {
   }
 
   return {
-    runs, runId, epochs, folders, source, pinned, set, progress, view, frames, frameEpoch, predicting, exported,
+    runs, runId, epochs, folders, source, pinned, set, progress, view, frames, frameEpoch, predicting, exported, replaceAsk,
     loaded, runPostprocess, folder, storedRule, rule, shownPredictions, stale, draw, scores, curve, summary, order, openIndex,
     dispatch, refreshRuns, refreshSources, selectRun, choose, loadFrames, showEpoch, predictFolder, exportSubmission, chooseAndPredict, saveSubmissionAs, unfollow,
   };

@@ -137,7 +137,8 @@ describe('FolderPredictor', () => {
     const mask = decodeRle(rle ?? '', H, W);
     // Image 'b' (k = 1) has row-major pixels 0 and 1 predicted.
     expect(mask.ok && Array.from(mask.mask)).toEqual([1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-    expect(predictor.exportSubmission(runId, { kind: 'folder', key }, 0.8, out).withSalt).toBe(0);
+    // A second export to the same submission replaces it only when asked to (the user confirmed).
+    expect(predictor.exportSubmission(runId, { kind: 'folder', key }, 0.8, out, undefined, true).withSalt).toBe(0);
 
     for (const [bad, why] of [
       [path.join(folder, 'x.txt'), /ends in \.csv/],
@@ -169,8 +170,8 @@ describe('FolderPredictor', () => {
     // Images a, b, c have 1, 2 and 3 salt pixels: the area of 2 clears a alone.
     expect(predictor.exportSubmission(runId, { kind: 'folder', key: info.key }, 0.5, out)).toMatchObject({ withSalt: 2, minArea: 2 });
     expect(fs.readFileSync(out, 'utf8').split('\n')[1]).toBe('a,');
-    expect(predictor.exportSubmission(runId, { kind: 'folder', key: info.key }, 0.5, out, 0)).toMatchObject({ withSalt: 3, minArea: 0 });
-    expect(predictor.exportSubmission(runId, { kind: 'folder', key: info.key }, 0.5, out, 3)).toMatchObject({ withSalt: 1, minArea: 3 });
+    expect(predictor.exportSubmission(runId, { kind: 'folder', key: info.key }, 0.5, out, 0, true)).toMatchObject({ withSalt: 3, minArea: 0 });
+    expect(predictor.exportSubmission(runId, { kind: 'folder', key: info.key }, 0.5, out, 3, true)).toMatchObject({ withSalt: 1, minArea: 3 });
     store.close();
   });
 

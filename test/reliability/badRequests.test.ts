@@ -14,6 +14,8 @@ import type { LabService } from '../../src-main/lab/service';
 import { openLab, scratchDir } from '../lab/helpers';
 
 const TRAVERSAL = '../../etc/passwd';
+/** A well-formed run id (no such run), for the fields checked beside it. */
+const RUN = '20250607-153012-123-k3j9x2';
 let lab: LabService;
 let handlers: ReturnType<typeof createHandlers>;
 let home = '';
@@ -90,6 +92,15 @@ describe('API requests', () => {
       ['getPredictions', { id: TRAVERSAL, epoch: 0 }, 'id'],
       ['startRun', { design: { kind: 'saved', id: '../victim' }, datasetId: 'demo' }, 'design.id'],
       ['startRun', { design: { kind: 'preset', name: 'tiny' }, datasetId: '../..' }, 'datasetId'],
+      ['predictFolder', { id: RUN, path: TRAVERSAL }, 'path'],
+      ['predictFolder', { id: RUN, path: `${home}/../victim.json` }, 'path'],
+      ['predictFolder', { id: TRAVERSAL, path: home }, 'id'],
+      ['listFolderPredictions', { id: TRAVERSAL }, 'id'],
+      ['getFolderPredictions', { id: RUN, key: TRAVERSAL }, 'key'],
+      ['getFolderPredictions', { id: RUN, key: '../../../../../../x' }, 'key'],
+      ['exportSubmission', { id: RUN, source: { kind: 'epoch', epoch: 0 }, threshold: 0.5, path: `${home}/../victim.csv` }, 'path'],
+      ['exportSubmission', { id: RUN, source: { kind: 'epoch', epoch: 0 }, threshold: 0.5, path: '../../etc/x.csv' }, 'path'],
+      ['exportSubmission', { id: RUN, source: { kind: 'folder', key: TRAVERSAL }, threshold: 0.5, path: `${home}/x.csv` }, 'source.key'],
     ];
     for (const [name, params, field] of attempts) {
       const r = await call(name, params);

@@ -172,7 +172,8 @@ describe('the Masks view’s dialogs', () => {
     await m.saveSubmissionAs();
     expect(calls).toEqual(['pickSaveFile', 'exportSubmission']);
     // The shown rule's threshold and minimum area (this run has no stored post-processing: the raw mask).
-    expect(exports).toEqual([{ id: RUN, source: { kind: 'epoch', epoch: 0 }, threshold: 0.5, minArea: 0, path: '/home/me/sub.csv' }]);
+    // The save dialog confirmed replacing an existing file itself, so the export says so.
+    expect(exports).toEqual([{ id: RUN, source: { kind: 'epoch', epoch: 0 }, threshold: 0.5, minArea: 0, path: '/home/me/sub.csv', overwrite: true }]);
     expect(m.exported).toEqual({ state: 'ready', value: { path: '/home/me/sub.csv', rows: 2, withSalt: 1, threshold: 0.5 } });
   });
 
