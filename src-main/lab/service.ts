@@ -32,6 +32,7 @@ import { RunStore } from '../runs/store';
 import { Datasets } from './datasets';
 import { checkDesign, Designs, listPresets, presetArch } from './designs';
 import { experimentViewOf, listExperiments } from './experiments';
+import { installFaultHandlers } from './faultHandlers';
 import { LabError } from './errors';
 import { importLegacyQueue } from './labState';
 import { lockDataDir } from './lock';
@@ -99,6 +100,15 @@ export class LabService {
     lab.runs.restore();
     lab.probeBackend();
     return lab;
+  }
+
+  /**
+   * Installs this process's last-resort handlers for this lab (faultHandlers.ts): an uncaught
+   * exception or unhandled rejection is logged with `log` and the lab goes on serving; one that names
+   * a run (a RunFault) fails that run with its reason. Returns the function that removes them.
+   */
+  installFaultHandlers(log: (line: string) => void): () => void {
+    return installFaultHandlers('lab', { log, failRun: (id, reason) => this.runs.failRun(id, reason) });
   }
 
   // Datasets
