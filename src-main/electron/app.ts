@@ -25,7 +25,7 @@ import { openLogs, type AppLogger, type AppLogs } from './logging';
 import { aboutMessage, menuTemplate, readmeUrl } from './menu';
 import { CONTENT_SECURITY_POLICY, isAllowedExternal, isAllowedNavigation, parseWindowBounds, windowOptions, type WindowBounds } from './security';
 import { startDesktop, type StartupOutcome } from './startup';
-import { utilityLauncher } from './utilityLauncher';
+import { childProcessGone, utilityLauncher } from './utilityLauncher';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererIndex = path.resolve(here, '../../renderer/index.html');
@@ -220,7 +220,8 @@ export function startApp(): Promise<StartupOutcome> {
     requestSingleInstanceLock: () => app.requestSingleInstanceLock(),
     releaseSingleInstanceLock: () => app.releaseSingleInstanceLock(),
     // Training runs in Electron's utilityProcess: a crash there never takes the app down.
-    setUp: () => setTrainerLauncher(utilityLauncher(utilityProcess, { onLine: opened().trainerLine, passThrough: !app.isPackaged })),
+    // Electron's child-process-gone details tell a crash signal from an exit code (utilityLauncher.ts).
+    setUp: () => setTrainerLauncher(utilityLauncher(utilityProcess, { onLine: opened().trainerLine, passThrough: !app.isPackaged, processGone: childProcessGone(app) })),
     whenReady: () => app.whenReady(),
     // $STRATA_HOME / $STRATA_RUNS_DIR, as for the CLI and `npm run lab` (the shared default lives in paths.ts).
     resolveDirs: () => ensureLabDirs(resolveLabDirs({})),

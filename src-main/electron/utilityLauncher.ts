@@ -4,6 +4,7 @@
  * every line goes to the trainer log and stderr's tail into the reason of a crash. Written against a
  * small interface of `utilityProcess`, so it is tested without Electron.
  */
+import { constants } from 'node:os';
 import type { TrainerCommand } from '../../shared/training/protocol';
 import { captureOutput, type OutputOptions, type TrainerChild, type TrainerLauncher } from '../lab/trainerHost';
 
@@ -28,18 +29,76 @@ export interface UtilityProcessLike {
 /** How long an exit waits for the end of the child's output streams before it is reported. */
 export const OUTPUT_DRAIN_MS = 1000;
 
+/** The parts of Electron's `child-process-gone` details this module uses. */
+export interface ProcessGoneDetails {
+  type: string;
+  /** `clean-exit`, `abnormal-exit`, `killed`, `crashed`, `oom`, `launch-failed`, `integrity-failure`. */
+  reason: string;
+  exitCode: number;
+  serviceName?: string;
+}
+
+/** Subscribes to Electron's `child-process-gone` details; returns the unsubscribe. */
+export type ProcessGoneSource = (listener: (details: ProcessGoneDetails) => void) => () => void;
+
+/** `app.on('child-process-gone')` as a {@link ProcessGoneSource}. */
+export function childProcessGone(app: {
+  on(event: 'child-process-gone', listener: (event: unknown, details: ProcessGoneDetails) => void): unknown;
+  off(event: 'child-process-gone', listener: (event: unknown, details: ProcessGoneDetails) => void): unknown;
+}): ProcessGoneSource {
+  return (listener) => {
+    const h = (_event: unknown, details: ProcessGoneDetails) => listener(details);
+    app.on('child-process-gone', h);
+    return () => void app.off('child-process-gone', h);
+  };
+}
+
+const SERVICE_NAME = 'Strata trainer';
+/** Reasons for which Chromium's exit code of a POSIX process is the number of the signal that ended it (WTERMSIG). */
+const BY_SIGNAL = new Set(['killed', 'crashed', 'oom']);
+
+/** The name of signal number `n` (`9`: `SIGKILL`), or null. */
+export function signalName(n: number): NodeJS.Signals | null {
+  const found = Object.entries(constants.signals).find(([, v]) => v === n);
+  return found ? (found[0] as NodeJS.Signals) : null;
+}
+
+/**
+ * How a utility process ended, as a Node child's exit reads: `(code, null)`, or `(null, signal)` when
+ * Electron's details say a signal ended it. utilityProcess's own 'exit' gives only a number, the
+ * signal's for a process killed by one, so without the details SIGKILL and `exit(9)` look alike.
+ */
+export function utilityExit(code: number, gone: ProcessGoneDetails | undefined, platform: NodeJS.Platform = process.platform): { code: number | null; signal: NodeJS.Signals | null } {
+  if (platform === 'win32' || !gone || !BY_SIGNAL.has(gone.reason) || gone.exitCode !== code) return { code, signal: null };
+  const signal = signalName(code);
+  return signal ? { code: null, signal } : { code, signal: null };
+}
+
 /** Options of {@link utilityLauncher}. */
 export interface UtilityLauncherOptions extends OutputOptions {
   /** Sends a signal to a process (default `process.kill`); replaced in tests. */
   signal?: (pid: number, signal: NodeJS.Signals) => void;
+  /** Electron's `child-process-gone` (childProcessGone(app)): tells a signal from an exit code. */
+  processGone?: ProcessGoneSource;
 }
 
 /** A TrainerLauncher on `utilityProcess`. */
 export function utilityLauncher(up: UtilityProcessLike, opts: UtilityLauncherOptions = {}): TrainerLauncher {
   const sendSignal = opts.signal ?? ((pid, signal) => process.kill(pid, signal));
+  // Details of trainers gone, until their 'exit' takes them (it may come before or after them).
+  const gone: ProcessGoneDetails[] = [];
+  opts.processGone?.((d) => {
+    if (d.type !== 'Utility' || d.serviceName !== SERVICE_NAME) return;
+    gone.push(d);
+    if (gone.length > 16) gone.shift();
+  });
+  const takeGone = (code: number): ProcessGoneDetails | undefined => {
+    const i = gone.findIndex((d) => d.exitCode === code);
+    return i < 0 ? undefined : gone.splice(i, 1)[0];
+  };
   return (entry, env) => {
     const child = up.fork(entry.file, [], {
-      serviceName: 'Strata trainer',
+      serviceName: SERVICE_NAME,
       stdio: 'pipe',
       env,
       ...(entry.execArgv.length > 0 ? { execArgv: entry.execArgv } : {}),
@@ -59,14 +118,18 @@ export function utilityLauncher(up: UtilityProcessLike, opts: UtilityLauncherOpt
     );
     const drained = () =>
       Promise.race([ended, new Promise<void>((resolve) => setTimeout(resolve, OUTPUT_DRAIN_MS).unref())]).then(() => captured.flush());
+    // utilityProcess reports only a number; Electron's child-process-gone details (which come by the
+    // time the output has drained) say whether it is a signal's, so the reason names the signal.
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('exit', (code) => void drained().then(() => resolve(utilityExit(code, takeGone(code))))),
+    );
     const api: TrainerChild = {
       get pid() {
         return child.pid;
       },
       send: (c: TrainerCommand) => child.postMessage(c),
       onMessage: (l) => child.on('message', l),
-      // utilityProcess reports only an exit code; a crash by signal shows as a non-zero code.
-      onExit: (l) => child.on('exit', (code) => void drained().then(() => l(code, null))),
+      onExit: (l) => void exited.then((e) => l(e.code, e.signal)),
       onError: (l) => child.on('error', (type, location) => l(new Error(`${type} at ${location}`))),
       kill: (signal) => {
         // utilityProcess.kill() sends SIGTERM whatever is asked; a real signal (SIGKILL for a
