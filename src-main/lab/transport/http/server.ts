@@ -115,6 +115,14 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
       });
       return;
     }
+    // The page and its files too answer only to the lab's own host names: a page on another name that
+    // resolves to 127.0.0.1 (DNS rebinding) cannot read them, the token-free page included.
+    if (!allowed.hostOk(req)) {
+      const text = 'Forbidden: the lab answers only to its own address (127.0.0.1 or localhost with its port)\n';
+      res.writeHead(403, { ...PAGE_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)) });
+      res.end(text);
+      return;
+    }
     serveStatic(req, res, opts.staticDir);
   });
 
