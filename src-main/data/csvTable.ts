@@ -51,13 +51,24 @@ export async function readTable(
   return table;
 }
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/** A finite decimal number (`12`, `-0.5`, `1e3`), or NaN: `Number` alone also reads `0x10`, `0b1` and `Infinity`. */
+export function parseDecimal(raw: string): number {
+  const text = raw.trim();
+  return DECIMAL.test(text) ? Number(text) : NaN;
+}
+
 /** One keyed row's value and its line. */
 export interface CsvEntry<T> {
   value: T;
   line: number;
 }
 
-/** Rows of a two-column table keyed by id; bad and duplicate rows become problems. */
+/**
+ * Rows of a two-column table keyed by id; bad and duplicate rows become problems. The first row of an
+ * id claims it even when its value is refused, so a later row cannot quietly stand in for it.
+ */
 export function keyedRows<T>(
   table: CsvTable,
   rel: string,
@@ -65,6 +76,7 @@ export function keyedRows<T>(
   parse: (raw: string, id: string, line: number) => T | null,
 ): Map<string, CsvEntry<T>> {
   const out = new Map<string, CsvEntry<T>>();
+  const firstLine = new Map<string, number>();
   for (const row of table.rows) {
     const [id = '', raw = ''] = row.fields;
     if (row.fields.length !== 2 || id === '') {
@@ -77,18 +89,19 @@ export function keyedRows<T>(
       });
       continue;
     }
-    const first = out.get(id);
-    if (first) {
+    const first = firstLine.get(id);
+    if (first !== undefined) {
       problems.push({
         code: 'duplicate-id',
         severity: 'warning',
         file: rel,
         line: row.line,
         id,
-        message: `${rel} line ${row.line}: id ${id} already appeared on line ${first.line}; this row was ignored`,
+        message: `${rel} line ${row.line}: id ${id} already appeared on line ${first}; this row was ignored`,
       });
       continue;
     }
+    firstLine.set(id, row.line);
     const value = parse(raw, id, row.line);
     if (value !== null) out.set(id, { value, line: row.line });
   }

@@ -15,7 +15,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeRle } from '../../shared/data/rle';
 import type { DatasetProblem, DatasetProblemCode } from '../../shared/data/types';
-import { keyedRows, readBytes, readTable } from './csvTable';
+import { keyedRows, parseDecimal, readBytes, readTable } from './csvTable';
 import type { CsvEntry, FileFailure } from './csvTable';
 import { assembleDataset } from './dataset';
 import type { Dataset } from './dataset';
@@ -171,7 +171,7 @@ export async function importTgsFolder(dir: string, opts: TgsImportOptions = {}):
   const depthsTable = depthsCsv ? await readTable(depthsCsv, depthsRel, DEPTHS_HEADER, problems) : null;
   const depthRows = depthsTable
     ? keyedRows(depthsTable, depthsRel, problems, (raw, id, line) => {
-        const z = raw.trim() === '' ? NaN : Number(raw);
+        const z = parseDecimal(raw);
         if (Number.isFinite(z)) return z;
         problems.push({
           code: 'bad-depth',

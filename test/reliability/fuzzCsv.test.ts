@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeRle, encodeRle } from '../../shared/data/rle';
 import type { DatasetProblem } from '../../shared/data/types';
 import { parseCsv } from '../../src-main/data/csv';
-import { keyedRows } from '../../src-main/data/csvTable';
+import { keyedRows, parseDecimal } from '../../src-main/data/csvTable';
 import { readRleCsv } from '../../src-main/data/submission';
 import { DatasetImportError, importTgsFolder } from '../../src-main/data/tgsImport';
 import { greyPng, pattern } from '../data/pngFixtures';
@@ -126,6 +126,12 @@ describe('CSV tables', () => {
           expect(ds.ids.length).toBeGreaterThan(0);
           expect(ds.masks).toHaveLength(ds.ids.length * 12);
           checkProblems(ds.info.problems, lines);
+          // A depth kept is the decimal number its row spells (parseFloat reads decimals only).
+          const rows = keyedRows(parseCsv(depths), 'depths.csv', [], (raw) => raw);
+          ds.ids.forEach((id, i) => {
+            const z = ds.depths?.[i] ?? NaN;
+            if (!Number.isNaN(z)) expect(parseFloat(rows.get(id)?.value ?? ''), `depth of ${id}`).toBe(z);
+          });
         } catch (error) {
           if (!(error instanceof DatasetImportError)) throw error;
           expect(error.problems.length).toBeGreaterThan(0);
@@ -152,4 +158,32 @@ describe('CSV tables', () => {
       0.1,
     );
   });
+
+  // Regression cases of what the fuzzing found (each failed before its fix).
+  it('a refused first row still claims its id: a later row is a duplicate, not a stand-in (found: "a," then "a,0" gave depth 0 after "the depth is unknown")', async () => {
+    const dir = tempDir('fuzz-claim');
+    mkdirSync(path.join(dir, 'images'));
+    writeFileSync(path.join(dir, 'images/a.png'), greyPng(3, 4, pattern(12, 1)));
+    writeFileSync(path.join(dir, 'depths.csv'), 'id,z\na,\na,0\n');
+    const ds = await importTgsFolder(dir);
+    expect(Array.from(ds.depths ?? [])).toEqual([NaN]);
+    expect(ds.info.problems.map((p) => p.message)).toEqual([
+      'depths.csv line 2: depth "" for a is not a number; the depth is unknown',
+      'depths.csv line 3: id a already appeared on line 2; this row was ignored',
+    ]);
+    // The same in a submission: a row that does not decode is not replaced by a later one.
+    writeFileSync(path.join(dir, 'sub.csv'), 'id,rle_mask\na,1 99\na,1 1\n');
+    const sub = await readRleCsv(path.join(dir, 'sub.csv'), 4, 3);
+    expect([...sub.masks.keys()]).toEqual([]);
+    expect(sub.problems.map((p) => [p.code, p.line])).toEqual([
+      ['bad-rle', 2],
+      ['duplicate-id', 3],
+    ]);
+  });
+
+  it('a depth is a decimal number (found: "0x10" was read as 16)', () => {
+    expect(['12', ' 12 ', '-0.5', '.5', '5.', '1e3', '+7', '2E-2'].map(parseDecimal)).toEqual([12, 12, -0.5, 0.5, 5, 1000, 7, 0.02]);
+    for (const bad of ['0x10', '0b1', '0o7', 'Infinity', '', ' ', '1e', '1_000', '12abc', '١٢']) expect(parseDecimal(bad), bad).toBeNaN();
+  });
 });
+
