@@ -7,6 +7,7 @@ import { getPreset } from '../../shared/arch';
 import type { Architecture } from '../../shared/arch/types';
 import type { RunConfig } from '../../shared/runs/types';
 import { defaultRunConfig } from '../../shared/training/config';
+import type { Dataset } from '../../src-main/data/dataset';
 import { makeDemoDataset } from '../../src-main/data/demo';
 import { splitDataset } from '../../src-main/data/split';
 import { startTrainer as start } from '../../src-main/lab/trainerHost';
@@ -19,17 +20,27 @@ export const DEMO = { kind: 'demo' as const, count: 24, seed: 3 };
 export function createRun(runsDir: string, patch: Partial<RunConfig> = {}): string {
   const ds = makeDemoDataset({ count: DEMO.count, seed: DEMO.seed });
   const config: RunConfig = { ...defaultRunConfig(), epochs: 2, batch: 8, backend: 'wasm', valFraction: 0.25, ...patch };
-  const split = splitDataset(ds, { valFraction: config.valFraction, seed: config.seed });
+  return createRunOn(runsDir, ds, config).id;
+}
+
+/**
+ * Creates a run named `name` of the tiny preset on `ds` with `config`, split by the config's
+ * validation fraction and seed; returns its id and its split's ids.
+ */
+export function createRunOn(runsDir: string, ds: Dataset, config: RunConfig, name = 'test'): { id: string; split: { train: string[]; val: string[] } } {
+  const indices = splitDataset(ds, { valFraction: config.valFraction, seed: config.seed });
+  const split = { train: indices.train.map((i) => ds.ids[i] as string), val: indices.val.map((i) => ds.ids[i] as string) };
   const store = RunStore.open(runsDir);
   try {
-    return store.createRun({
-      name: 'test',
+    const run = store.createRun({
+      name,
       arch: getPreset('tiny') as Architecture,
       config,
-      dataset: { name: ds.info.name, source: ds.info.source, fingerprint: ds.info.fingerprint, synthetic: true, count: ds.info.count },
-      split: { train: split.train.map((i) => ds.ids[i] as string), val: split.val.map((i) => ds.ids[i] as string) },
+      dataset: { name: ds.info.name, source: ds.info.source, fingerprint: ds.info.fingerprint, synthetic: ds.info.synthetic, count: ds.info.count },
+      split,
       versions: { strata: 'test', tfjs: '4.22.0', node: process.versions.node },
-    }).id;
+    });
+    return { id: run.id, split };
   } finally {
     store.close();
   }

@@ -9,17 +9,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getPreset } from '../../shared/arch';
-import type { Architecture } from '../../shared/arch/types';
 import type { RunConfig } from '../../shared/runs/types';
 import { defaultRunConfig } from '../../shared/training/config';
 import type { TrainerMessage } from '../../shared/training/protocol';
 import { loadDataSource } from '../../src-main/data/load';
-import { splitDataset } from '../../src-main/data/split';
-import { RunStore } from '../../src-main/runs/store';
 import { TGS_DIR } from '../helpers/paths';
 import { tempDir } from '../helpers/tempDir';
-import { trainersKilledAfterEach, withStore } from '../helpers/trainerRuns';
+import { createRunOn, trainersKilledAfterEach, withStore } from '../helpers/trainerRuns';
 
 const root = tempDir('plateau-resume');
 const startTrainer = trainersKilledAfterEach();
@@ -50,17 +46,7 @@ describe('the plateau detector', () => {
       inference: { tta: false, snapshots: 1, threshold: 0.5, minArea: 0 },
       predictEpochs: [],
     };
-    const split = splitDataset(ds, { valFraction: config.valFraction, seed: config.seed });
-    const store = RunStore.open(runsDir);
-    const runId = store.createRun({
-      name: 'plateau',
-      arch: getPreset('tiny') as Architecture,
-      config,
-      dataset: { name: ds.info.name, source: ds.info.source, fingerprint: ds.info.fingerprint, synthetic: false, count: ds.info.count },
-      split: { train: split.train.map((i) => ds.ids[i] as string), val: split.val.map((i) => ds.ids[i] as string) },
-      versions: { strata: 'test', tfjs: '4.22.0', node: process.versions.node },
-    }).id;
-    store.close();
+    const { id: runId, split } = createRunOn(runsDir, ds, config, 'plateau');
     expect(split.train).toHaveLength(36);
 
     // The first session: stopped once epoch 3 (steps 73-108) is in.
