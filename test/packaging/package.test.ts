@@ -165,7 +165,15 @@ describe('electron-builder package', () => {
       expect(asarFiles.filter((f) => f.startsWith(`/node_modules/${name}/`)), name).toEqual([]);
       expect(existsSync(path.join(unpackedApp, 'resources/app.asar.unpacked/node_modules', name)), name).toBe(false);
     }
-    expect(asarFiles.some((f) => f.endsWith('.node'))).toBe(false);
+    // The only addon in the archive is Dawn's N-API binding (optional, unpacked: see the next test).
+    expect(asarFiles.filter((f) => f.endsWith('.node') && !f.startsWith('/node_modules/webgpu/dist/'))).toEqual([]);
+  });
+
+  it.skipIf(!existsSync(path.join(REPO_ROOT, 'node_modules/webgpu')))("unpacks Dawn's N-API binding (the webgpu backend) from the archive", () => {
+    const dawn = 'node_modules/webgpu/dist/linux-x64/dawn.node';
+    const unpacked = path.join(unpackedApp, 'resources/app.asar.unpacked', dawn);
+    expect(existsSync(unpacked), dawn).toBe(true);
+    expect(readFileSync(unpacked).equals(readFileSync(path.join(REPO_ROOT, dawn)))).toBe(true);
   });
 
   it("unpacks tfjs's wasm binaries from the archive", () => {
