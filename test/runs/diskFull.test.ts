@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AtomicWriteError, isAtomicTempName } from '../../src-main/runs/atomic';
 import { openDatabase } from '../../src-main/runs/sqlite';
 import { RunStore } from '../../src-main/runs/store';
@@ -33,11 +33,19 @@ function thrown(f: () => void): unknown {
 }
 
 describe.skipIf(typeof disk === 'string')('the run store on a full disk (a real 4 MiB tmpfs)', () => {
+  // Set up in beforeAll, not here: vitest runs a skipped describe's body too (to collect its tests),
+  // where there is no disk to open a store on.
   const d = disk as Exclude<typeof disk, string>;
-  const root = path.join(d.dir, 'store');
-  const store = RunStore.open(root);
-  const id = store.createRun(sampleInit({ name: 'full disk', status: 'running' })).id;
-  const ckptDir = path.join(root, 'runs', id, 'checkpoints');
+  let root = '';
+  let store: RunStore;
+  let id = '';
+  let ckptDir = '';
+  beforeAll(() => {
+    root = path.join(d.dir, 'store');
+    store = RunStore.open(root);
+    id = store.createRun(sampleInit({ name: 'full disk', status: 'running' })).id;
+    ckptDir = path.join(root, 'runs', id, 'checkpoints');
+  });
 
   /** Empties the write-ahead log, so the next index write needs new blocks (as a long-running store's WAL does once it has grown to its limit). */
   const truncateWal = () => {

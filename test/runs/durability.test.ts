@@ -6,8 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/paths';
 import { scratchDir } from './helpers';
 
@@ -32,11 +32,18 @@ function callsBetween(lines: string[], from: string, to: string): string[] {
 }
 
 describe.skipIf(noStrace !== null)('what the run store makes durable (strace of a real writer)', () => {
-  const root = path.join(scratchDir('durable'), 'store');
-  const trace = path.join(path.dirname(root), 'strace.txt');
-  const r = spawnSync('strace', ['-f', '-y', '-o', trace, '-e', 'trace=fsync,fdatasync,mkdir,mkdirat,write', process.execPath, '--import', 'tsx', FIXTURE, root], { cwd: REPO_ROOT, encoding: 'utf8' });
-  const lines = fs.existsSync(trace) ? fs.readFileSync(trace, 'utf8').split('\n') : [];
-  const wal = `${path.join(root, 'index.sqlite-wal')}>`;
+  // Traced in beforeAll, not here: vitest runs a skipped describe's body too (to collect its tests).
+  let root = '';
+  let r: SpawnSyncReturns<string>;
+  let lines: string[] = [];
+  let wal = '';
+  beforeAll(() => {
+    root = path.join(scratchDir('durable'), 'store');
+    const trace = path.join(path.dirname(root), 'strace.txt');
+    r = spawnSync('strace', ['-f', '-y', '-o', trace, '-e', 'trace=fsync,fdatasync,mkdir,mkdirat,write', process.execPath, '--import', 'tsx', FIXTURE, root], { cwd: REPO_ROOT, encoding: 'utf8' });
+    lines = fs.existsSync(trace) ? fs.readFileSync(trace, 'utf8').split('\n') : [];
+    wal = `${path.join(root, 'index.sqlite-wal')}>`;
+  });
 
   it('runs the writer', () => {
     expect(r.status, r.stderr).toBe(0);
