@@ -41,20 +41,29 @@ export function ensureLabDirs(dirs: LabDirs): LabDirs {
   return dirs;
 }
 
-/** `p` with its links followed as far as it exists (a path not there yet: its nearest existing folder's real path, then the rest). */
-function realPath(p: string): string {
+/**
+ * `p` with its links followed as far as it exists (a path not there yet: its nearest existing
+ * folder's real path, then the rest). The native realpath: it gives the name the file system holds,
+ * where the JS one keeps the caller's letter case, so on a case-insensitive file system `.../DATA`
+ * would not read as the data folder `.../data`.
+ */
+export function realPath(p: string): string {
   const abs = path.resolve(p);
   try {
-    return fs.realpathSync(abs);
+    return fs.realpathSync.native(abs);
   } catch {
     const parent = path.dirname(abs);
     return parent === abs ? abs : path.join(realPath(parent), path.basename(abs));
   }
 }
 
-function within(p: string, dir: string): boolean {
-  const rel = path.relative(dir, p);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+/**
+ * Whether `p` is `dir` or inside it (both absolute). A child named `..x` is inside: only `..` itself
+ * or a `../` start leaves it, and a relative path that is absolute is on another root (a Windows drive).
+ */
+export function within(p: string, dir: string, paths: path.PlatformPath = path): boolean {
+  const rel = paths.relative(dir, p);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${paths.sep}`) && !paths.isAbsolute(rel));
 }
 
 /**
@@ -68,7 +77,8 @@ export function refuseLabFolder(p: string, dirs: LabDirs, what: string): void {
   for (const [dir, name] of [[dirs.runsDir, 'runs folder'], [dirs.dataDir, 'data folder']] as const) {
     const home = realPath(dir);
     if (within(real, home)) {
-      const via = real === path.resolve(p) ? '' : ` (through a link, to ${real})`;
+      // A link, or on a case-insensitive file system another letter case, leads there.
+      const via = real === path.resolve(p) ? '' : ` (that is ${real})`;
       throw new LabError('forbidden', `${what} ${path.resolve(p)} is inside the lab's own ${name} ${home}${via}; the lab keeps its own files there, so use a folder outside it`, [{ path: 'path', message: `inside the lab's ${name}` }]);
     }
   }
