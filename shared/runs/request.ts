@@ -21,7 +21,7 @@ export const LOSS_NAMES = ['batch-iou', 'per-image-iou', 'lovasz', 'bce', 'bce-l
 /** The losses that read `loss.eps` (the IoU losses' smoothing, src-main/training/losses.ts); the others have none. */
 export const EPS_LOSSES: readonly string[] = ['batch-iou', 'per-image-iou'];
 /** Backends a run may ask for; `auto` takes the fastest one that loads. */
-export const BACKEND_REQUESTS = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
+export const BACKEND_REQUESTS = ['auto', 'tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 
 /** Longest run name, everywhere a run is named (forms, API, CLI, rename). */
 export const MAX_RUN_NAME = 200;

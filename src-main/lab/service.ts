@@ -383,7 +383,7 @@ export class LabService {
 
   /** The backend of the latest run that chose one; the lab itself never loads a backend. */
   getBackendInfo(): BackendInfo {
-    const note = 'The backend is decided when a run starts, in its trainer process: the fastest of tfjs-node-gpu, tfjs-node, wasm and cpu that loads, unless the run asks for one.';
+    const note = 'The backend is decided when a run starts, in its trainer process: the fastest of tfjs-node-gpu, webgpu (on a GPU), tfjs-node, wasm and cpu that loads, unless the run asks for one.';
     const probe = { available: this.probe.available, probeProblem: this.probe.problem };
     const recent = this.store.list({ orderBy: 'startedAt', limit: 50 }).find((r) => r.backend !== null);
     const last = recent?.backend ? { runId: recent.id, startedAt: recent.startedAt, backend: recent.backend } : null;

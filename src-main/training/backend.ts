@@ -1,6 +1,7 @@
 /**
  * Start-up choice of the tfjs backend: the fastest one that actually works on this machine,
- * in the order tfjs-node-gpu (only with a CUDA device), tfjs-node, wasm, cpu — or a forced one.
+ * in the order tfjs-node-gpu (only with a CUDA device), webgpu (only on a GPU, see webgpu.ts),
+ * tfjs-node, wasm, cpu — or a forced one.
  * The native packages are optional dependencies, so each is probed with a dynamic import and
  * the reason it was passed over is kept for the UI and the run log.
  */
@@ -18,17 +19,18 @@ import { registerGradientFixes } from './gradientFixes';
 import { registerWasmTrainingKernels } from './wasm/register';
 import { simdKernels } from './wasm/simd-kernels';
 import { startWasm, type WasmThreadOptions } from './wasm/threads';
+import { describeAdapter, findWebgpuAdapter, registerWebgpuBackend, softwareAdapterReason, syncReadProblem, type GpuAdapterInfo } from './webgpu';
 
 /** The backends the lab can train on, fastest first. */
-export type BackendName = 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
+export type BackendName = 'tfjs-node-gpu' | 'webgpu' | 'tfjs-node' | 'wasm' | 'cpu';
 
 /** The selection order. */
-export const BACKEND_ORDER: readonly BackendName[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
+export const BACKEND_ORDER: readonly BackendName[] = ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'];
 
 /** What `selectBackend` chose and why the faster ones were passed over. */
 export interface BackendReport {
   name: BackendName;
-  /** The name tfjs knows the backend by ('tensorflow', 'wasm', 'cpu'). */
+  /** The name tfjs knows the backend by ('tensorflow', 'webgpu', 'wasm', 'cpu'). */
   tfBackend: string;
   /** Short human detail, e.g. 'CUDA', '2 threads · SIMD'. */
   detail: string;
@@ -36,6 +38,8 @@ export interface BackendReport {
   skipped: { name: BackendName; reason: string }[];
   /** Caveats about the chosen backend, e.g. why wasm runs on fewer threads than cores. */
   notes?: string[];
+  /** webgpu only: the adapter Dawn gave. */
+  adapter?: GpuAdapterInfo;
 }
 
 /** Thrown when a forced backend cannot be used; `reason` says why. */
@@ -141,6 +145,29 @@ async function probeWasm(threads: WasmThreadOptions | undefined): Promise<Probe>
   return { ok: true, report: { name: 'wasm', tfBackend: 'wasm', detail, threads: n, notes } };
 }
 
+/**
+ * webgpu: automatically only on a GPU whose tensors the training loop can read (it reads them
+ * synchronously); forced, on any adapter Dawn gives, software ones included, with the caveats noted.
+ */
+async function probeWebgpu(forced: boolean): Promise<Probe> {
+  const found = await findWebgpuAdapter();
+  if (!found.ok) return { ok: false, reason: found.reason };
+  const adapter = describeAdapter(found.info);
+  const software = softwareAdapterReason(found.info);
+  if (software !== null && !forced) return { ok: false, reason: `Dawn's adapter is ${adapter}: ${software} (--backend webgpu forces it)` };
+  const failure = (await registerWebgpuBackend(found)) ?? (await activate('webgpu'));
+  if (failure !== null) return { ok: false, reason: failure };
+  const notes: string[] = [];
+  if (software !== null) notes.push(`${adapter} is ${software}: far slower than the wasm backend`);
+  const syncRead = syncReadProblem();
+  if (syncRead !== null) {
+    if (!forced) return { ok: false, reason: `${adapter} is a GPU, but Strata's training loop reads tensors synchronously: ${syncRead}` };
+    notes.push(`Strata's training loop reads tensors synchronously, which fails here: ${syncRead}`);
+  }
+  const detail = software === null ? adapter : `${adapter} · software, not a GPU`;
+  return { ok: true, report: { name: 'webgpu', tfBackend: 'webgpu', detail, threads: 1, notes, adapter: found.info } };
+}
+
 async function probeCpu(): Promise<Probe> {
   const failure = await activate('cpu');
   if (failure !== null) return { ok: false, reason: failure };
@@ -152,6 +179,8 @@ function probe(name: BackendName, opts: SelectOptions | undefined): Promise<Prob
     case 'tfjs-node-gpu':
     case 'tfjs-node':
       return probeNative(name);
+    case 'webgpu':
+      return probeWebgpu(opts?.force === 'webgpu');
     case 'wasm':
       return probeWasm(opts?.wasm);
     case 'cpu':

@@ -169,7 +169,7 @@ describe.skipIf(electronNodeUnavailable() !== null)("the bundled trainer under E
     const code = await new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', resolve)));
     expect(reply.type, stderr).toBe('probe-result');
     if (reply.type !== 'probe-result') return;
-    expect(['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']).toContain(reply.backend.name);
+    expect(['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu']).toContain(reply.backend.name);
     expect(reply.backend.threads).toBeGreaterThan(0);
     expect(code).toBe(0);
   }, 120_000);

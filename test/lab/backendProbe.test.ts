@@ -14,7 +14,7 @@ describe('backend probe', () => {
     const r = await probeBackendInTrainer({ timeoutMs: 60_000 });
     expect(r.type).toBe('probe-result');
     if (r.type !== 'probe-result') return;
-    expect(['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']).toContain(r.backend.name);
+    expect(['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu']).toContain(r.backend.name);
     // Here the native packages are absent, and each skip says why.
     for (const s of r.skipped) expect(s.reason.length).toBeGreaterThan(0);
   });

@@ -89,7 +89,7 @@ describe('the training setup form', () => {
     const c = checkSetupForm(f);
     expect(c.ok).toBe(false);
     if (c.ok) return;
-    expect(c.errors).toEqual({ form: 'Backend must be one of auto, tfjs-node-gpu, tfjs-node, wasm, cpu' });
+    expect(c.errors).toEqual({ form: 'Backend must be one of auto, tfjs-node-gpu, webgpu, tfjs-node, wasm, cpu' });
   });
 
   it('starts from the note\'s per-image IoU eps and a small demo set, and sweeps both optimizers by default', () => {

@@ -1,0 +1,204 @@
+/**
+ * The `webgpu` backend: tfjs's WebGPU backend (@tensorflow/tfjs-backend-webgpu) on Dawn's Node
+ * binding (the `webgpu` package, N-API), both optional dependencies, so a failed install only drops
+ * this backend. Node has no `navigator.gpu`: Dawn's `create([])` gives the GPU object, and its
+ * WebGPU classes and constants (GPUBufferUsage, ...) are put on globalThis, where tfjs looks for them.
+ *
+ * Dawn also gives software adapters (SwiftShader's Vulkan driver, which Debian's chromium brings;
+ * lavapipe; D3D's WARP). Those run WebGPU on the CPU, far slower than wasm, so automatic selection
+ * passes them over; forcing `webgpu` takes them (the tests run on SwiftShader, docs/adr/0005).
+ * On Linux, Dawn loads libvulkan.so.1 through the dynamic loader, which reads LD_LIBRARY_PATH only
+ * when the process starts: a Vulkan loader outside the system's paths must be named before then.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { errorMessage, isPackageMissing } from './backendReason';
+
+/** What Dawn says about its adapter (GPUAdapterInfo), as the backend report carries it. */
+export interface GpuAdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** The adapter is WebGPU's fallback adapter (a software one, or one with lower performance). */
+  fallback: boolean;
+}
+
+/** Drivers that run WebGPU on the CPU, by the names Dawn reports for them. */
+const SOFTWARE = /swiftshader|llvmpipe|lavapipe|softpipe|\bwarp\b|basic render driver|software/i;
+
+/**
+ * Why `info` is not a GPU (a software rasteriser or a fallback adapter), or null for a GPU: automatic
+ * selection only takes a GPU.
+ */
+export function softwareAdapterReason(info: GpuAdapterInfo): string | null {
+  if ([info.description, info.architecture, info.device, info.vendor].some((s) => SOFTWARE.test(s))) return 'a software renderer, not a GPU';
+  if (info.fallback) return 'a fallback adapter, not a GPU';
+  return null;
+}
+
+/** One line naming the adapter, e.g. "SwiftShader driver 5.0.0 (google swiftshader)". */
+export function describeAdapter(info: GpuAdapterInfo): string {
+  const kind = [info.vendor, info.architecture].filter((s) => s !== '').join(' ');
+  const name = info.description || info.device || 'unnamed adapter';
+  return kind === '' ? name : `${name} (${kind})`;
+}
+
+/** The message of a tensor read synchronously on webgpu outside a browser (see wrapReadSync). */
+export const SYNC_READ_UNAVAILABLE =
+  "tfjs's webgpu backend cannot read a tensor synchronously (dataSync, arraySync) outside a browser: it reads through an OffscreenCanvas, which Node and Electron's utilityProcess do not have; read it with await data() instead";
+
+// The parts of Dawn's binding and of tfjs-backend-webgpu used here; both packages are optional, so
+// their own types are not required by the type checker.
+interface DawnAdapter {
+  info: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
+  isFallbackAdapter?: boolean;
+  features: ReadonlySet<string>;
+  limits: Record<string, number>;
+  requestDevice(descriptor: { requiredFeatures: string[]; requiredLimits: Record<string, number> }): Promise<DawnDevice>;
+}
+interface DawnDevice {
+  features: ReadonlySet<string>;
+  lost: Promise<{ reason: string; message: string }>;
+}
+interface DawnGpu {
+  requestAdapter(options?: { powerPreference?: 'high-performance' | 'low-power' }): Promise<DawnAdapter | null>;
+}
+interface DawnModule {
+  create(flags: string[]): DawnGpu;
+  globals: Record<string, unknown>;
+}
+interface BackendModule {
+  WebGPUBackend: new (device: DawnDevice, adapterInfo: DawnAdapter['info']) => tf.KernelBackend;
+}
+
+const DAWN = 'webgpu';
+const TFJS_WEBGPU = '@tensorflow/tfjs-backend-webgpu';
+
+/** Dawn's adapter, found once a process. */
+export type WebgpuAdapter = { ok: true; info: GpuAdapterInfo; adapter: DawnAdapter; gpu: DawnGpu; globals: Record<string, unknown> } | { ok: false; reason: string };
+
+let found: Promise<WebgpuAdapter> | null = null;
+
+/** Loads Dawn and asks it for its high-performance adapter (once a process: Dawn's instance is kept). */
+export function findWebgpuAdapter(): Promise<WebgpuAdapter> {
+  found ??= requestAdapter();
+  return found;
+}
+
+function loadReason(err: unknown, spec: string): string {
+  if (isPackageMissing(err, spec)) return `'${spec}' is not installed (an optional dependency)`;
+  return `'${spec}' failed to load: ${(errorMessage(err).split('\n')[0] ?? '').trim() || 'unknown error'}`;
+}
+
+async function requestAdapter(): Promise<WebgpuAdapter> {
+  let dawn: DawnModule;
+  try {
+    // A variable specifier: the package is optional.
+    const spec: string = DAWN;
+    dawn = (await import(spec)) as DawnModule;
+  } catch (err) {
+    return { ok: false, reason: loadReason(err, DAWN) };
+  }
+  let adapter: DawnAdapter | null;
+  let gpu: DawnGpu;
+  try {
+    gpu = dawn.create([]);
+    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  } catch (err) {
+    return { ok: false, reason: `Dawn could not look for an adapter: ${errorMessage(err)}` };
+  }
+  if (adapter === null) {
+    // Dawn writes why to fd 2 (e.g. "Couldn't load Vulkan: libvulkan.so.1: cannot open shared object file").
+    return { ok: false, reason: 'Dawn found no WebGPU adapter (no Vulkan, Metal or D3D12 driver it can use)' };
+  }
+  const i = adapter.info;
+  const info: GpuAdapterInfo = {
+    vendor: i.vendor ?? '',
+    architecture: i.architecture ?? '',
+    device: i.device ?? '',
+    description: i.description ?? '',
+    fallback: i.isFallbackAdapter === true || adapter.isFallbackAdapter === true,
+  };
+  return { ok: true, info, adapter, gpu, globals: dawn.globals };
+}
+
+/** Dawn's WebGPU classes and constants, and `navigator.gpu`, where tfjs-backend-webgpu looks for them. */
+function installGlobals(globals: Record<string, unknown>, gpu: DawnGpu): void {
+  const g = globalThis as Record<string, unknown>;
+  for (const [name, value] of Object.entries(globals)) if (!(name in g)) g[name] = value;
+  const nav = g['navigator'];
+  // Node 21+ has a navigator of its own (without gpu); Node 20 has none.
+  if (typeof nav === 'object' && nav !== null) {
+    if (!('gpu' in nav)) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
+  } else {
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  }
+}
+
+let registered: Promise<string | null> | null = null;
+
+/**
+ * Registers tfjs's `webgpu` backend on Dawn's adapter (once a process); null when done, else why not.
+ * tfjs-backend-webgpu is imported before `navigator.gpu` exists, so that it does not register a
+ * backend of its own (its base.ts does when it finds navigator.gpu, at a priority above wasm's).
+ */
+export function registerWebgpuBackend(found: Extract<WebgpuAdapter, { ok: true }>): Promise<string | null> {
+  registered ??= register(found);
+  return registered;
+}
+
+async function register({ adapter, gpu, globals }: Extract<WebgpuAdapter, { ok: true }>): Promise<string | null> {
+  let mod: BackendModule;
+  try {
+    const spec: string = TFJS_WEBGPU;
+    mod = (await import(spec)) as BackendModule;
+  } catch (err) {
+    return loadReason(err, TFJS_WEBGPU);
+  }
+  installGlobals(globals, gpu);
+  let device: DawnDevice;
+  try {
+    // As tfjs's own factory asks (its base.ts): the adapter's limits, and timestamps for tf.profile.
+    const limits = ['maxComputeWorkgroupStorageSize', 'maxComputeWorkgroupsPerDimension', 'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupSizeX', 'maxComputeInvocationsPerWorkgroup'];
+    const requiredLimits = Object.fromEntries(limits.flatMap((k) => (adapter.limits[k] === undefined ? [] : [[k, adapter.limits[k]]])));
+    const requiredFeatures = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+    device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
+  } catch (err) {
+    return `the adapter gave no device: ${errorMessage(err)}`;
+  }
+  const info = adapter.info;
+  // Priority 0: tfjs never picks it by itself; selectBackend sets it by name.
+  tf.registerBackend('webgpu', () => wrapReadSync(new mod.WebGPUBackend(device, info)), 0);
+  return null;
+}
+
+/**
+ * tfjs's webgpu readSync fails outside a browser with "OffscreenCanvas is not defined"; this says
+ * what it means instead. Values already on the CPU are still read synchronously.
+ */
+function wrapReadSync(backend: tf.KernelBackend): tf.KernelBackend {
+  if (typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas !== 'undefined') return backend;
+  // Its warning that synchronous reads are slow would come before the failure.
+  (backend as { hasReadSyncWarned?: boolean }).hasReadSyncWarned = true;
+  const readSync = backend.readSync.bind(backend);
+  backend.readSync = (dataId: object) => {
+    try {
+      return readSync(dataId);
+    } catch (err) {
+      if (err instanceof ReferenceError && /OffscreenCanvas/.test(err.message)) throw new Error(SYNC_READ_UNAVAILABLE);
+      throw err;
+    }
+  };
+  return backend;
+}
+
+/** Null when a tensor computed on the active webgpu backend can be read synchronously, else why not. */
+export function syncReadProblem(): string | null {
+  try {
+    // Above tfjs's CPU hand-off size (WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD, 1000), so the GPU computes it.
+    tf.tidy(() => tf.add(tf.fill([4096], 1), 1).dataSync());
+    return null;
+  } catch (err) {
+    return errorMessage(err);
+  }
+}
