@@ -1,0 +1,124 @@
+/**
+ * The webgpu backend (src-main/training/webgpu.ts) on SwiftShader, the Vulkan driver that Debian's
+ * chromium package brings (chromium-common: /usr/lib/chromium/vk_swiftshader_icd.json). Dawn finds
+ * it only in a process started with VK_ICD_FILENAMES naming it and its folder on LD_LIBRARY_PATH
+ * (the dynamic loader reads LD_LIBRARY_PATH at process start, and Dawn dlopens libvulkan.so.1 from
+ * there), so each group runs test/training/webgpuChild.ts in a child process with both set.
+ * SwiftShader runs WebGPU on the CPU: the figures it gives are not GPU figures, and none is asserted.
+ *
+ * Tolerance: the largest absolute difference from the cpu backend over the largest absolute cpu value
+ * (float32 sums in another order): 1e-5 for one kernel and its gradients, 2e-5 through a whole
+ * U-Net step. Measured on SwiftShader: at most 7.2e-7 (a filter gradient) and 1.9e-6.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { BackendReport } from '../../src-main/training/backend';
+import { describeAdapter, softwareAdapterReason, SYNC_READ_UNAVAILABLE, type GpuAdapterInfo } from '../../src-main/training/webgpu';
+import { REPO_ROOT } from '../helpers/paths';
+
+const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const KERNEL_TOLERANCE = 1e-5;
+const STEP_TOLERANCE = 2e-5;
+const swiftShaderMissing = existsSync(ICD) ? null : `${ICD} is missing (Debian's chromium-common package brings it; .ci/run installs chromium)`;
+if (swiftShaderMissing !== null) console.warn(`webgpu tests on SwiftShader skipped: ${swiftShaderMissing}`);
+
+/** Runs webgpuChild.ts `job` with SwiftShader named, and parses the JSON on its last stdout line. */
+function child<T>(job: string): Promise<T> {
+  const env = { ...process.env, VK_ICD_FILENAMES: ICD, LD_LIBRARY_PATH: [path.dirname(ICD), process.env['LD_LIBRARY_PATH']].filter(Boolean).join(':') };
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'test/training/webgpuChild.ts'), job], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    proc.on('error', reject);
+    proc.on('close', (code) => {
+      // tfjs's cpu backend prints a banner on stdout: the result is the last line.
+      const last = stdout.trim().split('\n').at(-1) ?? '';
+      if (code !== 0 || !last.startsWith('{')) reject(new Error(`webgpuChild ${job} exited ${code}: ${stderr.slice(-2000)}`));
+      else resolve(JSON.parse(last) as T);
+    });
+  });
+}
+
+const info = (o: Partial<GpuAdapterInfo>): GpuAdapterInfo => ({ vendor: '', architecture: '', device: '', description: '', fallback: false, ...o });
+
+describe('which adapters automatic selection takes', () => {
+  it('passes over software renderers and fallback adapters', () => {
+    const swiftShader = info({ vendor: 'google', architecture: 'swiftshader', device: 'swiftshader-device-subzero-', description: 'SwiftShader driver 5.0.0', fallback: true });
+    expect(softwareAdapterReason(swiftShader)).toBe('a software renderer, not a GPU');
+    // The names alone decide, where a driver does not say it is a fallback.
+    expect(softwareAdapterReason({ ...swiftShader, fallback: false })).toBe('a software renderer, not a GPU');
+    expect(softwareAdapterReason(info({ vendor: 'mesa', description: 'llvmpipe (LLVM 15.0.6, 256 bits)' }))).toBe('a software renderer, not a GPU');
+    expect(softwareAdapterReason(info({ description: 'Microsoft Basic Render Driver' }))).toBe('a software renderer, not a GPU');
+    expect(softwareAdapterReason(info({ vendor: 'intel', architecture: 'gen-12lp', fallback: true }))).toBe('a fallback adapter, not a GPU');
+  });
+
+  it('takes GPUs', () => {
+    expect(softwareAdapterReason(info({ vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H200' }))).toBeNull();
+    expect(softwareAdapterReason(info({ vendor: 'apple', architecture: 'metal-3', description: 'Apple M2' }))).toBeNull();
+    expect(softwareAdapterReason(info({ vendor: 'amd', architecture: 'rdna-3', description: 'AMD Radeon RX 7900 XTX (RADV NAVI31)' }))).toBeNull();
+  });
+
+  it('names the adapter by its description, vendor and architecture', () => {
+    expect(describeAdapter(info({ vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H200' }))).toBe('NVIDIA H200 (nvidia hopper)');
+    expect(describeAdapter(info({ device: 'some-device' }))).toBe('some-device');
+  });
+});
+
+interface SelectResult {
+  auto: BackendReport;
+  forced: BackendReport;
+  tfBackend: string;
+  syncRead: string;
+  asyncRead: number[];
+}
+
+describe.skipIf(swiftShaderMissing !== null)('the webgpu backend on SwiftShader', () => {
+  it('finds SwiftShader, passes it over automatically and takes it when forced, naming the adapter', async () => {
+    const r = await child<SelectResult>('select');
+    expect(r.auto.name).not.toBe('webgpu');
+    expect(r.auto.skipped.find((s) => s.name === 'webgpu')?.reason).toMatch(/^Dawn's adapter is SwiftShader driver [\d.]+ \(google swiftshader\): a software renderer, not a GPU \(--backend webgpu forces it\)$/);
+    expect(r.forced).toMatchObject({ name: 'webgpu', tfBackend: 'webgpu', skipped: [] });
+    expect(r.forced.adapter).toMatchObject({ vendor: 'google', architecture: 'swiftshader', fallback: true });
+    expect(r.forced.adapter?.description).toMatch(/^SwiftShader driver/);
+    expect(r.forced.detail).toMatch(/^SwiftShader driver [\d.]+ \(google swiftshader\) · software, not a GPU$/);
+    expect(r.tfBackend).toBe('webgpu');
+    // Node has no OffscreenCanvas: synchronous reads fail with what it means, asynchronous ones work.
+    expect(r.syncRead).toBe(SYNC_READ_UNAVAILABLE);
+    expect(r.forced.notes).toContain(`Strata's training loop reads tensors synchronously, which fails here: ${SYNC_READ_UNAVAILABLE}`);
+    expect(r.asyncRead).toEqual([2, 2]);
+  }, 60_000);
+
+  it(`computes conv2d, its input, filter and bias gradients, conv2dTranspose and batch norm + relu as the cpu backend does (within ${KERNEL_TOLERANCE})`, async () => {
+    const { results } = await child<{ results: { name: string; errors: Record<string, number>; kernels: string[] }[] }>('kernels');
+    expect(results.map((r) => r.name)).toHaveLength(6);
+    for (const r of results) {
+      expect(Object.keys(r.errors).length, r.name).toBeGreaterThanOrEqual(3);
+      for (const [output, error] of Object.entries(r.errors)) expect(error, `${r.name}: ${output}`).toBeLessThanOrEqual(KERNEL_TOLERANCE);
+    }
+    // tfjs's own webgpu kernels ran (no kernel fell back to another backend).
+    expect(results[0]?.kernels).toEqual(expect.arrayContaining(['FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter']));
+    expect(results[4]?.kernels).toEqual(expect.arrayContaining(['FusedBatchNorm', 'Relu']));
+  }, 120_000);
+
+  it(`trains the tiny preset (13x13, batch 2) a step as the cpu backend does: loss, every gradient and weight (within ${STEP_TOLERANCE}), tensors and GPU memory flat`, async () => {
+    type Compare = { loss: { webgpu: number; cpu: number }; grads: Record<string, number>; weights: Record<string, number> };
+    const r = await child<{ weightCount: number; first: Compare; second: Compare; memory: Record<string, number>[] }>('step');
+    for (const [step, c] of [['first', r.first], ['second', r.second]] as const) {
+      expect(Math.abs(c.loss.webgpu - c.loss.cpu) / Math.abs(c.loss.cpu), `${step} loss`).toBeLessThanOrEqual(STEP_TOLERANCE);
+      expect(Object.keys(c.grads), `${step} step's gradients`).toHaveLength(r.weightCount);
+      for (const [name, error] of Object.entries(c.grads)) expect(error, `${step} step: gradient of ${name}`).toBeLessThanOrEqual(STEP_TOLERANCE);
+    }
+    // After the first step every weight and BN statistic; after the second the trainable ones (a batch
+    // mean near 0 of differences near float32's precision is no measure of the kernels).
+    for (const [name, error] of Object.entries(r.first.weights)) expect(error, `after the first step: ${name}`).toBeLessThanOrEqual(STEP_TOLERANCE);
+    for (const [name, error] of Object.entries(r.second.weights)) if (!name.includes('/moving_')) expect(error, `after the second step: ${name}`).toBeLessThanOrEqual(STEP_TOLERANCE);
+    const [m1, m2, m3] = r.memory;
+    expect(m2?.['numTensors']).toBe(m1?.['numTensors']);
+    expect(m3).toEqual(m2);
+    expect(m3?.['numBytesInGPU']).toBe(m1?.['numBytesInGPU']);
+  }, 300_000);
+});
