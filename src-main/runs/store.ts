@@ -25,6 +25,7 @@ import type {
   RunStatus,
   RunSummary,
 } from '../../shared/runs/types';
+import { BEST_METRIC } from '../../shared/runs/bestEpoch';
 import { ACTIVE_STATUSES, RUN_STATUSES } from '../../shared/runs/types';
 import { fsyncDir, mkdirDurable, removeDeadTemps, writeFileAtomic } from './atomic';
 import type { CheckpointInfo } from './checkpoint';
@@ -759,37 +760,64 @@ export class RunStore {
   }
 
   /**
-   * Brings run `id`'s record of its last checkpoint (and epochs done) in line with the checkpoint
-   * files, after its trainer died: a checkpoint is written (and fsynced) before the index row that
-   * records it is committed, so a trainer killed between the two leaves the index one checkpoint
-   * behind, or with none at all after the first epoch (which the lab would then refuse to resume).
-   * Also removes the temporary files its dead writer left in the run's folders. Returns the
-   * checkpoint taken up, or null when the index already agreed (or there is no readable checkpoint).
+   * Brings run `id`'s record of its progress in line with its checkpoint files, after its trainer
+   * died. A checkpoint is written (and fsynced) before the index rows that record it are committed:
+   * saving `last` records its position, and the trainer then saves `best` and records epochs done
+   * and the best epoch. A trainer killed in between leaves the index behind its files: one
+   * checkpoint behind (or with none at all after the first epoch, which the lab would then refuse
+   * to resume), or with its epochs done and best epoch one epoch behind (so a resume would not know
+   * the best epoch it saved, and could replace that checkpoint with a worse one). Epochs done become
+   * at least the `last` checkpoint's epoch + 1; the best epoch becomes the `best` checkpoint's,
+   * with its score from that epoch's stored metric. Also removes the temporary files its dead
+   * writer left in the run's folders. Returns the checkpoint taken up, or null when the index
+   * already recorded it (or there is no readable checkpoint).
    */
   reconcileCheckpoint(id: string): { epoch: number; step: number } | null {
     const { id: safe, dir } = this.folderOf(id);
     removeDeadTemps(dir, { recursive: true });
-    let info: CheckpointInfo | null;
-    try {
-      info = checkpointInfo(path.join(dir, 'checkpoints'), 'last', false);
-    } catch {
-      // A damaged manifest is reported when the checkpoint is loaded; the index is not changed for it.
-      return null;
-    }
-    if (info === null) return null;
-    const found = info;
+    const info = (kind: 'last' | 'best'): CheckpointInfo | null => {
+      try {
+        return checkpointInfo(path.join(dir, 'checkpoints'), kind, false);
+      } catch {
+        // A damaged manifest is reported when the checkpoint is loaded; the index is not changed for it.
+        return null;
+      }
+    };
+    const found = info('last');
+    if (found === null) return null;
+    const best = info('best');
     return this.db.transaction(() => {
-      const r = Row.of(this.db.prepare('SELECT last_ckpt_epoch, last_ckpt_step, epochs_done FROM runs WHERE id = ?').get(safe), this.indexFile);
+      const r = Row.of(this.db.prepare('SELECT last_ckpt_epoch, last_ckpt_step, epochs_done, best_epoch FROM runs WHERE id = ?').get(safe), this.indexFile);
+      const done = r.num('epochs_done');
+      const toDone = Math.max(done, found.epoch + 1);
+      if (toDone !== done) this.db.prepare('UPDATE runs SET epochs_done = ? WHERE id = ?').run(toDone, safe);
+      const bestEpoch = r.numOrNull('best_epoch');
+      // The best epoch's metric is committed before its checkpoint is saved; without it there is no score to record.
+      const metric: unknown = best !== null && best.epoch !== bestEpoch ? this.db.prepare('SELECT val_score FROM epoch_metrics WHERE run_id = ? AND epoch = ?').get(safe, best.epoch) : undefined;
+      const toBest = best !== null && metric !== undefined ? { epoch: best.epoch, score: Row.of(metric, this.indexFile).metric('val_score') } : null;
+      if (toBest) this.db.prepare('UPDATE runs SET best_epoch = ?, best_score = ?, best_metric = ? WHERE id = ?').run(toBest.epoch, toBest.score, BEST_METRIC, safe);
+
       const epoch = r.numOrNull('last_ckpt_epoch');
-      if (epoch === found.epoch && r.numOrNull('last_ckpt_step') === found.step) return null;
-      this.db
-        .prepare('UPDATE runs SET last_ckpt_epoch = ?, last_ckpt_step = ?, epochs_done = MAX(epochs_done, ?) WHERE id = ?')
-        .run(found.epoch, found.step, found.epoch + 1, safe);
-      const message =
-        `the index recorded ${epoch === null ? 'no checkpoint' : `the checkpoint of epoch ${epoch + 1}`}, the checkpoint files hold epoch ` +
-        `${found.epoch + 1} (its process died after saving it, before recording it); the index now records epoch ${found.epoch + 1}`;
-      this.st.insertEvent.run(safe, Date.now(), found.step, found.epoch + 1, 'checkpoint-reconciled', message, JSON.stringify({ from: epoch, to: found.epoch }));
-      return { epoch: found.epoch, step: found.step };
+      const taken = epoch !== found.epoch || r.numOrNull('last_ckpt_step') !== found.step;
+      if (taken) {
+        this.db.prepare('UPDATE runs SET last_ckpt_epoch = ?, last_ckpt_step = ? WHERE id = ?').run(found.epoch, found.step, safe);
+        const message =
+          `the index recorded ${epoch === null ? 'no checkpoint' : `the checkpoint of epoch ${epoch + 1}`}, the checkpoint files hold epoch ` +
+          `${found.epoch + 1} (its process died after saving it, before recording it); the index now records epoch ${found.epoch + 1}`;
+        this.st.insertEvent.run(safe, Date.now(), found.step, found.epoch + 1, 'checkpoint-reconciled', message, JSON.stringify({ from: epoch, to: found.epoch }));
+      }
+      // Epochs done that moved with the checkpoint are said by its event; otherwise the progress gets its own.
+      if ((!taken && toDone !== done) || toBest) {
+        const epochs = (n: number) => `${n} epoch${n === 1 ? '' : 's'} done`;
+        const best1 = (e: number | null) => (e === null ? 'no best epoch' : `the best epoch ${e + 1}`);
+        const message =
+          `the index recorded ${epochs(done)} and ${best1(bestEpoch)}, the checkpoint files hold epoch ${found.epoch + 1}` +
+          `${toBest ? ` and the best checkpoint of epoch ${toBest.epoch + 1}` : ''} (its process died after saving them, before recording its progress); ` +
+          `the index now records ${epochs(toDone)} and ${best1(toBest ? toBest.epoch : bestEpoch)}`;
+        const data = { epochsDone: { from: done, to: toDone }, bestEpoch: { from: bestEpoch, to: toBest ? toBest.epoch : bestEpoch } };
+        this.st.insertEvent.run(safe, Date.now(), found.step, found.epoch + 1, 'progress-reconciled', message, JSON.stringify(data));
+      }
+      return taken ? { epoch: found.epoch, step: found.step } : null;
     }, 'immediate');
   }
 

@@ -3,7 +3,10 @@
  * before the index row that records it is committed: the moment a power cut leaves behind under
  * `synchronous = FULL`, where every earlier commit is on the disk. Reopening the store takes the
  * checkpoint up from its files, removes the temporary files the dead writer left in the run's
- * folders, and a resume leaves no gap in the metrics.
+ * folders, and a resume leaves no gap in the metrics. And a writer killed after its checkpoints are
+ * saved (`last` records its own position) and before the epochs done and the best epoch are
+ * recorded: reopening takes both up from the files, so the resume knows the best epoch it saved
+ * and keeps its checkpoint instead of replacing it with a later, worse epoch's.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -80,6 +83,21 @@ async function killBetween(root: string, hold: number): Promise<{ id: string; pi
   return { id, pid: w.child.pid as number };
 }
 
+/** Kills the writer once the checkpoints of epoch `hold` are saved, before it records its progress (it waits for a line on stdin then). */
+async function killAfterCheckpoints(root: string, hold: number): Promise<string> {
+  const w = writer(root, 'new', String(EPOCHS), String(hold), 'progress');
+  const id = await w.line('run');
+  expect(await w.line('saved')).toBe(String(hold));
+  w.child.kill('SIGKILL');
+  expect((await w.exit).signal).toBe('SIGKILL');
+  return id;
+}
+
+/** The epoch the `best` checkpoint holds (its weights are filled with it). */
+function bestWeights(store: RunStore, id: string): number | undefined {
+  return store.loadCheckpoint(id, 'best')?.tensors[0]?.data[0];
+}
+
 /** Temporary files as writeFileAtomic names them, as if `pid` had died while writing each. */
 function plantTemps(root: string, id: string, pid: number): string[] {
   const dir = path.join(root, 'runs', id);
@@ -138,4 +156,60 @@ describe('a writer killed between a checkpoint file and its index row', () => {
       }
     });
   }
+});
+
+describe('a writer killed after its checkpoints are saved, before it records its epochs done and best epoch', () => {
+  // The writer's validation scores: 0.3, 0.5, 0.9, 0.7. Epoch 3 is the best; epoch 4 beats epoch 2 only.
+  it('takes up the epochs done and the best epoch from the files, and the resume keeps the best checkpoint', async () => {
+    const root = scratchDir('progress');
+    const id = await killAfterCheckpoints(root, 2);
+    const raw = openDatabase(path.join(root, 'index.sqlite'));
+    expect(raw.prepare('SELECT last_ckpt_epoch AS e, epochs_done AS d, best_epoch AS b FROM runs WHERE id = ?').get(id)).toEqual({ e: 2, d: 2, b: 1 });
+    raw.close();
+
+    const store = RunStore.open(root);
+    try {
+      const run = store.get(id);
+      expect(run.status).toBe('interrupted');
+      expect(run.lastCheckpoint).toEqual({ epoch: 2, step: 3 * BATCHES });
+      expect(run.epochsDone).toBe(3);
+      expect(run.best).toEqual({ epoch: 2, score: 0.9, metric: 'valScore' });
+      const events = store.events(id);
+      expect(events.some((e) => e.type === 'checkpoint-reconciled')).toBe(false);
+      expect(events.find((e) => e.type === 'progress-reconciled')?.message).toBe(
+        'the index recorded 2 epochs done and the best epoch 2, the checkpoint files hold epoch 3 and the best checkpoint of epoch 3 ' +
+          '(its process died after saving them, before recording its progress); the index now records 3 epochs done and the best epoch 3',
+      );
+      expect(bestWeights(store, id)).toBe(2);
+    } finally {
+      store.close();
+    }
+
+    const r = writer(root, 'resume', String(EPOCHS), id);
+    expect(await r.line('resumed-from')).toBe('2');
+    expect(await r.exit).toEqual({ code: 0, signal: null, stderr: '' });
+    const after = RunStore.open(root);
+    try {
+      expect(after.get(id)).toMatchObject({ status: 'done', epochsDone: EPOCHS, best: { epoch: 2, score: 0.9 } });
+      expect(bestWeights(after, id)).toBe(2);
+      expect(after.epochMetrics(id).map((m) => m.epoch)).toEqual([0, 1, 2, 3]);
+    } finally {
+      after.close();
+    }
+  });
+
+  it('after the first epoch: records it done and its best, where the index had neither', async () => {
+    const root = scratchDir('progress0');
+    const id = await killAfterCheckpoints(root, 0);
+    const store = RunStore.open(root);
+    try {
+      expect(store.get(id)).toMatchObject({ epochsDone: 1, lastCheckpoint: { epoch: 0, step: BATCHES }, best: { epoch: 0, score: 0.3, metric: 'valScore' } });
+      expect(store.events(id).find((e) => e.type === 'progress-reconciled')?.message).toBe(
+        'the index recorded 0 epochs done and no best epoch, the checkpoint files hold epoch 1 and the best checkpoint of epoch 1 ' +
+          '(its process died after saving them, before recording its progress); the index now records 1 epoch done and the best epoch 1',
+      );
+    } finally {
+      store.close();
+    }
+  });
 });
