@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { errorMessage, isPackageMissing } from './backendReason';
+import { registerWebgpuTrainingKernels } from './webgpuKernels';
 
 /** What Dawn says about its adapter (GPUAdapterInfo), as the backend report carries it. */
 export interface GpuAdapterInfo {
@@ -169,6 +170,7 @@ async function register({ adapter, gpu, globals }: Extract<WebgpuAdapter, { ok: 
   const info = adapter.info;
   // Priority 0: tfjs never picks it by itself; selectBackend sets it by name.
   tf.registerBackend('webgpu', () => wrapReadSync(new mod.WebGPUBackend(device, info)), 0);
+  registerWebgpuTrainingKernels();
   return null;
 }
 

@@ -93,7 +93,9 @@ describe.skipIf(swiftShaderMissing !== null)('the webgpu backend on SwiftShader'
   }, 60_000);
 
   it(`computes conv2d, its input, filter and bias gradients, conv2dTranspose and batch norm + relu as the cpu backend does (within ${KERNEL_TOLERANCE})`, async () => {
-    const { results } = await child<{ results: { name: string; errors: Record<string, number>; kernels: string[] }[] }>('kernels');
+    const { results, strataFilterGradient } = await child<{ results: { name: string; errors: Record<string, number>; kernels: string[] }[]; strataFilterGradient: boolean }>('kernels');
+    // The filter gradients are Strata's split-K kernel (src-main/training/webgpuKernels.ts): 1, 6 and 2 chunks for the three convs.
+    expect(strataFilterGradient).toBe(true);
     expect(results.map((r) => r.name)).toHaveLength(6);
     for (const r of results) {
       expect(Object.keys(r.errors).length, r.name).toBeGreaterThanOrEqual(3);

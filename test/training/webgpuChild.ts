@@ -12,6 +12,7 @@ import { selectBackend } from '../../src-main/training/backend';
 import { batchIoULoss } from '../../src-main/training/losses';
 import { UNetModel } from '../../src-main/training/model';
 import { makeOptimizer } from '../../src-main/training/optimizers';
+import { usesStrataFilterGradient } from '../../src-main/training/webgpuKernels';
 
 /** Deterministic values in [-1, 1) (an LCG), the same on both backends. */
 function values(n: number, seed: number): Float32Array {
@@ -136,7 +137,7 @@ async function kernels(): Promise<unknown> {
     const errors = Object.fromEntries(Object.entries(ref.outputs).map(([k, w]) => [k, relError(got.outputs[k] ?? new Float32Array(), w)]));
     results.push({ name: c.name, errors, kernels: [...new Set(got.kernels)].sort(), cpuMs: ref.ms, firstMs: first.ms, webgpuMs: got.ms });
   }
-  return { results };
+  return { results, strataFilterGradient: usesStrataFilterGradient() };
 }
 
 async function select(): Promise<unknown> {
