@@ -82,6 +82,11 @@ export class Datasets {
     ];
   }
 
+  /** The folders of the imported datasets (the demo set has none), without loading any. */
+  folders(): string[] {
+    return this.registry.list().map((e) => e.path);
+  }
+
   /** The entry `id`; `not-found` when there is none. */
   async entry(id: string): Promise<DatasetEntry> {
     const found = (await this.list()).find((e) => e.id === id);

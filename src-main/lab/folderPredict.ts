@@ -15,6 +15,7 @@ import { listFolderPredictions, loadFolderPrediction } from '../runs/folderPredi
 import type { RunStore } from '../runs/store';
 import type { Datasets } from './datasets';
 import { LabError } from './errors';
+import { realPath } from './paths';
 import { predictionPage } from './predictionView';
 import { launchTrainer, type TrainerChild } from './trainerHost';
 
@@ -122,7 +123,8 @@ export class FolderPredictor {
    * empty, and for a folder prediction with a salt head, its vote. `minArea` left out: a folder
    * prediction's own (what the run applied when it predicted), else the run's stored one, else 0.
    * An existing file is replaced only with `overwrite` (the user confirmed it), and only when it is a
-   * submission (its first line `id,rle_mask`): a dataset's train.csv or any other file never is.
+   * submission (its first line `id,rle_mask`): a dataset's own CSV (refuseDatasetFile) or any other
+   * file never is.
    */
   exportSubmission(id: string, source: SubmissionSource, threshold: number, file: string, minArea?: number, overwrite = false): SubmissionExport {
     const abs = path.resolve(file);
@@ -151,6 +153,7 @@ export class FolderPredictor {
     }
     const rule = { threshold, minArea: area, ...(vote ? { saltCut: vote.saltCut } : {}) };
     const masks = p.ids.length === 0 ? new Uint8Array(0) : applyPostprocess(p.probs, p.ids.length, p.height, p.width, rule, undefined, vote?.saltProbs);
+    refuseDatasetFile(abs, existing !== undefined, this.datasets.folders());
     if (existing) checkReplaceable(abs, existing, overwrite);
     writeSubmission(abs, p.ids, masks, p.height, p.width);
     const px = p.height * p.width;
@@ -181,12 +184,47 @@ function firstLine(file: string): string {
   }
 }
 
-/** Refuses to replace `abs` unless the user asked to and it is a submission, and never a dataset's own CSV. */
-function checkReplaceable(abs: string, st: fs.Stats, overwrite: boolean): void {
-  // A TGS folder's train.csv has a submission's header, and is the truth: never a submission to replace.
-  if (/^(train|depths)\.csv$/i.test(path.basename(abs)) && fs.statSync(path.join(path.dirname(abs), 'images'), { throwIfNoEntry: false })?.isDirectory()) {
-    throw new LabError('forbidden', `${abs} is a dataset's own ${path.basename(abs)} (beside its images/ folder); it is never replaced, so choose another file name`, [{ path: 'path', message: "a dataset's own file" }]);
+/** The files a TGS folder reads as its own (its truth and its depths), whatever their case. */
+const DATASET_FILES = /^(train|depths)\.csv$/i;
+
+/** What in folder `dir` makes it a dataset's (PNG images, or an images/ or Kaggle train/ folder), or null. */
+function datasetContent(dir: string): string | null {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return null;
   }
+  for (const e of entries) {
+    if (/\.png$/i.test(e.name) && !e.isDirectory()) return `PNG images, ${e.name} among them`;
+    if (/^(images|train)$/i.test(e.name) && (e.isDirectory() || fs.statSync(path.join(dir, e.name), { throwIfNoEntry: false })?.isDirectory())) return `a ${e.name}/ folder`;
+  }
+  return null;
+}
+
+/**
+ * Refuses a submission path that is, or may be, a dataset's own CSV, even a new one: a file named
+ * train.csv or depths.csv (a new train.csv beside PNGs would become their truth), the train.csv or
+ * depths.csv of a dataset in the lab's list (links followed), and, to replace, any CSV in a folder of
+ * images (a flat folder's or Kaggle's train.csv sits beside PNGs or train/, not only images/).
+ */
+function refuseDatasetFile(abs: string, exists: boolean, datasetFolders: readonly string[]): void {
+  const real = realPath(abs);
+  const own = datasetFolders.find((dir) => ['train.csv', 'depths.csv'].some((f) => realPath(path.join(dir, f)) === real));
+  if (own !== undefined) {
+    throw new LabError('forbidden', `${abs} is the ${path.basename(real)} of the dataset ${own}; a dataset's own files are never replaced, so choose another file name`, [{ path: 'path', message: "a dataset's own file" }]);
+  }
+  if (DATASET_FILES.test(path.basename(abs))) {
+    throw new LabError('forbidden', `${abs}: ${path.basename(abs)} is the name of a dataset's own file (its truth or its depths); a submission never takes it, so choose another file name`, [{ path: 'path', message: "a dataset's own file name" }]);
+  }
+  const content = exists ? datasetContent(path.dirname(abs)) : null;
+  if (content !== null) {
+    throw new LabError('forbidden', `${abs} is in a dataset folder (${path.dirname(abs)} holds ${content}), where a CSV may be its truth; it is never replaced, so choose another file name`, [{ path: 'path', message: 'in a dataset folder' }]);
+  }
+}
+
+/** Refuses to replace `abs` unless the user asked to and it is a submission. */
+function checkReplaceable(abs: string, st: fs.Stats, overwrite: boolean): void {
   let head: string | null = null;
   if (st.isFile()) {
     try {

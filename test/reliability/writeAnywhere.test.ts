@@ -11,7 +11,7 @@ import { createHandlers } from '../../src-main/lab/handlers';
 import type { LabService } from '../../src-main/lab/service';
 import { dispatchCall } from '../../src-main/lab/transport/dispatch';
 import { RunStore } from '../../src-main/runs/store';
-import { openLab, scratchDir } from '../lab/helpers';
+import { greyPng, openLab, scratchDir } from '../lab/helpers';
 import { sampleInit } from '../runs/sample';
 
 let lab: LabService;
@@ -67,8 +67,59 @@ describe('exportSubmission', () => {
     const train = path.join(dataset, 'train.csv');
     fs.writeFileSync(train, 'id,rle_mask\na,1 4\n');
     const t = await exportTo(train, { overwrite: true });
-    expect(t).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringContaining("is a dataset's own train.csv") } });
+    expect(t).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringContaining("train.csv is the name of a dataset's own file") } });
     expect(fs.readFileSync(train, 'utf8')).toBe('id,rle_mask\na,1 4\n');
+  });
+
+  it("never replaces a dataset's CSV in the other layouts the importer takes: a flat folder of PNGs, Kaggle's train/, any case of the name", async () => {
+    const truth = 'id,rle_mask\na,1 4\n';
+    // A flat folder (PNGs at its root, train.csv beside them) and Kaggle's layout (train.csv beside train/).
+    const flat = path.join(outside, 'flat');
+    fs.mkdirSync(flat);
+    fs.writeFileSync(path.join(flat, 'a.png'), greyPng(2, 2, [0, 1, 2, 3]));
+    const kaggle = path.join(outside, 'kaggle');
+    fs.mkdirSync(path.join(kaggle, 'train', 'images'), { recursive: true });
+    const plain = path.join(outside, 'plain');
+    fs.mkdirSync(plain);
+    const cases: [string, string][] = [
+      [path.join(flat, 'train.csv'), "train.csv is the name of a dataset's own file"],
+      [path.join(kaggle, 'train.csv'), "train.csv is the name of a dataset's own file"],
+      [path.join(plain, 'Train.CSV'), "Train.CSV is the name of a dataset's own file"],
+      [path.join(plain, 'DEPTHS.csv'), "DEPTHS.csv is the name of a dataset's own file"],
+      // Any CSV with a submission's header in a folder of images may be its truth (an earlier submission too).
+      [path.join(flat, 'sub.csv'), `is in a dataset folder (${flat} holds PNG images, a.png among them)`],
+      [path.join(kaggle, 'sub.csv'), `is in a dataset folder (${kaggle} holds a train/ folder)`],
+    ];
+    for (const [file, message] of cases) {
+      fs.writeFileSync(file, truth);
+      const r = await exportTo(file, { overwrite: true });
+      expect(r, file).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringContaining(message), issues: [{ path: 'path' }] } });
+      expect(fs.readFileSync(file, 'utf8'), file).toBe(truth);
+    }
+    // A new train.csv is refused too: beside PNGs it would become their truth.
+    const fresh = path.join(outside, 'fresh');
+    fs.mkdirSync(fresh);
+    expect(await exportTo(path.join(fresh, 'train.csv'))).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(fs.existsSync(path.join(fresh, 'train.csv'))).toBe(false);
+    // A submission of its own in a folder without images is still replaced when asked.
+    fs.writeFileSync(path.join(plain, 'sub.csv'), truth);
+    expect(await exportTo(path.join(plain, 'sub.csv'), { overwrite: true })).toMatchObject({ ok: true });
+  });
+
+  it("names the dataset in the lab's list whose train.csv a path leads to, through a linked folder too", async () => {
+    const dataset = path.join(outside, 'listed');
+    fs.mkdirSync(path.join(dataset, 'images'), { recursive: true });
+    fs.writeFileSync(path.join(dataset, 'images', 'a.png'), greyPng(2, 2, [0, 1, 2, 3]));
+    const truth = 'id,rle_mask\na,1 2\n';
+    fs.writeFileSync(path.join(dataset, 'train.csv'), truth);
+    expect(await dispatchCall(handlers, 'importDataset', { path: dataset })).toMatchObject({ ok: true });
+    const link = path.join(outside, 'listed-link');
+    fs.symlinkSync(dataset, link);
+    for (const file of [path.join(dataset, 'train.csv'), path.join(link, 'train.csv')]) {
+      const r = await exportTo(file, { overwrite: true });
+      expect(r, file).toMatchObject({ ok: false, error: { code: 'forbidden', message: `${file} is the train.csv of the dataset ${dataset}; a dataset's own files are never replaced, so choose another file name` } });
+    }
+    expect(fs.readFileSync(path.join(dataset, 'train.csv'), 'utf8')).toBe(truth);
   });
 
   it('never writes into the lab\'s own folders, directly or through a link', async () => {
@@ -99,6 +150,6 @@ describe('dataset import and folder prediction', () => {
       const r = await dispatchCall(handlers, name, params);
       expect(r, `${name} ${JSON.stringify(params)}`).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringContaining(`inside the lab's own ${which}`), issues: [{ path: 'path' }] } });
     }
-    expect((await dispatchCall(handlers, 'listDatasets', {})).ok && (await lab.listDatasets()).length).toBe(1);
+    expect((await dispatchCall(handlers, 'listDatasets', {})).ok && (await lab.listDatasets()).every((d) => d.path === null || !d.path.startsWith(home))).toBe(true);
   });
 });
