@@ -10,6 +10,8 @@
  * On Linux, Dawn loads libvulkan.so.1 through the dynamic loader, which reads LD_LIBRARY_PATH only
  * when the process starts: a Vulkan loader outside the system's paths must be named before then.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { errorMessage, isPackageMissing } from './backendReason';
 import { registerWebgpuTrainingKernels } from './webgpuKernels';
@@ -91,7 +93,31 @@ function loadReason(err: unknown, spec: string): string {
   return `'${spec}' failed to load: ${(errorMessage(err).split('\n')[0] ?? '').trim() || 'unknown error'}`;
 }
 
+/** The Vulkan loader Dawn opens on Linux. */
+const VULKAN_LOADER = 'libvulkan.so.1';
+
+/**
+ * Whether the dynamic loader can find `libvulkan.so.1`: in a folder of LD_LIBRARY_PATH, or in the
+ * system's cache of libraries (/etc/ld.so.cache names every library it holds). Without one, Dawn can
+ * give no adapter, and asking it prints a warning and a source line to stderr on every training run,
+ * so the probe does not ask. Only Linux: elsewhere Dawn uses Metal or D3D12.
+ */
+export function vulkanLoaderFound(env: NodeJS.ProcessEnv = process.env, cache = '/etc/ld.so.cache'): boolean {
+  if (process.platform !== 'linux') return true;
+  const dirs = (env.LD_LIBRARY_PATH ?? '').split(':').filter((d) => d !== '');
+  if (dirs.some((d) => fs.existsSync(path.join(d, VULKAN_LOADER)))) return true;
+  try {
+    return fs.readFileSync(cache).includes(VULKAN_LOADER);
+  } catch {
+    // No cache to read: let Dawn look for itself.
+    return true;
+  }
+}
+
 async function requestAdapter(): Promise<WebgpuAdapter> {
+  if (!vulkanLoaderFound()) {
+    return { ok: false, reason: `no Vulkan loader (${VULKAN_LOADER}) on this machine, so Dawn can find no WebGPU adapter` };
+  }
   let dawn: DawnModule;
   try {
     // A variable specifier: the package is optional.
