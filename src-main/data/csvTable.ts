@@ -67,13 +67,15 @@ export interface CsvEntry<T> {
 
 /**
  * Rows of a two-column table keyed by id; bad and duplicate rows become problems. The first row of an
- * id claims it even when its value is refused, so a later row cannot quietly stand in for it.
+ * id claims it even when its value is refused, or its field count is wrong (`a,1 2,x`), so a later
+ * row cannot quietly stand in for it. Such a bad row gets the value `badRow` gives (none without it).
  */
 export function keyedRows<T>(
   table: CsvTable,
   rel: string,
   problems: DatasetProblem[],
   parse: (raw: string, id: string, line: number) => T | null,
+  badRow?: (id: string, line: number) => T,
 ): Map<string, CsvEntry<T>> {
   const out = new Map<string, CsvEntry<T>>();
   const firstLine = new Map<string, number>();
@@ -85,8 +87,13 @@ export function keyedRows<T>(
         severity: 'error',
         file: rel,
         line: row.line,
+        ...(id === '' ? {} : { id }),
         message: `${rel} line ${row.line}: expected 2 fields (${table.header.trim()}) with a non-empty id, found ${row.fields.length}`,
       });
+      if (id !== '' && !firstLine.has(id)) {
+        firstLine.set(id, row.line);
+        if (badRow) out.set(id, { value: badRow(id, row.line), line: row.line });
+      }
       continue;
     }
     const first = firstLine.get(id);

@@ -39,8 +39,8 @@ export function maxRleLength(h: number, w: number): number {
 
 /**
  * Reads an `id,rle_mask` CSV of `h` x `w` masks. A row that does not decode (bad numbers, pixels
- * past the last one, a line longer than any RLE of that size) is a problem, not a throw, and its id
- * is kept in `undecodable`. A second row for an id is an error (`duplicate-id`, severity error):
+ * past the last one, a line longer than any RLE of that size, a wrong field count) is a problem, not
+ * a throw, and its id is kept in `undecodable`. A second row for an id is an error (`duplicate-id`, severity error):
  * which of the two rows is meant cannot be told.
  */
 export async function readRleCsv(file: string, h: number, w: number): Promise<RleTable> {
@@ -52,16 +52,23 @@ export async function readRleCsv(file: string, h: number, w: number): Promise<Rl
   const table = await readTable(file, rel, HEADER, problems);
   if (!table) return { masks, problems, lines, undecodable };
   const longest = maxRleLength(h, w);
-  // Every row gets an entry, a bad one included, so a second row for its id is still a duplicate.
-  const rows = keyedRows<Uint8Array | 'bad'>(table, rel, problems, (raw, id, line) => {
-    const r =
-      raw.length > longest
-        ? { ok: false as const, error: `${raw.length} characters, longer than any RLE of a ${h}x${w} mask (at most ${longest})` }
-        : decodeRle(raw, h, w);
-    if (r.ok) return r.mask;
-    problems.push({ code: 'bad-rle', severity: 'error', file: rel, line, id, message: `${rel} line ${line}: RLE of ${id}: ${r.error}` });
-    return 'bad';
-  });
+  // Every row gets an entry, a bad one included (a wrong field count too), so a second row for its id
+  // is still a duplicate and its id is undecodable, not missing.
+  const rows = keyedRows<Uint8Array | 'bad'>(
+    table,
+    rel,
+    problems,
+    (raw, id, line) => {
+      const r =
+        raw.length > longest
+          ? { ok: false as const, error: `${raw.length} characters, longer than any RLE of a ${h}x${w} mask (at most ${longest})` }
+          : decodeRle(raw, h, w);
+      if (r.ok) return r.mask;
+      problems.push({ code: 'bad-rle', severity: 'error', file: rel, line, id, message: `${rel} line ${line}: RLE of ${id}: ${r.error}` });
+      return 'bad';
+    },
+    () => 'bad',
+  );
   for (const [id, entry] of rows) {
     lines.set(id, entry.line);
     if (entry.value === 'bad') undecodable.set(id, entry.line);

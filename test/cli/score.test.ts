@@ -104,6 +104,23 @@ describe('strata score', () => {
     expect(r.stderr).toContain('dup.csv line 7: zz has no truth');
   });
 
+  it('a row with a wrong field count claims its id: a later row for it is a duplicate, and --lenient counts it once, as undecodable', async () => {
+    // a's first row has three fields; its second must not quietly stand in for it.
+    const dup = await score('--pred', csv('fields.csv', ['a,1 2,x', 'a,1 4', 'b,5 2', 'c,9 8', 'd,1 16']), '--lenient');
+    expect(dup.code).toBe(2);
+    expect(dup.stderr).toContain('fields.csv line 3: a second row for a (first on line 2)');
+    // A lone bad row for b: one image scored empty, undecodable, not also missing.
+    const lone = await score('--pred', csv('lone.csv', ['a,1 4', 'b', 'c,9 8', 'd,1 16']), '--lenient', '--json');
+    expect(lone.code, lone.stderr).toBe(0);
+    expect(json(lone)).toMatchObject({ score: 0.75, images: 4, scoredAsEmpty: { undecodable: 1, missing: 0 } });
+    expect(lone.stderr).toContain('lenient: 1 of 4 images scored as empty predictions (1 undecodable rows, 0 truth ids without a row)');
+    // Without --lenient the bad row is named by its line, and b is not also listed as missing.
+    const strict = await score('--pred', path.join(tmp, 'lone.csv'));
+    expect(strict.code).toBe(2);
+    expect(strict.stderr).toContain('lone.csv line 3: expected 2 fields (id,rle_mask) with a non-empty id, found 1');
+    expect(strict.stderr).not.toContain('truth id b');
+  });
+
   it('refuses a truth file with a bad row or a duplicate: its score would miss that image', async () => {
     const badTruth = csv('badtruth.csv', ['a,1 4', 'b,0 2', 'c,9 8', 'd,1 16', 'd,1 16']);
     const r = await inProcess('--truth', badTruth, '--size', '4', '--pred', csv('p.csv', ['a,1 4', 'c,9 8', 'd,1 16']), '--lenient');
