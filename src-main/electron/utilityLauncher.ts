@@ -17,6 +17,7 @@ export interface UtilityChildLike {
   on(event: 'message', listener: (message: unknown) => void): unknown;
   on(event: 'exit', listener: (code: number) => void): unknown;
   on(event: 'error', listener: (type: string, location: string) => void): unknown;
+  on(event: 'spawn', listener: () => void): unknown;
   /** Electron's kill() takes no signal: it sends SIGTERM. */
   kill(): boolean;
 }
@@ -36,7 +37,15 @@ export interface ProcessGoneDetails {
   reason: string;
   exitCode: number;
   serviceName?: string;
+  /** The process's id, where the details carry one (Electron's documented details do not). */
+  pid?: number;
 }
+
+/**
+ * Longest a `child-process-gone` report without a pid is taken for an exit, from its arrival to the
+ * exit's: Electron sends it within moments of the exit, so an older one is another trainer's leftover.
+ */
+export const GONE_MAX_AGE_MS = 2000;
 
 /** Subscribes to Electron's `child-process-gone` details; returns the unsubscribe. */
 export type ProcessGoneSource = (listener: (details: ProcessGoneDetails) => void) => () => void;
@@ -80,21 +89,33 @@ export interface UtilityLauncherOptions extends OutputOptions {
   signal?: (pid: number, signal: NodeJS.Signals) => void;
   /** Electron's `child-process-gone` (childProcessGone(app)): tells a signal from an exit code. */
   processGone?: ProcessGoneSource;
+  /** The clock the reports' ages are read on (default `Date.now`); replaced in tests. */
+  now?: () => number;
 }
 
 /** A TrainerLauncher on `utilityProcess`. */
 export function utilityLauncher(up: UtilityProcessLike, opts: UtilityLauncherOptions = {}): TrainerLauncher {
   const sendSignal = opts.signal ?? ((pid, signal) => process.kill(pid, signal));
-  // Details of trainers gone, until their 'exit' takes them (it may come before or after them).
-  const gone: ProcessGoneDetails[] = [];
+  const now = opts.now ?? Date.now;
+  // Details of trainers gone, with when they came, until their 'exit' takes them (it may come before
+  // or after them). Without a pid a report is matched by exit code, so a stale one must not linger:
+  // a later trainer's exit(9) would read as SIGKILL.
+  const gone: { details: ProcessGoneDetails; at: number }[] = [];
+  const prune = (t: number) => {
+    while (gone.length > 0 && (gone.length > 16 || t - (gone[0]?.at ?? t) > GONE_MAX_AGE_MS)) gone.shift();
+  };
   opts.processGone?.((d) => {
     if (d.type !== 'Utility' || d.serviceName !== SERVICE_NAME) return;
-    gone.push(d);
-    if (gone.length > 16) gone.shift();
+    const t = now();
+    gone.push({ details: d, at: t });
+    prune(t);
   });
-  const takeGone = (code: number): ProcessGoneDetails | undefined => {
-    const i = gone.findIndex((d) => d.exitCode === code);
-    return i < 0 ? undefined : gone.splice(i, 1)[0];
+  /** The report of the trainer `pid` that exited with `code` at `exitAt`: by pid where both have one, else by code and age. */
+  const takeGone = (code: number, pid: number | undefined, exitAt: number): ProcessGoneDetails | undefined => {
+    const i = gone.findIndex(({ details: d, at }) =>
+      d.pid !== undefined && pid !== undefined ? d.pid === pid : d.exitCode === code && exitAt - at <= GONE_MAX_AGE_MS,
+    );
+    return i < 0 ? undefined : gone.splice(i, 1)[0]?.details;
   };
   return (entry, env) => {
     const child = up.fork(entry.file, [], {
@@ -120,8 +141,17 @@ export function utilityLauncher(up: UtilityProcessLike, opts: UtilityLauncherOpt
       Promise.race([ended, new Promise<void>((resolve) => setTimeout(resolve, OUTPUT_DRAIN_MS).unref())]).then(() => captured.flush());
     // utilityProcess reports only a number; Electron's child-process-gone details (which come by the
     // time the output has drained) say whether it is a signal's, so the reason names the signal.
+    // The pid is there once the process has spawned, and gone once 'exit' is emitted: keep it.
+    let pid = child.pid;
+    child.on('spawn', () => {
+      pid = child.pid ?? pid;
+    });
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.on('exit', (code) => void drained().then(() => resolve(utilityExit(code, takeGone(code))))),
+      child.on('exit', (code) => {
+        pid = child.pid ?? pid;
+        const exitAt = now();
+        void drained().then(() => resolve(utilityExit(code, takeGone(code, pid, exitAt))));
+      }),
     );
     const api: TrainerChild = {
       get pid() {

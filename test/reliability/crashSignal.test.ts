@@ -12,7 +12,7 @@ import { childProcessGone, utilityExit, utilityLauncher, type ProcessGoneDetails
 import { forkLauncher, setTrainerLauncher, startTrainer } from '../../src-main/lab/trainerHost';
 
 class StandInChild extends EventEmitter implements UtilityChildLike {
-  readonly pid = 4321;
+  pid: number | undefined = 4321;
   readonly stdout = new PassThrough();
   readonly stderr = new PassThrough();
   postMessage(): void {}
@@ -75,6 +75,36 @@ describe('a trainer crash in the desktop app', () => {
       expect(exit, JSON.stringify(details)).toMatchObject({ exitCode: 9, signal: null });
       expect(exit.reason).toBe('the trainer process exited with code 9 before finishing the run');
     }
+  });
+
+  it("does not take a stale report for a later trainer's exit(9), and matches on the pid where a report has one", async () => {
+    const s = standIns();
+    let clock = 0;
+    setTrainerLauncher(utilityLauncher(s.up, { processGone: childProcessGone(s.app), now: () => clock }));
+    const killed = { type: 'Utility', reason: 'killed', exitCode: 9, serviceName: 'Strata trainer' };
+    /** Starts a trainer (pid `pid`), lets `before` happen, and ends it with exit 9. */
+    const run = (pid: number, before: () => void) => {
+      const handle = startTrainer({ runId: 'r1' } as TrainJob);
+      const c = s.children[s.children.length - 1] as StandInChild;
+      c.pid = pid;
+      c.emit('spawn');
+      before();
+      c.emit('exit', 9);
+      c.pid = undefined; // as Electron clears it after 'exit'
+      c.stderr.end();
+      c.stdout.end();
+      return handle.done;
+    };
+    // A report no exit took (a trainer whose exit was reported before it came); 5 s later another trainer exits with 9.
+    s.gone(killed);
+    clock = 5000;
+    expect(await run(100, () => {})).toMatchObject({ exitCode: 9, signal: null });
+    // A fresh report within the window is still its exit's.
+    expect(await run(101, () => s.gone(killed))).toMatchObject({ exitCode: null, signal: 'SIGKILL' });
+    // With a pid, another process's report is not this trainer's, however fresh; its own is.
+    expect(await run(102, () => s.gone({ ...killed, pid: 999 }))).toMatchObject({ exitCode: 9, signal: null });
+    clock += 10_000;
+    expect(await run(103, () => s.gone({ ...killed, pid: 103 }))).toMatchObject({ exitCode: null, signal: 'SIGKILL' });
   });
 
   it('reads Windows exit codes as codes', () => {
