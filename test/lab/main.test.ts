@@ -8,8 +8,10 @@ import { scratchDir } from './helpers';
 describe('npm run lab', () => {
   it('prints its address first, serves the API with the token, and stops on SIGTERM', async () => {
     const home = scratchDir('main');
+    // A UI folder of its own (the test uses only the API), so the lab never builds the repository's UI mid-suite.
+    const ui = scratchDir('ui');
     const { STRATA_RUNS_DIR: _runs, ...env } = process.env;
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src-main/lab/transport/http/main.ts'), '--port', '0'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src-main/lab/transport/http/main.ts'), '--port', '0', '--static-dir', ui], {
       cwd: REPO_ROOT,
       env: { ...env, STRATA_HOME: home },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -20,7 +20,9 @@ interface Lab {
 /** Starts `npm run lab` on `home` in its own process group and returns a caller for its HTTP API. */
 async function startLab(home: string): Promise<Lab> {
   const { STRATA_RUNS_DIR: _runs, ...env } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src-main/lab/transport/http/main.ts'), '--port', '0'], {
+  // A UI folder of its own (the test uses only the API), so the lab never builds the repository's UI mid-suite.
+  const ui = scratchDir('ui');
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src-main/lab/transport/http/main.ts'), '--port', '0', '--static-dir', ui], {
     cwd: REPO_ROOT,
     env: { ...env, STRATA_HOME: home },
     stdio: ['ignore', 'pipe', 'inherit'],

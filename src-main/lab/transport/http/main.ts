@@ -3,6 +3,7 @@
  * stdout, then serves until Ctrl-C or SIGTERM, when it stops the training run (checkpoints kept).
  */
 import { RunStoreOpenError, storeOpenAdvice } from '../../../runs/errors';
+import { RunStore } from '../../../runs/store';
 import { createHandlers } from '../../handlers';
 import { ensureLabDirs, resolveLabDirs } from '../../paths';
 import { LabService } from '../../service';
@@ -22,6 +23,10 @@ async function main(): Promise<number> {
       ...(args.runsDir === undefined ? {} : { runsDir: args.runsDir }),
     }),
   );
+  // The runs folder first, so one this lab cannot open is said at once, not after a UI build; the
+  // lab itself opens after the build, which blocks this process, so that no trainer (a queued run,
+  // the backend probe) waits on it.
+  RunStore.open(dirs.runsDir).close();
   ensureRendererBuilt(args.staticDir);
   const lab = LabService.open(dirs);
   // From here on a fault nobody caught is logged and the lab goes on serving (faultHandlers.ts).
