@@ -1,16 +1,19 @@
 /**
  * Reading PNGs into what the lab uses: 8-bit grey images and 0/1 masks.
- * Any valid PNG is accepted (1/2/4/8/16-bit; grey, grey+alpha, RGB, RGBA, palette); alpha is ignored.
+ * Any valid PNG is accepted (1/2/4/8/16-bit; grey, grey+alpha, RGB, RGBA, palette; Adam7); alpha is ignored.
  * Bad input never throws: it comes back as a typed failure that the importer turns into a problem.
  * Nothing is inflated before the declared size is checked (see pngChunks.ts): images past
- * {@link PNG_MAX_SIDE} on a side are refused as `too-large`, and image data that inflates past what its
- * size holds is stopped there.
+ * {@link PNG_MAX_SIDE} on a side or {@link PNG_MAX_INFLATED} bytes of image data are refused as
+ * `too-large`, and image data that inflates past what its size holds is stopped there. The data is
+ * inflated once and unfiltered in place (pngPixels.ts) straight into the 8-bit output.
  */
-import { decode } from 'fast-png';
-import type { DecodedPng } from 'fast-png';
-import { checkPngChunks } from './pngChunks';
+import { checkPngChunks, readPngHeader } from './pngChunks';
+import type { CheckedPng, PngHeader } from './pngChunks';
+import { forEachRow, sampleMax } from './pngPixels';
+import type { PixelRow } from './pngPixels';
 
-export { PNG_MAX_SIDE } from './pngChunks';
+export { PNG_HEADER_BYTES, PNG_MAX_INFLATED, PNG_MAX_SIDE } from './pngChunks';
+export type { PngHeader } from './pngChunks';
 
 /** Why bytes could not be read as a PNG. `detail` does not name the file: the caller does. */
 export interface PngFailure {
@@ -41,17 +44,6 @@ export interface MaskPng {
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
-/** Colour samples at the file's own scale (0..2^depth-1), alpha dropped, palette expanded. */
-interface Planes {
-  width: number;
-  height: number;
-  /** 1 (grey) or 3 (RGB) samples per pixel. */
-  channels: 1 | 3;
-  samples: Uint8Array | Uint16Array;
-  /** Largest possible sample value. */
-  max: number;
-}
-
 function checkSignature(bytes: Uint8Array): PngFailure | null {
   if (bytes.length === 0) return { ok: false, code: 'empty-file', detail: 'empty file (0 bytes)' };
   const isPng = bytes.length >= SIGNATURE.length && SIGNATURE.every((b, i) => bytes[i] === b);
@@ -66,84 +58,39 @@ function corrupt(detail: string): PngFailure {
   return { ok: false, code: 'corrupt-png', detail: `corrupt PNG: ${detail}` };
 }
 
-/** Unpacks 1/2/4-bit samples (one channel, rows padded to whole bytes) into one byte each. */
-function unpackBits(data: ArrayLike<number>, width: number, height: number, depth: number): Uint8Array {
-  const out = new Uint8Array(width * height);
-  const rowBytes = Math.ceil((width * depth) / 8);
-  const perByte = 8 / depth;
-  const valueMask = (1 << depth) - 1;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const byte = data[y * rowBytes + Math.floor(x / perByte)] ?? 0;
-      const shift = 8 - depth * ((x % perByte) + 1);
-      out[y * width + x] = (byte >> shift) & valueMask;
-    }
-  }
-  return out;
-}
-
-function toPlanes(png: DecodedPng): Planes | PngFailure {
-  const { width, height, depth, channels, data } = png;
-  const pixels = width * height;
-  if (pixels === 0) return corrupt(`image is ${width}x${height}`);
-  const expected = depth < 8 ? Math.ceil((width * depth) / 8) * height * channels : pixels * channels;
-  if (data.length < expected) {
-    return corrupt(`pixel data is truncated (${data.length} of ${expected} samples)`);
-  }
-  if (png.palette) {
-    const palette = png.palette;
-    const indices = depth < 8 ? unpackBits(data, width, height, depth) : data;
-    const samples = new Uint8Array(pixels * 3);
-    for (let p = 0; p < pixels; p++) {
-      const entry = palette[indices[p] ?? 0];
-      if (!entry) return corrupt(`palette index ${indices[p] ?? 0} at pixel ${p} is past the ${palette.length}-entry palette`);
-      samples[p * 3] = entry[0] ?? 0;
-      samples[p * 3 + 1] = entry[1] ?? 0;
-      samples[p * 3 + 2] = entry[2] ?? 0;
-    }
-    return { width, height, channels: 3, samples, max: 255 };
-  }
-  const max = 2 ** depth - 1;
-  if (depth < 8) {
-    if (channels !== 1) return corrupt(`${depth}-bit samples with ${channels} channels`);
-    return { width, height, channels: 1, samples: unpackBits(data, width, height, depth), max };
-  }
-  const source = data instanceof Uint8ClampedArray ? new Uint8Array(data.buffer, data.byteOffset, data.length) : data;
-  if (channels === 1) return { width, height, channels: 1, samples: source.subarray(0, pixels), max };
-  if (channels === 2) {
-    const samples = depth === 16 ? new Uint16Array(pixels) : new Uint8Array(pixels);
-    for (let p = 0; p < pixels; p++) samples[p] = source[p * 2] ?? 0;
-    return { width, height, channels: 1, samples, max };
-  }
-  if (channels === 3) return { width, height, channels: 3, samples: source.subarray(0, pixels * 3), max };
-  if (channels === 4) {
-    const samples = depth === 16 ? new Uint16Array(pixels * 3) : new Uint8Array(pixels * 3);
-    for (let p = 0; p < pixels; p++) {
-      samples[p * 3] = source[p * 4] ?? 0;
-      samples[p * 3 + 1] = source[p * 4 + 1] ?? 0;
-      samples[p * 3 + 2] = source[p * 4 + 2] ?? 0;
-    }
-    return { width, height, channels: 3, samples, max };
-  }
-  return corrupt(`unsupported channel count ${channels}`);
-}
-
-function readPlanes(bytes: Uint8Array): Planes | PngFailure {
+/** The checked, inflated PNG in `bytes`, or why not. */
+function checkPng(bytes: Uint8Array): CheckedPng | PngFailure {
   const bad = checkSignature(bytes);
   if (bad) return bad;
   const checked = checkPngChunks(bytes);
   if ('code' in checked) return checked.code === 'too-large' ? { ok: false, ...checked } : corrupt(checked.detail);
-  let png: DecodedPng;
-  try {
-    // The chunks' CRCs were checked on the way, and the image data inflates to its declared size.
-    png = decode(checked.bytes);
-  } catch (error) {
-    const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
-    const message = error instanceof Error ? error.message : String(error);
-    const hint = /outside the bounds/i.test(message) ? 'file ends early (truncated?)' : message;
-    return corrupt(`${hint}${cause}`);
-  }
-  return toPlanes(png);
+  return checked;
+}
+
+/**
+ * The header of a PNG from its first {@link PNG_HEADER_BYTES} bytes, checked as a decode would check
+ * it (signature, IHDR, size limits), or why it would be refused; nothing is inflated.
+ */
+export function readPngSize(head: Uint8Array): PngHeader | PngFailure {
+  const bad = checkSignature(head);
+  if (bad) return bad;
+  const header = readPngHeader(head);
+  if ('code' in header) return header.code === 'too-large' ? { ok: false, ...header } : corrupt(header.detail);
+  return header;
+}
+
+/** Decodes `bytes` into a width*height output through `visit`, which writes one stored row into it. */
+function decodeInto(
+  bytes: Uint8Array,
+  visit: (row: PixelRow, out: Uint8Array, max: number) => void,
+): { width: number; height: number; out: Uint8Array } | PngFailure {
+  const png = checkPng(bytes);
+  if ('ok' in png) return png;
+  const { width, height } = png.header;
+  const out = new Uint8Array(width * height);
+  const max = sampleMax(png);
+  const failed = forEachRow(png, (row) => visit(row, out, max));
+  return failed === null ? { width, height, out } : corrupt(failed);
 }
 
 /**
@@ -152,45 +99,36 @@ function readPlanes(bytes: Uint8Array): Planes | PngFailure {
  * rounded mean of R, G, B, flagged by `colour`.
  */
 export function decodeGreyPng(bytes: Uint8Array): GreyPng | PngFailure {
-  const planes = readPlanes(bytes);
-  if ('ok' in planes) return planes;
-  const { width, height, channels, samples, max } = planes;
-  const pixels = new Uint8Array(width * height);
-  const scale = 255 / max;
   let colour = false;
-  for (let p = 0; p < pixels.length; p++) {
-    let value: number;
-    if (channels === 1) {
-      value = samples[p] ?? 0;
-    } else {
-      const r = samples[p * 3] ?? 0;
-      const g = samples[p * 3 + 1] ?? 0;
-      const b = samples[p * 3 + 2] ?? 0;
-      if (r === g && g === b) {
-        value = r;
-      } else {
-        colour = true;
-        value = (r + g + b) / 3;
+  const decoded = decodeInto(
+    bytes,
+    ({ start, step, count, r, g, b }, pixels, max) => {
+      const scale = 255 / max;
+      for (let i = 0; i < count; i++) {
+        const red = r[i] ?? 0;
+        const green = g[i] ?? 0;
+        const blue = b[i] ?? 0;
+        let value = red;
+        if (red !== green || green !== blue) {
+          colour = true;
+          value = (red + green + blue) / 3;
+        }
+        pixels[start + i * step] = max === 255 ? Math.round(value) : Math.round(value * scale);
       }
-    }
-    pixels[p] = max === 255 ? Math.round(value) : Math.round(value * scale);
-  }
-  return { ok: true, width, height, pixels, colour };
+    },
+  );
+  if ('ok' in decoded) return decoded;
+  return { ok: true, width: decoded.width, height: decoded.height, pixels: decoded.out, colour };
 }
 
 /** Reads PNG bytes as a 0/1 mask: 1 where any colour sample is above 0 (so 16-bit {0, 65535} works). */
 export function decodeMaskPng(bytes: Uint8Array): MaskPng | PngFailure {
-  const planes = readPlanes(bytes);
-  if ('ok' in planes) return planes;
-  const { width, height, channels, samples } = planes;
-  const mask = new Uint8Array(width * height);
-  for (let p = 0; p < mask.length; p++) {
-    if (channels === 1) {
-      mask[p] = (samples[p] ?? 0) > 0 ? 1 : 0;
-    } else {
-      const i = p * 3;
-      mask[p] = (samples[i] ?? 0) > 0 || (samples[i + 1] ?? 0) > 0 || (samples[i + 2] ?? 0) > 0 ? 1 : 0;
-    }
-  }
-  return { ok: true, width, height, mask };
+  const decoded = decodeInto(
+    bytes,
+    ({ start, step, count, r, g, b }, mask) => {
+      for (let i = 0; i < count; i++) mask[start + i * step] = (r[i] ?? 0) > 0 || (g[i] ?? 0) > 0 || (b[i] ?? 0) > 0 ? 1 : 0;
+    },
+  );
+  if ('ok' in decoded) return decoded;
+  return { ok: true, width: decoded.width, height: decoded.height, mask: decoded.out };
 }

@@ -11,7 +11,7 @@
  * import. When both masks/ and train.csv exist, masks/ wins and the CSV is cross-checked (an empty
  * masks/ folder does not count).
  */
-import { readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeRle } from '../../shared/data/rle';
 import type { DatasetProblem, DatasetProblemCode } from '../../shared/data/types';
@@ -19,9 +19,18 @@ import { keyedRows, parseDecimal, readBytes, readTable } from './csvTable';
 import type { CsvEntry, FileFailure } from './csvTable';
 import { assembleDataset } from './dataset';
 import type { Dataset } from './dataset';
-import { decodeGreyPng, decodeMaskPng } from './png';
+import { decodeGreyPng, decodeMaskPng, PNG_HEADER_BYTES, readPngSize } from './png';
 import type { GreyPng, MaskPng } from './png';
 import { mapLimit } from './pool';
+
+/**
+ * Most pixels one import decodes, images and masks together, counted from their IHDRs before anything
+ * is decoded: 2^28 (256 Mpixel of 2^20). Every decoded image and mask is held until the dataset is
+ * packed, which copies them once more, so an import at the limit peaks near twice this in bytes
+ * (512 MiB) over what the process held; `PNG_MAX_INFLATED` (png.ts) bounds the one decode on top.
+ * Kaggle's TGS test set, 18,000 images of 101x101, is 184 Mpixel; its training set with masks 82.
+ */
+export const IMPORT_MAX_PIXELS = 2 ** 28;
 
 /** Options of `importTgsFolder`. */
 export interface TgsImportOptions {
@@ -31,6 +40,8 @@ export interface TgsImportOptions {
   concurrency?: number;
   /** A depths.csv outside the folder (Kaggle keeps it beside `test/`, not inside). */
   depthsPath?: string;
+  /** Most pixels decoded, images and masks together; default {@link IMPORT_MAX_PIXELS}. */
+  maxPixels?: number;
   /** Called after each PNG file is read. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -126,6 +137,12 @@ export async function importTgsFolder(dir: string, opts: TgsImportOptions = {}):
     throw new DatasetImportError(`no .png images in ${imagesDir}`, root, problems);
   }
 
+  const limit = opts.concurrency ?? 16;
+  const imageFiles = ids.map((id) => path.join(imagesDir, images.pngs.get(id) ?? ''));
+  const maskNames = masks ? ids.map((id) => masks.pngs.get(id)).filter((name) => name !== undefined) : [];
+  const maskFiles = maskNames.map((name) => path.join(masksDir ?? '', name));
+  await checkPixelBudget(root, imageFiles, maskFiles, { limit, maxPixels: opts.maxPixels ?? IMPORT_MAX_PIXELS, problems });
+
   // Read and decode every PNG with bounded concurrency; decoding is synchronous, reading is not.
   const total = ids.length + (masks ? ids.filter((id) => masks.pngs.has(id)).length : 0);
   let done = 0;
@@ -133,7 +150,6 @@ export async function importTgsFolder(dir: string, opts: TgsImportOptions = {}):
     done++;
     opts.onProgress?.(done, total);
   };
-  const limit = opts.concurrency ?? 16;
   const decodedImages = await mapLimit(ids, limit, async (id): Promise<GreyPng | FileFailure> => {
     const bytes = await readBytes(path.join(imagesDir, images.pngs.get(id) ?? ''));
     tick();
@@ -313,6 +329,48 @@ export async function importTgsFolder(dir: string, opts: TgsImportOptions = {}):
     packedImages,
     packedMasks,
     packedDepths,
+  );
+}
+
+/** The first {@link PNG_HEADER_BYTES} bytes of a file; none when it cannot be read (its decode says why). */
+async function readHead(file: string): Promise<Uint8Array> {
+  try {
+    const handle = await open(file, 'r');
+    try {
+      const { buffer, bytesRead } = await handle.read(new Uint8Array(PNG_HEADER_BYTES), 0, PNG_HEADER_BYTES, 0);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return new Uint8Array(0);
+  }
+}
+
+/**
+ * Refuses the import, before anything is decoded, when its images and masks hold more pixels than
+ * `maxPixels`, by their IHDRs. A file whose header a decode would refuse is not counted: it is not
+ * decoded, and its decode reports it.
+ */
+async function checkPixelBudget(
+  root: string,
+  imageFiles: string[],
+  maskFiles: string[],
+  opts: { limit: number; maxPixels: number; problems: DatasetProblem[] },
+): Promise<void> {
+  const pixelsOf = async (file: string): Promise<number> => {
+    const header = readPngSize(await readHead(file));
+    return 'ok' in header ? 0 : header.width * header.height;
+  };
+  const counted = await mapLimit([...imageFiles, ...maskFiles], opts.limit, pixelsOf);
+  const pixels = counted.reduce((a, b) => a + b, 0);
+  if (pixels <= opts.maxPixels) return;
+  const count = (n: number): string => `${n} pixels${n >= 2 ** 20 ? ` (${Math.floor(n / 2 ** 20)} Mpixel)` : ''}`;
+  const files = `${imageFiles.length} images${maskFiles.length > 0 ? ` and ${maskFiles.length} masks` : ''}`;
+  throw new DatasetImportError(
+    `${root}: its ${files} hold ${count(pixels)}; one import decodes at most ${count(opts.maxPixels)}, so nothing was decoded; import fewer or smaller images`,
+    root,
+    opts.problems,
   );
 }
 

@@ -2,49 +2,54 @@
  * Decompression bombs (issue 20 item 2): PNGs that declare or inflate to far more pixels than a design
  * can take are refused from their IHDR or at the inflated byte count their size holds, by file, and a
  * folder of them imports within a few hundred MB (peak RSS of a child process doing the import).
+ * Legal images are bounded too: one image's inflated data by PNG_MAX_INFLATED (inflated once, never
+ * twice), one import's pixels by IMPORT_MAX_PIXELS, checked from the IHDRs before decoding; the
+ * 4096x4096 fixtures for those are zero-filled and generated at test time (16 to 130 KB each).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { crc32, deflateSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
-import { decodeGreyPng, decodeMaskPng, PNG_MAX_SIDE } from '../../src-main/data/png';
+import { deflateSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeGreyPng, decodeMaskPng, PNG_MAX_INFLATED, PNG_MAX_SIDE, readPngSize } from '../../src-main/data/png';
 import { inflatedBytes } from '../../src-main/data/pngChunks';
+import { DatasetImportError, IMPORT_MAX_PIXELS, importTgsFolder } from '../../src-main/data/tgsImport';
+import { greyPng, mask16Png } from '../data/pngFixtures';
+import { IEND_CHUNK, ihdrChunk, PNG_SIGNATURE, pngChunk, zeroPng } from '../data/pngEncode';
 import { REPO_ROOT } from '../helpers/paths';
 
 const BOMBS = path.join(REPO_ROOT, 'test/fixtures/bad/bombs');
 const MB = 1024 * 1024;
 
 interface ChildResult {
-  ids: string[];
+  ids?: string[];
+  /** The message of a refused import (`DatasetImportError`). */
+  refused?: string;
   problems: { file: string; code: string; message: string }[];
   rssBeforeImport: number;
   maxRss: number;
   vmHwm: number | null;
 }
 
-function chunk(type: string, data: Uint8Array): Buffer {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, 'latin1');
-  out.set(data, 8);
-  out.writeUInt32BE(crc32(out.subarray(8, 8 + data.length), crc32(out.subarray(4, 8))), 8 + data.length);
-  return out;
-}
-function ihdr(w: number, h: number, depth = 8, colourType = 0, interlace = 0): Buffer {
-  const d = Buffer.alloc(13);
-  d.writeUInt32BE(w, 0);
-  d.writeUInt32BE(h, 4);
-  d[8] = depth;
-  d[9] = colourType;
-  d[12] = interlace;
-  return chunk('IHDR', d);
-}
-const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-const IEND = chunk('IEND', new Uint8Array(0));
 /** An 8-bit grey w x h PNG of zero rows (filter 0), with `extra` chunks after the IHDR. */
 function greyZeros(w: number, h: number, extra: Buffer[] = [], rawBytes = h * (w + 1)): Buffer {
-  return Buffer.concat([SIGNATURE, ihdr(w, h), ...extra, chunk('IDAT', deflateSync(new Uint8Array(rawBytes))), IEND]);
+  return Buffer.concat([PNG_SIGNATURE, ihdrChunk(w, h), ...extra, pngChunk('IDAT', deflateSync(new Uint8Array(rawBytes))), IEND_CHUNK]);
+}
+
+/** Runs pngBombChild.ts on `dir` and returns what it printed. */
+function importInChild(dir: string): ChildResult {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'test/reliability/pngBombChild.ts'), dir], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as ChildResult;
+}
+
+function peak(label: string, out: ChildResult): string {
+  return `${label}: peak RSS ${(out.maxRss / MB).toFixed(0)} MiB (VmHWM ${out.vmHwm === null ? '-' : (out.vmHwm / MB).toFixed(0)} MiB), ${(out.rssBeforeImport / MB).toFixed(0)} MiB before the import`;
 }
 
 describe('PNG size limits, before inflating', () => {
@@ -97,18 +102,18 @@ describe('PNG size limits, before inflating', () => {
       }
     }
     expect(rows.length).toBe(inflatedBytes({ width: w, height: h, depth: 8, colourType: 0, interlace: 1 }));
-    const bytes = Buffer.concat([SIGNATURE, ihdr(w, h, 8, 0, 1), chunk('IDAT', deflateSync(Uint8Array.from(rows))), IEND]);
+    const bytes = Buffer.concat([PNG_SIGNATURE, ihdrChunk(w, h, 8, 0, 1), pngChunk('IDAT', deflateSync(Uint8Array.from(rows))), IEND_CHUNK]);
     expect(decodeGreyPng(bytes)).toEqual({ ok: true, width: w, height: h, pixels, colour: false });
   });
 
   it('refuses a second IHDR that would re-declare the size after the checks', () => {
-    const bytes = Buffer.concat([SIGNATURE, ihdr(2, 2), ihdr(5000, 5000), chunk('IDAT', deflateSync(new Uint8Array(6))), IEND]);
+    const bytes = Buffer.concat([PNG_SIGNATURE, ihdrChunk(2, 2), ihdrChunk(5000, 5000), pngChunk('IDAT', deflateSync(new Uint8Array(6))), IEND_CHUNK]);
     expect(decodeGreyPng(bytes)).toMatchObject({ ok: false, code: 'corrupt-png', detail: 'corrupt PNG: a second IHDR chunk at byte 33' });
   });
 
   it('never inflates an ancillary chunk: an iCCP profile is dropped unread', () => {
     // Not a zlib stream at all: a decoder that inflated the profile would fail on it.
-    const iccp = chunk('iCCP', Buffer.concat([Buffer.from('bomb\0\0', 'latin1'), Buffer.from('not zlib data at all')]));
+    const iccp = pngChunk('iCCP', Buffer.concat([Buffer.from('bomb\0\0', 'latin1'), Buffer.from('not zlib data at all')]));
     const png = decodeGreyPng(greyZeros(3, 2, [iccp]));
     expect(png).toEqual({ ok: true, width: 3, height: 2, pixels: new Uint8Array(6), colour: false });
   });
@@ -116,13 +121,7 @@ describe('PNG size limits, before inflating', () => {
 
 describe('importing a folder of bombs (fixtures/bad/bombs)', () => {
   it('reports each bomb by file, keeps the good pair, and peaks under 400 MB', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'test/reliability/pngBombChild.ts'), BOMBS], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    expect(r.status, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as ChildResult;
+    const out = importInChild(BOMBS);
     expect(out.ids).toEqual(['good']);
     expect(out.problems.map((p) => [p.file, p.code])).toEqual([
       ['images/inflate-past.png', 'corrupt-png'],
@@ -135,8 +134,93 @@ describe('importing a folder of bombs (fixtures/bad/bombs)', () => {
     );
     // Decoded to bytes, zeros-20000 alone is 400 MB (and fast-png's 1-bit rows 50 MB more), wide-one-row
     // 256 MiB: a decoder that inflated them first peaks past 1 GB. Node and tsx take about 100 MB.
-    console.log(`bomb import: peak RSS ${(out.maxRss / MB).toFixed(0)} MiB (VmHWM ${out.vmHwm === null ? '-' : (out.vmHwm / MB).toFixed(0)} MiB), ${(out.rssBeforeImport / MB).toFixed(0)} MiB before the import`);
+    console.log(peak('bomb import', out));
     expect(out.maxRss).toBeLessThan(400 * MB);
     if (out.vmHwm !== null) expect(out.vmHwm).toBeLessThan(400 * MB);
+  });
+});
+
+const zeroCache = new Map<string, Buffer>();
+/** A zero-filled PNG of the given format, its image data exactly what its size holds (made once a format). */
+function zeros(width: number, height: number, depth: number, colourType: number): Buffer {
+  const spec = { width, height, depth, colourType };
+  const key = JSON.stringify(spec);
+  const png = zeroCache.get(key) ?? zeroPng(spec, inflatedBytes({ ...spec, interlace: 0 }));
+  zeroCache.set(key, png);
+  return png;
+}
+
+describe('decoded-size budgets: the widest legal images', () => {
+  let tmp = '';
+  beforeAll(() => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'strata-png-budget-'));
+  });
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('refuses a 4096x4096 16-bit RGBA image (128 MiB of image data) by its header, naming the size and the limit', () => {
+    const detail =
+      'a 4096x4096 16-bit RGBA image holds 134221824 bytes of image data (128 MiB); Strata decodes at most 67112960 bytes ' +
+      '(64 MiB, a 4096x4096 8-bit RGBA image) per image, so it was not decoded';
+    // (A decoded image is compared by its size only: a failing diff of 16M pixels would not end.)
+    const png = decodeGreyPng(zeros(4096, 4096, 16, 6));
+    expect(png.ok ? `decoded ${png.width}x${png.height}` : png).toEqual({ ok: false, code: 'too-large', detail });
+    // The limit is the inflated byte count: the same format just inside it reads, one pixel more a side does not.
+    expect(PNG_MAX_INFLATED).toBe(inflatedBytes({ width: 4096, height: 4096, depth: 8, colourType: 6, interlace: 0 }));
+    const head = (w: number, h: number, depth: number, colourType: number) => Buffer.concat([PNG_SIGNATURE, ihdrChunk(w, h, depth, colourType)]);
+    expect(readPngSize(head(2896, 2896, 16, 6))).toMatchObject({ width: 2896, height: 2896 });
+    expect(readPngSize(head(2897, 2897, 16, 6))).toMatchObject({ ok: false, code: 'too-large', detail: expect.stringMatching(/^a 2897x2897 16-bit RGBA image holds 67143769 bytes/) });
+    expect(readPngSize(head(4096, 4096, 16, 2))).toMatchObject({ ok: false, code: 'too-large', detail: expect.stringMatching(/^a 4096x4096 16-bit RGB image holds 100667392 bytes of image data \(96 MiB\)/) });
+  });
+
+  it('decodes the largest accepted image (4096x4096 8-bit RGBA) in a child under 300 MB, and names the refused one by file', () => {
+    const dir = path.join(tmp, 'widest');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'rgba8.png'), zeros(4096, 4096, 8, 6));
+    writeFileSync(path.join(dir, 'rgba16.png'), zeros(4096, 4096, 16, 6));
+    const out = importInChild(dir);
+    expect(out.ids).toEqual(['rgba8']);
+    expect(out.problems.map((p) => p.message)).toEqual([expect.stringMatching(/^rgba16\.png: a 4096x4096 16-bit RGBA image holds 134221824 bytes/)]);
+    // The 8-bit RGBA image's data is 64 MiB, inflated once into one buffer and unfiltered in place; its
+    // grey output and the packed dataset are 16 MiB each. Before: inflated twice (the check, then
+    // fast-png), expanded to RGB and grey planes: 334 MiB for it alone, 595 MiB for the 16-bit one.
+    console.log(peak('widest image', out));
+    expect(out.maxRss).toBeLessThan(300 * MB);
+    if (out.vmHwm !== null) expect(out.vmHwm).toBeLessThan(300 * MB);
+  });
+
+  it('refuses an import of twenty 4096x4096 images from their IHDRs, in a child under 300 MB', () => {
+    const dir = path.join(tmp, 'twenty');
+    mkdirSync(dir);
+    const png = zeros(4096, 4096, 8, 0);
+    for (let i = 0; i < 20; i++) writeFileSync(path.join(dir, `big${String(i).padStart(2, '0')}.png`), png);
+    const out = importInChild(dir);
+    expect(out.refused).toBe(
+      `${dir}: its 20 images hold 335544320 pixels (320 Mpixel); one import decodes at most 268435456 pixels (256 Mpixel), so nothing was decoded; import fewer or smaller images`,
+    );
+    // Before: all twenty decoded and packed, 786 MiB.
+    console.log(peak('twenty 4096x4096 images', out));
+    expect(out.maxRss).toBeLessThan(300 * MB);
+  });
+
+  it('counts images and masks against the import budget before decoding anything', async () => {
+    expect(IMPORT_MAX_PIXELS).toBe(2 ** 28);
+    const dir = path.join(tmp, 'labelled');
+    mkdirSync(path.join(dir, 'images'), { recursive: true });
+    mkdirSync(path.join(dir, 'masks'));
+    for (const id of ['a', 'b', 'c']) {
+      writeFileSync(path.join(dir, 'images', `${id}.png`), greyPng(3, 2, [1, 2, 3, 4, 5, 6]));
+      writeFileSync(path.join(dir, 'masks', `${id}.png`), mask16Png(3, 2, [0, 1, 0, 1, 0, 1]));
+    }
+    // A file whose header is refused is not decoded, so it does not count: it is reported by file.
+    writeFileSync(path.join(dir, 'images', 'd.png'), zeros(4096, 4096, 16, 6));
+    // Three images and three masks of 6 pixels: 36.
+    expect((await importTgsFolder(dir, { maxPixels: 36 })).ids).toEqual(['a', 'b', 'c']);
+    let progress = 0;
+    const refused = await importTgsFolder(dir, { maxPixels: 35, onProgress: () => progress++ }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(DatasetImportError);
+    expect((refused as Error).message).toBe(
+      `${dir}: its 4 images and 3 masks hold 36 pixels; one import decodes at most 35 pixels, so nothing was decoded; import fewer or smaller images`,
+    );
+    expect(progress).toBe(0);
   });
 });
