@@ -84,10 +84,13 @@ export async function readRleCsv(file: string, h: number, w: number): Promise<Rl
 /**
  * The problems of a truth set (a dataset import, a truth file) that leave an image or its truth out of
  * a score: every error (a skipped image, mask or row) and every duplicate id (which row is the truth
- * cannot be told). A score over what is left would be a mean over the good rows only.
+ * cannot be told), from the truth's own files only. `truthFile` is the CSV the truth was read from,
+ * as the problems name it (`train.csv`), or null when it is masks: another CSV (depths.csv, a
+ * train.csv beside the masks/ that won) leaves no image out, whatever it holds. A score over what is
+ * left would be a mean over the good rows only.
  */
-export function scoringProblems(problems: readonly DatasetProblem[]): DatasetProblem[] {
-  return problems.filter((p) => p.severity === 'error' || p.code === 'duplicate-id');
+export function scoringProblems(problems: readonly DatasetProblem[], truthFile: string | null): DatasetProblem[] {
+  return problems.filter((p) => (p.file === truthFile || !/\.csv$/i.test(p.file)) && (p.severity === 'error' || p.code === 'duplicate-id'));
 }
 
 /** Reads every `*.png` of a folder as a 0/1 mask; all must be `h` x `w` (taken from the first when absent). */

@@ -113,6 +113,25 @@ async function locate(dir: string, opts: TgsImportOptions) {
   return { root, imagesDir, imagesRel, masksDir, trainCsv, depthsCsv };
 }
 
+/** Whether masks/ holds the truth: an empty masks/ beside a train.csv is a leftover folder, not a claim that every mask is missing. */
+function masksWin(listing: Listing | null, trainCsv: string | null): boolean {
+  return listing !== null && (listing.pngs.size > 0 || trainCsv === null);
+}
+
+/**
+ * The CSV a TGS folder's truth is read from, as its import reads it: `train.csv` (the name its
+ * problems give it), or null where masks/ holds the truth, there is no train.csv, or `dir` is no folder.
+ */
+export async function truthFileOf(dir: string): Promise<string | null> {
+  try {
+    const { masksDir, trainCsv } = await locate(dir, {});
+    if (trainCsv === null) return null;
+    return masksWin(masksDir ? await listFolder(masksDir) : null, trainCsv) ? null : 'train.csv';
+  } catch {
+    return null;
+  }
+}
+
 /** Imports a TGS-layout folder; see the module comment. Throws `DatasetImportError` only when nothing imports. */
 export async function importTgsFolder(dir: string, opts: TgsImportOptions = {}): Promise<Dataset> {
   const where = await locate(dir, opts);
@@ -122,7 +141,7 @@ export async function importTgsFolder(dir: string, opts: TgsImportOptions = {}):
   const images = await listFolder(imagesDir);
   const maskListing = masksDir ? await listFolder(masksDir) : null;
   // An empty masks/ beside a train.csv is a leftover folder, not a claim that every mask is missing.
-  const masks = maskListing && (maskListing.pngs.size > 0 || trainCsv === null) ? maskListing : null;
+  const masks = masksWin(maskListing, trainCsv) ? maskListing : null;
   // A bare folder of PNGs may hold anything else (CSV files, READMEs); only images/ is ours to police.
   for (const other of imagesRel ? images.others : []) {
     const rel = imagesRel + other;

@@ -11,6 +11,7 @@ import { applyPostprocess } from '../../shared/metrics';
 import type { RunPredictions } from '../../shared/runs/types';
 import { isPredictReply, type PredictReply } from '../../shared/training/protocol';
 import { scoringProblems, SUBMISSION_HEADER, writeSubmission } from '../data/submission';
+import { truthFileOf } from '../data/tgsImport';
 import { listFolderPredictions, loadFolderPrediction } from '../runs/folderPredictions';
 import type { RunStore } from '../runs/store';
 import type { Datasets } from './datasets';
@@ -111,7 +112,7 @@ export class FolderPredictor {
       data = { ok: false, reason: `${info.path}: ${e instanceof Error ? e.message : String(e)}` };
     }
     // A labelled folder whose import skipped images or masks is not scored on what is left (as strata eval).
-    const truthProblems = data.ok ? scoringProblems(data.dataset.info.problems) : [];
+    const truthProblems = data.ok ? scoringProblems(data.dataset.info.problems, await truthFileOf(info.path)) : [];
     // The salt head's probabilities go with the page, so the view draws the masks the export writes.
     return predictionPage({ runId: id, predictions, offset, ...(limit === undefined ? {} : { limit }), data, unlabelled: true, saltProbs, truthProblems });
   }

@@ -4,15 +4,16 @@
  * scores missing and undecodable rows as empty predictions, saying how many. Real files; the exit
  * codes through a real `strata` process once each, the many cases in this process (fast).
  */
-import { unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { CliError } from '../../src-main/cli/args';
+import { evalCommand } from '../../src-main/cli/commands/eval';
 import { scoreCommand } from '../../src-main/cli/commands/score';
 import { cliSandbox, json, tgsLinks, type CliResult } from '../helpers/cli';
 import { sampleInit } from '../runs/sample';
 
-const { tmp, strata, withStore } = cliSandbox('score');
+const { tmp, runsDir, strata, withStore } = cliSandbox('score');
 
 /** Writes `rows` under the submission header to `name` in the sandbox; returns its path. */
 function csv(name: string, rows: string[]): string {
@@ -25,14 +26,14 @@ function csv(name: string, rows: string[]): string {
 const TRUTH = ['a,1 4', 'b,5 2', 'c,9 8', 'd,1 16'];
 const truth = csv('truth.csv', TRUTH);
 
-/** `strata score ...args` in this process: what it writes, and its exit code as the CLI's main gives it. */
-async function inProcess(...args: string[]): Promise<CliResult> {
+/** `strata <command> ...args` in this process: what it writes, and its exit code as the CLI's main gives it. */
+async function run(command: (argv: string[]) => Promise<number>, args: string[]): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((stdout += String(c)), true));
   const err = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((stderr += String(c)), true));
   try {
-    const code = await scoreCommand(args);
+    const code = await command(args);
     return { code, stdout, stderr };
   } catch (e) {
     if (!(e instanceof CliError)) throw e;
@@ -42,6 +43,7 @@ async function inProcess(...args: string[]): Promise<CliResult> {
     err.mockRestore();
   }
 }
+const inProcess = (...args: string[]) => run(scoreCommand, args);
 const score = (...args: string[]) => inProcess('--truth', truth, '--size', '4', ...args);
 
 describe('strata score', () => {
@@ -141,5 +143,30 @@ describe('strata eval', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(`strata: ${dir}: 1 problem(s) leave images or their truth out, so nothing was scored (eval scores every image or none):\n  images/003c477d7c.png: no mask (no masks/003c477d7c.png); the image was skipped\n`);
     expect(r.stderr).not.toMatch(/checkpoint/);
+  });
+
+  it('counts a repeated id only in the file the truth is read from: not in depths.csv, nor in a train.csv beside masks/ (in process)', async () => {
+    const files = ['000e218f21.png', '003c477d7c.png'];
+    const runId = withStore((s) => s.createRun(sampleInit()).id);
+    const evalOn = (dir: string) => run(evalCommand, ['--run', runId, '--data', dir, '--runs-dir', runsDir]);
+    const depths = tgsLinks(path.join(tmp, 'depths-dup'), files);
+    writeFileSync(path.join(depths, 'depths.csv'), 'id,z\n000e218f21,10\n000e218f21,10\n003c477d7c,20\n');
+    const beside = tgsLinks(path.join(tmp, 'train-beside-masks'), files);
+    writeFileSync(path.join(beside, 'train.csv'), 'id,rle_mask\n000e218f21,1 1\n000e218f21,1 1\n003c477d7c,\n');
+    for (const dir of [depths, beside]) {
+      // Past the truth check, on to the run, which has no checkpoint to predict with.
+      const r = await evalOn(dir);
+      expect(r.code, dir).toBe(2);
+      expect(r.stderr, dir).not.toContain('leave images or their truth out');
+      expect(r.stderr, dir).toMatch(/checkpoint/);
+    }
+    // Where train.csv is the truth (no masks/), its repeated id still refuses the folder.
+    const truthCsv = path.join(tmp, 'train-truth-dup');
+    mkdirSync(path.join(truthCsv, 'images'), { recursive: true });
+    for (const f of files) symlinkSync(path.join(depths, 'images', f), path.join(truthCsv, 'images', f));
+    writeFileSync(path.join(truthCsv, 'train.csv'), 'id,rle_mask\n000e218f21,1 1\n003c477d7c,\n003c477d7c,1 1\n');
+    const r = await evalOn(truthCsv);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${truthCsv}: 1 problem(s) leave images or their truth out, so nothing was scored (eval scores every image or none):\n  train.csv line 4: id 003c477d7c already appeared on line 3; this row was ignored`);
   });
 });

@@ -67,4 +67,27 @@ describe('folder predictions in the Masks view', () => {
     // The images are still there to look at.
     expect(page.images).not.toBeNull();
   });
+
+  it('a duplicate id or a bad row outside the truth (depths.csv; train.csv where masks/ is the truth) leaves it scored', async () => {
+    const depths = labelledFolder('depths-dup', ['a', 'b']);
+    // A bad row there too (an error, but of a file the truth is not read from).
+    fs.writeFileSync(path.join(depths, 'depths.csv'), 'id,z\na,10\na,10\nb,20\nc\n');
+    const trainBeside = labelledFolder('train-beside-masks', ['a', 'b']);
+    fs.writeFileSync(path.join(trainBeside, 'train.csv'), 'id,rle_mask\na,1 12\na,1 12\nb,1 12\n');
+    for (const dir of [depths, trainBeside]) {
+      const page = await pageOf(dir, ['a', 'b']);
+      expect(page.truthNote, dir).toBeNull();
+      expect(page.truth, dir).not.toBeNull();
+    }
+  });
+
+  it('a duplicate id in the train.csv the truth is read from leaves it unscored', async () => {
+    const dir = path.join(root, 'train-truth-dup');
+    fs.mkdirSync(path.join(dir, 'images'), { recursive: true });
+    for (const id of ['a', 'b']) png(path.join(dir, 'images', `${id}.png`), 100);
+    fs.writeFileSync(path.join(dir, 'train.csv'), 'id,rle_mask\na,1 12\nb,1 12\nb,1 2\n');
+    const page = await pageOf(dir, ['a', 'b']);
+    expect(page.truth).toBeNull();
+    expect(page.truthNote).toContain('train.csv line 4: id b already appeared on line 3');
+  });
 });

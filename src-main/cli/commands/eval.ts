@@ -1,6 +1,7 @@
 import { DEFAULT_SWEEP_THRESHOLDS, scoreMasks, tuneThresholdAndArea } from '../../../shared/metrics';
 import type { RunRecord } from '../../../shared/runs/types';
 import { scoringProblems, writeSubmission } from '../../data/submission';
+import { truthFileOf } from '../../data/tgsImport';
 import { CliError, parseCommandArgs, printJson, requiredArg } from '../args';
 import { runsDirArg } from '../runsDir';
 import { POSTPROCESS_OPTIONS, postprocessArgs, postprocessReport, predictFolder } from './evalPredictShared';
@@ -57,11 +58,12 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const dir = requiredArg('eval', 'data', v.data);
   const pp = postprocessArgs(v);
   let overlap: SplitOverlap = { train: 0, val: 0, test: 0 };
+  const truthFile = await truthFileOf(dir);
   const { ds, prediction } = await predictFolder(runsDirArg(v['runs-dir']), runId, dir, pp, (folder, run) => {
     // Before anything is predicted: a folder without masks has nothing to score against.
     if (!folder.masks) throw new CliError(`${dir}: has no masks, so there is nothing to evaluate against (use strata predict)`);
     // A score over the images that happened to import would be a mean over the good rows only.
-    const left = scoringProblems(folder.info.problems);
+    const left = scoringProblems(folder.info.problems, truthFile);
     if (left.length) {
       throw new CliError(
         `${dir}: ${left.length} problem(s) leave images or their truth out, so nothing was scored (eval scores every image or none):\n${left.map((p) => `  ${p.message}`).join('\n')}`,

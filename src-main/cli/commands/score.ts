@@ -44,14 +44,14 @@ export interface SubmissionCheck {
  * one; under `lenient`, undecodable rows and missing truth ids are empty predictions instead.
  */
 export function submissionProblems(
-  truth: MaskTable & { lines?: Map<string, number> },
+  truth: MaskTable & { lines?: Map<string, number>; file: string | null },
   pred: RleTable,
   rel: string,
   lenient: boolean,
 ): SubmissionCheck {
   const tally = new Map<string, number>();
   const count = (kind: string) => tally.set(kind, (tally.get(kind) ?? 0) + 1);
-  const truthProblems = scoringProblems(truth.problems);
+  const truthProblems = scoringProblems(truth.problems, truth.file);
   if (truthProblems.length) tally.set('truth problems', truthProblems.length);
   const problems = truthProblems.map((p) => `truth: ${p.message}`);
   const empty = new Set<string>();
@@ -101,14 +101,15 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   const lenient = v.lenient === true;
   let h = numberArg('size', v.size, 101, { integer: true, min: 1, max: 4096 });
   let w = h;
-  let truth: MaskTable & { lines?: Map<string, number> };
+  // The truth's problems name its file: a CSV's name, or a mask folder's PNGs.
+  let truth: MaskTable & { lines?: Map<string, number>; file: string | null };
   if (await isDir(truthPath)) {
     const folder = await readMaskFolder(truthPath);
     if (folder.masks.size === 0) throw new CliError(`${truthPath}: no readable mask PNGs`);
     ({ height: h, width: w } = folder);
-    truth = folder;
+    truth = { ...folder, file: null };
   } else {
-    truth = await readRleCsv(truthPath, h, w);
+    truth = { ...(await readRleCsv(truthPath, h, w)), file: path.basename(truthPath) };
     if (truth.problems.some((p) => p.code === 'bad-header' || p.code === 'unreadable')) {
       throw new CliError(`${truthPath}: not a truth file (${truth.problems[0]?.message ?? 'unreadable'})`);
     }
