@@ -19,7 +19,8 @@ export const PNG_MAX_SIDE = LIMITS.size.max;
  * Largest inflated image data of one PNG, in bytes: that of a {@link PNG_MAX_SIDE}-square 8-bit RGBA
  * image (64 MiB and one filter byte a row), so every 8-bit format is read at the side limit, but not a
  * 16-bit RGB or RGBA image that large (96 and 128 MiB). One decode holds this buffer, the file's bytes
- * and its 8-bit output (at most 16 MiB), never more: the widest accepted image costs about 100 MB.
+ * and its 8-bit output (at most 16 MiB), nothing more: about 80 MiB for the widest accepted image (an
+ * import of one 4096x4096 8-bit RGBA image, its packed copy included, peaked 96 MiB over the process's start).
  */
 export const PNG_MAX_INFLATED = PNG_MAX_SIDE * (1 + PNG_MAX_SIDE * 4);
 

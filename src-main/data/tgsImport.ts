@@ -26,9 +26,10 @@ import { mapLimit } from './pool';
 /**
  * Most pixels one import decodes, images and masks together, counted from their IHDRs before anything
  * is decoded: 2^28 (256 Mpixel of 2^20). Every decoded image and mask is held until the dataset is
- * packed, which copies them once more, so an import at the limit peaks near twice this in bytes
- * (512 MiB) over what the process held; `PNG_MAX_INFLATED` (png.ts) bounds the one decode on top.
- * Kaggle's TGS test set, 18,000 images of 101x101, is 184 Mpixel; its training set with masks 82.
+ * packed, which copies them once more, so an import at the limit peaks near twice this in bytes over
+ * what the process held (sixteen 4096x4096 grey images: 546 MiB); `PNG_MAX_INFLATED` (png.ts) bounds
+ * the one decode on top. Kaggle's TGS test set, 18,000 images of 101x101 that folder prediction
+ * imports, is 184 Mpixel; its training set with masks 82.
  */
 export const IMPORT_MAX_PIXELS = 2 ** 28;
 
