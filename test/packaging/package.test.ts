@@ -145,19 +145,20 @@ describe('electron-builder package', () => {
       const check = checkDependencies(extracted, path.dirname(path.join(extracted, bundle)), roots, REPO_ROOT);
       expect(check.missing, `${bundle}: packages missing from the archive`).toEqual([]);
       found += check.found.length;
-      // Transitive dependencies are walked, not only the bundles' own imports (fast-png needs fflate).
-      if (roots.includes('fast-png')) expect(check.found, bundle).toEqual(expect.arrayContaining(['fast-png', 'fflate', 'iobuffer']));
+      // Transitive dependencies are walked, not only the bundles' own imports (tfjs-core needs long and seedrandom).
+      if (roots.includes('@tensorflow/tfjs-core')) expect(check.found, bundle).toEqual(expect.arrayContaining(['@tensorflow/tfjs-core', 'long', 'seedrandom']));
     }
     expect(found).toBeGreaterThan(10);
   });
 
   it('the dependency check finds a transitive dependency that is not there', () => {
-    // A copy of the extracted app (hard links) without fflate, as the archive was with a linked node_modules.
-    const copy = path.join(tmp, 'extracted-without-fflate');
-    linkTree(extracted, copy, (p) => p === path.join(extracted, 'node_modules/fflate'));
+    // A copy of the extracted app (hard links) without long, as the archive once lacked fast-png's fflate
+    // with a linked node_modules (the main process no longer imports fast-png: Strata reads PNGs itself).
+    const copy = path.join(tmp, 'extracted-without-long');
+    linkTree(extracted, copy, (p) => p === path.join(extracted, 'node_modules/long'));
     const from = path.dirname(path.join(copy, files.trainer));
     const check = checkDependencies(copy, from, packagesImportedBy(readFileSync(path.join(copy, files.trainer), 'utf8')), REPO_ROOT);
-    expect(check.missing).toEqual([expect.stringMatching(/^fflate \(needed by fast-png at node_modules\/fast-png\)$/)]);
+    expect(check.missing).toEqual([expect.stringMatching(/^long \(needed by @tensorflow\/tfjs-core at node_modules\/@tensorflow\/tfjs-core\)$/)]);
   });
 
   it('leaves better-sqlite3 and its install-time helpers out', () => {
