@@ -60,7 +60,7 @@ const COLOUR_TYPES = new Map<number, { channels: number; depths: number[] }>([
   [6, { channels: 4, depths: [8, 16] }],
 ]);
 /** Adam7's seven passes: first column, first row, column step, row step. */
-const ADAM7 = [
+export const ADAM7 = [
   [0, 0, 8, 8],
   [4, 0, 8, 8],
   [0, 4, 4, 8],

@@ -2,9 +2,11 @@
  * A small PNG writer for tests, independent of the reader under test and of fast-png (which cannot
  * write Adam7, filters of its choosing or 2/4-bit grey): every colour type and bit depth the
  * specification allows, Adam7, and a chosen filter type for each stored row, applied forwards as the
- * specification defines them. Also the chunk-level pieces for hand-made bad files.
+ * specification defines them (Adam7's pass table is the reader's, checked against fast-png's at 8 and
+ * 16 bits in pngPixels.test.ts). Also the chunk-level pieces for hand-made bad files.
  */
 import { crc32, deflateSync } from 'node:zlib';
+import { ADAM7 } from '../../src-main/data/pngChunks';
 
 export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -46,16 +48,6 @@ export interface PngSpec {
   /** Chunks written between the PLTE and the IDAT. */
   extra?: Buffer[];
 }
-
-const ADAM7 = [
-  [0, 0, 8, 8],
-  [4, 0, 8, 8],
-  [0, 4, 4, 8],
-  [2, 0, 4, 4],
-  [0, 2, 2, 4],
-  [1, 0, 2, 2],
-  [0, 1, 1, 2],
-] as const;
 
 function paeth(a: number, b: number, c: number): number {
   const p = a + b - c;

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../shared/data/random';
 import { decodeGreyPng, decodeMaskPng } from '../../src-main/data/png';
 import { TGS_DIR } from '../helpers/paths';
 import { CHANNELS, encodePng, pngOfRows, scanlines } from './pngEncode';
@@ -70,18 +71,6 @@ function expectReads(bytes: Uint8Array, want: Expected, label: string): void {
   expect(mask.ok && Buffer.from(mask.mask).toString('hex'), label).toBe(Buffer.from(want.mask).toString('hex'));
 }
 
-/** mulberry32: a small seeded generator, so a failure replays. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const FORMATS: [colourType: number, depths: number[]][] = [
   [0, [1, 2, 4, 8, 16]],
   [2, [8, 16]],
@@ -104,7 +93,7 @@ describe('reading every PNG format, pixel-exact', () => {
         for (const interlace of [0, 1] as const) {
           for (const [width = 1, height = 1] of SIZES) {
             for (let shift = 0; shift < 5; shift++) {
-              const next = random(cases + 1);
+              const next = mulberry32(cases + 1);
               const channels = CHANNELS[colourType] ?? 1;
               const max = 2 ** depth - 1;
               const entries = colourType === 3 ? 2 ** depth : 0;
