@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
+import { upgrade } from '../helpers/wsUpgrade';
 import { getPreset } from '../../shared/arch';
 import { ApiError } from '../../shared/api/errors';
 import type { HttpTransport } from '../../shared/api/client';
@@ -43,22 +43,6 @@ function post(lab: ServedLab, channel: string, body: unknown, token: string | nu
     path: `/api/${channel}`,
     headers: { 'Content-Type': 'application/json', ...(token === null ? {} : { Authorization: `Bearer ${token}` }) },
     body: JSON.stringify(body),
-  });
-}
-
-/** How a WebSocket upgrade ends: opened, or refused with an HTTP status. */
-function upgrade(url: string, headers: Record<string, string> = {}): Promise<number | 'open'> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, { headers });
-    ws.on('open', () => {
-      ws.close();
-      resolve('open');
-    });
-    ws.on('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
-    ws.on('error', () => undefined);
   });
 }
 

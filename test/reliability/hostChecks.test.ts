@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
+import { upgrade } from '../helpers/wsUpgrade';
 import { serveLab, type ServedLab } from '../lab/helpers';
 
 let lab: ServedLab;
@@ -29,20 +29,7 @@ function get(path: string, host: string): Promise<{ status: number; body: string
 }
 
 /** How an upgrade with the lab's token and Host `host` ends: opened, or refused with a status. */
-function upgrade(host: string): Promise<number | 'open'> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${lab.server.port}/api/ws?token=${lab.server.token}`, { headers: { Host: host } });
-    ws.on('open', () => {
-      ws.close();
-      resolve('open');
-    });
-    ws.on('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
-    ws.on('error', () => undefined);
-  });
-}
+const upgradeAs = (host: string) => upgrade(`ws://127.0.0.1:${lab.server.port}/api/ws?token=${lab.server.token}`, { Host: host });
 
 describe('Host checks', () => {
   it('serves the page and its files to the lab\'s own host names only', async () => {
@@ -62,9 +49,9 @@ describe('Host checks', () => {
 
   it('refuses a WebSocket upgrade with the right token but another Host', async () => {
     const port = lab.server.port;
-    expect(await upgrade(`evil.example:${port}`)).toBe(403);
-    expect(await upgrade(`127.0.0.1:${port + 1}`)).toBe(403);
-    expect(await upgrade(`127.0.0.1:${port}`)).toBe('open');
-    expect(await upgrade(`localhost:${port}`)).toBe('open');
+    expect(await upgradeAs(`evil.example:${port}`)).toBe(403);
+    expect(await upgradeAs(`127.0.0.1:${port + 1}`)).toBe(403);
+    expect(await upgradeAs(`127.0.0.1:${port}`)).toBe('open');
+    expect(await upgradeAs(`localhost:${port}`)).toBe('open');
   });
 });
