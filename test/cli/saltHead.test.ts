@@ -11,6 +11,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getPreset, saltHeadOf, withSaltHead } from '../../shared/arch';
 import type { Architecture } from '../../shared/arch/types';
+import { DEFAULT_PRESET } from '../../shared/arch/presets';
 import { CliError } from '../../src-main/cli/args';
 import { trainCommand } from '../../src-main/cli/commands/train';
 import { cliSandbox, json, tgsLinks } from '../helpers/cli';
@@ -43,9 +44,9 @@ function rows(file: string): Map<string, string> {
 }
 
 describe('--salt-head-weight', () => {
-  it('is refused for a design without a salt head, the default small included, and out of its range, by its flag', async () => {
+  it('is refused for a design without a salt head, the default design included, and out of its range, by its flag', async () => {
     const msg = (arch: string) => `--salt-head-weight: design "${arch}" has no salt head ("Salt present" node) for it to weigh: use a design with one, e.g. the small-salt preset, or leave it out`;
-    expect((await refusal('--salt-head-weight', '0.5')).message).toBe(msg('small'));
+    expect((await refusal('--salt-head-weight', '0.5')).message).toBe(msg(DEFAULT_PRESET));
     expect((await refusal('--arch', 'tiny', '--salt-head-weight', '0.5')).message).toBe(msg('tiny'));
     expect((await refusal('--arch', design, '--salt-head-weight', '0')).message).toBe('train: invalid settings:\n  --salt-head-weight: salt head weight must be above 0');
     expect((await refusal('--arch', design, '--salt-head-weight', '11')).message).toBe('train: invalid settings:\n  --salt-head-weight: salt head weight must be at most 10');
