@@ -212,7 +212,7 @@ describe('planExperiment', () => {
     ).toEqual([
       'data.valIds: validation id a is listed twice',
       'base.config.valFraction: a validation fraction does not apply with data.valIds, whose ids are the whole validation set; give one of the two',
-      "factors[0].levels[0].design.preset: unknown preset 'figure9' (the presets: fig2, fig3, fig4, small, tiny, lean, small-concat, small-salt)",
+      "factors[0].levels[0].design.preset: unknown preset 'figure9' (the presets: fig2, fig3, fig4, small, keel, tiny, lean, small-concat, small-salt)",
     ]);
     const ok = plan(file((f) => (f['data'] = { path: 'tgs', subset: 100, valIds: 'val.txt' })));
     expect(ok.runs[0]?.request).toMatchObject({ subset: 100 });
@@ -232,6 +232,6 @@ describe('planExperiment', () => {
 describe('presets', () => {
   it('expose the builder options they are built from, with their output unchanged', () => {
     for (const [name, p] of Object.entries(PRESETS)) expect(buildUNet(p.options), name).toEqual(p.build());
-    expect(DEFAULT_PRESET).toBe('small');
+    expect(DEFAULT_PRESET).toBe('keel');
   });
 });
