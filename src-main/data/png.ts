@@ -8,7 +8,7 @@
  * inflated once and unfiltered in place (pngPixels.ts) straight into the 8-bit output.
  */
 import { checkPngChunks, readPngHeader } from './pngChunks';
-import type { CheckedPng, PngHeader } from './pngChunks';
+import type { CheckedPng, ChunkFailure, PngHeader } from './pngChunks';
 import { forEachRow, sampleMax } from './pngPixels';
 import type { PixelRow } from './pngPixels';
 
@@ -58,12 +58,17 @@ function corrupt(detail: string): PngFailure {
   return { ok: false, code: 'corrupt-png', detail: `corrupt PNG: ${detail}` };
 }
 
+/** A refusal of the chunk reader as a decode failure: a size past the limits keeps its own code, anything else is corrupt. */
+function refusal(f: ChunkFailure): PngFailure {
+  return f.code === 'too-large' ? { ok: false, ...f } : corrupt(f.detail);
+}
+
 /** The checked, inflated PNG in `bytes`, or why not. */
 function checkPng(bytes: Uint8Array): CheckedPng | PngFailure {
   const bad = checkSignature(bytes);
   if (bad) return bad;
   const checked = checkPngChunks(bytes);
-  if ('code' in checked) return checked.code === 'too-large' ? { ok: false, ...checked } : corrupt(checked.detail);
+  if ('code' in checked) return refusal(checked);
   return checked;
 }
 
@@ -75,7 +80,7 @@ export function readPngSize(head: Uint8Array): PngHeader | PngFailure {
   const bad = checkSignature(head);
   if (bad) return bad;
   const header = readPngHeader(head);
-  if ('code' in header) return header.code === 'too-large' ? { ok: false, ...header } : corrupt(header.detail);
+  if ('code' in header) return refusal(header);
   return header;
 }
 
