@@ -78,9 +78,13 @@ export const useDatasetsStore = defineStore('datasets', () => {
     dispatchImport({ type: 'start', path, at: Date.now() });
     try {
       const entry = await api().importDataset({ path });
-      dispatchImport({ type: 'succeeded', entry, at: Date.now() });
+      // The new entry is listed and selected before the import says done, so its problems and
+      // samples are what the view shows beside "Imported N samples", never the previous set's.
       await refresh();
-      await select(entry.id);
+      if (entry.id !== selectedId.value) samples.value = IDLE;
+      selectedId.value = entry.id;
+      dispatchImport({ type: 'succeeded', entry, at: Date.now() });
+      await loadPage(0);
     } catch (e) {
       dispatchImport({ type: 'failed', message: errorMessage(e) });
     }

@@ -51,7 +51,13 @@ describe('datasets store', () => {
       ),
     });
     const s = useDatasetsStore();
+    // The moment the import says done, the view must already show the new set (its problems), not the last one.
+    let selectedWhenDone: string | null = null;
+    s.$subscribe(() => {
+      if (s.importState.phase === 'done' && selectedWhenDone === null) selectedWhenDone = s.selected?.id ?? '(none)';
+    }, { flush: 'sync' });
     await s.importFolder('/data/tgs');
+    expect(selectedWhenDone).toBe('tgs-1');
     expect(calls).toEqual(['importDataset', 'listDatasets', 'previewSamples']);
     expect(s.importState).toMatchObject({ phase: 'done', path: '/data/tgs', entry: imported });
     expect(s.selectedId).toBe('tgs-1');
