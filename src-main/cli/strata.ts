@@ -22,7 +22,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help:
   score: { run: scoreCommand, help: 'score --truth <train.csv|masks dir> --pred submission.csv [--lenient] [--json]' },
   analyze: { run: analyzeCommand, help: 'analyze --arch A [--init I] [--bn P] [--input-channels C] [--fan note|taps] [--relu second-moment|centred] [--empirical --data DIR [--images N] [--seed S]] [--json]' },
   runs: { run: runsCommand, help: 'runs list|show ID|resume ID|finalize ID|delete ID [--runs-dir DIR] [--json]' },
-  experiment: { run: experimentCommand, help: 'experiment run FILE [--dry-run] | status FILE|NAME | report NAME|FILE [--version N] [--out DIR] [--runs-dir DIR] [--json]' },
+  experiment: { run: experimentCommand, help: 'experiment run FILE [--dry-run] | status FILE|NAME | report NAME|FILE [--version N] [--out DIR] [--runs-dir DIR] [--json] | summary DIR [--reports DIR] [--out FILE]' },
 };
 
 function usage(): string {

@@ -267,4 +267,38 @@ describe('strata experiment report FILE', () => {
     expect(text).toContain('| best val score | higher | blocks | 2, 3 | -0.2500 |');
     expect(text.split('\n').find((l) => l.startsWith('| best val score | higher | blocks |'))).toMatch(/\*\*too few seeds to tell\*\* \|$/);
   });
+
+  it('writes a digest beside the report, and the summary page of a folder of experiments is made from the digests alone', () => {
+    const dir = path.join(box.tmp, 'file');
+    const digest = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'bn-claim.digest.json'), 'utf8')) as Record<string, unknown>;
+    expect(digest).toMatchObject({ format: 'strata-experiment-digest', version: 1, name: 'bn-claim', experimentVersion: FILE_EXPERIMENT.version, claim: FILE_EXPERIMENT.claim, report: 'bn-claim.md', seeds: [1, 2, 3], missing: 1 });
+    // A second experiment, not run; a third whose digest is of another version.
+    fs.writeFileSync(path.join(dir, 'other.json'), JSON.stringify({ ...FILE_EXPERIMENT, name: 'other', claim: 'another claim' }));
+    fs.writeFileSync(path.join(dir, 'old.json'), JSON.stringify({ ...FILE_EXPERIMENT, name: 'old', version: FILE_EXPERIMENT.version + 1 }));
+    fs.writeFileSync(path.join(dir, 'out', 'old.digest.json'), JSON.stringify({ ...digest, name: 'old' }));
+    fs.writeFileSync(path.join(dir, 'notes.json'), '{"not": "an experiment"}');
+    const r = box.strata('experiment', 'summary', dir, '--reports', path.join(dir, 'out'));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`experiment summary: 1 of 3 experiments reported; wrote ${path.join(dir, 'summary.md')}\n`);
+    const page = fs.readFileSync(path.join(dir, 'summary.md'), 'utf8');
+    expect(page).toContain(`| [bn-claim](bn-claim.json) v${FILE_EXPERIMENT.version} | ${FILE_EXPERIMENT.claim} | reported: [bn-claim.md](out/bn-claim.md) |`);
+    expect(page).toContain(`| [other](other.json) v${FILE_EXPERIMENT.version} | another claim | not run yet (6 runs planned) |`);
+    expect(page).toContain(`reported at version ${FILE_EXPERIMENT.version}, file is version ${FILE_EXPERIMENT.version + 1}: not yet run again`);
+    // The digest's statistics: samplers 0.5, 0.6, 0.7; blocks 0.3, 0.4 (the previous test's runs).
+    expect(page).toContain('| samplers | - | 0.600 ± 0.100 (n=3) | 3 (0) |');
+    expect(page).toContain(`| blocks | - | 0.350 ± ${Math.sqrt(0.005).toFixed(3)} (n=2) | 2 (0) |`);
+    expect(page).toContain('- best val score: blocks - samplers = -0.250, 95% interval');
+    expect(page).toMatch(/best val score: blocks - samplers = -0\.250, 95% interval -?\d\.\d{3} to -?\d\.\d{3}: \*\*too few seeds to tell\*\*/);
+
+    // A digest that is not one is refused by name; a folder without experiments too.
+    fs.writeFileSync(path.join(dir, 'out', 'other.digest.json'), '{"format": "something else"}');
+    const bad = box.strata('experiment', 'summary', dir, '--reports', path.join(dir, 'out'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`${path.join(dir, 'out', 'other.digest.json')} is not a report digest: its format is not 'strata-experiment-digest'`);
+    const empty = path.join(box.tmp, 'no-experiments');
+    fs.mkdirSync(empty);
+    const none = box.strata('experiment', 'summary', empty);
+    expect(none.stderr).toContain(`no experiment files (format 'strata-experiment') in ${empty}`);
+  });
 });

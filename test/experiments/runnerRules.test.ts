@@ -75,7 +75,7 @@ describe('the experiment runner', () => {
     expect(third.runs.map((r) => r.action)).toEqual(['new', 'new']);
     expect(withStore(runsDir, (s) => s.experimentRuns('race').length)).toBe(2);
     expect(await statusLine(file)).toMatch(/^experiment race v1 \(.+\): 2 planned runs, 2 made, 0 complete;/);
-    await expect(experimentCommand(['list'])).rejects.toThrow(new CliError("experiment: expected run FILE, status FILE|NAME or report NAME|FILE, not 'list'"));
+    await expect(experimentCommand(['list'])).rejects.toThrow(new CliError("experiment: expected run FILE, status FILE|NAME, report NAME|FILE or summary DIR, not 'list'"));
   });
 
   it('skips a diverged run as final, and a run another process claims mid-plan with a message, going on with the plan', async () => {

@@ -13,6 +13,7 @@ import { RunStore } from '../../runs/store';
 import { CliError, parseCommandArgs, printJson } from '../args';
 import { ProgressPrinter } from '../progress';
 import { runsDirArg } from '../runsDir';
+import { experimentSummaryCommand } from './experimentSummary';
 import { experimentReportCommand } from './experimentReport';
 import { loadDataset } from './train';
 
@@ -23,7 +24,8 @@ const OPTIONS = {
 } as const;
 
 /**
- * `experiment run FILE`, `experiment status FILE|NAME` and `experiment report NAME|FILE`. The
+ * `experiment run FILE`, `experiment status FILE|NAME`, `experiment report NAME|FILE` and
+ * `experiment summary DIR`. The
  * subcommand comes first and each parses its own options.
  */
 export async function experimentCommand(argv: string[]): Promise<number> {
@@ -32,6 +34,8 @@ export async function experimentCommand(argv: string[]): Promise<number> {
     case 'report':
       // `report` has options of its own (--out, --version): experimentReport.ts parses them.
       return experimentReportCommand(rest);
+    case 'summary':
+      return experimentSummaryCommand(rest);
     case 'run': {
       const { values: v, target } = parseTarget('experiment run', rest, 'an experiment file is required');
       return run(target, runsDirArg(v['runs-dir']), Boolean(v.json), Boolean(v['dry-run']));
@@ -42,7 +46,7 @@ export async function experimentCommand(argv: string[]): Promise<number> {
       return status(target, runsDirArg(v['runs-dir']), Boolean(v.json));
     }
     default:
-      throw new CliError(`experiment: expected run FILE, status FILE|NAME or report NAME|FILE${action ? `, not '${action}'` : ''}`);
+      throw new CliError(`experiment: expected run FILE, status FILE|NAME, report NAME|FILE or summary DIR${action ? `, not '${action}'` : ''}`);
   }
 }
 

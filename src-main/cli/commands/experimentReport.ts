@@ -51,6 +51,7 @@ export async function experimentReportCommand(argv: string[]): Promise<number> {
         source: runs.source,
         runsDir,
         markdown: written.markdown,
+        digest: written.digest,
         figures: written.figures,
         groups: written.results.groups.map((g) => ({ key: g.key, runs: g.runs.length, counted: g.counted.length })),
         comparisons: written.results.comparisons.map((c) => ({ metric: c.metric, group: c.group, baseline: c.baseline, difference: c.comparison.difference, welch: c.comparison.welch, bootstrap: c.comparison.bootstrap, verdict: c.comparison.verdict })),

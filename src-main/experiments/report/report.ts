@@ -11,6 +11,7 @@ import { LIGHT_COLORS } from '../../../shared/charts/colors';
 import { intervalBarOption } from '../../../shared/charts/intervalBarOption';
 import { lineChartOption } from '../../../shared/charts/lineChartOption';
 import { summandChartOption } from '../../../shared/charts/summandChartOption';
+import { reportDigest } from '../../../shared/experiments/digest';
 import { CURVE_METRICS, curveChart, experimentResults, finalBarChart, summandChart, type ExperimentResults } from '../../../shared/experiments/results';
 import { writeFileAtomic } from '../../runs/atomic';
 import type { ReportRuns } from '../storedRuns';
@@ -29,6 +30,8 @@ export interface ReportOptions {
 /** What was written. */
 export interface WrittenReport {
   markdown: string;
+  /** NAME.digest.json: what `strata experiment summary` reads (shared/experiments/digest.ts). */
+  digest: string;
   figures: string[];
   results: ExperimentResults;
 }
@@ -57,7 +60,7 @@ function figures(name: string, r: ExperimentResults): { figure: ReportFigure; sv
   return out;
 }
 
-/** Writes the report of `runs` into `opts.outDir` (created if missing): NAME.md and its NAME-*.svg figures. */
+/** Writes the report of `runs` into `opts.outDir` (created if missing): NAME.md, its NAME-*.svg figures and NAME.digest.json. */
 export function writeReport(runs: ReportRuns, opts: ReportOptions): WrittenReport {
   const results = experimentResults(runs.groups);
   const figs = figures(runs.name, results);
@@ -81,5 +84,8 @@ export function writeReport(runs: ReportRuns, opts: ReportOptions): WrittenRepor
   }
   const md = path.join(opts.outDir, `${runs.name}.md`);
   writeFileAtomic(md, markdown);
-  return { markdown: md, figures: written, results };
+  const digest = path.join(opts.outDir, `${runs.name}.digest.json`);
+  const d = reportDigest({ name: runs.name, version: runs.version, experiment: runs.experiment, missing: runs.missing, results, report: `${runs.name}.md`, command: opts.command });
+  writeFileAtomic(digest, `${JSON.stringify(d, null, 2)}\n`);
+  return { markdown: md, digest, figures: written, results };
 }
