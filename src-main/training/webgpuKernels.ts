@@ -1,135 +1,66 @@
 /**
  * Strata's own WGSL kernels for the `webgpu` backend only, registered over tfjs's as the wasm ones
- * are (wasm/register.ts). The first: Conv2DBackpropFilter as a split-K reduction. tfjs's shader
- * gives one invocation per filter element, each summing over batch x height x width (2,304
- * invocations of 326,432 products for a 3x3 16->16 layer at batch 32), which cannot fill a GPU
- * (docs/adr/0005). Here the batch x pixel range is cut into up to MAX_SPLITS chunks: one pass writes
- * a partial sum per chunk and filter element, a second adds the chunks. Not yet a tiled GEMM with
- * workgroup memory; its speed on a GPU is unmeasured.
+ * are (wasm/register.ts); each keeps tfjs's kernel for the cases it does not take (NCHW, dilation,
+ * other dtypes). Their programs are in webgpu/:
+ * - Conv2D and FusedConv2D (bias, ReLU): a tiled implicit GEMM with workgroup memory (gemm.ts,
+ *   conv2d.ts), where tfjs's im2col or naive programs give one invocation per output element;
+ * - Conv2DBackpropInput, and with it conv2dTranspose: the same GEMM on dy, one product per stride
+ *   phase, all in one dispatch (conv2dBackpropInput.ts);
+ * - Conv2DBackpropFilter: a split-K reduction over batch x pixels (conv2dBackpropFilter.ts), where
+ *   tfjs's gives one invocation per filter element (docs/adr/0005);
+ * - Sum and Mean over every axis but the channels (a conv's bias gradient, batch norm's
+ *   statistics): a split-K column sum (columnSum.ts), where tfjs's transposes, then gives one
+ *   workgroup per channel.
+ * Their speed on a GPU is unmeasured (none here); SwiftShader runs them on the CPU.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { mean, sum } from './webgpu/columnSum';
+import { conv2d, fusedConv2d } from './webgpu/conv2d';
+import { conv2dBackpropFilter } from './webgpu/conv2dBackpropFilter';
+import { conv2dBackpropInput } from './webgpu/conv2dBackpropInput';
 
-/** Products per chunk the split aims at, and the most chunks. */
-const CHUNK = 256;
-const MAX_SPLITS = 64;
+export { strataDispatchCounts } from './webgpu/program';
 
-/** The parts of tfjs-backend-webgpu's WebGPUBackend used here. */
-interface WebgpuBackend {
-  runWebGPUProgram(program: object, inputs: tf.TensorInfo[], dtype: tf.DataType, uniforms: { type: string; data: number[] }[]): tf.TensorInfo;
-  disposeData(dataId: object): boolean;
+/** Each kernel Strata replaces, and how it wraps tfjs's (which it calls for the cases it does not take). */
+const KERNELS: readonly [string, (original: tf.KernelFunc) => tf.KernelFunc][] = [
+  [tf.Conv2D, conv2d],
+  [tf.FusedConv2D, fusedConv2d],
+  [tf.Conv2DBackpropInput, conv2dBackpropInput],
+  [tf.Conv2DBackpropFilter, conv2dBackpropFilter],
+  [tf.Sum, sum],
+  [tf.Mean, mean],
+];
+
+/** tfjs's kernel and Strata's, by kernel name, once registered. */
+const installed = new Map<string, { original: tf.KernelConfig; strata: tf.KernelConfig }>();
+
+function install(config: tf.KernelConfig): void {
+  tf.unregisterKernel(config.kernelName, 'webgpu');
+  tf.registerKernel(config);
 }
-
-/** How many chunks a reduction over `pixels` products is cut into. */
-export function filterGradientSplits(pixels: number): number {
-  return Math.min(MAX_SPLITS, Math.max(1, Math.ceil(pixels / CHUNK)));
-}
-
-/** A program as tfjs-backend-webgpu runs it: a flat dispatch over its output, 64 invocations a workgroup. */
-function flatProgram(outputShape: number[], shaderKey: string, variableNames: string[], uniforms: string, userCode: string): object {
-  const size = outputShape.reduce((a, b) => a * b, 1);
-  return {
-    outputShape,
-    shaderKey,
-    variableNames,
-    uniforms,
-    workgroupSize: [64, 1, 1],
-    size: true,
-    dispatchLayout: { x: outputShape.map((_, i) => i) },
-    dispatch: [Math.ceil(size / 64), 1, 1],
-    getUserCode: () => userCode,
-  };
-}
-
-/** Pass 1: partial[s * kh + wR, wC, d1, d2] = the sum over chunk s of x(b, xR, xC, d1) * dy(b, yR, yC, d2). */
-const PARTIAL = `
-  fn main(index : i32) {
-    if (index < uniforms.size) {
-      let c = getCoordsFromIndex(index);
-      let s = c[0] / uniforms.kernelHeight;
-      let wR = c[0] - s * uniforms.kernelHeight;
-      let wC = c[1];
-      let d1 = c[2];
-      let d2 = c[3];
-      let perImage = uniforms.outHeight * uniforms.outWidth;
-      let start = s * uniforms.chunk;
-      let end = min(start + uniforms.chunk, uniforms.pixels);
-      var acc = 0.0;
-      for (var p = start; p < end; p = p + 1) {
-        let b = p / perImage;
-        let r = p - b * perImage;
-        let yR = r / uniforms.outWidth;
-        let yC = r - yR * uniforms.outWidth;
-        let xR = wR + yR * uniforms.strides[0] - uniforms.pads[0];
-        let xC = wC + yC * uniforms.strides[1] - uniforms.pads[1];
-        if (xR >= 0 && xR < uniforms.inHeight && xC >= 0 && xC < uniforms.inWidth) {
-          acc = acc + getX(b, xR, xC, d1) * getDy(b, yR, yC, d2);
-        }
-      }
-      setOutputAtIndex(index, acc);
-    }
-  }`;
-
-/** Pass 2: the filter gradient, the chunks' partial sums added in order. */
-const REDUCE = `
-  fn main(index : i32) {
-    if (index < uniforms.size) {
-      var acc = 0.0;
-      for (var s = 0; s < uniforms.splits; s = s + 1) {
-        acc = acc + partial[s * uniforms.size + index];
-      }
-      setOutputAtIndex(index, acc);
-    }
-  }`;
-
-function conv2dBackpropFilter(original: tf.KernelFunc): tf.KernelFunc {
-  return (args) => {
-    const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-    const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-    if (attrs.dataFormat === 'NCHW' || x.dtype !== 'float32') return original(args);
-    const backend = args.backend as unknown as WebgpuBackend;
-    const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
-    const pixels = info.batchSize * info.outHeight * info.outWidth;
-    const splits = filterGradientSplits(pixels);
-    const [kh, kw, cin, cout] = info.filterShape;
-    const partialProgram = flatProgram(
-      [splits * kh, kw, cin, cout],
-      'strataConv2DDerFilterPartial',
-      ['x', 'dy'],
-      'pads : vec2<i32>, strides : vec2<i32>, outHeight : i32, outWidth : i32, inHeight : i32, inWidth : i32, kernelHeight : i32, pixels : i32, chunk : i32,',
-      PARTIAL,
-    );
-    const int = (...data: number[]) => ({ type: 'int32', data });
-    const partial = backend.runWebGPUProgram(partialProgram, [x, dy], 'float32', [
-      int(info.padInfo.top, info.padInfo.left),
-      int(info.strideHeight, info.strideWidth),
-      int(info.outHeight),
-      int(info.outWidth),
-      int(info.inHeight),
-      int(info.inWidth),
-      int(kh),
-      int(pixels),
-      int(Math.ceil(pixels / splits)),
-    ]);
-    if (splits === 1) return partial;
-    const out = backend.runWebGPUProgram(flatProgram(info.filterShape, 'strataConv2DDerFilterReduce', ['partial'], 'splits : i32,', REDUCE), [partial], 'float32', [int(splits)]);
-    backend.disposeData(partial.dataId);
-    return out;
-  };
-}
-
-let registered = false;
 
 /** Registers Strata's webgpu kernels over tfjs's (once a process; tfjs-backend-webgpu must be imported). */
 export function registerWebgpuTrainingKernels(): void {
-  if (registered) return;
-  const original = tf.getKernel(tf.Conv2DBackpropFilter, 'webgpu');
-  if (original === undefined) throw new Error("tfjs-backend-webgpu registered no Conv2DBackpropFilter kernel to replace");
-  tf.unregisterKernel(tf.Conv2DBackpropFilter, 'webgpu');
-  tf.registerKernel({ kernelName: tf.Conv2DBackpropFilter, backendName: 'webgpu', kernelFunc: conv2dBackpropFilter(original.kernelFunc) });
-  registered = true;
+  for (const [name, wrap] of KERNELS) {
+    if (installed.has(name)) continue;
+    const original = tf.getKernel(name, 'webgpu');
+    if (original === undefined) throw new Error(`tfjs-backend-webgpu registered no ${name} kernel to replace`);
+    const strata: tf.KernelConfig = { kernelName: name, backendName: 'webgpu', kernelFunc: wrap(original.kernelFunc) };
+    install(strata);
+    installed.set(name, { original, strata });
+  }
 }
 
-/** True when the webgpu Conv2DBackpropFilter is Strata's (for the tests and the backend report). */
-export function usesStrataFilterGradient(): boolean {
-  return registered && tf.getKernel(tf.Conv2DBackpropFilter, 'webgpu') !== undefined;
+/**
+ * Puts tfjs's own webgpu kernels back (false) or Strata's again (true), to compare the two
+ * (benchmarks); registerWebgpuTrainingKernels must have run.
+ */
+export function useStrataWebgpuKernels(on: boolean): void {
+  if (installed.size === 0) throw new Error("Strata's webgpu kernels are not registered (registerWebgpuTrainingKernels runs when the webgpu backend is)");
+  for (const { original, strata } of installed.values()) install(on ? strata : original);
+}
+
+/** The kernels whose webgpu implementation is Strata's now (for the tests and the backend report). */
+export function strataWebgpuKernels(): string[] {
+  return [...installed].filter(([name, { strata }]) => tf.getKernel(name, 'webgpu')?.kernelFunc === strata.kernelFunc).map(([name]) => name);
 }

@@ -12,7 +12,7 @@ import { selectBackend } from '../../src-main/training/backend';
 import { batchIoULoss } from '../../src-main/training/losses';
 import { UNetModel } from '../../src-main/training/model';
 import { makeOptimizer } from '../../src-main/training/optimizers';
-import { usesStrataFilterGradient } from '../../src-main/training/webgpuKernels';
+import { strataDispatchCounts, strataWebgpuKernels } from '../../src-main/training/webgpuKernels';
 
 /** Deterministic values in [-1, 1) (an LCG), the same on both backends. */
 function values(n: number, seed: number): Float32Array {
@@ -51,26 +51,28 @@ async function read(ts: tf.Tensor[]): Promise<Float32Array[]> {
 /** A computation of named outputs from fresh inputs, run on the active backend. */
 type Case = { name: string; run: () => Record<string, tf.Tensor> };
 
-const conv = (n: number, size: number, cin: number, cout: number, stride: number, seed: number): Case => ({
-  name: `conv2d ${n}x${size}x${size}x${cin} -> ${cout}, 3x3 stride ${stride}, with bias`,
+const conv = (n: number, size: number, cin: number, cout: number, stride: number, seed: number, kernel = 3): Case => ({
+  name: `conv2d ${n}x${size}x${size}x${cin} -> ${cout}, ${kernel}x${kernel} stride ${stride}, with bias`,
   run: () => {
     const x = rand([n, size, size, cin], seed) as tf.Tensor4D;
-    const f = tf.mul(rand([3, 3, cin, cout], seed + 1), 0.3) as tf.Tensor4D;
+    const f = tf.mul(rand([kernel, kernel, cin, cout], seed + 1), 0.3) as tf.Tensor4D;
     const bias = rand([cout], seed + 2) as tf.Tensor1D;
     const fwd = (a: tf.Tensor4D, b: tf.Tensor4D, c: tf.Tensor1D) => tf.fused.conv2d({ x: a, filter: b, strides: stride, pad: 'same', bias: c });
     const y = fwd(x, f, bias);
+    // Outside a gradient tfjs fuses the ReLU into the conv (inference).
+    const relu = tf.fused.conv2d({ x, filter: f, strides: stride, pad: 'same', bias, activation: 'relu' });
     const dy = rand(y.shape, seed + 3);
     const [dx, df, db] = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(fwd(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor1D), dy)))([x, f, bias]);
-    return { forward: y, 'input gradient': dx as tf.Tensor, 'filter gradient': df as tf.Tensor, 'bias gradient': db as tf.Tensor };
+    return { forward: y, 'forward + relu': relu, 'input gradient': dx as tf.Tensor, 'filter gradient': df as tf.Tensor, 'bias gradient': db as tf.Tensor };
   },
 });
 
-const convTranspose = (n: number, size: number, cin: number, cout: number, seed: number): Case => ({
-  name: `conv2dTranspose ${n}x${size}x${size}x${cin} -> ${n}x${2 * size}x${2 * size}x${cout}, 3x3 stride 2`,
+const convTranspose = (n: number, size: number, cin: number, cout: number, seed: number, outSize = 2 * size): Case => ({
+  name: `conv2dTranspose ${n}x${size}x${size}x${cin} -> ${n}x${outSize}x${outSize}x${cout}, 3x3 stride 2`,
   run: () => {
     const x = rand([n, size, size, cin], seed) as tf.Tensor4D;
     const f = tf.mul(rand([3, 3, cout, cin], seed + 1), 0.3) as tf.Tensor4D;
-    const out: [number, number, number, number] = [n, 2 * size, 2 * size, cout];
+    const out: [number, number, number, number] = [n, outSize, outSize, cout];
     const fwd = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2dTranspose(a, b, out, 2, 'same');
     const y = fwd(x, f);
     const dy = rand(y.shape, seed + 2);
@@ -97,29 +99,38 @@ const batchNormRelu = (n: number, size: number, c: number, seed: number): Case =
   },
 });
 
+/** The presets' layer shapes at small sizes: 3x3 convs at 8-64 channels, stride-2 samplers from even and odd sizes, transposed convs to even and odd sizes, the head's 1x1 conv. */
 const CASES: Case[] = [
   conv(1, 13, 16, 16, 1, 1),
   conv(2, 26, 8, 8, 1, 11),
   conv(2, 26, 8, 16, 2, 21),
+  conv(2, 51, 16, 32, 2, 61),
+  conv(1, 13, 64, 64, 1, 71),
+  conv(2, 13, 8, 1, 1, 81, 1),
   convTranspose(1, 13, 16, 8, 31),
+  convTranspose(2, 26, 16, 8, 91, 51),
   batchNormRelu(1, 13, 16, 41),
   batchNormRelu(2, 26, 8, 51),
 ];
 
-async function runCase(c: Case): Promise<{ outputs: Record<string, Float32Array>; ms: number; kernels: string[] }> {
+/** Counts of each name in `names`. */
+const counts = (names: string[]) => names.reduce<Record<string, number>>((c, n) => ({ ...c, [n]: (c[n] ?? 0) + 1 }), {});
+
+async function runCase(c: Case): Promise<{ outputs: Record<string, Float32Array>; ms: number; kernels: Record<string, number>; strata: Record<string, number> }> {
+  const before = strataDispatchCounts();
   const t0 = performance.now();
-  let kernels: string[] = [];
   let named: Record<string, tf.Tensor> = {};
   const profile = await tf.profile(() => {
     named = c.run();
     return Object.values(named);
   });
-  kernels = profile.kernelNames;
   const data = await read(Object.values(named));
   const ms = performance.now() - t0;
   const outputs = Object.fromEntries(Object.keys(named).map((k, i) => [k, data[i] as Float32Array]));
   tf.dispose(Object.values(named));
-  return { outputs, ms, kernels };
+  // Strata's programs that this run dispatched, and how often (read's concat is tfjs's).
+  const strata = Object.fromEntries(Object.entries(strataDispatchCounts()).flatMap(([name, count]) => (count > (before[name] ?? 0) ? [[name, count - (before[name] ?? 0)]] : [])));
+  return { outputs, ms, kernels: counts(profile.kernels.map((k) => k.name)), strata };
 }
 
 async function kernels(): Promise<unknown> {
@@ -135,9 +146,9 @@ async function kernels(): Promise<unknown> {
     const first = await runCase(c);
     const got = await runCase(c);
     const errors = Object.fromEntries(Object.entries(ref.outputs).map(([k, w]) => [k, relError(got.outputs[k] ?? new Float32Array(), w)]));
-    results.push({ name: c.name, errors, kernels: [...new Set(got.kernels)].sort(), cpuMs: ref.ms, firstMs: first.ms, webgpuMs: got.ms });
+    results.push({ name: c.name, errors, kernels: got.kernels, strata: got.strata, cpuMs: ref.ms, firstMs: first.ms, webgpuMs: got.ms });
   }
-  return { results, strataFilterGradient: usesStrataFilterGradient() };
+  return { results, strataKernels: strataWebgpuKernels() };
 }
 
 async function select(): Promise<unknown> {
