@@ -19,7 +19,7 @@ import { registerGradientFixes } from './gradientFixes';
 import { registerWasmTrainingKernels } from './wasm/register';
 import { simdKernels } from './wasm/simd-kernels';
 import { startWasm, type WasmThreadOptions } from './wasm/threads';
-import { describeAdapter, findWebgpuAdapter, registerWebgpuBackend, softwareAdapterReason, syncReadProblem, type GpuAdapterInfo } from './webgpu';
+import { describeAdapter, findWebgpuAdapter, registerWebgpuBackend, softwareAdapterReason, type GpuAdapterInfo } from './webgpu';
 
 /** The backends the lab can train on, fastest first. */
 export type BackendName = 'tfjs-node-gpu' | 'webgpu' | 'tfjs-node' | 'wasm' | 'cpu';
@@ -146,8 +146,9 @@ async function probeWasm(threads: WasmThreadOptions | undefined): Promise<Probe>
 }
 
 /**
- * webgpu: automatically only on a GPU whose tensors the training loop can read (it reads them
- * synchronously); forced, on any adapter Dawn gives, software ones included, with the caveats noted.
+ * webgpu: automatically only on a GPU; forced, on any adapter Dawn gives, software ones included,
+ * with the caveat noted. Training reads its tensors asynchronously (read.ts), which tfjs's webgpu
+ * backend can do in Node; it cannot read synchronously there (webgpu.ts, SYNC_READ_UNAVAILABLE).
  */
 async function probeWebgpu(forced: boolean): Promise<Probe> {
   const found = await findWebgpuAdapter();
@@ -159,11 +160,6 @@ async function probeWebgpu(forced: boolean): Promise<Probe> {
   if (failure !== null) return { ok: false, reason: failure };
   const notes: string[] = [];
   if (software !== null) notes.push(`${adapter} is ${software}: far slower than the wasm backend`);
-  const syncRead = syncReadProblem();
-  if (syncRead !== null) {
-    if (!forced) return { ok: false, reason: `${adapter} is a GPU, but Strata's training loop reads tensors synchronously: ${syncRead}` };
-    notes.push(`Strata's training loop reads tensors synchronously, which fails here: ${syncRead}`);
-  }
   const detail = software === null ? adapter : `${adapter} · software, not a GPU`;
   return { ok: true, report: { name: 'webgpu', tfBackend: 'webgpu', detail, threads: 1, notes, adapter: found.info } };
 }

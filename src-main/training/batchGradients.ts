@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { withSaltTerm, type LossFn, type SaltTerm } from './losses';
 import type { UNetModel } from './model';
+import { readComputed } from './read';
 
 /**
  * One batch's loss (with a salt head, the mask loss plus its weighted term) and gradients in
@@ -17,9 +18,11 @@ export interface BatchGradients {
 /**
  * The one forward-and-backward pass every training path uses (a step, a micro-batch, the gradient
  * probe): inputs [n, h, w, c] and 0/1 targets [n, h, w] from plain arrays, BN on batch statistics
- * (its moving-average updates are queued for the caller to commit or discard).
+ * (its moving-average updates are queued for the caller to commit or discard). The loss, intersection
+ * and union come back in one read (one GPU-to-CPU transfer a pass); if that read fails, the gradients
+ * are released before the error goes on.
  */
-export function batchGradients(model: UNetModel, loss: LossFn, x: Float32Array, y: Float32Array, shape: [number, number, number, number]): BatchGradients {
+export async function batchGradients(model: UNetModel, loss: LossFn, x: Float32Array, y: Float32Array, shape: [number, number, number, number]): Promise<BatchGradients> {
   const [n, h, w] = shape;
   let stats: tf.Tensor1D | null = null;
   const { value, grads } = tf.tidy(() => {
@@ -33,11 +36,18 @@ export function batchGradients(model: UNetModel, loss: LossFn, x: Float32Array, 
       return withSaltTerm(loss(yt, probs, { logits }), yt, saltTermOf(model, salt));
     }, model.params.trainableList);
   });
-  const lossValue = value.dataSync()[0] ?? NaN;
-  value.dispose();
   const s = stats as tf.Tensor1D | null;
-  const [intersection = NaN, union = NaN] = s ? Array.from(s.dataSync()) : [];
-  s?.dispose();
+  let numbers: Float32Array;
+  try {
+    numbers = await readComputed(() => tf.concat([tf.reshape(value, [1]), s ?? tf.fill([2], NaN)]));
+  } catch (err) {
+    tf.dispose(Object.values(grads));
+    throw err;
+  } finally {
+    value.dispose();
+    s?.dispose();
+  }
+  const [lossValue = NaN, intersection = NaN, union = NaN] = numbers;
   return { loss: lossValue, grads, intersection, union };
 }
 

@@ -36,12 +36,12 @@ export async function runBenchmark(job: BenchmarkJob): Promise<BenchmarkReply> {
     const y = Float32Array.from({ length: batch * h * w }, (_, i) => (Math.sin(i * 0.011) > 0.3 ? 1 : 0));
     const shape: [number, number, number, number] = [batch, h, w, c];
     const t0 = performance.now();
-    trainStep(model, opt, loss, x, y, shape);
+    await trainStep(model, opt, loss, x, y, shape);
     const warmupSeconds = (performance.now() - t0) / 1000;
     const times: number[] = [];
     for (let i = 0; i < steps; i++) {
       const t = performance.now();
-      trainStep(model, opt, loss, x, y, shape);
+      await trainStep(model, opt, loss, x, y, shape);
       times.push((performance.now() - t) / 1000);
     }
     times.sort((a, b) => a - b);

@@ -116,7 +116,7 @@ export async function finalizeRun(store: RunStore, runId: string, opts: Finalize
     const ens = await loadEnsemble(store, runId, o.refs, inf.tta, opts.backend);
     let p: DatasetPrediction;
     try {
-      p = predictAll(ens, ds, { indices: val, ...(opts.batch === undefined ? {} : { batch: opts.batch }) });
+      p = await predictAll(ens, ds, { indices: val, ...(opts.batch === undefined ? {} : { batch: opts.batch }) });
     } finally {
       ens.dispose();
     }
@@ -161,7 +161,7 @@ export async function finalizeRun(store: RunStore, runId: string, opts: Finalize
     const ens = await loadEnsemble(store, runId, checkpointsOf(postprocess), postprocess.tta, opts.backend);
     let p: DatasetPrediction;
     try {
-      p = predictAll(ens, ds, { indices: idx, ...(opts.batch === undefined ? {} : { batch: opts.batch }) });
+      p = await predictAll(ens, ds, { indices: idx, ...(opts.batch === undefined ? {} : { batch: opts.batch }) });
     } finally {
       ens.dispose();
     }

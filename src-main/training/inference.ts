@@ -16,6 +16,7 @@ import type { NormStats } from '../data/normalize';
 import type { RunStore } from '../runs/store';
 import { selectBackend, type BackendReport } from './backend';
 import { UNetModel } from './model';
+import { readComputed } from './read';
 
 /** One checkpoint of a run, ready to predict. */
 export interface LoadedModel {
@@ -120,9 +121,9 @@ export interface DatasetPrediction {
  * the ensemble's members and, with TTA, over each image and its mirror image (flipped back). A lone
  * model without TTA gives exactly its own rounded probabilities. With a salt head, each image's salt
  * probability too (the mean over the same members and views; its mirror image has a salt
- * probability of its own), from the same passes.
+ * probability of its own), from the same passes. Each batch is read back in one transfer.
  */
-export function predictAll(ens: Pick<Ensemble, 'members' | 'tta'>, ds: Dataset, opts: PredictOptions = {}): DatasetPrediction {
+export async function predictAll(ens: Pick<Ensemble, 'members' | 'tta'>, ds: Dataset, opts: PredictOptions = {}): Promise<DatasetPrediction> {
   const first = ens.members[0];
   if (!first) throw new Error('predictAll: no model to predict with');
   const input = first.model.inputShape;
@@ -135,7 +136,7 @@ export function predictAll(ens: Pick<Ensemble, 'members' | 'tta'>, ds: Dataset, 
   const all = opts.indices ?? ds.ids.map((_, i) => i);
   const n = all.length;
   const px = ds.height * ds.width;
-  const out = new Uint8Array(n * px);
+  const probsOut = new Uint8Array(n * px);
   const saltOut = withSalt ? new Float32Array(n) : null;
   const views = ens.members.length * (ens.tta ? 2 : 1);
   for (let start = 0; start < n; start += batch) {
@@ -143,7 +144,8 @@ export function predictAll(ens: Pick<Ensemble, 'members' | 'tta'>, ds: Dataset, 
     const shape: [number, number, number, number] = [indices.length, ds.height, ds.width, first.channels];
     // Members of one run share their normalisation; each distinct one is rendered once per batch.
     const inputs = new Map<string, Float32Array>();
-    const [q, salt] = tf.tidy((): tf.Tensor[] => {
+    // [round(mean * 255)..., (salt probabilities)]: integers to 255 are exact in float32.
+    const out = await readComputed(() => {
       let sum: tf.Tensor | null = null;
       let saltSum: tf.Tensor | null = null;
       // The mask (and salt) probabilities of one view; a mirrored view's mask is flipped back.
@@ -173,16 +175,17 @@ export function predictAll(ens: Pick<Ensemble, 'members' | 'tta'>, ds: Dataset, 
       if (total === null) throw new Error('predictAll: no model predicted');
       const mean = views === 1 ? total : tf.div(total, views);
       const salts = saltSum as tf.Tensor | null;
-      const q = tf.cast(tf.round(tf.mul(mean, 255)), 'int32');
-      return salts === null ? [q] : [q, views === 1 ? salts : tf.div(salts, views)];
+      const q = tf.reshape(tf.round(tf.mul(mean, 255)), [-1]);
+      if (!saltOut) return q;
+      if (salts === null) throw new Error('predictAll: the salt head gave no output');
+      return tf.concat([q, views === 1 ? salts : tf.div(salts, views)]);
     });
-    if (!q) throw new Error('predictAll: no probabilities computed');
-    out.set(q.dataSync() as Int32Array, start * px);
-    if (saltOut && salt) saltOut.set(salt.dataSync() as Float32Array, start);
-    tf.dispose([q, ...(salt ? [salt] : [])]);
+    const masks = indices.length * px;
+    probsOut.set(out.subarray(0, masks), start * px);
+    if (saltOut) saltOut.set(out.subarray(masks), start);
     opts.onProgress?.(start + indices.length, n);
   }
-  return { probs: out, saltProbs: saltOut };
+  return { probs: probsOut, saltProbs: saltOut };
 }
 
 /** What {@link predictWithRun} is asked for. */
@@ -232,7 +235,7 @@ export async function predictWithRun(store: RunStore, runId: string, ds: Dataset
     if (applied.saltCut !== undefined && ens.members.some((m) => m.model.saltHead === null)) {
       throw new Error(`run ${runId}: its post-processing votes with a salt cut, but its design has no salt head`);
     }
-    const { probs, saltProbs } = predictAll(ens, ds, {
+    const { probs, saltProbs } = await predictAll(ens, ds, {
       ...(opts.batch === undefined ? {} : { batch: opts.batch }),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });

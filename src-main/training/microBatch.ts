@@ -132,10 +132,10 @@ export function microBatchSizes(n: number, micro: number): number[] {
 /**
  * The one optimizer step: `shape[0]` images run as micro-batches of at most `micro` (default: the
  * whole batch, one pass), see the module comment for what is accumulated. Loss and IoU come back
- * as numbers; all tensors are released. A non-finite loss leaves the weights and BN statistics as
- * they were.
+ * as numbers (one read a pass); all tensors are released. A non-finite loss leaves the weights and BN
+ * statistics as they were.
  */
-export function trainStep(
+export async function trainStep(
   model: UNetModel,
   opt: Optimizer,
   loss: ReturnType<typeof makeLoss>,
@@ -143,7 +143,7 @@ export function trainStep(
   y: Float32Array,
   shape: [number, number, number, number],
   micro: number = shape[0],
-): { loss: number; iou: number } {
+): Promise<{ loss: number; iou: number }> {
   const [n, h, w, c] = shape;
   const sizes = microBatchSizes(n, micro);
   const acc = new Map<string, tf.Tensor>();
@@ -153,7 +153,7 @@ export function trainStep(
   try {
     let start = 0;
     for (const m of sizes) {
-      const r = batchGradients(model, loss, x.subarray(start * h * w * c, (start + m) * h * w * c), y.subarray(start * h * w, (start + m) * h * w), [m, h, w, c]);
+      const r = await batchGradients(model, loss, x.subarray(start * h * w * c, (start + m) * h * w * c), y.subarray(start * h * w, (start + m) * h * w), [m, h, w, c]);
       start += m;
       inter += r.intersection;
       union += r.union;

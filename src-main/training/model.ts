@@ -186,7 +186,8 @@ export class UNetModel {
     this.pendingBn = [];
   }
 
-  getWeights(): NamedArray[] {
+  /** Every weight and BN statistic, read in one transfer. */
+  getWeights(): Promise<NamedArray[]> {
     return this.params.read();
   }
 

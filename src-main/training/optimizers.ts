@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { OptimizerSettings } from '../../shared/runs/types';
 import type { NamedArray } from './params';
+import { readTensors } from './read';
 
 type OptimizerConfig = OptimizerSettings;
 
@@ -15,7 +16,8 @@ export interface Optimizer {
   iterations: number;
   /** Applies one update to `vars` (by stable name) from `grads` (by the same names). */
   apply(vars: ReadonlyMap<string, tf.Variable>, grads: ReadonlyMap<string, tf.Tensor>): void;
-  readState(): NamedArray[];
+  /** The slots' current values, by name, in one read. */
+  readState(): Promise<NamedArray[]>;
   writeState(state: NamedArray[], iterations: number): void;
   dispose(): void;
 }
@@ -46,8 +48,10 @@ abstract class SlotOptimizer implements Optimizer {
     return s;
   }
 
-  readState(): NamedArray[] {
-    return [...this.slots].map(([name, v]) => ({ name, shape: v.shape.slice(), data: v.dataSync() as Float32Array }));
+  async readState(): Promise<NamedArray[]> {
+    const slots = [...this.slots];
+    const data = await readTensors(slots.map(([, v]) => v));
+    return slots.map(([name, v], i) => ({ name, shape: v.shape.slice(), data: data[i] as Float32Array }));
   }
 
   writeState(state: NamedArray[], iterations: number): void {

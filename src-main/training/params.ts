@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Initializer } from '../../shared/arch/types';
 import { convFans, sampleInitializer } from './initializers';
 import { Rng, deriveSeed } from './random';
+import { readTensors } from './read';
 
 /** A named float32 array: the form weights take in checkpoints and across process boundaries. */
 export interface NamedArray {
@@ -64,13 +65,11 @@ export class ParamStore {
     return v;
   }
 
-  /** Every variable's current value, trainable first, in creation order. */
-  read(): NamedArray[] {
-    const out: NamedArray[] = [];
-    for (const map of [this.trainable, this.moving]) {
-      for (const [name, v] of map) out.push({ name, shape: v.shape.slice(), data: v.dataSync() as Float32Array });
-    }
-    return out;
+  /** Every variable's current value, trainable first, in creation order (all in one read). */
+  async read(): Promise<NamedArray[]> {
+    const vars = [...this.trainable, ...this.moving];
+    const data = await readTensors(vars.map(([, v]) => v));
+    return vars.map(([name, v], i) => ({ name, shape: v.shape.slice(), data: data[i] as Float32Array }));
   }
 
   /** Restores values by name; every variable must be present with the same shape. */

@@ -86,14 +86,14 @@ function stepsOf(ctx: TrainingContext): LoopTask {
     startStep: ctx.start.step,
     trainBatch: async (epoch, batch) => {
       const b = data.trainBatch(epoch, batch);
-      const r = trainStep(model, opt, loss, b.x, b.y, b.shape, plan.micro);
+      const r = await trainStep(model, opt, loss, b.x, b.y, b.shape, plan.micro);
       if (!Number.isFinite(r.loss)) {
         control.fail(divergenceReason(r.loss, epoch, batch));
       }
       return { ...r, lr: opt.learningRate, images: b.count };
     },
     validate: async () => {
-      ctx.latestValidation = validate(model, loss, data);
+      ctx.latestValidation = await validate(model, loss, data);
       // Recorded with every epoch: a count that grows means a leak (every tensor must have an owner).
       return { ...ctx.latestValidation.metrics, numTensors: tf.memory().numTensors };
     },
@@ -189,12 +189,15 @@ function isFinal(s: RunStatus): boolean {
  * Gradients of the loss on a fixed batch (the first validation batch, or the first training batch
  * when there is no validation split), by stable weight name, for the per-level statistics.
  */
-function probeGradients(model: UNetModel, loss: ReturnType<typeof makeLoss>, data: TrainingData): Map<string, tf.Tensor> {
+async function probeGradients(model: UNetModel, loss: ReturnType<typeof makeLoss>, data: TrainingData): Promise<Map<string, tf.Tensor>> {
   const first = data.valBatches().next();
   const b = first.done ? data.trainBatch(0, 0) : first.value;
-  const { grads } = batchGradients(model, loss, b.x, b.y, b.shape);
-  // A probe must not move the BN statistics.
-  model.discardBnUpdates();
-  return model.params.byStableName(grads);
+  try {
+    const { grads } = await batchGradients(model, loss, b.x, b.y, b.shape);
+    return model.params.byStableName(grads);
+  } finally {
+    // A probe must not move the BN statistics.
+    model.discardBnUpdates();
+  }
 }
 

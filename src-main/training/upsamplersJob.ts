@@ -11,7 +11,7 @@ export async function runUpsamplersJob(job: UpsamplersJob): Promise<UpsamplersRe
     await selectBackend();
     const model = new UNetModel(withInitializer(withBnPlacement(job.arch, job.bnPlacement), job.init), job.seed);
     try {
-      const responses = measureUpsamplers(model, job.seed, { maps: true }).map((r) => ({
+      const responses = (await measureUpsamplers(model, job.seed, { maps: true })).map((r) => ({
         nodeId: r.nodeId,
         input: r.input,
         height: r.shape.h,

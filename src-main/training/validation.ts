@@ -5,6 +5,7 @@ import type { TrainingData } from './data';
 import { saltTermOf } from './batchGradients';
 import { saltPresenceLoss, withSaltTerm, type LossFn } from './losses';
 import type { UNetModel } from './model';
+import { readComputed } from './read';
 
 /** A validation pass: its metrics and the probabilities it produced (uint8, p*255 rounded). */
 export interface ValidationResult {
@@ -37,9 +38,10 @@ export interface ValidationResult {
  * Runs the model in inference mode over the validation split. `valLoss` is the training objective
  * (with a salt head, its weighted term included, as in `trainLoss`). `valScore` is the competition score at
  * threshold 0.5 (what the run is selected by, so a threshold tuned on the same images does not flatter
- * it); the sweep's best threshold and its score are reported beside it.
+ * it); the sweep's best threshold and its score are reported beside it. Each batch is read back in one
+ * transfer: its loss, with a salt head its salt loss and probabilities, and its rounded probabilities.
  */
-export function validate(model: UNetModel, loss: LossFn, data: TrainingData): ValidationResult {
+export async function validate(model: UNetModel, loss: LossFn, data: TrainingData): Promise<ValidationResult> {
   const { height: h, width: w } = data;
   const n = data.valIds.length;
   const probs = new Uint8Array(n * h * w);
@@ -48,23 +50,25 @@ export function validate(model: UNetModel, loss: LossFn, data: TrainingData): Va
   let lossSum = 0;
   let saltLossSum = 0;
   for (const b of data.valBatches()) {
-    const out = tf.tidy(() => {
+    // [loss, (salt loss, salt probabilities), round(p * 255)...]: integers to 255 are exact in float32.
+    const out = await readComputed(() => {
       const xt = tf.tensor4d(b.x, b.shape);
       const yt = tf.tensor4d(b.y, [b.count, h, w, 1]);
       const { mask: logits, salt } = model.forwardAll(xt, false);
       const p = tf.sigmoid(logits);
-      const l = withSaltTerm(loss(yt, p, { logits }), yt, saltTermOf(model, salt));
-      const q = tf.cast(tf.round(tf.mul(p, 255)), 'int32');
-      return salt ? { l, q, sp: tf.sigmoid(salt), sl: saltPresenceLoss(yt, salt) } : { l, q };
+      const l = tf.reshape(withSaltTerm(loss(yt, p, { logits }), yt, saltTermOf(model, salt)), [1]);
+      const q = tf.reshape(tf.round(tf.mul(p, 255)), [-1]);
+      if (!saltProbs) return tf.concat([l, q]);
+      if (!salt) throw new Error('validate: the salt head gave no output');
+      return tf.concat([l, tf.reshape(saltPresenceLoss(yt, salt), [1]), tf.sigmoid(salt), q]);
     });
-    lossSum += (out.l.dataSync()[0] ?? NaN) * b.count;
-    probs.set(out.q.dataSync() as Int32Array, b.offset * h * w);
+    lossSum += (out[0] ?? NaN) * b.count;
+    probs.set(out.subarray(saltProbs ? 2 + b.count : 1), b.offset * h * w);
     for (let i = 0; i < b.y.length; i++) truths[b.offset * h * w + i] = b.y[i] ? 1 : 0;
-    if (saltProbs && out.sp && out.sl) {
-      saltProbs.set(out.sp.dataSync() as Float32Array, b.offset);
-      saltLossSum += (out.sl.dataSync()[0] ?? NaN) * b.count;
+    if (saltProbs) {
+      saltProbs.set(out.subarray(2, 2 + b.count), b.offset);
+      saltLossSum += (out[1] ?? NaN) * b.count;
     }
-    tf.dispose(Object.values(out));
   }
   if (n === 0) {
     return {

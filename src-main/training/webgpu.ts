@@ -219,14 +219,3 @@ function wrapReadSync(backend: tf.KernelBackend): tf.KernelBackend {
   };
   return backend;
 }
-
-/** Null when a tensor computed on the active webgpu backend can be read synchronously, else why not. */
-export function syncReadProblem(): string | null {
-  try {
-    // Above tfjs's CPU hand-off size (WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD, 1000), so the GPU computes it.
-    tf.tidy(() => tf.add(tf.fill([4096], 1), 1).dataSync());
-    return null;
-  } catch (err) {
-    return errorMessage(err);
-  }
-}

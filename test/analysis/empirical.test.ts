@@ -66,7 +66,7 @@ describe('analytical vs empirical summands', () => {
     ['he_normal', 'head'],
     ['glorot_normal', 'blocks'],
   ] as const) {
-    it(`agree within ${TOLERANCE * 100}% for ${init} with BN ${bn} (exact fans, centred ReLU)`, () => {
+    it(`agree within ${TOLERANCE * 100}% for ${init} with BN ${bn} (exact fans, centred ReLU)`, async () => {
       const arch = twoLevel(init, bn);
       const r = analyzeInit(arch, { fan: 'taps', relu: 'centred' });
       if (!r.ok) throw new Error(r.errors.map((e) => e.message).join('; '));
@@ -74,7 +74,7 @@ describe('analytical vs empirical summands', () => {
       const x = normalBatch([4, 48, 48, 1], 3);
       const before = tf.memory().numTensors;
       try {
-        const e = measureSummands(model, x);
+        const e = await measureSummands(model, x);
         expect(tf.memory().numTensors).toBe(before);
         // The walk runs the model's own ops, and the summands add up to the sum.
         expect(e.modelMismatch).toBeLessThan(1e-4);
@@ -94,14 +94,14 @@ describe('analytical vs empirical summands', () => {
     });
   }
 
-  it("the note's second-moment rule overstates a block's measured (channel-centred) std by sqrt(1/2 / (1/2 - 1/(2 pi)))", () => {
+  it("the note's second-moment rule overstates a block's measured (channel-centred) std by sqrt(1/2 / (1/2 - 1/(2 pi)))", async () => {
     const arch = twoLevel('glorot_uniform', 'samplers');
     const r = analyzeInit(arch);
     if (!r.ok) throw new Error('invalid');
     const model = new UNetModel(arch, 7);
     const x = normalBatch([4, 48, 48, 1], 3);
     try {
-      const e = measureSummands(model, x);
+      const e = await measureSummands(model, x);
       const ratio = (r.analysis.summands[1]?.stdAtOrigin ?? 0) / (e.summands[1]?.stdAtOrigin ?? 1);
       expect(ratio).toBeGreaterThan(1.1);
       expect(ratio).toBeLessThan(1.35);
@@ -111,11 +111,11 @@ describe('analytical vs empirical summands', () => {
     }
   });
 
-  it('an initialised stride-2 upsampler turns a constant into mostly a period-2 pattern (score about 0.87)', () => {
+  it('an initialised stride-2 upsampler turns a constant into mostly a period-2 pattern (score about 0.87)', async () => {
     const arch = twoLevel('glorot_uniform', 'samplers');
     const model = new UNetModel(arch, 7);
     try {
-      const scores = measureUpsamplers(model, 5);
+      const scores = await measureUpsamplers(model, 5);
       expect(scores.map((s) => s.input)).toEqual(['constant', 'impulse', 'noise']);
       // All of the constant's fine detail is period-2 (the shape ratio, the score before it measured amplitude)...
       expect(scores[0]?.shapeRatio).toBeGreaterThan(0.9);

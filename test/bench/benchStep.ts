@@ -29,7 +29,7 @@ const y = Float32Array.from({ length: batch * h * w }, (_, i) => (Math.sin(i * 0
 const times: number[] = [];
 for (let i = 0; i < warmup + steps; i++) {
   const t0 = performance.now();
-  trainStep(model, opt, loss, x, y, [batch, h, w, c]);
+  await trainStep(model, opt, loss, x, y, [batch, h, w, c]);
   if (i >= warmup) times.push((performance.now() - t0) / 1000);
 }
 times.sort((a, b) => a - b);

@@ -32,20 +32,20 @@ const y = Float32Array.from({ length: batch * h * w }, (_, i) => (Math.sin(i * 0
 const val = Float32Array.from({ length: batch * h * w * c }, (_, i) => Math.cos(i * 0.23));
 const sites = bnSites(arch);
 
-function median(f: () => void): number {
-  f();
+async function median(f: () => Promise<unknown>): Promise<number> {
+  await f();
   const t: number[] = [];
   for (let i = 0; i < repeats; i++) {
     const t0 = performance.now();
-    f();
+    await f();
     t.push((performance.now() - t0) / 1000);
   }
   t.sort((a, b) => a - b);
   return t[Math.floor(t.length / 2)] ?? NaN;
 }
 
-const secPerStep = median(() => trainStep(model, opt, loss, x, y, shape));
-const secPerMeasure = median(() => measureBnHealth(model, sites, { x, shape }, { x: val, shape }));
+const secPerStep = await median(() => trainStep(model, opt, loss, x, y, shape));
+const secPerMeasure = await median(() => measureBnHealth(model, sites, { x, shape }, { x: val, shape }));
 const stepsPerTgsEpoch = Math.ceil(2880 / batch);
 process.stdout.write(
   `${JSON.stringify({

@@ -45,7 +45,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 const measured: { group: string; summary: ArchSummary; measured: number }[] = [];
 
-function measure(label: string, design: Architecture, config: RunConfig): void {
+async function measure(label: string, design: Architecture, config: RunConfig): Promise<void> {
   const s = summarize(design, { batch: config.batch });
   if (!s.ok) throw new Error(`${label}: the design does not summarise`);
   const cost = designCost(s.summary);
@@ -65,7 +65,7 @@ function measure(label: string, design: Architecture, config: RunConfig): void {
     for (let i = 0; i <= steps; i++) {
       const t0 = performance.now();
       const c0 = process.cpuUsage();
-      trainStep(model, optimizer, loss, x, y, shape, plan.micro);
+      await trainStep(model, optimizer, loss, x, y, shape, plan.micro);
       const dc = process.cpuUsage(c0);
       if (i === 0) continue;
       wall.push((performance.now() - t0) / 1000);
@@ -103,11 +103,11 @@ function measure(label: string, design: Architecture, config: RunConfig): void {
 if (args.includes('--baseline')) {
   const small = getPreset('small');
   if (!small) throw new Error('no small preset');
-  measure('baseline:small', small, runConfigSchema.parse({ batch: 16 }));
+  await measure('baseline:small', small, runConfigSchema.parse({ batch: 16 }));
 }
 for (const g of loaded.plan.groups) {
   if (only && !only.includes(g.key)) continue;
-  measure(g.key, g.arch, g.config);
+  await measure(g.key, g.arch, g.config);
 }
 const costs = compareCosts(measured);
 process.stdout.write(`${JSON.stringify({ costs: costs.map((c, i) => ({ group: measured[i]?.group, ...c })) })}\n`);

@@ -31,7 +31,7 @@ console.log(`${arch.name}: activation estimate ${(est / 2 ** 20).toFixed(1)} MiB
 const marks: [number, number][] = [];
 for (const b of [Number(b1), Number(b2)]) {
   const { x, y } = syntheticBatch(b, h, w, c);
-  for (let i = 0; i < 2; i++) trainStep(model, opt, loss, x, y, [b, h, w, c]);
+  for (let i = 0; i < 2; i++) await trainStep(model, opt, loss, x, y, [b, h, w, c]);
   marks.push([b, heap()]);
   console.log(`batch ${b}: heap ${(heap() / 2 ** 20).toFixed(0)} MiB = ${(heap() / (b * est)).toFixed(2)} x estimate; tensors ${tf.memory().numTensors}`);
 }

@@ -29,7 +29,7 @@ const { h, w, c } = model.inputShape;
 const { x, y } = syntheticBatch(batch, h, w, c);
 for (let i = 0; i < Number(stepsArg); i++) {
   const t0 = performance.now();
-  const r = trainStep(model, opt, loss, x, y, [batch, h, w, c], plan.micro);
+  const r = await trainStep(model, opt, loss, x, y, [batch, h, w, c], plan.micro);
   const heap = (be.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.length / 2 ** 20;
   console.log(`step ${i}: ${((performance.now() - t0) / 1000).toFixed(1)} s, loss ${r.loss.toFixed(4)}, iou ${r.iou.toFixed(3)}, heap ${heap.toFixed(0)} MiB, tensors ${tf.memory().numTensors}, backend data ${be.numDataIds()}`);
 }

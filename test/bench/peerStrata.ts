@@ -37,7 +37,7 @@ for await (const line of createInterface({ input: process.stdin })) {
   if (cmd === 'quit') break;
   if (cmd !== 'step') throw new Error(`peerStrata: unknown command '${cmd}'`);
   const t0 = performance.now();
-  const r = trainStep(model, opt, loss, x, y, shape);
+  const r = await trainStep(model, opt, loss, x, y, shape);
   const sec = (performance.now() - t0) / 1000;
   process.stdout.write(`${JSON.stringify({ sec, loss: r.loss, tensors: tf.memory().numTensors, heapMiB: heapMiB() })}\n`);
 }

@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   const counts: number[] = [];
   for (let i = 0; i < o.steps; i++) {
     const t0 = performance.now();
-    const r = trainStep(model, opt, loss, x, y, shape);
+    const r = await trainStep(model, opt, loss, x, y, shape);
     times.push((performance.now() - t0) / 1000);
     counts.push(tf.memory().numTensors);
     const be = tf.backend();
@@ -102,8 +102,8 @@ async function main(): Promise<void> {
   // The first step includes one-off set-up (operator creation, heap growth).
   console.log(`median step (after the first): ${median(times.slice(1)).toFixed(3)} s; tensors per step: ${counts.join(' ')}`);
 
-  const prof = await tf.profile(() => {
-    trainStep(model, opt, loss, x, y, shape);
+  const prof = await tf.profile(async () => {
+    await trainStep(model, opt, loss, x, y, shape);
   });
   const agg = new Map<string, { ms: number; calls: number }>();
   let total = 0;

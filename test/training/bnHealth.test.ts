@@ -52,7 +52,7 @@ describe('measured BN health', () => {
   });
   afterAll(() => tf.disposeVariables());
 
-  it('gives finite, non-negative figures for every site and leaves weights, moving statistics and tensors as they were', () => {
+  it('gives finite, non-negative figures for every site and leaves weights, moving statistics and tensors as they were', async () => {
     const arch = net('blocks');
     const model = new UNetModel(arch, 3);
     try {
@@ -63,11 +63,11 @@ describe('measured BN health', () => {
         });
         model.commitBnUpdates();
       }
-      const before = model.getWeights().map((w) => Array.from(w.data));
+      const before = (await model.getWeights()).map((w) => Array.from(w.data));
       const tensors = tf.memory().numTensors;
-      const rows = measureBnHealth(model, bnSites(arch), images(4, 1), images(4, 2));
+      const rows = await measureBnHealth(model, bnSites(arch), images(4, 1), images(4, 2));
       expect(tf.memory().numTensors).toBe(tensors);
-      expect(model.getWeights().map((w) => Array.from(w.data))).toEqual(before);
+      expect((await model.getWeights()).map((w) => Array.from(w.data))).toEqual(before);
       expect(rows.map((r) => r.nodeId)).toEqual(bnSites(arch).map((s) => s.nodeId));
       expect(rows.find((r) => r.nodeId === 'bottom')?.layers).toBe(2);
       for (const r of rows) {
@@ -84,14 +84,14 @@ describe('measured BN health', () => {
     }
   });
 
-  it('has no drift and no gap when the moving statistics are exactly the batch statistics (momentum 0)', () => {
+  it('has no drift and no gap when the moving statistics are exactly the batch statistics (momentum 0)', async () => {
     for (const p of ['samplers', 'blocks'] as const) {
       const arch = net(p);
       const model = new UNetModel(arch, 5);
       try {
         const b = images(4, 7);
         setMovingStatsFrom(model, b);
-        const rows = measureBnHealth(model, bnSites(arch), b, b);
+        const rows = await measureBnHealth(model, bnSites(arch), b, b);
         expect(rows.length).toBeGreaterThan(1);
         for (const r of rows) {
           expect(r.meanShift).toBeLessThan(1e-5);
@@ -105,13 +105,13 @@ describe('measured BN health', () => {
     }
   });
 
-  it('drifts, and opens a gap, once the inputs shift away from the distribution the moving statistics saw', () => {
+  it('drifts, and opens a gap, once the inputs shift away from the distribution the moving statistics saw', async () => {
     const arch = net('samplers');
     const model = new UNetModel(arch, 5);
     try {
       setMovingStatsFrom(model, images(4, 7));
-      const same = measureBnHealth(model, bnSites(arch), images(4, 8), images(4, 9));
-      const shifted = measureBnHealth(model, bnSites(arch), images(4, 8, 2, 1), images(4, 9, 2, 1));
+      const same = await measureBnHealth(model, bnSites(arch), images(4, 8), images(4, 9));
+      const shifted = await measureBnHealth(model, bnSites(arch), images(4, 8, 2, 1), images(4, 9, 2, 1));
       const byNode = (rows: typeof same, id: string) => rows.find((r) => r.nodeId === id);
       // The first sampler's BN sees the shift through the identity paths of e0 (measured here: mean drift 0.30
       // against 0.03 for another batch of the same distribution, variance drift 0.66 against 0.07).

@@ -37,8 +37,8 @@ function mirrorProbs(p: Uint8Array): Uint8Array {
 }
 
 /** The ensemble's probabilities of `ds`, through the prediction path every caller uses. */
-function probsOf(ens: Ensemble, d: Dataset, opts: Parameters<typeof predictAll>[2] = {}): Uint8Array {
-  return predictAll(ens, d, opts).probs;
+async function probsOf(ens: Ensemble, d: Dataset, opts: Parameters<typeof predictAll>[2] = {}): Promise<Uint8Array> {
+  return (await predictAll(ens, d, opts)).probs;
 }
 
 function maxDiff(a: Uint8Array, b: Uint8Array): number {
@@ -56,14 +56,15 @@ describe('predictAll with flip TTA and snapshot ensembles', () => {
 
   beforeAll(async () => {
     await selectBackend({ force: 'wasm' });
+    const run = withStore(runsDir, (s) => s.get(runId));
+    const arch = withInitializer(withBnPlacement(run.arch, run.config.bnPlacement), run.config.init);
+    // Two differently initialised models: the best checkpoint and a snapshot of another epoch.
+    for (const seed of [11, 12]) models.push(new UNetModel(arch, seed));
+    const [w0 = [], w1 = []] = await Promise.all(models.map((m) => m.getWeights()));
     withStore(runsDir, (s) => {
-      const run = s.get(runId);
-      const arch = withInitializer(withBnPlacement(run.arch, run.config.bnPlacement), run.config.init);
-      // Two differently initialised models: the best checkpoint and a snapshot of another epoch.
-      for (const seed of [11, 12]) models.push(new UNetModel(arch, seed));
-      s.saveCheckpoint(runId, 'best', { epoch: 0, step: 1, tensors: models[0]?.getWeights() ?? [], extra: { norm } });
-      s.saveSnapshot(runId, { epoch: 0, step: 1, tensors: models[0]?.getWeights() ?? [], extra: { norm } }, 2);
-      s.saveSnapshot(runId, { epoch: 1, step: 2, tensors: models[1]?.getWeights() ?? [], extra: { norm } }, 2);
+      s.saveCheckpoint(runId, 'best', { epoch: 0, step: 1, tensors: w0, extra: { norm } });
+      s.saveSnapshot(runId, { epoch: 0, step: 1, tensors: w0, extra: { norm } }, 2);
+      s.saveSnapshot(runId, { epoch: 1, step: 2, tensors: w1, extra: { norm } }, 2);
     });
   });
   afterAll(() => {
@@ -74,18 +75,18 @@ describe('predictAll with flip TTA and snapshot ensembles', () => {
     const loaded = await withOpenStore(runsDir, (s) => loadEnsemble(s, runId, [{ kind: 'best' }], false));
     try {
       expect(loaded.epochs).toEqual([0]);
-      const got = probsOf(loaded, ds, { batch: 2 });
+      const got = await probsOf(loaded, ds, { batch: 2 });
       const direct = tf.tidy(() => {
         const p = models[0]?.predict(tf.tensor4d(renderInputs(ds, [0, 1, 2], 1, norm), [N, S, S, 1]));
         return Uint8Array.from(tf.round(tf.mul(p as tf.Tensor, 255)).dataSync());
       });
       expect(maxDiff(got, direct)).toBe(0);
       // A subset in a given order is that subset's rows.
-      const sub = probsOf(loaded, ds, { indices: [2, 0] });
+      const sub = await probsOf(loaded, ds, { indices: [2, 0] });
       expect(maxDiff(sub.subarray(0, S * S), got.subarray(2 * S * S))).toBe(0);
       expect(maxDiff(sub.subarray(S * S), got.subarray(0, S * S))).toBe(0);
       // The design has no salt head: no salt probabilities.
-      expect(predictAll(loaded, ds).saltProbs).toBeNull();
+      expect((await predictAll(loaded, ds)).saltProbs).toBeNull();
     } finally {
       loaded.dispose();
     }
@@ -95,12 +96,12 @@ describe('predictAll with flip TTA and snapshot ensembles', () => {
     const plain = await withOpenStore(runsDir, (s) => loadEnsemble(s, runId, [{ kind: 'best' }], false));
     const tta = await withOpenStore(runsDir, (s) => loadEnsemble(s, runId, [{ kind: 'best' }], true));
     try {
-      const p = probsOf(plain, ds);
-      const pm = mirrorProbs(probsOf(plain, ds2));
+      const p = await probsOf(plain, ds);
+      const pm = mirrorProbs(await probsOf(plain, ds2));
       // Without TTA an initialised net is not mirror-symmetric: the check below could fail.
       expect(maxDiff(pm, p)).toBeGreaterThan(1);
-      const t = probsOf(tta, ds);
-      const tm = probsOf(tta, ds2);
+      const t = await probsOf(tta, ds);
+      const tm = await probsOf(tta, ds2);
       expect(maxDiff(mirrorProbs(tm), t)).toBeLessThanOrEqual(1);
       // TTA is the mean of the image's prediction and its mirror's flipped back.
       const mean = p.map((v, i) => Math.round((v + (pm[i] ?? 0)) / 2));
@@ -117,10 +118,10 @@ describe('predictAll with flip TTA and snapshot ensembles', () => {
     const b = await withOpenStore(runsDir, (s) => loadEnsemble(s, runId, [{ kind: 'snapshot', epoch: 1 }], false));
     try {
       expect(ens.epochs).toEqual([0, 1]);
-      const pa = probsOf(a, ds);
-      const pb = probsOf(b, ds);
+      const pa = await probsOf(a, ds);
+      const pb = await probsOf(b, ds);
       expect(maxDiff(pa, pb)).toBeGreaterThan(1);
-      const pe = probsOf(ens, ds);
+      const pe = await probsOf(ens, ds);
       expect(maxDiff(pe, pa.map((v, i) => Math.round((v + (pb[i] ?? 0)) / 2)))).toBeLessThanOrEqual(1);
     } finally {
       for (const e of [ens, a, b]) e.dispose();

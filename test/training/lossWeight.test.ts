@@ -31,7 +31,7 @@ async function lossesOf(loss: RunConfig['loss']): Promise<{ valLoss: number; onB
   try {
     const ctx = await buildTrainingContext(s.get(runId), s, new LoopControl(), () => undefined);
     try {
-      const valLoss = validate(ctx.model, ctx.loss, ctx.data).metrics.valLoss;
+      const valLoss = (await validate(ctx.model, ctx.loss, ctx.data)).metrics.valLoss;
       const b = ctx.data.trainBatch(0, 0);
       const onBatch = tf.tidy(() => {
         const x = tf.tensor4d(b.x, b.shape);

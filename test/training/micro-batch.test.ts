@@ -89,7 +89,7 @@ describe('microBatchSizes', () => {
 });
 
 describe('trainStep in micro-batches', () => {
-  it('equals the whole-batch step when every micro-batch is a copy of the same images', () => {
+  it('equals the whole-batch step when every micro-batch is a copy of the same images', async () => {
     // Two copies of the same 2 images: each half has the whole batch's BN statistics and batch
     // IoU, so the mean of the halves' gradients is the whole batch's gradient.
     const half = images(2, 7);
@@ -103,14 +103,14 @@ describe('trainStep in micro-batches', () => {
     const shape: [number, number, number, number] = [4, S, S, 1];
     const whole = new UNetModel(SMALL, 3);
     const optA = makeOptimizer({ name: 'sgd', lr: 0.1, momentum: 0.9 });
-    const a = trainStep(whole, optA, loss, x, y, shape);
+    const a = await trainStep(whole, optA, loss, x, y, shape);
     // Optimizer slots are engine variables with fixed names: one optimizer at a time.
     optA.dispose();
     const split = new UNetModel(SMALL, 3);
     const optB = makeOptimizer({ name: 'sgd', lr: 0.1, momentum: 0.9 });
     let b: { loss: number; iou: number };
     try {
-      b = trainStep(split, optB, loss, x, y, shape, 2);
+      b = await trainStep(split, optB, loss, x, y, shape, 2);
     } finally {
       optB.dispose();
     }
@@ -136,7 +136,7 @@ describe('trainStep in micro-batches', () => {
     for (const m of [whole, split, init]) m.dispose();
   });
 
-  it('keeps tensor count and wasm heap flat across accumulated steps (batch 5 as 2 + 2 + 1)', () => {
+  it('keeps tensor count and wasm heap flat across accumulated steps (batch 5 as 2 + 2 + 1)', async () => {
     const model = new UNetModel(SMALL, 1);
     const opt = makeOptimizer({ name: 'sgd', lr: 0.01, momentum: 0.9 });
     const loss = makeLoss('batch-iou');
@@ -148,7 +148,7 @@ describe('trainStep in micro-batches', () => {
     const heaps: number[] = [];
     const data: number[] = [];
     for (let i = 0; i < 4; i++) {
-      const r = trainStep(model, opt, loss, x, y, [5, S, S, 1], 2);
+      const r = await trainStep(model, opt, loss, x, y, [5, S, S, 1], 2);
       expect(Number.isFinite(r.loss)).toBe(true);
       counts.push(tf.memory().numTensors);
       heaps.push(heap());

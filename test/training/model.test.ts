@@ -45,25 +45,25 @@ describe('UNetModel', () => {
     model.dispose();
   });
 
-  it('builds the same weights for the same seed and different ones for another seed', () => {
-    const a = new UNetModel(miniNet(), 7).getWeights();
-    const b = new UNetModel(miniNet(), 7).getWeights();
-    const c = new UNetModel(miniNet(), 8).getWeights();
+  it('builds the same weights for the same seed and different ones for another seed', async () => {
+    const a = await new UNetModel(miniNet(), 7).getWeights();
+    const b = await new UNetModel(miniNet(), 7).getWeights();
+    const c = await new UNetModel(miniNet(), 8).getWeights();
     expect(a.map((w) => w.name)).toEqual(b.map((w) => w.name));
     a.forEach((w, i) => expect(w.data).toEqual(b[i]?.data));
     const kernel = a.findIndex((w) => w.name.endsWith('/kernel'));
     expect(c[kernel]?.data).not.toEqual(a[kernel]?.data);
   });
 
-  it('gives each weight its own stream: adding a node does not change the others', () => {
+  it('gives each weight its own stream: adding a node does not change the others', async () => {
     const base = miniNet();
     const extended: Architecture = {
       ...base,
       nodes: [...base.nodes, { id: 'extra_bn', kind: 'bn' }],
       edges: base.edges.flatMap((e) => (e.to === 'head' ? [{ from: e.from, to: 'extra_bn' }, { from: 'extra_bn', to: 'head' }] : [e])),
     };
-    const a = new Map(new UNetModel(base, 3).getWeights().map((w) => [w.name, w.data]));
-    const b = new UNetModel(extended, 3).getWeights();
+    const a = new Map((await new UNetModel(base, 3).getWeights()).map((w) => [w.name, w.data]));
+    const b = await new UNetModel(extended, 3).getWeights();
     expect(b.some((w) => w.name.startsWith('extra_bn/'))).toBe(true);
     for (const w of b) if (a.has(w.name)) expect(w.data).toEqual(a.get(w.name));
   });
@@ -74,9 +74,9 @@ describe('UNetModel', () => {
     expect(() => new UNetModel(broken, 1)).toThrow(InvalidArchitectureError);
   });
 
-  it('initialises conv kernels with the variance of their Keras initializer', () => {
+  it('initialises conv kernels with the variance of their Keras initializer', async () => {
     const arch = buildUNet({ name: 'init', channels: 32, inputChannels: 1, size: 13, blocksPerLevel: [1, 1, 1, 1, 1, 1, 1], init: 'he_normal' });
-    const w = new UNetModel(arch, 5).getWeights().find((x) => x.name === 'e0/block0/conv1/kernel');
+    const w = (await new UNetModel(arch, 5).getWeights()).find((x) => x.name === 'e0/block0/conv1/kernel');
     expect(w?.shape).toEqual([3, 3, 32, 32]);
     const data = w?.data ?? new Float32Array();
     const mean = data.reduce((s, v) => s + v, 0) / data.length;
@@ -86,28 +86,28 @@ describe('UNetModel', () => {
     expect(variance).toBeLessThan((2 / 288) * 1.06);
   });
 
-  it('updates BN moving statistics only when committed, and uses them in inference', () => {
+  it('updates BN moving statistics only when committed, and uses them in inference', async () => {
     const model = new UNetModel(miniNet(), 2);
-    const before = model.getWeights().find((w) => w.name === 'head/bn/moving_mean')?.data.slice();
+    const before = (await model.getWeights()).find((w) => w.name === 'head/bn/moving_mean')?.data.slice();
     const x = tf.tensor4d(randomArray(2 * 81, 1, 3), [2, 9, 9, 1]);
     tf.tidy(() => model.forward(x, true));
-    const after = model.getWeights().find((w) => w.name === 'head/bn/moving_mean')?.data;
+    const after = (await model.getWeights()).find((w) => w.name === 'head/bn/moving_mean')?.data;
     expect(after).toEqual(before);
     tf.tidy(() => model.forward(x, true));
     model.commitBnUpdates();
-    const committed = model.getWeights().find((w) => w.name === 'head/bn/moving_mean')?.data;
+    const committed = (await model.getWeights()).find((w) => w.name === 'head/bn/moving_mean')?.data;
     expect(committed).not.toEqual(before);
     x.dispose();
     model.dispose();
   });
 
-  it('has gradients that match central finite differences', () => {
+  it('has gradients that match central finite differences', async () => {
     const model = new UNetModel(miniNet(), 11);
     const shape: [number, number, number, number] = [2, 9, 9, 1];
     const x = randomArray(2 * 81, 21, 2);
     const y = Float32Array.from(randomArray(2 * 81, 22), (v) => (v > 0 ? 1 : 0));
     const { grads } = lossAndGrads(model, x, y, shape);
-    const weights = model.getWeights();
+    const weights = await model.getWeights();
     // Small enough to stay off ReLU kinks, large enough that float32 rounding of the loss (~1e-7) stays below 1e-4 of the slope.
     const h = 2e-3;
     let checked = 0;

@@ -91,7 +91,7 @@ describe('designs without a salt head', () => {
     await selectBackend({ force: 'cpu' });
   });
 
-  it('give exactly the weights, outputs, loss and gradients they gave before the head existed', () => {
+  it('give exactly the weights, outputs, loss and gradients they gave before the head existed', async () => {
     // Fingerprints taken on the cpu backend with the code before the salt head (commit 1bbc7db).
     const arch = buildUNet({ name: 'golden', channels: 4, inputChannels: 1, size: 9, blocksPerLevel: [1, 1, 1, 1, 1, 1, 1], init: 'glorot_normal' });
     const model = new UNetModel(arch, 3);
@@ -99,12 +99,12 @@ describe('designs without a salt head', () => {
     const rng = new Rng(5);
     const x = Float32Array.from({ length: 2 * 81 }, () => 2 * rng.uniform() - 1);
     const y = Float32Array.from({ length: 2 * 81 }, (_, i) => (i % 7 < 3 ? 1 : 0));
-    const w = model.getWeights();
+    const w = await model.getWeights();
     expect(w).toHaveLength(152);
     expect(createHash('sha256').update(w.map((a) => `${a.name}:${a.shape.join('x')}`).join('|')).digest('hex').slice(0, 16)).toBe('a18fe248826640bb');
     expect(sha(concat(w.map((a) => a.data)))).toBe('15e4737e7006adce');
     expect(sha(tf.tidy(() => model.forward(tf.tensor4d(x, [2, 9, 9, 1]), false).dataSync() as Float32Array))).toBe('3ae0c787b13492cf');
-    const r = batchGradients(model, makeLoss('bce-lovasz'), x, y, [2, 9, 9, 1]);
+    const r = await batchGradients(model, makeLoss('bce-lovasz'), x, y, [2, 9, 9, 1]);
     model.discardBnUpdates();
     expect(r.loss).toBe(2.3972275257110596);
     expect([r.intersection, r.union]).toEqual([32, 117]);
@@ -120,7 +120,7 @@ describe('designs without a salt head', () => {
     model.dispose();
   });
 
-  it('keep their summand analyses when a salt head is added: both follow the mask path alone', () => {
+  it('keep their summand analyses when a salt head is added: both follow the mask path alone', async () => {
     const arch = buildUNet({ name: 'sum', channels: 4, inputChannels: 1, size: 9, blocksPerLevel: [1, 1, 1, 1, 1, 1, 1] });
     const salted = withSaltHead(arch);
     const analytic = analyzeInit(arch);
@@ -130,19 +130,20 @@ describe('designs without a salt head', () => {
     const a = new UNetModel(arch, 1);
     const b = new UNetModel(salted, 1);
     const tensors = tf.memory().numTensors;
-    const measured = measureSummands(b, x);
+    const measured = await measureSummands(b, x);
     // No tensor of the walk is left over.
     expect(tf.memory().numTensors).toBe(tensors);
-    expect(measured).toEqual(measureSummands(a, x));
+    expect(measured).toEqual(await measureSummands(a, x));
     x.dispose();
     a.dispose();
     b.dispose();
   });
 
-  it('keep their mask outputs when a salt head is added: it only reads the bottom level', () => {
+  it('keep their mask outputs when a salt head is added: it only reads the bottom level', async () => {
     const plain = new UNetModel(tiny(), 4);
     const salted = new UNetModel(withSaltHead(tiny()), 4);
-    const extra = salted.getWeights().filter((a) => !plain.getWeights().some((b) => b.name === a.name));
+    const plainWeights = await plain.getWeights();
+    const extra = (await salted.getWeights()).filter((a) => !plainWeights.some((b) => b.name === a.name));
     expect(extra.map((a) => [a.name, a.shape])).toEqual([
       ['salt/dense/kernel', [32, 1]],
       ['salt/dense/bias', [1]],
@@ -192,7 +193,7 @@ describe('a tiny model with a salt head on real TGS images', () => {
     data = { ds, x, y, shape: [indices.length, ds.height, ds.width, 1], present };
   });
 
-  it('adds lossWeight x its cross-entropy to the loss; its gradient is non-zero and reaches the encoder, not the decoder', () => {
+  it('adds lossWeight x its cross-entropy to the loss; its gradient is non-zero and reaches the encoder, not the decoder', async () => {
     expect([...data.present].sort()).toEqual([0, 0, 0, 1, 1, 1]);
     const loss = makeLoss('bce-lovasz');
     const salted = new UNetModel(withSaltHead(tiny(), { lossWeight: 0.5 }), 2);
@@ -204,8 +205,8 @@ describe('a tiny model with a salt head on real TGS images', () => {
     expect(logits).toHaveLength(6);
     const bce = logits.reduce((s, z, k) => s + Math.max(z, 0) - z * (data.present[k] ?? 0) + Math.log1p(Math.exp(-Math.abs(z))), 0) / n;
 
-    const a = batchGradients(salted, loss, data.x, data.y, data.shape);
-    const b = batchGradients(plain, loss, data.x, data.y, data.shape);
+    const a = await batchGradients(salted, loss, data.x, data.y, data.shape);
+    const b = await batchGradients(plain, loss, data.x, data.y, data.shape);
     salted.discardBnUpdates();
     plain.discardBnUpdates();
     expect(a.loss).toBeCloseTo(b.loss + 0.5 * bce, 5);
@@ -226,18 +227,18 @@ describe('a tiny model with a salt head on real TGS images', () => {
     tf.dispose([...Object.values(a.grads), ...Object.values(b.grads)]);
 
     // One real optimizer step: a finite loss, and the head's weights move.
-    const before = salted.getWeights().find((v) => v.name === 'salt/dense/kernel')?.data.slice();
+    const before = (await salted.getWeights()).find((v) => v.name === 'salt/dense/kernel')?.data.slice();
     const opt = makeOptimizer({ name: 'adam', lr: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
-    const step = trainStep(salted, opt, loss, data.x, data.y, data.shape);
+    const step = await trainStep(salted, opt, loss, data.x, data.y, data.shape);
     expect(Number.isFinite(step.loss)).toBe(true);
-    const after = salted.getWeights().find((v) => v.name === 'salt/dense/kernel')?.data;
+    const after = (await salted.getWeights()).find((v) => v.name === 'salt/dense/kernel')?.data;
     expect(after).not.toEqual(before);
     opt.dispose();
     salted.dispose();
     plain.dispose();
   });
 
-  it('validates with its loss in valLoss, its accuracy and each image\'s salt probability', () => {
+  it('validates with its loss in valLoss, its accuracy and each image\'s salt probability', async () => {
     const config = parseRunConfig({ batch: 4 });
     if (!config.ok) throw new Error(config.errors.join('; '));
     const split = { train: data.ds.ids.slice(), val: data.ds.ids.slice(), test: [] as string[] };
@@ -246,8 +247,8 @@ describe('a tiny model with a salt head on real TGS images', () => {
     const plain = new UNetModel(tiny(), 8);
     const loss = makeLoss('bce-lovasz');
     // Batches of 4 and 2: the probabilities land at each batch's offset.
-    const v = validate(salted, loss, new TrainingData(data.ds, split, config.config, arch));
-    const p = validate(plain, loss, new TrainingData(data.ds, split, config.config, tiny()));
+    const v = await validate(salted, loss, new TrainingData(data.ds, split, config.config, arch));
+    const p = await validate(plain, loss, new TrainingData(data.ds, split, config.config, tiny()));
     const direct = saltProbsOf(salted, tf.tensor4d(data.x, data.shape));
     expect(Array.from(v.saltProbs ?? [])).toEqual(direct.map((q) => Math.fround(q)));
     const right = direct.filter((q, k) => (data.present[k] === 1 ? q > 0.5 : q <= 0.5)).length;
@@ -263,11 +264,11 @@ describe('a tiny model with a salt head on real TGS images', () => {
     plain.dispose();
   });
 
-  it('saves and loads its weights with the others; a checkpoint without them names the missing weight', () => {
+  it('saves and loads its weights with the others; a checkpoint without them names the missing weight', async () => {
     const arch = withSaltHead(tiny(), { hidden: 4 });
     const trained = new UNetModel(arch, 6);
     const dir = path.join(tmp, 'ckpt');
-    writeCheckpoint(dir, 'best', { epoch: 0, step: 1, tensors: trained.getWeights() }, 'salt test');
+    writeCheckpoint(dir, 'best', { epoch: 0, step: 1, tensors: await trained.getWeights() }, 'salt test');
     const ckpt = readCheckpoint(dir, 'best', false, 'salt test');
     expect(ckpt?.tensors.map((t) => t.name)).toContain('salt/hidden/kernel');
     const loaded = new UNetModel(arch, 99);
@@ -280,7 +281,7 @@ describe('a tiny model with a salt head on real TGS images', () => {
 
     // A run trained without the head still loads into the design it was trained with, not into one with a head.
     const plain = new UNetModel(tiny(), 6);
-    writeCheckpoint(path.join(tmp, 'plain'), 'best', { epoch: 0, step: 1, tensors: plain.getWeights() }, 'plain');
+    writeCheckpoint(path.join(tmp, 'plain'), 'best', { epoch: 0, step: 1, tensors: await plain.getWeights() }, 'plain');
     const old = readCheckpoint(path.join(tmp, 'plain'), 'best', false, 'plain')?.tensors ?? [];
     const again = new UNetModel(tiny(), 7);
     again.setWeights(old);

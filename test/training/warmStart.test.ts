@@ -72,13 +72,13 @@ describe('a warm start from another run', () => {
       if (!best) throw new Error('the source run saved no best checkpoint');
       const ctx = await contextOf(s, warm);
       try {
-        const weights = ctx.model.getWeights();
+        const weights = await ctx.model.getWeights();
         expect(weights.map((w) => w.name)).toEqual(best.tensors.map((t) => t.name));
         expect(byName(weights)).toEqual(byName(best.tensors));
         expect(ctx.resumedFrom).toBeNull();
         expect(ctx.start).toEqual({ epoch: 0, step: 0 });
         expect(ctx.optimizer.iterations).toBe(0);
-        expect(ctx.optimizer.readState().every((t) => t.data.every((v) => v === 0))).toBe(true);
+        expect((await ctx.optimizer.readState()).every((t) => t.data.every((v) => v === 0))).toBe(true);
         expect(ctx.optimizer.learningRate).toBe(0.05);
       } finally {
         ctx.dispose();
@@ -119,7 +119,7 @@ describe('a warm start from another run', () => {
     await withStore(async (s) => {
       const ctx = await contextOf(s, fresh);
       try {
-        expect(byName(ctx.model.getWeights())).not.toEqual(byName(s.loadCheckpoint(source, 'best')?.tensors ?? []));
+        expect(byName(await ctx.model.getWeights())).not.toEqual(byName(s.loadCheckpoint(source, 'best')?.tensors ?? []));
       } finally {
         ctx.dispose();
       }
@@ -161,8 +161,8 @@ describe('a warm start from another run', () => {
       const ctx = await contextOf(s, warm);
       try {
         expect(ctx.resumedFrom).not.toBeNull();
-        expect(byName(ctx.model.getWeights())).toEqual(byName(own.tensors));
-        expect(byName(ctx.model.getWeights())).not.toEqual(byName(s.loadCheckpoint(source, 'best')?.tensors ?? []));
+        expect(byName(await ctx.model.getWeights())).toEqual(byName(own.tensors));
+        expect(byName(await ctx.model.getWeights())).not.toEqual(byName(s.loadCheckpoint(source, 'best')?.tensors ?? []));
       } finally {
         ctx.dispose();
       }

@@ -89,7 +89,8 @@ describe.skipIf(swiftShaderMissing !== null)('the webgpu backend on SwiftShader'
     expect(r.tfBackend).toBe('webgpu');
     // Node has no OffscreenCanvas: synchronous reads fail with what it means, asynchronous ones work.
     expect(r.syncRead).toBe(SYNC_READ_UNAVAILABLE);
-    expect(r.forced.notes).toContain(`Strata's training loop reads tensors synchronously, which fails here: ${SYNC_READ_UNAVAILABLE}`);
+    // Training reads asynchronously, so the only caveat is the software adapter's speed.
+    expect(r.forced.notes).toEqual([`${describeAdapter(r.forced.adapter as GpuAdapterInfo)} is a software renderer, not a GPU: far slower than the wasm backend`]);
     expect(r.asyncRead).toEqual([2, 2]);
   }, 60_000);
 
@@ -107,7 +108,7 @@ describe.skipIf(swiftShaderMissing !== null)('the webgpu backend on SwiftShader'
       const calls = (name: string) => r.kernels[name] ?? 0;
       expect(r.strata['strataConv2D'] ?? 0, `${r.name}: Conv2D`).toBe(calls('Conv2D') + calls('FusedConv2D'));
       expect(r.strata['strataConv2DDerInput'] ?? 0, `${r.name}: Conv2DBackpropInput`).toBe(calls('Conv2DBackpropInput'));
-      expect(r.strata['strataConv2DDerFilterPartial'] ?? 0, `${r.name}: Conv2DBackpropFilter`).toBe(calls('Conv2DBackpropFilter'));
+      expect(r.strata['strataConv2DDerFilter'] ?? 0, `${r.name}: Conv2DBackpropFilter`).toBe(calls('Conv2DBackpropFilter'));
       // The bias gradients and batch norm's sums over N, H, W are Strata's column sums.
       if (!r.name.startsWith('conv2dTranspose')) expect(r.strata['strataColumnSumPartial'], r.name).toBeGreaterThanOrEqual(1);
     }

@@ -25,10 +25,10 @@ function withBnNodeAndConvKernel(): Architecture {
   return { ...a, nodes: [...nodes, bn], edges };
 }
 
-function modelWeights(arch: Architecture) {
+async function modelWeights(arch: Architecture) {
   const model = new UNetModel(arch, 1);
   try {
-    return model.getWeights().map((w) => ({ name: w.name, shape: w.shape, trainable: model.params.trainable.has(w.name) }));
+    return (await model.getWeights()).map((w) => ({ name: w.name, shape: w.shape, trainable: model.params.trainable.has(w.name) }));
   } finally {
     model.dispose();
   }
@@ -53,10 +53,10 @@ describe('weightSpecs', () => {
   const placements: BnPlacement[] = ['samplers', 'blocks', 'head'];
 
   for (const [what, build] of designs) {
-    it(`names every weight of the model, with its shape, in its order: ${what}`, () => {
+    it(`names every weight of the model, with its shape, in its order: ${what}`, async () => {
       for (const p of placements) {
         const arch = withBnPlacement(build(), p);
-        expect(weightSpecs(arch), `${what}, BN at ${p}`).toEqual(modelWeights(arch));
+        expect(weightSpecs(arch), `${what}, BN at ${p}`).toEqual(await modelWeights(arch));
       }
     });
   }

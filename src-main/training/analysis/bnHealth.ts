@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BnHealth, BnSite } from '../../../shared/analysis/bnHealth';
 import type { BnStats, UNetModel } from '../model';
+import { readTensors } from '../read';
 
 /** A batch of NHWC inputs. */
 export interface ProbeImages {
@@ -24,12 +25,12 @@ function drift(s: BnStats): [tf.Scalar, tf.Scalar] {
 }
 
 /** BN health of every site, as plain numbers. The model's weights and moving statistics are left as they were. */
-export function measureBnHealth(model: UNetModel, sites: readonly BnSite[], train: ProbeImages, val: ProbeImages): BnHealth[] {
+export async function measureBnHealth(model: UNetModel, sites: readonly BnSite[], train: ProbeImages, val: ProbeImages): Promise<BnHealth[]> {
   if (sites.length === 0) return [];
   const siteOfLayer = new Map(sites.flatMap((s) => s.layers.map((l) => [l, s.nodeId] as const)));
   const ids = new Set(sites.map((s) => s.nodeId));
   try {
-    // Drift: sums over each site's layers, read back in one transfer.
+    // Drift: sums over each site's layers; read back with the gap's sums in one transfer.
     const driftSums = tf.tidy(() => {
       const sums = new Map<string, tf.Scalar[]>();
       model.forward(tf.tensor4d(train.x, train.shape), true, {
@@ -67,10 +68,14 @@ export function measureBnHealth(model: UNetModel, sites: readonly BnSite[], trai
       return tf.stack(parts);
     });
     tf.dispose(Object.values(trainOut));
-    const d = driftSums.dataSync();
-    const g = gapSums.dataSync();
-    driftSums.dispose();
-    gapSums.dispose();
+    let d: Float32Array;
+    let g: Float32Array;
+    try {
+      [d = new Float32Array(), g = new Float32Array()] = await readTensors([driftSums, gapSums]);
+    } finally {
+      driftSums.dispose();
+      gapSums.dispose();
+    }
     return sites.map((s, i) => {
       const diff = g[2 * i] ?? NaN;
       const ref = g[2 * i + 1] ?? NaN;

@@ -13,6 +13,7 @@ import { inferShapes, soleInput } from '../../../shared/arch';
 import type { Shape } from '../../../shared/arch/types';
 import type { UNetModel } from '../model';
 import { Rng } from '../random';
+import { readComputed } from '../read';
 
 /** One upsampler's score for one kind of input. */
 export interface UpsamplerCheckerboard extends CheckerboardScore {
@@ -42,7 +43,7 @@ function scoreNhwc(data: Float32Array, n: number, h: number, w: number, c: numbe
 }
 
 /** Every upsampler's score on a constant, an impulse (one pixel at the centre, every channel) and unit white noise. */
-export function measureUpsamplers(model: UNetModel, seed = 1, opts: { maps?: boolean } = {}): UpsamplerCheckerboard[] {
+export async function measureUpsamplers(model: UNetModel, seed = 1, opts: { maps?: boolean } = {}): Promise<UpsamplerCheckerboard[]> {
   const arch = model.arch;
   const { shapes } = inferShapes(arch);
   const weight = (name: string) => {
@@ -65,10 +66,10 @@ export function measureUpsamplers(model: UNetModel, seed = 1, opts: { maps?: boo
     for (let i = 0; i < noise.length; i++) noise[i] = rng.normal();
     const constant = new Float32Array(impulse.length).fill(1);
     for (const [input, values] of [['constant', constant], ['impulse', impulse], ['noise', noise]] as const) {
-      const data = tf.tidy(() => {
+      const data = await readComputed(() => {
         let y = tf.conv2dTranspose(tf.tensor4d(values, [1, inShape.h, inShape.w, inShape.c]), weight(`${node.id}/transposed/kernel`), [1, outShape.h, outShape.w, outShape.c], 2, 'same');
         for (let i = 0; i < node.convs; i++) y = tf.conv2d(y, weight(`${node.id}/conv${i}/kernel`), 1, 'same');
-        return y.dataSync() as Float32Array;
+        return y;
       });
       const map = opts.maps ? Array.from({ length: outShape.h * outShape.w }, (_, p) => data[p * outShape.c] ?? 0) : undefined;
       out.push({ nodeId: node.id, input, shape: { ...outShape }, ...scoreNhwc(data, 1, outShape.h, outShape.w, outShape.c), ...(map ? { map } : {}) });

@@ -9,6 +9,7 @@ import type { CheckerboardScore } from '../../../shared/analysis/checkerboard';
 import type { Architecture } from '../../../shared/arch/types';
 import { selectBackend, describeBackend } from '../backend';
 import { UNetModel } from '../model';
+import { readComputed } from '../read';
 import { measureUpsamplers } from './checkerboard';
 import type { UpsamplerCheckerboard } from './checkerboard';
 import { measureSummands } from './summands';
@@ -36,9 +37,9 @@ export async function measureInitialised(
   try {
     const input = tf.tensor4d(x, shape);
     try {
-      const summands = measureSummands(model, input);
-      const upsamplers = measureUpsamplers(model, seed);
-      const probs = tf.tidy(() => model.predict(input).dataSync() as Float32Array);
+      const summands = await measureSummands(model, input);
+      const upsamplers = await measureUpsamplers(model, seed);
+      const probs = await readComputed(() => model.predict(input));
       const predictions = checkerboardScore(probs, shape[1], shape[2], shape[0]);
       return { backend: describeBackend(backend), seed, summands, upsamplers, predictions };
     } finally {

@@ -13,6 +13,7 @@ import type { StageEntry, SummandAnalysis, SummandEntry } from '../../../shared/
 import { inferShapes, nodeMap, soleInputs, topologicalOrder } from '../../../shared/arch';
 import type { ArchNode, Shape } from '../../../shared/arch/types';
 import type { UNetModel } from '../model';
+import { readComputed } from '../read';
 
 /** Keras's BatchNormalization epsilon, as the model uses it. */
 const BN_EPSILON = 1e-3;
@@ -51,10 +52,10 @@ function tensorsOf(s: State): tf.Tensor[] {
   return [s.sum, ...(s.terms ? s.terms.values() : [])];
 }
 
-/** RMS over channels of each channel's std over batch and pixels, for a batch of tensors at once. */
-function stds(ts: readonly tf.Tensor4D[]): number[] {
+/** RMS over channels of each channel's std over batch and pixels, for a batch of tensors at once (one read). */
+async function stds(ts: readonly tf.Tensor4D[]): Promise<number[]> {
   if (ts.length === 0) return [];
-  return tf.tidy(() => Array.from(tf.stack(ts.map((t) => tf.sqrt(tf.mean(tf.moments(t, [0, 1, 2]).variance)))).dataSync()));
+  return Array.from(await readComputed(() => tf.stack(ts.map((t) => tf.sqrt(tf.mean(tf.moments(t, [0, 1, 2]).variance))))));
 }
 
 /** Applies a linear map to every summand at once (one batched op) and to the sum with its bias. */
@@ -194,14 +195,18 @@ function step(walk: Walk, node: Exclude<ArchNode, { kind: 'input' }>, x: State, 
   }
 }
 
-function stageOf(nodeId: string, kind: StageEntry['kind'], shape: Shape, s: State): { stage: StageEntry; residual: number } {
+async function stageOf(nodeId: string, kind: StageEntry['kind'], shape: Shape, s: State): Promise<{ stage: StageEntry; residual: number }> {
   const idx = [...(s.terms?.keys() ?? [])];
   const terms = [...(s.terms?.values() ?? [])];
-  const values = stds([s.sum, ...terms]);
-  const residualStd = tf.tidy(() => {
-    const rest = terms.length > 0 ? tf.sub(s.sum, tf.addN(terms)) : s.sum;
-    return stds([rest as tf.Tensor4D])[0] ?? 0;
-  });
+  const rest = tf.tidy(() => (terms.length > 0 ? tf.sub(s.sum, tf.addN(terms)) : s.sum.clone()) as tf.Tensor4D);
+  let values: number[];
+  try {
+    // The sum's, each summand's and what they leave out, in one read.
+    values = await stds([s.sum, ...terms, rest]);
+  } finally {
+    rest.dispose();
+  }
+  const residualStd = values[terms.length + 1] ?? 0;
   const sumStd = values[0] ?? 0;
   const summands = idx.map((index, k) => ({ index, std: values[k + 1] ?? 0 }));
   return {
@@ -228,7 +233,7 @@ function modelOutputs(model: UNetModel, x: tf.Tensor4D): Map<string, tf.Tensor4D
  * Measures the summands of `model` (as initialised: its weights are used as they are) on the batch
  * `x` [B, H, W, C] of normalised images. Leaves the model's weights and BN statistics untouched.
  */
-export function measureSummands(model: UNetModel, x: tf.Tensor4D): EmpiricalAnalysis {
+export async function measureSummands(model: UNetModel, x: tf.Tensor4D): Promise<EmpiricalAnalysis> {
   const arch = model.arch;
   const params = model.params.trainable;
   const w: Weight = (name) => {
@@ -289,15 +294,15 @@ export function measureSummands(model: UNetModel, x: tf.Tensor4D): EmpiricalAnal
       const ref = reference.get(id);
       const state: State = y;
       if (ref && node.kind !== 'head') {
-        const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(state.sum, ref))).dataSync()[0] ?? 0);
-        const m = stageOf(id, node.kind, shape, state);
+        const diff = (await readComputed(() => tf.max(tf.abs(tf.sub(state.sum, ref)))))[0] ?? 0;
+        const m = await stageOf(id, node.kind, shape, state);
         mismatch = Math.max(mismatch, m.stage.sumStd > 0 ? diff / m.stage.sumStd : diff);
         if (state.terms) {
           residual = Math.max(residual, m.residual);
           stages.push(m.stage);
         }
       } else if (node.kind === 'head') {
-        const m = stageOf(id, 'head-input', walk.shapes.get(src as string) as Shape, state);
+        const m = await stageOf(id, 'head-input', walk.shapes.get(src as string) as Shape, state);
         residual = Math.max(residual, m.residual);
         head = m.stage;
         stages.push(m.stage);
@@ -308,7 +313,7 @@ export function measureSummands(model: UNetModel, x: tf.Tensor4D): EmpiricalAnal
     }
     const origin = new Map<number, number>();
     const firstIdx = [...walk.firstStd.keys()];
-    stds([...walk.firstStd.values()]).forEach((v, k) => origin.set(firstIdx[k] as number, v));
+    (await stds([...walk.firstStd.values()])).forEach((v, k) => origin.set(firstIdx[k] as number, v));
     const atHead = new Map((head?.summands ?? []).map((s) => [s.index, s.std]));
     const summands: SummandEntry[] = [...walk.origins.entries()].map(([index, o]) => {
       const e: SummandEntry = { index, level: o.level, nodeId: o.nodeId, std: atHead.get(index) ?? 0, stdAtOrigin: origin.get(index) ?? 0 };

@@ -24,12 +24,12 @@ export class BnHealthCallback implements Callback {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  onEpochEnd(epoch: number, logs: EpochLogs): void {
+  async onEpochEnd(epoch: number, logs: EpochLogs): Promise<void> {
     if (this.sites.length === 0) return;
     const t0 = this.now();
     this.batches ??= this.probe();
     const { train, val } = this.batches;
-    const nodes = measureBnHealth(this.model, this.sites, train, val);
+    const nodes = await measureBnHealth(this.model, this.sites, train, val);
     const data: BnHealthData = { nodes, trainImages: train.count, valImages: val.count, seconds: (this.now() - t0) / 1000 };
     this.event({ type: BN_HEALTH_EVENT, epoch, step: logs.step, message: bnHealthMessage(epoch, nodes), data: { ...data } });
   }

@@ -20,9 +20,9 @@ export class CheckpointSaver implements Callback {
     this.keptEpoch = ctx.resumedFrom ? ctx.resumedFrom.epoch : null;
   }
 
-  onEpochEnd(epoch: number, logs: EpochLogs): void {
+  async onEpochEnd(epoch: number, logs: EpochLogs): Promise<void> {
     const { store, runId } = this.ctx;
-    const ckpt = this.snapshot(epoch, logs.step);
+    const ckpt = await this.snapshot(epoch, logs.step);
     // The ring first: a crash before `last` is saved redoes this epoch, and that save replaces the entry.
     const ring = this.ctx.run.config.inference.snapshots;
     if (ring > 1) this.save('snapshot', ckpt, ring);
@@ -34,13 +34,14 @@ export class CheckpointSaver implements Callback {
     this.ctx.event({ type: 'checkpoint', epoch, step: logs.step, message: `checkpoint saved (epoch ${epoch + 1}${improved ? ', new best' : ''})`, data: { best: improved } });
   }
 
-  private snapshot(epoch: number, step: number): Checkpoint {
+  private async snapshot(epoch: number, step: number): Promise<Checkpoint> {
     const { model, optimizer: opt, schedule, early, data, lrScale } = this.ctx;
+    const [tensors, state] = await Promise.all([model.getWeights(), opt.readState()]);
     return {
       epoch,
       step,
-      tensors: model.getWeights(),
-      optimizer: { name: opt.config.name, tensors: opt.readState(), iterations: opt.iterations },
+      tensors,
+      optimizer: { name: opt.config.name, tensors: state, iterations: opt.iterations },
       extra: { plateau: schedule.plateau?.snapshot() ?? null, early: early?.snapshot() ?? null, lr: opt.learningRate, norm: data.norm, lrScale },
     };
   }

@@ -11,6 +11,7 @@ import type { WeightSquares } from '../../../shared/analysis/levelStats';
 import type { EventSink } from '../callbacks';
 import type { BatchLogs, Callback, EpochLogs } from '../loop';
 import type { UNetModel } from '../model';
+import { readComputed } from '../read';
 
 /** Reports, once, a run whose loss has not moved over its first K batches (event `plateau`). */
 export class PlateauCallback implements Callback {
@@ -88,12 +89,18 @@ export class WrongStepCallback implements Callback {
   }
 }
 
+/** A weight's squared norm, its update's since `before`, its gradient's (NaN without one), as scalars. */
+function squaresOf(v: tf.Tensor, before: tf.Tensor | undefined, g: tf.Tensor | undefined): tf.Scalar[] {
+  return [tf.sum(tf.square(v)), before ? tf.sum(tf.square(tf.sub(v, before))) : tf.scalar(0), g ? tf.sum(tf.square(g)) : tf.scalar(NaN)];
+}
+
 /** Gradients of the loss on a fixed probe batch, by weight name; the callback disposes them. */
-export type GradientProbe = () => Map<string, tf.Tensor>;
+export type GradientProbe = () => Promise<Map<string, tf.Tensor>>;
 
 /**
  * Per-level statistics at every epoch end (event `level-stats`): weight norm, the norm of the
- * epoch's update and their ratio, and, given a probe, the gradient norm on a fixed batch.
+ * epoch's update and their ratio, and, given a probe, the gradient norm on a fixed batch. The squared
+ * norms of every weight are read back in one transfer.
  */
 export class LevelStatsCallback implements Callback {
   private start = new Map<string, tf.Tensor>();
@@ -110,21 +117,18 @@ export class LevelStatsCallback implements Callback {
     for (const [name, v] of this.model.params.trainable) this.start.set(name, tf.keep(v.clone()));
   }
 
-  onEpochEnd(epoch: number, logs: EpochLogs): void {
-    const grads = this.probe?.() ?? new Map<string, tf.Tensor>();
+  async onEpochEnd(epoch: number, logs: EpochLogs): Promise<void> {
+    const grads = (await this.probe?.()) ?? new Map<string, tf.Tensor>();
     try {
-      const rows: WeightSquares[] = [];
-      for (const [name, v] of this.model.params.trainable) {
-        const before = this.start.get(name);
-        const g = grads.get(name);
-        const [weight, update, gradient] = tf.tidy(() => {
-          const parts = [tf.sum(tf.square(v)), before ? tf.sum(tf.square(tf.sub(v, before))) : tf.scalar(0), g ? tf.sum(tf.square(g)) : tf.scalar(NaN)];
-          return Array.from(tf.stack(parts).dataSync());
-        });
-        const row: WeightSquares = { name, weight: weight ?? 0, update: update ?? 0 };
-        if (g && gradient !== undefined) row.gradient = gradient;
-        rows.push(row);
-      }
+      const weights = [...this.model.params.trainable];
+      // Three squared norms per weight (squaresOf), read in one transfer.
+      const squares = weights.length === 0 ? new Float32Array() : await readComputed(() => tf.stack(weights.flatMap(([name, v]) => squaresOf(v, this.start.get(name), grads.get(name)))));
+      const rows: WeightSquares[] = weights.map(([name], i) => {
+        const row: WeightSquares = { name, weight: squares[3 * i] ?? 0, update: squares[3 * i + 1] ?? 0 };
+        const gradient = squares[3 * i + 2];
+        if (grads.has(name) && gradient !== undefined) row.gradient = gradient;
+        return row;
+      });
       const levels = levelStats(rows, this.levelOf);
       this.event({ type: 'level-stats', epoch, step: logs.step, message: `per-level gradient statistics of epoch ${epoch + 1}`, data: { levels } });
     } finally {
