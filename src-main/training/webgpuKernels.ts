@@ -6,8 +6,9 @@
  *   conv2d.ts), where tfjs's im2col or naive programs give one invocation per output element;
  * - Conv2DBackpropInput, and with it conv2dTranspose: the same GEMM on dy, one product per stride
  *   phase, all in one dispatch (conv2dBackpropInput.ts);
- * - Conv2DBackpropFilter: a split-K reduction over batch x pixels (conv2dBackpropFilter.ts), where
- *   tfjs's gives one invocation per filter element (docs/adr/0005);
+ * - Conv2DBackpropFilter: the GEMM again, split-K over batch x pixels, then a pass adding the
+ *   chunks (conv2dBackpropFilter.ts), where tfjs's gives one invocation per filter element
+ *   (docs/adr/0005);
  * - Sum and Mean over every axis but the channels (a conv's bias gradient, batch norm's
  *   statistics): a split-K column sum (columnSum.ts), where tfjs's transposes, then gives one
  *   workgroup per channel.

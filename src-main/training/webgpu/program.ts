@@ -46,10 +46,16 @@ export const WORKGROUP_INDEX = 'i32(workgroupId.z * numWorkgroups.x * numWorkgro
 /** Dispatches of Strata's programs in this process, by program name (the shader key's first part). */
 const dispatches = new Map<string, number>();
 
-/** Runs `program` on `backend`, counting it under `name`. */
+/**
+ * Runs `program` on `backend`, counting it under `name`. The inputs go in seen as flat arrays:
+ * Strata's programs index their buffers themselves, and tfjs keys its pipeline cache on whether each
+ * input's shape equals the output's and on its broadcast dimensions, so the same shader would be
+ * compiled again for each such pattern (seconds each on SwiftShader).
+ */
 export function runProgram(backend: WebgpuBackend, name: string, program: WebgpuProgram, inputs: tf.TensorInfo[], uniforms: Uniform[]): tf.TensorInfo {
   dispatches.set(name, (dispatches.get(name) ?? 0) + 1);
-  return backend.runWebGPUProgram(program, inputs, 'float32', uniforms);
+  const flat = inputs.map((t) => ({ dataId: t.dataId, dtype: t.dtype, shape: [tf.util.sizeFromShape(t.shape)] }));
+  return backend.runWebGPUProgram(program, flat, 'float32', uniforms);
 }
 
 /** How many times each of Strata's webgpu programs was dispatched in this process (for the tests and the benchmarks). */
