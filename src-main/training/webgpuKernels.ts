@@ -11,10 +11,14 @@
  *   (docs/adr/0005);
  * - Sum and Mean over every axis but the channels (a conv's bias gradient, batch norm's
  *   statistics): a split-K column sum (columnSum.ts), where tfjs's transposes, then gives one
- *   workgroup per channel.
+ *   workgroup per channel;
+ * - StrataBatchNormTrain and its gradient (wasm/batch-norm.ts's kernels, batch norm in training
+ *   with its ReLU): 4 dispatches forward, 5 backward (batchNorm.ts), where tfjs's ops take about 25.
  * Their speed on a GPU is unmeasured (none here); SwiftShader runs them on the CPU.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainGradConfigForTape } from './wasm/batch-norm';
+import { batchNormTrainGradWebgpu, batchNormTrainWebgpu } from './webgpu/batchNorm';
 import { mean, sum } from './webgpu/columnSum';
 import { conv2d, fusedConv2d } from './webgpu/conv2d';
 import { conv2dBackpropFilter } from './webgpu/conv2dBackpropFilter';
@@ -32,12 +36,18 @@ const KERNELS: readonly [string, (original: tf.KernelFunc) => tf.KernelFunc][] =
   [tf.Mean, mean],
 ];
 
-/** tfjs's kernel and Strata's, by kernel name, once registered. */
-const installed = new Map<string, { original: tf.KernelConfig; strata: tf.KernelConfig }>();
+/** Kernels tfjs-backend-webgpu does not have: Strata's own kernel names. */
+const ADDED: readonly tf.KernelConfig[] = [
+  { kernelName: BATCH_NORM_TRAIN, backendName: 'webgpu', kernelFunc: batchNormTrainWebgpu(BATCH_NORM_TRAIN) },
+  { kernelName: BATCH_NORM_TRAIN_GRAD, backendName: 'webgpu', kernelFunc: batchNormTrainGradWebgpu(BATCH_NORM_TRAIN_GRAD) },
+];
 
-function install(config: tf.KernelConfig): void {
-  tf.unregisterKernel(config.kernelName, 'webgpu');
-  tf.registerKernel(config);
+/** tfjs's kernel (none for the added ones) and Strata's, by kernel name, once registered. */
+const installed = new Map<string, { original: tf.KernelConfig | undefined; strata: tf.KernelConfig }>();
+
+function install(name: string, config: tf.KernelConfig | undefined): void {
+  if (tf.getKernel(name, 'webgpu') !== undefined) tf.unregisterKernel(name, 'webgpu');
+  if (config !== undefined) tf.registerKernel(config);
 }
 
 /** Registers Strata's webgpu kernels over tfjs's (once a process; tfjs-backend-webgpu must be imported). */
@@ -47,18 +57,25 @@ export function registerWebgpuTrainingKernels(): void {
     const original = tf.getKernel(name, 'webgpu');
     if (original === undefined) throw new Error(`tfjs-backend-webgpu registered no ${name} kernel to replace`);
     const strata: tf.KernelConfig = { kernelName: name, backendName: 'webgpu', kernelFunc: wrap(original.kernelFunc) };
-    install(strata);
+    install(name, strata);
     installed.set(name, { original, strata });
   }
+  for (const strata of ADDED) {
+    if (installed.has(strata.kernelName)) continue;
+    install(strata.kernelName, strata);
+    installed.set(strata.kernelName, { original: undefined, strata });
+  }
+  // The fused batch norm's gradient, the same on every backend (wasm's registration may have added it).
+  if (tf.getGradient(BATCH_NORM_TRAIN) === undefined) tf.registerGradient(batchNormTrainGradConfigForTape);
 }
 
 /**
- * Puts tfjs's own webgpu kernels back (false) or Strata's again (true), to compare the two
- * (benchmarks); registerWebgpuTrainingKernels must have run.
+ * Puts tfjs's own webgpu kernels back (false: Strata's added kernels are then unregistered) or
+ * Strata's again (true), to compare the two (benchmarks); registerWebgpuTrainingKernels must have run.
  */
 export function useStrataWebgpuKernels(on: boolean): void {
   if (installed.size === 0) throw new Error("Strata's webgpu kernels are not registered (registerWebgpuTrainingKernels runs when the webgpu backend is)");
-  for (const { original, strata } of installed.values()) install(on ? strata : original);
+  for (const [name, { original, strata }] of installed) install(name, on ? strata : original);
 }
 
 /** The kernels whose webgpu implementation is Strata's now (for the tests and the backend report). */

@@ -94,12 +94,12 @@ describe.skipIf(swiftShaderMissing !== null)('the webgpu backend on SwiftShader'
     expect(r.asyncRead).toEqual([2, 2]);
   }, 60_000);
 
-  it(`computes conv2d, its input, filter and bias gradients, conv2dTranspose and batch norm + relu as the cpu backend does (within ${KERNEL_TOLERANCE}), on Strata's kernels`, async () => {
+  it(`computes conv2d, its input, filter and bias gradients, conv2dTranspose, batch norm + relu (tfjs's ops and Strata's fused kernel) as the cpu backend does (within ${KERNEL_TOLERANCE}), on Strata's kernels`, async () => {
     type Result = { name: string; errors: Record<string, number>; kernels: Record<string, number>; strata: Record<string, number> };
     const { results, strataKernels } = await child<{ results: Result[]; strataKernels: string[] }>('kernels');
     // Strata's webgpu kernels (src-main/training/webgpuKernels.ts) are registered in place of tfjs's.
-    expect(strataKernels.sort()).toEqual(['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'FusedConv2D', 'Mean', 'Sum']);
-    expect(results).toHaveLength(10);
+    expect(strataKernels.sort()).toEqual(['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'FusedConv2D', 'Mean', 'StrataBatchNormTrain', 'StrataBatchNormTrainGrad', 'Sum']);
+    expect(results).toHaveLength(12);
     for (const r of results) {
       expect(Object.keys(r.errors).length, r.name).toBeGreaterThanOrEqual(3);
       for (const [output, error] of Object.entries(r.errors)) expect(error, `${r.name}: ${output}`).toBeLessThanOrEqual(KERNEL_TOLERANCE);
@@ -110,8 +110,12 @@ describe.skipIf(swiftShaderMissing !== null)('the webgpu backend on SwiftShader'
       expect(r.strata['strataConv2DDerInput'] ?? 0, `${r.name}: Conv2DBackpropInput`).toBe(calls('Conv2DBackpropInput'));
       expect(r.strata['strataConv2DDerFilter'] ?? 0, `${r.name}: Conv2DBackpropFilter`).toBe(calls('Conv2DBackpropFilter'));
       // The bias gradients and batch norm's sums over N, H, W are Strata's column sums.
-      if (!r.name.startsWith('conv2dTranspose')) expect(r.strata['strataColumnSumPartial'], r.name).toBeGreaterThanOrEqual(1);
+      if (r.name.startsWith('conv2d ') || r.name.startsWith('batch norm')) expect(r.strata['strataColumnSumPartial'], r.name).toBeGreaterThanOrEqual(1);
+      // The fused batch norm: 4 dispatches a forward call, 5 a gradient.
+      expect(r.strata['strataBatchNormApply'] ?? 0, `${r.name}: StrataBatchNormTrain`).toBe(calls('StrataBatchNormTrain'));
+      expect(r.strata['strataBatchNormGradDx'] ?? 0, `${r.name}: StrataBatchNormTrainGrad`).toBe(calls('StrataBatchNormTrainGrad'));
     }
+    for (const r of results.slice(10)) expect(r.kernels['StrataBatchNormTrainGrad'], r.name).toBe(1);
     for (const r of results.slice(0, 8)) expect(r.kernels['Conv2DBackpropFilter'], r.name).toBeGreaterThanOrEqual(1);
     // Every kernel ran on webgpu (none fell back to another backend).
     expect(Object.keys(results[0]?.kernels ?? {})).toEqual(expect.arrayContaining(['FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'Sum']));

@@ -11,6 +11,7 @@ import type { Architecture } from '../../shared/arch/types';
 import { selectBackend } from '../../src-main/training/backend';
 import { batchIoULoss } from '../../src-main/training/losses';
 import { UNetModel } from '../../src-main/training/model';
+import { BATCH_NORM_TRAIN } from '../../src-main/training/wasm/batch-norm';
 import { makeOptimizer } from '../../src-main/training/optimizers';
 import { strataDispatchCounts, strataWebgpuKernels } from '../../src-main/training/webgpuKernels';
 
@@ -99,7 +100,36 @@ const batchNormRelu = (n: number, size: number, c: number, seed: number): Case =
   },
 });
 
-/** The presets' layer shapes at small sizes: 3x3 convs at 8-64 channels, stride-2 samplers from even and odd sizes, transposed convs to even and odd sizes, the head's 1x1 conv. */
+/**
+ * The fused batch norm (+ ReLU) kernel where the backend has one (wasm's and Strata's webgpu
+ * StrataBatchNormTrain), else the composite it stands for (cpu): its output and batch statistics.
+ */
+function batchNormTrainOn(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, relu: boolean): tf.Tensor[] {
+  if (tf.getKernel(BATCH_NORM_TRAIN, tf.getBackend()) !== undefined) return tf.engine().runKernel(BATCH_NORM_TRAIN, { x, scale: gamma, offset: beta }, { varianceEpsilon: 1e-3, relu }) as tf.Tensor[];
+  const { mean, variance } = tf.moments(x, [0, 1, 2]);
+  const y = tf.batchNorm4d(x, mean as tf.Tensor1D, variance as tf.Tensor1D, beta, gamma, 1e-3);
+  return [relu ? tf.relu(y) : y, mean, variance];
+}
+
+/** Strata's fused batch norm kernel against the composite on cpu; the loss also takes the batch statistics, so their gradients reach the kernel. */
+const fusedBatchNorm = (n: number, size: number, c: number, relu: boolean, seed: number): Case => ({
+  name: `fused batch norm${relu ? ' + relu' : ''} (StrataBatchNormTrain) ${n}x${size}x${size}x${c}`,
+  run: () => {
+    const x = tf.add(tf.mul(rand([n, size, size, c], seed), 2), 0.5) as tf.Tensor4D;
+    const gamma = tf.add(rand([c], seed + 1), 1.5) as tf.Tensor1D;
+    const beta = rand([c], seed + 2) as tf.Tensor1D;
+    const [y, mean, variance] = batchNormTrainOn(x, gamma, beta, relu) as [tf.Tensor, tf.Tensor, tf.Tensor];
+    const [dy, dMean, dVar] = [rand(y.shape, seed + 3), rand([c], seed + 4), rand([c], seed + 5)];
+    const loss = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+      const [ya, ma, va] = batchNormTrainOn(a as tf.Tensor4D, g as tf.Tensor1D, b as tf.Tensor1D, relu) as [tf.Tensor, tf.Tensor, tf.Tensor];
+      return tf.addN([tf.sum(tf.mul(ya, dy)), tf.sum(tf.mul(ma, dMean)), tf.sum(tf.mul(va, dVar))]);
+    };
+    const [dx, dg, db] = tf.grads(loss)([x, gamma, beta]);
+    return { forward: y, mean, variance, 'input gradient': dx as tf.Tensor, 'gamma gradient': dg as tf.Tensor, 'beta gradient': db as tf.Tensor };
+  },
+});
+
+/** The presets' layer shapes at small sizes: 3x3 convs at 8-64 channels, stride-2 samplers from even and odd sizes, transposed convs to even and odd sizes, the head's 1x1 conv; batch norm + ReLU as tfjs's ops and as Strata's fused kernel. */
 const CASES: Case[] = [
   conv(1, 13, 16, 16, 1, 1),
   conv(2, 26, 8, 8, 1, 11),
@@ -111,6 +141,8 @@ const CASES: Case[] = [
   convTranspose(2, 26, 16, 8, 91, 51),
   batchNormRelu(1, 13, 16, 41),
   batchNormRelu(2, 26, 8, 51),
+  fusedBatchNorm(1, 13, 16, true, 101),
+  fusedBatchNorm(2, 26, 8, false, 111),
 ];
 
 /** Counts of each name in `names`. */

@@ -63,9 +63,12 @@ export function strataDispatchCounts(): Record<string, number> {
   return Object.fromEntries(dispatches);
 }
 
-/** A program with one invocation per output element, 64 a workgroup, its index passed to `main`. */
-export function flatProgram(outputShape: number[], shaderKey: string, variableNames: string[], uniforms: string, userCode: string): WebgpuProgram {
-  const size = outputShape.reduce((a, b) => a * b, 1);
+/**
+ * A program with one invocation per output element (or `invocations` of them), 64 a workgroup, its
+ * index passed to `main`; `uniforms.size` is the output's element count.
+ */
+export function flatProgram(outputShape: number[], shaderKey: string, variableNames: string[], uniforms: string, userCode: string, invocations?: number): WebgpuProgram {
+  const size = invocations ?? outputShape.reduce((a, b) => a * b, 1);
   return {
     outputShape,
     shaderKey,
