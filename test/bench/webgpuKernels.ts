@@ -8,7 +8,11 @@
  *   VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json LD_LIBRARY_PATH=/usr/lib/chromium \
  *     npx tsx test/bench/webgpuKernels.ts [batch=2] [reps=5] [scale=0.5]
  *
- * `scale` shrinks the images (0.5: 101 -> 51), as SwiftShader is slow.
+ * `scale` shrinks the images (0.5: 101 -> 51), as SwiftShader is slow. There Strata's tiled kernels
+ * lose to tfjs's (SwiftShader runs workgroup barriers as fibers on the CPU), and so does the whole
+ * tiny-preset step of webgpu.test.ts: 2.1-3.1 s against 1.3-2.0 s after the first, whose shader
+ * compiles take 9-10 s against 4.7 s (back to back on the loaded 2-core machine). Only a GPU can say
+ * what they are worth.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../src-main/training/backend';
