@@ -271,7 +271,7 @@ export async function runExperiment(loaded: LoadedExperiment, opts: ExperimentRu
       }
       log(`${label}: ${describe(action, before)}`);
       try {
-        await runOnce({ runsDir: opts.runsDir, runId: id }, opts.onMessage ?? (() => {}), { signals, ...(opts.stop ? { stop: opts.stop } : {}) });
+        await runOnce({ runsDir: opts.runsDir, runId: id }, opts.onMessage ?? (() => {}), { signals, log, ...(opts.stop ? { stop: opts.stop } : {}) });
       } catch (err) {
         if (!(err instanceof RunClaimedError)) throw err;
         // Another process took this run since the session began (strata runs resume, the lab): it is

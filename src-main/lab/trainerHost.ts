@@ -36,6 +36,8 @@ export interface TrainerExit {
   refused?: ClaimRefused;
   /** The trainer process's pid (null when it never started): a run it owned is recorded with it. */
   pid: number | null;
+  /** Set when the host killed a trainer that had stopped making progress mid-epoch (see {@link stallLimitMs}). */
+  stalled?: boolean;
 }
 
 /** A running trainer process. Every subscription returns its own undo. */
@@ -215,6 +217,104 @@ function withTrainerStderr(m: TrainerMessage, stderr: () => string): TrainerMess
   return m;
 }
 
+/** The shortest silence mid-epoch that counts as a stuck trainer. */
+export const STALL_MIN_MS = 5 * 60_000;
+/** A stuck trainer is also one silent for this many times its slowest batch so far (a slow design is given longer). */
+export const STALL_FACTOR = 30;
+
+/**
+ * How long a trainer may be silent between two batches of an epoch before it is taken as stuck:
+ * STRATA_STALL_SECONDS in `env` when it is a positive number, else the larger of {@link STALL_MIN_MS}
+ * and {@link STALL_FACTOR} times the slowest gap before a batch seen so far (the first batch's
+ * counts from the trainer's start, so a design whose steps are slow is given longer from the start).
+ */
+export function stallLimitMs(slowestGapMs: number, env: NodeJS.ProcessEnv = process.env): number {
+  const given = Number(env['STRATA_STALL_SECONDS']);
+  if (Number.isFinite(given) && given > 0) return given * 1000;
+  return Math.max(STALL_MIN_MS, STALL_FACTOR * slowestGapMs);
+}
+
+/** A stuck trainer's reason. */
+export function stallReason(silentMs: number, at: { batch: number; batches: number; epoch: number }, slowestGapMs: number): string {
+  const s = (ms: number) => (ms >= 10_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`);
+  return (
+    `the trainer stopped making progress: no batch for ${s(silentMs)} after batch ${at.batch + 1} of ${at.batches} in epoch ${at.epoch + 1}` +
+    ` (the slowest batch before took ${s(slowestGapMs)}), so it was killed; a thread deadlock in the backend does this. Resuming continues from the last checkpoint`
+  );
+}
+
+/**
+ * Watches a trainer's batch messages: while an epoch's batches are coming (the last one seen was not
+ * its epoch's last, no time budget ended it, no pause or stop was asked), a silence longer than
+ * {@link stallLimitMs} calls `onStall`. Validation, checkpoints and analyses, between epochs, are
+ * never timed: only the gap between two batches, which holds nothing but a training step.
+ */
+class StallWatch {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private lastBatchAt: number | null = null;
+  /** Since when the next batch is waited for when no batch of the epoch came yet: the start, an epoch's end, a resume. */
+  private mark = Date.now();
+  private slowestGap = 0;
+  private at = { batch: 0, batches: 0, epoch: 0 };
+  private off = false;
+  private paused = false;
+
+  constructor(
+    private readonly onStall: (reason: string) => void,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  message(m: TrainerMessage): void {
+    if (this.off) return;
+    if (m.type === 'batch') {
+      const now = Date.now();
+      const since = this.lastBatchAt !== null && m.metric.epoch === this.at.epoch ? this.lastBatchAt : this.mark;
+      this.slowestGap = Math.max(this.slowestGap, now - since);
+      this.lastBatchAt = now;
+      this.at = { batch: m.metric.batch, batches: m.batches, epoch: m.metric.epoch };
+      if (m.metric.batch < m.batches - 1 && !this.paused) this.arm();
+      else this.quiet();
+    } else if (m.type === 'epoch') {
+      this.quiet();
+      this.mark = Date.now();
+    } else if (m.type === 'ended' || m.type === 'status' || (m.type === 'event' && m.event.type === 'time-limit')) {
+      this.quiet();
+    }
+  }
+
+  /** Nothing is expected (a pause, a stop, the end): no timing until the next batch. */
+  quiet(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.lastBatchAt = null;
+  }
+
+  /** A pause was asked: the batch in flight may still come, then the loop parks; nothing is timed until resume. */
+  pause(): void {
+    this.paused = true;
+    this.quiet();
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.mark = Date.now();
+  }
+
+  /** No more timing for this process (a stop was asked: the batches it still sends may end the epoch early). */
+  stop(): void {
+    this.quiet();
+    this.off = true;
+  }
+
+  private arm(): void {
+    clearTimeout(this.timer);
+    const limit = stallLimitMs(this.slowestGap, this.env);
+    const from = Date.now();
+    this.timer = setTimeout(() => this.onStall(stallReason(Date.now() - from, this.at, this.slowestGap)), limit);
+    this.timer.unref?.();
+  }
+}
+
 /**
  * Starts training in its own process, so a crash, an abort or running out of memory there
  * never takes the caller down. Training state lives in the run store; this handle only relays.
@@ -227,7 +327,12 @@ export function startTrainer(job: TrainJob, opts: { env?: NodeJS.ProcessEnv } = 
   const listeners = new Set<(m: TrainerMessage) => void>();
   let final: { status: RunStatus; reason?: string } | null = null;
   let refused: ClaimRefused | null = null;
+  let stalled: string | null = null;
   const stderr = () => child.stderrTail?.() ?? '';
+  const watch = new StallWatch((reason) => {
+    stalled = reason;
+    child.kill('SIGKILL');
+  }, opts.env ?? process.env);
 
   // Messages waiting to be relayed, in order; the first may be waiting for stderr since `waitingSince`.
   const pending: TrainerMessage[] = [];
@@ -264,6 +369,7 @@ export function startTrainer(job: TrainJob, opts: { env?: NodeJS.ProcessEnv } = 
       return;
     }
     if (!isTrainerMessage(m)) return;
+    watch.message(m);
     if (m.type === 'ended') final = { status: m.status, ...(m.reason ? { reason: m.reason } : {}) };
     pending.push(m);
     if (pending.length === 1) relay();
@@ -272,8 +378,10 @@ export function startTrainer(job: TrainJob, opts: { env?: NodeJS.ProcessEnv } = 
   const done = new Promise<TrainerExit>((resolve) => {
     child.onExit((code, signal) => {
       exited = true;
+      watch.quiet();
       relay();
-      if (refused) resolve({ status: 'running', reason: refused.message, crashed: false, exitCode: code, signal, refused, pid: pid() });
+      if (stalled !== null && !final) resolve({ status: 'interrupted', reason: stalled, crashed: true, stalled: true, exitCode: code, signal, pid: pid() });
+      else if (refused) resolve({ status: 'running', reason: refused.message, crashed: false, exitCode: code, signal, refused, pid: pid() });
       else if (final) {
         const reason = final.status === 'failed' && final.reason ? runFailureReason(final.reason, stderr()) : final.reason;
         resolve({ status: final.status, ...(reason ? { reason } : {}), crashed: false, exitCode: code, signal, pid: pid() });
@@ -294,9 +402,19 @@ export function startTrainer(job: TrainJob, opts: { env?: NodeJS.ProcessEnv } = 
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    pause: () => child.send({ type: 'pause' }),
-    resume: () => child.send({ type: 'resume' }),
-    stop: (reason) => child.send({ type: 'stop', reason }),
+    pause: () => {
+      watch.pause();
+      child.send({ type: 'pause' });
+    },
+    resume: () => {
+      watch.resume();
+      child.send({ type: 'resume' });
+    },
+    stop: (reason) => {
+      // A stopped run may validate the batches it trained (no more batch messages): not a stall.
+      watch.stop();
+      child.send({ type: 'stop', reason });
+    },
     kill: (signal = 'SIGKILL') => child.kill(signal),
   };
 }
