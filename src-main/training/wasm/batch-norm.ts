@@ -292,11 +292,12 @@ export interface BatchNormTrainResult {
 /**
  * Batch norm in training mode over N, H, W of an NHWC tensor, exactly
  * `tf.moments(x, [0, 1, 2])` + `tf.batchNorm4d(x, mean, variance, offset, scale, eps)`, followed by
- * `tf.relu` when `relu`. On wasm (with the kernels registered) it runs the fused kernels above;
- * elsewhere, that composite.
+ * `tf.relu` when `relu`. On wasm and webgpu (with their kernels registered) it runs the fused
+ * kernels; elsewhere, that composite.
  */
 export function batchNormTrain(x: tf.Tensor4D, scale: tf.Tensor1D, offset: tf.Tensor1D, epsilon: number, relu = false): BatchNormTrainResult {
-  if (tf.getBackend() === 'wasm' && tf.getKernel(BATCH_NORM_TRAIN, 'wasm') !== undefined && x.dtype === 'float32' && x.size > 0) {
+  // wasm and webgpu register the fused kernel (webgpu/batchNorm.ts); cpu and tfjs-node take the composite.
+  if (tf.getKernel(BATCH_NORM_TRAIN, tf.getBackend()) !== undefined && x.dtype === 'float32' && x.size > 0) {
     const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x, scale, offset }, { varianceEpsilon: epsilon, relu }) as [
       tf.Tensor4D,
       tf.Tensor1D,
