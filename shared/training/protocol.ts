@@ -5,7 +5,7 @@
 import type { Architecture, BnPlacement, Initializer } from '../arch/types';
 import type { DatasetSource } from '../data/types';
 import type { RunPostprocess, RunTestResult } from '../runs/postprocess';
-import type { BatchMetric, EpochMetric, RunBackend, RunConfig, RunEvent, RunStatus } from '../runs/types';
+import type { BackendRequest, BatchMetric, EpochMetric, RunBackend, RunConfig, RunEvent, RunStatus } from '../runs/types';
 
 /** Where the trainer loads its data from; it loads it itself, so no images cross the boundary. */
 export type DataSource = DatasetSource;
@@ -17,6 +17,11 @@ export type DataSource = DatasetSource;
 export interface TrainJob {
   runsDir: string;
   runId: string;
+  /**
+   * This session's backend instead of the run's configured one (`strata runs resume ID --backend`):
+   * a run whose GPU was lost, or that moves to another machine, continues from its checkpoint there.
+   */
+  backend?: BackendRequest;
 }
 
 /**

@@ -146,7 +146,10 @@ export interface LoopTask {
   validate(epoch: number): Promise<Record<string, number>>;
 }
 
-/** Runs the loop. Exceptions from a step end the run as failed with their message. */
+/**
+ * Runs the loop. Exceptions from a step end the run as failed with their message, unless the run was
+ * already interrupted or failed: then that reason stands.
+ */
 export async function runLoop(task: LoopTask, callbacks: Callback[], control: LoopControl): Promise<EndReason> {
   const each = async <K extends keyof Callback>(hook: K, ...args: Parameters<NonNullable<Callback[K]>>) => {
     for (const cb of callbacks) {
@@ -203,7 +206,10 @@ export async function runLoop(task: LoopTask, callbacks: Callback[], control: Lo
     }
     reason = control.ended ?? { kind: 'done' };
   } catch (err) {
-    reason = { kind: 'failed', message: err instanceof Error ? err.message : String(err) };
+    // An error after the run was interrupted or failed is that end's consequence (a lost GPU device
+    // fails the step it cut short): the first reason stands.
+    const first = control.ended;
+    reason = first !== null && first.kind !== 'stopped' ? first : { kind: 'failed', message: err instanceof Error ? err.message : String(err) };
   }
   await each('onTrainEnd', reason);
   return reason;

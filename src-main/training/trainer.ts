@@ -14,6 +14,7 @@ import { MetricsRecorder, ProgressReporter } from './callbacks';
 import { BestEpochTracker } from './callbacks/bestEpoch';
 import { BnHealthCallback } from './callbacks/bnHealth';
 import { CheckpointSaver } from './callbacks/checkpoints';
+import { DeviceLostWatch } from './callbacks/deviceLost';
 import { LevelStatsCallback, PlateauCallback, WrongStepCallback } from './callbacks/diagnostics';
 import { LeakWatch } from './callbacks/leakWatch';
 import { PauseRecorder } from './callbacks/pauses';
@@ -27,6 +28,7 @@ import type { UNetModel } from './model';
 import { finalizeRun } from './finalize';
 import { buildTrainingContext, liveTensors, type TrainingContext } from './trainingContext';
 import { validate } from './validation';
+import { webgpuDeviceLost } from './webgpu';
 
 /** How a session ended: the run's final status, or `refused` when another live process owns the run. */
 export type TrainRunResult = RunStatus | 'refused';
@@ -52,7 +54,7 @@ export async function trainRun(job: TrainJob, control: LoopControl, emit: (m: Tr
     }
     emit({ type: 'status', runId, status: 'running' });
     forgetPostprocess(store, runId);
-    ctx = await buildTrainingContext(store.get(runId), store, control, emit);
+    ctx = await buildTrainingContext(store.get(runId), store, control, emit, job.backend);
     const end = await runLoop(stepsOf(ctx), callbacksOf(ctx, setStatus), control);
     store.update(runId, { durationMs: ctx.trainingMs() });
     if (finalizes(end, store.summary(runId).epochsDone)) await finalizeSession(ctx);
@@ -104,7 +106,10 @@ function stepsOf(ctx: TrainingContext): LoopTask {
 function callbacksOf(ctx: TrainingContext, setStatus: (s: RunStatus) => void): Callback[] {
   const { run, runId, store, emit, event, control, model } = ctx;
   const best = new BestEpochTracker(run.best);
+  const lost = ctx.backend.name === 'webgpu' ? webgpuDeviceLost() : null;
   return [
+    // On webgpu: a lost GPU device ends the run as interrupted, with Dawn's reason.
+    ...(lost ? [new DeviceLostWatch(lost, control, event, ctx.start)] : []),
     new PauseRecorder(control, ctx.start, setStatus, event),
     ctx.schedule,
     new MetricsRecorder(runId, store),

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { withBnPlacement, withInitializer } from '../../shared/arch';
 import type { Architecture } from '../../shared/arch/types';
-import type { Checkpoint, RunEvent, RunRecord } from '../../shared/runs/types';
+import type { BackendRequest, Checkpoint, RunEvent, RunRecord } from '../../shared/runs/types';
 import type { Dataset } from '../data/dataset';
 import { seenByWeights, seenValidationWarning } from '../lab/plan';
 import { RunNotFoundError } from '../runs/errors';
@@ -58,15 +58,18 @@ export interface TrainingContext {
   dispose(): void;
 }
 
-/** Builds the session's context. On failure everything built so far is released before the error goes on. */
-export async function buildTrainingContext(run: RunRecord, store: RunStore, control: LoopControl, emit: Emit): Promise<TrainingContext> {
+/**
+ * Builds the session's context, on `backend` when given (a resume on another backend), else on the
+ * run's configured one. On failure everything built so far is released before the error goes on.
+ */
+export async function buildTrainingContext(run: RunRecord, store: RunStore, control: LoopControl, emit: Emit, backendOverride?: BackendRequest): Promise<TrainingContext> {
   const runId = run.id;
   const event: EventSink = (ev) => {
     const full: RunEvent = { ...ev, time: Date.now() };
     store.addEvent(runId, full);
     emit({ type: 'event', runId, event: full });
   };
-  const backend = await selectBackend(backendOption(run.config.backend));
+  const backend = await selectBackend(backendOption(backendOverride ?? run.config.backend));
   store.update(runId, { backend: { name: backend.name, detail: backend.detail, threads: backend.threads } });
   emit({ type: 'backend', runId, name: backend.name, detail: backend.detail, threads: backend.threads, skipped: backend.skipped });
 
@@ -111,7 +114,8 @@ export async function buildTrainingContext(run: RunRecord, store: RunStore, cont
       if (extra.lr !== undefined) opt.learningRate = extra.lr;
       start.epoch = resumedFrom.epoch + 1;
       start.step = resumedFrom.step;
-      event({ type: 'resumed', epoch: start.epoch, step: start.step, message: `resumed from the checkpoint of epoch ${resumedFrom.epoch + 1}` });
+      const moved = backendOverride !== undefined && backendOverride !== run.config.backend ? ` on ${backend.name}, not the run's ${run.config.backend}` : '';
+      event({ type: 'resumed', epoch: start.epoch, step: start.step, message: `resumed from the checkpoint of epoch ${resumedFrom.epoch + 1}${moved}`, ...(moved === '' ? {} : { data: { backend: backend.name, configured: run.config.backend } }) });
     } else if (run.config.initFrom) {
       warmStart(model, store, run, run.config.initFrom, event);
     }

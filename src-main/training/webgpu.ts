@@ -46,7 +46,7 @@ export function describeAdapter(info: GpuAdapterInfo): string {
   return kind === '' ? name : `${name} (${kind})`;
 }
 
-/** The message of a tensor read synchronously on webgpu outside a browser (see wrapReadSync). */
+/** The message of a tensor read synchronously on webgpu outside a browser (see wrapReads). */
 export const SYNC_READ_UNAVAILABLE =
   "tfjs's webgpu backend cannot read a tensor synchronously (dataSync, arraySync) outside a browser: it reads through an OffscreenCanvas, which Node and Electron's utilityProcess do not have; read it with await data() instead";
 
@@ -62,6 +62,7 @@ interface DawnAdapter {
 interface DawnDevice {
   features: ReadonlySet<string>;
   lost: Promise<{ reason: string; message: string }>;
+  destroy(): void;
 }
 interface DawnGpu {
   requestAdapter(options?: { powerPreference?: 'high-performance' | 'low-power' }): Promise<DawnAdapter | null>;
@@ -174,7 +175,8 @@ export function registerWebgpuBackend(found: Extract<WebgpuAdapter, { ok: true }
   return registered;
 }
 
-async function register({ adapter, gpu, globals }: Extract<WebgpuAdapter, { ok: true }>): Promise<string | null> {
+async function register(found: Extract<WebgpuAdapter, { ok: true }>): Promise<string | null> {
+  const { adapter, gpu, globals } = found;
   let mod: BackendModule;
   try {
     const spec: string = TFJS_WEBGPU;
@@ -194,17 +196,88 @@ async function register({ adapter, gpu, globals }: Extract<WebgpuAdapter, { ok: 
     return `the adapter gave no device: ${errorMessage(err)}`;
   }
   const info = adapter.info;
+  watchDevice(device, describeAdapter(found.info));
   // Priority 0: tfjs never picks it by itself; selectBackend sets it by name.
-  tf.registerBackend('webgpu', () => wrapReadSync(new mod.WebGPUBackend(device, info)), 0);
+  tf.registerBackend('webgpu', () => wrapReads(new mod.WebGPUBackend(device, info)), 0);
   registerWebgpuTrainingKernels();
   return null;
 }
 
+/** A lost GPU device, as Dawn reported it, with the adapter it was made on. */
+export interface WebgpuDeviceLoss {
+  /** describeAdapter's name of the adapter. */
+  adapter: string;
+  /** GPUDeviceLostReason: 'destroyed', or 'unknown' (a driver reset, a removed GPU, an out-of-memory kill). */
+  reason: string;
+  /** Dawn's message. */
+  message: string;
+}
+
+/** The sentence a run records when its device is lost: the adapter, Dawn's reason and message. */
+export function deviceLossMessage(loss: WebgpuDeviceLoss): string {
+  const said = loss.message.trim() === '' ? '' : `: ${loss.message.trim()}`;
+  return `the GPU device of ${loss.adapter} was lost (reason '${loss.reason}'${said}); the webgpu backend cannot go on in this process`;
+}
+
+/** Thrown by a read on the webgpu backend after its device was lost, with {@link deviceLossMessage}. */
+export class WebgpuDeviceLostError extends Error {
+  override readonly name = 'WebgpuDeviceLostError';
+  constructor(readonly loss: WebgpuDeviceLoss) {
+    super(deviceLossMessage(loss));
+  }
+}
+
+let device: DawnDevice | null = null;
+let lost: Promise<WebgpuDeviceLoss> | null = null;
+let loss: WebgpuDeviceLoss | null = null;
+
+function watchDevice(d: DawnDevice, adapter: string): void {
+  device = d;
+  lost = d.lost.then((info) => {
+    loss = { adapter, reason: String(info.reason), message: String(info.message ?? '') };
+    return loss;
+  });
+}
+
 /**
- * tfjs's webgpu readSync fails outside a browser with "OffscreenCanvas is not defined"; this says
- * what it means instead. Values already on the CPU are still read synchronously.
+ * Resolves when the webgpu backend's device is lost (Dawn's `GPUDevice.lost`); null when this process
+ * made no device. A device is lost once: the webgpu backend is unusable in this process after it.
  */
-function wrapReadSync(backend: tf.KernelBackend): tf.KernelBackend {
+export function webgpuDeviceLost(): Promise<WebgpuDeviceLoss> | null {
+  return lost;
+}
+
+/** How long a failed read waits for the device's loss to be reported before it fails as it is. */
+const LOSS_REPORT_WAIT_MS = 2000;
+
+/**
+ * Destroys the webgpu backend's device, which Dawn reports as lost with reason 'destroyed': how tests
+ * lose a device on purpose (a real loss is a driver reset or a removed GPU). False when there is none.
+ */
+export function destroyWebgpuDevice(): boolean {
+  if (device === null) return false;
+  device.destroy();
+  return true;
+}
+
+/**
+ * tfjs's webgpu backend with clearer failures: its readSync fails outside a browser with
+ * "OffscreenCanvas is not defined", which this says the meaning of (values already on the CPU are
+ * still read synchronously); a read that fails because the device was lost fails with the loss
+ * (WebgpuDeviceLostError), Dawn's own failure of the buffer mapping saying nothing of it.
+ */
+function wrapReads(backend: tf.KernelBackend): tf.KernelBackend {
+  const read = backend.read.bind(backend);
+  backend.read = async (dataId: object) => {
+    if (loss !== null) throw new WebgpuDeviceLostError(loss);
+    try {
+      return await read(dataId);
+    } catch (err) {
+      const l = loss ?? (lost === null ? null : await Promise.race([lost, new Promise<null>((r) => setTimeout(() => r(null), LOSS_REPORT_WAIT_MS).unref())]));
+      if (l !== null) throw new WebgpuDeviceLostError(l);
+      throw err;
+    }
+  };
   if (typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas !== 'undefined') return backend;
   // Its warning that synchronous reads are slow would come before the failure.
   (backend as { hasReadSyncWarned?: boolean }).hasReadSyncWarned = true;

@@ -43,12 +43,12 @@ export interface CliSandbox {
   track: (child: ChildProcess) => void;
 }
 
-/** A temp folder `strata-<tag>-*` with a run store, and `strata` run on it. */
-export function cliSandbox(tag: string): CliSandbox {
+/** A temp folder `strata-<tag>-*` with a run store, and `strata` run on it (with `env` added to this process's environment). */
+export function cliSandbox(tag: string, opts: { env?: NodeJS.ProcessEnv } = {}): CliSandbox {
   const tmp = tempDir(tag);
   const runsDir = path.join(tmp, 'runs');
   // tsx is resolved from the working folder; runs go to the temp store through the environment.
-  const options = { cwd: REPO_ROOT, env: { ...process.env, STRATA_RUNS_DIR: runsDir } };
+  const options = { cwd: REPO_ROOT, env: { ...process.env, ...opts.env, STRATA_RUNS_DIR: runsDir } };
   const live: ChildProcess[] = [];
   // Hooks run in reverse order (vitest's stack), so these go before the folder is removed.
   afterAll(() => {

@@ -24,17 +24,17 @@ export function createRun(runsDir: string, patch: Partial<RunConfig> = {}): stri
 }
 
 /**
- * Creates a run named `name` of the tiny preset on `ds` with `config`, split by the config's
- * validation fraction and seed; returns its id and its split's ids.
+ * Creates a run named `name` of `arch` (default the tiny preset) on `ds` with `config`, split by the
+ * config's validation fraction and seed; returns its id and its split's ids.
  */
-export function createRunOn(runsDir: string, ds: Dataset, config: RunConfig, name = 'test'): { id: string; split: { train: string[]; val: string[] } } {
+export function createRunOn(runsDir: string, ds: Dataset, config: RunConfig, name = 'test', arch = getPreset('tiny') as Architecture): { id: string; split: { train: string[]; val: string[] } } {
   const indices = splitDataset(ds, { valFraction: config.valFraction, seed: config.seed });
   const split = { train: indices.train.map((i) => ds.ids[i] as string), val: indices.val.map((i) => ds.ids[i] as string) };
   const store = RunStore.open(runsDir);
   try {
     const run = store.createRun({
       name,
-      arch: getPreset('tiny') as Architecture,
+      arch,
       config,
       dataset: { name: ds.info.name, source: ds.info.source, fingerprint: ds.info.fingerprint, synthetic: ds.info.synthetic, count: ds.info.count },
       split,

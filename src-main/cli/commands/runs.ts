@@ -1,4 +1,4 @@
-import { isOpenEnded } from '../../../shared/runs/request';
+import { BACKEND_REQUESTS, isOpenEnded, type BackendRequest } from '../../../shared/runs/request';
 import { describePostprocess } from '../../../shared/runs/postprocess';
 import type { RunRecord, RunSummary } from '../../../shared/runs/types';
 import { runOnce } from '../../lab/runRunner';
@@ -19,6 +19,7 @@ const OPTIONS = {
   from: { type: 'string' },
   'lr-factor': { type: 'string' },
   again: { type: 'boolean' },
+  backend: { type: 'string' },
 } as const;
 
 /** `runs list|show|resume|finalize|delete`. */
@@ -39,7 +40,8 @@ export async function runsCommand(argv: string[]): Promise<number> {
     case 'resume': {
       const from = choiceArg('from', v.from, 'last', ['last', 'before-jump'] as const);
       const lrFactor = from === 'before-jump' ? numberArg('lr-factor', v['lr-factor'], 0.1, { min: 1e-6, max: 1 }) : null;
-      return resume(runsDir, needId(), Boolean(v.json), lrFactor);
+      const backend = v.backend === undefined ? undefined : choiceArg('backend', v.backend, 'auto', BACKEND_REQUESTS);
+      return resume(runsDir, needId(), Boolean(v.json), lrFactor, backend);
     }
     case 'finalize':
       return finalize(runsDir, needId(), Boolean(v.json), Boolean(v.again));
@@ -115,10 +117,11 @@ function show(runsDir: string, id: string, json: boolean): number {
 }
 
 /**
- * Continues a run from its last checkpoint; with `lrFactor`, first rewinds it to the checkpoint kept
- * from before a loss jump (the note's wrong step) with the learning rate scaled.
+ * Continues a run from its last checkpoint, on `backend` when given (else the run's own); with
+ * `lrFactor`, first rewinds it to the checkpoint kept from before a loss jump (the note's wrong step)
+ * with the learning rate scaled.
  */
-async function resume(runsDir: string, id: string, json: boolean, lrFactor: number | null): Promise<number> {
+async function resume(runsDir: string, id: string, json: boolean, lrFactor: number | null, backend?: BackendRequest): Promise<number> {
   const run = withStore(runsDir, (s) => getRun(s, runsDir, id));
   // A first look; the trainer's claim is what decides when two resumes race.
   const owner = withStore(runsDir, (s) => s.ownerOf(id));
@@ -136,7 +139,7 @@ async function resume(runsDir: string, id: string, json: boolean, lrFactor: numb
   const printer = new ProgressPrinter();
   let result: Awaited<ReturnType<typeof runOnce>>;
   try {
-    result = await runOnce({ runsDir, runId: id }, (m) => printer.handle(m));
+    result = await runOnce({ runsDir, runId: id, ...(backend === undefined ? {} : { backend }) }, (m) => printer.handle(m));
   } catch (err) {
     if (err instanceof RunClaimedError) throw new CliError(err.message);
     throw err;
