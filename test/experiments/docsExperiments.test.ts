@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseIdList } from '../../shared/runs/request';
+import { buildSummary } from '../../src-main/cli/commands/experimentSummary';
 import { loadExperiment } from '../../src-main/experiments/load';
 import { REPO_ROOT, TGS_DIR } from '../helpers/paths';
 
@@ -72,6 +73,15 @@ describe('the experiment files of docs/experiments', () => {
         else expect(Math.abs(Number(about?.[1]) / steps - 1), where).toBeLessThan(0.01);
       }
     }
+  });
+
+  it('have a summary page that is what `strata experiment summary docs/experiments` makes of the committed digests', () => {
+    const out = path.join(dir, 'summary.md');
+    const { markdown, entries } = buildSummary({ dir, reportsDir: path.join(dir, 'reports'), out, command: 'strata experiment summary docs/experiments' });
+    expect(entries.map((e) => e.file)).toEqual(files);
+    expect(fs.readFileSync(out, 'utf8'), 'docs/experiments/summary.md is stale: run npm run strata -- experiment summary docs/experiments').toBe(markdown);
+    // Every digest there has its report beside it.
+    for (const e of entries) if (e.digest) expect(fs.existsSync(path.join(dir, 'reports', e.digest.report)), e.file).toBe(true);
   });
 
   it("give claim 4's t3x3-2conv level its two 3x3 convs in the upsamplers alone", async () => {
