@@ -9,6 +9,7 @@ import { makeLoss } from '../../src-main/training/losses';
 import { UNetModel } from '../../src-main/training/model';
 import { makeOptimizer } from '../../src-main/training/optimizers';
 import { trainStep } from '../../src-main/training/microBatch';
+import { describeAdapter, softwareAdapterReason } from '../../src-main/training/webgpu';
 
 const [preset = 'small', backend = 'wasm', batchArg = '16', stepsArg = '3', warmupArg = '1'] = process.argv.slice(2);
 const arch = getPreset(preset);
@@ -34,7 +35,10 @@ for (let i = 0; i < warmup + steps; i++) {
 }
 times.sort((a, b) => a - b);
 const sec = times[Math.floor(times.length / 2)] ?? NaN;
+// A webgpu adapter that runs on the CPU (SwiftShader, lavapipe, WARP): the figures are not a GPU's.
+const software = report.adapter ? softwareAdapterReason(report.adapter) : null;
+const notGpu = report.adapter && software !== null ? `${describeAdapter(report.adapter)}, ${software}` : undefined;
 const flopsPerStep = 3 * 2 * s.summary.macsPerImage * batch;
 process.stdout.write(
-  `${JSON.stringify({ preset, backend: report.name, detail: report.detail, batch, steps: times.length, secPerStep: sec, imagesPerSec: batch / sec, gflops: flopsPerStep / sec / 1e9 })}\n`,
+  `${JSON.stringify({ preset, backend: report.name, detail: report.detail, batch, steps: times.length, secPerStep: sec, imagesPerSec: batch / sec, gflops: flopsPerStep / sec / 1e9, ...(notGpu ? { notGpu } : {}) })}\n`,
 );
