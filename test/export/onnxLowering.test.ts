@@ -1,8 +1,8 @@
 /**
  * The ONNX exporter on every node kind (test/export/designs.ts): ONNX Runtime runs the encoded
  * model and gives Strata's own inference-mode outputs (UNetModel, the model every prediction path
- * builds) to 1e-4 on real TGS images, with BN as BatchNormalization nodes (the default) and folded
- * into the convs; Debian's ONNX checker passes every file.
+ * builds) to 1e-4 on real TGS images, with BN folded into the convs (the default) and as
+ * BatchNormalization nodes; Debian's ONNX checker passes every file.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -113,7 +113,7 @@ describe('ONNX export of every node kind', () => {
     });
   }
 
-  it('keeps a BatchNormalization node for every BN with BN as nodes, and folds those that follow a conv', async () => {
+  it('folds the BNs that follow a conv by default, and keeps a BatchNormalization node for every BN as nodes', async () => {
     const design = COVERAGE_DESIGNS[1];
     if (!design) throw new Error('no design');
     const x = inputsOf(ds, 1);
@@ -122,10 +122,10 @@ describe('ONNX export of every node kind', () => {
     x.dispose();
     const bnCount = weights.filter((w) => w.name.endsWith('/gamma')).length;
     const count = (g: OnnxGraphSpec) => g.nodes.filter((n) => n.opType === 'BatchNormalization').length;
-    expect(count(lowerToOnnx(design.arch, weights))).toBe(bnCount);
+    expect(count(lowerToOnnx(design.arch, weights, { bn: 'nodes' }))).toBe(bnCount);
     // Folded: the pre-activation BN of each block (after an add) stays; bn2, the samplers' and the head's go into their convs.
     const blocks = design.arch.nodes.reduce((n, node) => n + (node.kind === 'resnet' ? node.blocks : 0), 0);
-    expect(count(lowerToOnnx(design.arch, weights, { bn: 'fold' }))).toBe(blocks);
+    expect(count(lowerToOnnx(design.arch, weights))).toBe(blocks);
   });
 
   it('refuses a checkpoint that does not fit the design, naming the weight', async () => {
