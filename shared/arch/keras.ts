@@ -12,6 +12,7 @@ import { nodeMap, soleInputs, topologicalOrder } from './graph';
 import { inferShapes } from './shapes';
 import type { ArchNode, Architecture, Initializer, Shape } from './types';
 import { validateArchitecture } from './validate';
+import { weightSpecs } from './weights';
 
 /** The script, or why the design cannot be exported. */
 export type KerasExport = { ok: true; script: string } | { ok: false; errors: ArchError[] };
@@ -147,11 +148,78 @@ function comment(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
+/** Keras's order of a layer's weights (a conv or dense: kernel, bias; a BN: gamma, beta, moving mean and variance). */
+const KERAS_WEIGHT_ORDER = ['kernel', 'bias', 'gamma', 'beta', 'moving_mean', 'moving_variance'];
+
+/** One Keras layer's weights: its name in the script, and Strata's weight names (the arrays' keys in weights.npz) and shapes, in Keras's order. */
+export interface KerasLayerWeights {
+  layer: string;
+  weights: { key: string; shape: number[] }[];
+}
+
+/**
+ * The weights of `arch`'s Keras model, layer by layer in graph order: Strata's `e0/block0/conv1/kernel`
+ * is the kernel of the script's layer `e0_block0_conv1` (its name with the last part dropped, `/` as
+ * `_`), as the script names its layers. Shapes are Keras's too (a transposed conv's kernel is
+ * [k, k, out, in] in both).
+ */
+export function kerasWeightEntries(arch: Architecture): KerasLayerWeights[] {
+  const layers = new Map<string, KerasLayerWeights>();
+  for (const w of weightSpecs(arch)) {
+    const parts = w.name.split('/');
+    const layer = parts.slice(0, -1).join('_');
+    const entry = layers.get(layer) ?? { layer, weights: [] };
+    entry.weights.push({ key: w.name, shape: w.shape });
+    layers.set(layer, entry);
+  }
+  const rank = (key: string) => KERAS_WEIGHT_ORDER.indexOf(key.split('/').pop() ?? '');
+  return [...layers.values()].map((l) => ({ layer: l.layer, weights: [...l.weights].sort((a, b) => rank(a.key) - rank(b.key)) }));
+}
+
+function pyShape(shape: readonly number[]): string {
+  return `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
+}
+
+/** The script's weight table and its numpy-only loader, for a weights file of `arch`'s trained weights. */
+function weightsLoader(arch: Architecture, file: string): string[] {
+  return [
+    `# The weights Strata trained, in ${file} beside this script (numpy's .npz; load_strata_weights reads it).`,
+    "# Each layer's arrays in Keras's order: (layer name, [(array name in the file, shape), ...]).",
+    'STRATA_WEIGHTS = [',
+    ...kerasWeightEntries(arch).map((l) => `    (${py(l.layer)}, [${l.weights.map((w) => `(${py(w.key)}, ${pyShape(w.shape)})`).join(', ')}]),`),
+    ']',
+    '',
+    '',
+    `def load_strata_weights(model, path=${py(file)}):`,
+    '    """Gives every layer of build_model() the weights Strata trained, checking each name and shape (numpy only)."""',
+    '    import numpy as np',
+    '',
+    '    with np.load(path) as arrays:',
+    '        expected = {key for _, entries in STRATA_WEIGHTS for key, _ in entries}',
+    '        extra = sorted(set(arrays.files) - expected)',
+    '        if extra:',
+    '            raise ValueError(f"{path}: arrays the model has no place for: {extra[:5]}")',
+    '        for layer_name, entries in STRATA_WEIGHTS:',
+    '            values = []',
+    '            for key, shape in entries:',
+    '                if key not in arrays.files:',
+    '                    raise ValueError(f"{path}: no array {key} for layer {layer_name}")',
+    '                value = arrays[key]',
+    '                if tuple(value.shape) != shape:',
+    '                    raise ValueError(f"{path}: {key} is {tuple(value.shape)}, layer {layer_name} needs {shape}")',
+    '                values.append(value)',
+    '            model.get_layer(layer_name).set_weights(values)',
+    '    return model',
+  ];
+}
+
 /**
  * The Keras script of a valid design: a `build_model()` function and a `__main__` that prints the
  * summary. Invalid designs, and transposed convs Keras cannot size exactly, give errors instead.
+ * With `weightsFile` (a trained run's export), the script also holds the table of its weights and
+ * `load_strata_weights(model)`, and its `__main__` loads that file when it lies beside the script.
  */
-export function kerasScript(arch: Architecture): KerasExport {
+export function kerasScript(arch: Architecture, opts: { weightsFile?: string } = {}): KerasExport {
   const errors = validateArchitecture(arch);
   if (errors.length > 0) return { ok: false, errors };
   const { shapes } = inferShapes(arch);
@@ -201,6 +269,19 @@ export function kerasScript(arch: Architecture): KerasExport {
       : []),
   ];
   const outputs = salt ? `[${output}, ${salt.v}]` : output;
+  const file = opts.weightsFile;
+  const main =
+    file === undefined
+      ? ['    build_model().summary()']
+      : [
+          '    import os',
+          '',
+          '    model = build_model()',
+          `    weights = os.path.join(os.path.dirname(os.path.abspath(__file__)), ${py(file)})`,
+          '    if os.path.exists(weights):',
+          '        load_strata_weights(model, weights)',
+          '    model.summary()',
+        ];
   const script = [
     ...header,
     '',
@@ -211,8 +292,9 @@ export function kerasScript(arch: Architecture): KerasExport {
     `    return keras.Model(${inputVar}, ${outputs}, name=${py(arch.name.replace(/\//g, '_'))})`,
     '',
     '',
+    ...(file === undefined ? [] : [...weightsLoader(arch, file), '', '']),
     'if __name__ == "__main__":',
-    '    build_model().summary()',
+    ...main,
     '',
   ].join('\n');
   return { ok: true, script };

@@ -4,8 +4,12 @@
  */
 import { z } from 'zod';
 
-/** `onnx`: one .onnx file; `tfjs`: a folder of a tfjs Layers model.json and its weight shards. */
-export const EXPORT_FORMATS = ['onnx', 'tfjs'] as const;
+/**
+ * `onnx`: one .onnx file; `tfjs`: a folder of a tfjs Layers model.json and its weight shards;
+ * `keras`: a folder of the design's Keras script (model.py), its trained weights (weights.npz, which
+ * the script loads with numpy) and metadata.json.
+ */
+export const EXPORT_FORMATS = ['onnx', 'tfjs', 'keras'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** The checkpoints of a run that can be exported. */
@@ -17,9 +21,9 @@ export const exportRequestSchema = z.object({
   runId: z.string().min(1),
   format: z.enum(EXPORT_FORMATS),
   checkpoint: z.enum(EXPORT_CHECKPOINTS).default('best'),
-  /** The .onnx file, or the folder of the tfjs model. */
+  /** The .onnx file, or the folder of the tfjs or Keras model. */
   out: z.string().min(1),
-  /** Replace what is at `out` (a tfjs folder only when it holds an earlier tfjs export). */
+  /** Replace what is at `out` (a folder only when it holds an earlier export of that format and nothing else). */
   force: z.boolean().default(false),
 });
 export type ExportRequest = z.input<typeof exportRequestSchema>;
@@ -35,7 +39,7 @@ export const exportResultSchema = z.object({
   /** The files written, relative to `out` for a folder (`model.json`, shards); the file itself for onnx. */
   files: z.array(z.string()),
   bytes: z.number().int().min(0),
-  /** The model's metadata (ONNX metadata_props; tfjs userDefinedMetadata). */
+  /** The model's metadata (ONNX metadata_props; tfjs userDefinedMetadata; Keras metadata.json). */
   metadata: z.record(z.string(), z.string()),
   /** Whether something at `out` was replaced (--force). */
   replaced: z.boolean(),

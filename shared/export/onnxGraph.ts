@@ -77,11 +77,13 @@ export interface WeightArray {
 
 /**
  * How BN is written: folded into the conv or transposed conv right before it where there is one
- * (the default), else as BatchNormalization nodes. Folding was measured (test/bench/exportOnnx.ts):
- * as exact (max abs error against Strata 1.3e-6 folded, 1.1e-6 as nodes, on tiny) and never slower
- * in ONNX Runtime, which fuses a BN into a Conv itself but not into a ConvTranspose: tiny, whose
- * upsamplers end in a BN on their transposed conv, ran 8.4 ms an image folded against 14.6 as nodes
- * at batch 32. A BN after an add (each block's first) has no conv to go into and stays a node.
+ * (the default), else as BatchNormalization nodes. Measured (test/bench/exportOnnx.ts, a loaded
+ * 2-core machine): ONNX Runtime fuses a BN into a Conv itself but not into a ConvTranspose, so tiny,
+ * whose upsamplers end in a BN on their transposed conv, ran 8.4 ms an image folded against 14.6 as
+ * nodes at batch 32, while small, small-concat, keel and fig2 (BNs after Convs) ran alike within the
+ * noise. Max abs error against Strata: tiny 1.3e-6 folded / 1.1e-6 as nodes, small 2.8e-6 / 2.6e-6,
+ * fig2 4.8e-5 / 3.3e-5 (8 images; the depth, not the folding, makes most of it). A BN after an add
+ * (each block's first) has no conv to go into and stays a node.
  */
 export type BnLowering = 'nodes' | 'fold';
 

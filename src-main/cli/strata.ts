@@ -20,7 +20,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help:
   train: { run: trainCommand, help: 'train --data <dir|demo> [--arch A] [options] [--json]' },
   eval: { run: evalCommand, help: 'eval --run ID --data DIR [--postprocess run|none] [--threshold T] [--out masks.csv] [--per-image] [--json]' },
   predict: { run: predictCommand, help: 'predict --run ID --images DIR --out submission.csv [--postprocess run|none] [--threshold T] [--json]' },
-  export: { run: exportCommand, help: 'export --run ID --format onnx|tfjs --out PATH [--checkpoint best|last|before-jump] [--force] [--json]' },
+  export: { run: exportCommand, help: 'export --run ID --format onnx|tfjs|keras --out PATH [--checkpoint best|last|before-jump] [--force] [--json]' },
   score: { run: scoreCommand, help: 'score --truth <train.csv|masks dir> --pred submission.csv [--lenient] [--json]' },
   analyze: { run: analyzeCommand, help: 'analyze --arch A [--init I] [--bn P] [--input-channels C] [--fan note|taps] [--relu second-moment|centred] [--empirical --data DIR [--images N] [--seed S]] [--json]' },
   runs: { run: runsCommand, help: 'runs list|show ID|resume ID|finalize ID|delete ID [--runs-dir DIR] [--json]' },

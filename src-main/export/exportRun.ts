@@ -1,6 +1,6 @@
 /**
- * Exporting one checkpoint of a trained run as an ONNX file or a tfjs Layers model folder
- * (`strata export`). The weights are the checkpoint's; the design is the run's as it trained (its
+ * Exporting one checkpoint of a trained run as an ONNX file, a tfjs Layers model folder or a Keras
+ * script with its weights (`strata export`). The weights are the checkpoint's; the design is the run's as it trained (its
  * BN placement and initializer applied, as the prediction path builds it); the metadata carries the
  * run's normalisation and post-processing. What is written appears whole or not at all.
  */
@@ -8,15 +8,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { withBnPlacement, withInitializer } from '../../shared/arch';
 import type { Architecture } from '../../shared/arch/types';
-import { exportMetadata, exportRequestSchema, type ExportCheckpoint, type ExportRequest, type ExportResult } from '../../shared/export/format';
+import { kerasScript } from '../../shared/arch/keras';
+import { exportMetadata, exportRequestSchema, type ExportCheckpoint, type ExportFormat, type ExportRequest, type ExportResult } from '../../shared/export/format';
 import { ExportError, lowerToOnnx, onnxSizeProblem } from '../../shared/export/onnxGraph';
 import { describePostprocess, resolvePostprocess } from '../../shared/runs/postprocess';
 import type { Checkpoint, RunRecord } from '../../shared/runs/types';
 import { strataPackageVersion } from '../lab/versions';
 import { errnoCode, writeFileAtomic } from '../runs/atomic';
 import type { RunStore } from '../runs/store';
+import { fileBytes, isExportFolder, tfjsFolderFiles, writeFolderAtomic, type FolderFile } from './exportFolder';
+import { npzChunks, npzProblem } from './npz';
 import { encodeOnnxModel } from './onnxModel';
-import { isTfjsExportFolder, tfjsFolderFiles, writeFolderAtomic } from './tfjsFolder';
+
+/** The Keras export's weights file, beside its script. */
+const KERAS_WEIGHTS = 'weights.npz';
 
 /** A request the exporter refuses: no such run or checkpoint, a path in the way, a design it cannot write. */
 export class ExportRefusedError extends Error {
@@ -33,7 +38,7 @@ function describeCheckpoint(kind: ExportCheckpoint): string {
 }
 
 /** Why `out` may not be written, or null: something is there and --force was not given, or what is there is not what --force may replace. */
-function outProblem(out: string, format: 'onnx' | 'tfjs', force: boolean): string | null {
+function outProblem(out: string, format: ExportFormat, force: boolean): string | null {
   let stat: fs.Stats;
   try {
     stat = fs.lstatSync(out);
@@ -43,8 +48,9 @@ function outProblem(out: string, format: 'onnx' | 'tfjs', force: boolean): strin
   }
   if (!force) return `${out} already exists; pass --force to replace it`;
   if (format === 'onnx' && !stat.isFile()) return `${out} exists and is not a file; --force replaces only a file with an ONNX model`;
-  if (format === 'tfjs' && !(stat.isDirectory() && isTfjsExportFolder(out))) {
-    return `${out} exists and is not a folder of an earlier tfjs export (model.json and its .bin shards only); --force replaces only such a folder`;
+  if (format !== 'onnx' && !(stat.isDirectory() && isExportFolder(out, format))) {
+    const holds = format === 'tfjs' ? 'model.json and its .bin shards' : `model.py, ${KERAS_WEIGHTS} and metadata.json`;
+    return `${out} exists and is not a folder of an earlier ${format} export (${holds} only); --force replaces only such a folder`;
   }
   return null;
 }
@@ -86,6 +92,9 @@ export async function exportRun(store: RunStore, request: ExportRequest): Promis
   const arch = trainedArch(run);
   const tooBig = req.format === 'onnx' ? onnxSizeProblem(arch) : null;
   if (tooBig) throw new ExportRefusedError(`run ${run.id} cannot be exported as ONNX: ${tooBig.message}`);
+  // Keras's limits are the script's (a transposed conv it cannot size): known before any weight is read.
+  const keras = req.format === 'keras' ? kerasScript(arch, { weightsFile: KERAS_WEIGHTS }) : null;
+  if (keras && !keras.ok) throw new ExportRefusedError(`run ${run.id} cannot be exported as Keras: ${keras.errors.map((e) => e.message).join('; ')}`);
   const ckpt = checkpointOf(store, run, req.checkpoint);
   const norm = ckpt.extra?.norm;
   if (!norm) throw new ExportRefusedError(`run ${run.id}: its ${req.checkpoint} checkpoint has no normalisation statistics`);
@@ -112,11 +121,22 @@ export async function exportRun(store: RunStore, request: ExportRequest): Promis
       writeFileAtomic(out, bytes);
       return { ...base, files: [out], bytes: bytes.length };
     }
-    // tfjs lives in src-main/training/: loaded only for this format.
-    const { layersArtifacts } = await import('../training/export/tfjsLayers');
-    const files = tfjsFolderFiles(await layersArtifacts(arch, ckpt.tensors, metadata), `Strata ${metadata.strata_version ?? ''}`.trim());
+    let files: FolderFile[];
+    if (keras?.ok) {
+      const problem = npzProblem(ckpt.tensors);
+      if (problem) throw new ExportRefusedError(`run ${run.id} cannot be exported as Keras: ${problem}`);
+      files = [
+        { name: 'model.py', data: Buffer.from(keras.script, 'utf8') },
+        { name: KERAS_WEIGHTS, data: npzChunks(ckpt.tensors) },
+        { name: 'metadata.json', data: Buffer.from(`${JSON.stringify(metadata, null, 2)}\n`, 'utf8') },
+      ];
+    } else {
+      // tfjs lives in src-main/training/: loaded only for this format.
+      const { layersArtifacts } = await import('../training/export/tfjsLayers');
+      files = tfjsFolderFiles(await layersArtifacts(arch, ckpt.tensors, metadata), `Strata ${metadata.strata_version ?? ''}`.trim());
+    }
     writeFolderAtomic(out, files);
-    return { ...base, files: files.map((f) => f.name), bytes: files.reduce((n, f) => n + f.data.length, 0) };
+    return { ...base, files: files.map((f) => f.name), bytes: files.reduce((n, f) => n + fileBytes(f), 0) };
   } catch (e) {
     if (e instanceof ExportError) throw new ExportRefusedError(`run ${run.id} cannot be exported as ${req.format}: ${e.message}`);
     throw e;

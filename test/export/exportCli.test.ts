@@ -90,13 +90,13 @@ describe('strata export', () => {
   });
 
   it('lists the formats when given an unknown one, or none', () => {
-    const r = strata('export', '--run', trained, '--format', 'keras', '--out', path.join(tmp, 'k'));
+    const r = strata('export', '--run', trained, '--format', 'pytorch', '--out', path.join(tmp, 'k'));
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe("strata: --format: 'keras' is not one of onnx, tfjs\n");
+    expect(r.stderr).toBe("strata: --format: 'pytorch' is not one of onnx, tfjs, keras\n");
     expect(existsSync(path.join(tmp, 'k'))).toBe(false);
     const none = strata('export', '--run', trained, '--out', path.join(tmp, 'k'));
     expect(none.code).toBe(2);
-    expect(none.stderr).toBe('strata: export: --format is required: one of onnx, tfjs\n');
+    expect(none.stderr).toBe('strata: export: --format is required: one of onnx, tfjs, keras\n');
   });
 
   it('names the run that has no checkpoint, and the checkpoints it has', async () => {

@@ -9,7 +9,7 @@ import * as tfl from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '../../src-main/data/dataset';
-import { SHARD_BYTES, tfjsFolderFiles, type FolderFile } from '../../src-main/export/tfjsFolder';
+import { SHARD_BYTES, tfjsFolderFiles, type FolderFile } from '../../src-main/export/exportFolder';
 import { selectBackend } from '../../src-main/training/backend';
 import { layersArtifacts } from '../../src-main/training/export/tfjsLayers';
 import { tempDir } from '../helpers/tempDir';
@@ -27,7 +27,7 @@ beforeAll(async () => {
 
 /** Loads the folder `files` as tfjs's loaders do: model.json's topology, and its manifest's shards joined in order. */
 async function loadFolder(files: readonly FolderFile[]): Promise<tfl.LayersModel> {
-  const byName = new Map(files.map((f) => [f.name, f.data]));
+  const byName = new Map(files.map((f) => [f.name, f.data as Uint8Array]));
   const json = JSON.parse(Buffer.from(byName.get('model.json') ?? new Uint8Array()).toString('utf8')) as tfl.io.ModelJSON;
   const group = json.weightsManifest[0];
   if (!group) throw new Error('no weights manifest');
@@ -87,10 +87,10 @@ describe('tfjs Layers export of every node kind', () => {
       ['group1-shard2of3.bin', SHARD_BYTES],
       ['group1-shard3of3.bin', 123],
     ]);
-    const json = JSON.parse(Buffer.from(files[0]?.data ?? new Uint8Array()).toString('utf8')) as { weightsManifest: { paths: string[] }[]; userDefinedMetadata: unknown; convertedBy: string };
+    const json = JSON.parse(Buffer.from((files[0]?.data as Uint8Array | undefined) ?? new Uint8Array()).toString('utf8')) as { weightsManifest: { paths: string[] }[]; userDefinedMetadata: unknown; convertedBy: string };
     expect(json.weightsManifest[0]?.paths).toEqual(['group1-shard1of3.bin', 'group1-shard2of3.bin', 'group1-shard3of3.bin']);
     expect(json.userDefinedMetadata).toEqual({ a: 'b' });
     expect(json.convertedBy).toBe('c');
-    expect(Buffer.concat(files.slice(1).map((f) => f.data)).equals(Buffer.from(weightData))).toBe(true);
+    expect(Buffer.concat(files.slice(1).map((f) => f.data as Uint8Array)).equals(Buffer.from(weightData))).toBe(true);
   });
 });

@@ -16,8 +16,8 @@ const OPTIONS = {
 } as const;
 
 /**
- * `strata export`: one checkpoint of a run (default: its best) as an ONNX file or a tfjs Layers
- * model folder, with the run's normalisation and threshold in the model's metadata. An existing
+ * `strata export`: one checkpoint of a run (default: its best) as an ONNX file, a tfjs Layers
+ * model folder or a Keras script with its weights, with the run's normalisation and threshold in the model's metadata. An existing
  * `--out` is refused unless `--force`; no checkpoint, an unknown format and a design the exporter
  * cannot write are bad input (exit 2), each named.
  */
@@ -35,7 +35,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
     const seconds = Math.round((performance.now() - started) / 10) / 100;
     if (v.json) printJson({ ...result, seconds });
     else {
-      const what = format === 'onnx' ? 'ONNX model' : `tfjs Layers model (${result.files.length} files)`;
+      const what = format === 'onnx' ? 'ONNX model' : format === 'tfjs' ? `tfjs Layers model (${result.files.length} files)` : 'Keras script model.py with weights.npz and metadata.json';
       process.stdout.write(
         `wrote ${result.out}: ${what}, ${(result.bytes / 2 ** 20).toFixed(2)} MiB, run ${runId} ${checkpoint} checkpoint (epoch ${result.epoch + 1}), ` +
           `input_mean ${result.metadata.input_mean}, input_std ${result.metadata.input_std}, threshold ${result.metadata.threshold}${result.replaced ? ' (replaced what was there)' : ''}\n`,

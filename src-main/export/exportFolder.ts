@@ -1,7 +1,7 @@
 /**
- * A tfjs model folder: model.json and its weight shards, laid out as tensorflowjs_converter and
- * tfjs's own file handler write them (`group1-shard1of3.bin`, 4 MiB each), and written as a whole:
- * into a temporary folder beside the target, then renamed into place.
+ * Export folders: a tfjs model's (model.json and its weight shards, laid out as tensorflowjs_converter
+ * and tfjs's own file handler write them, `group1-shard1of3.bin`, 4 MiB each) and a Keras script's,
+ * each written as a whole: into a temporary folder beside the target, then renamed into place.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -14,7 +14,12 @@ export const SHARD_BYTES = 4 * 1024 * 1024;
 /** One file of the folder. */
 export interface FolderFile {
   name: string;
-  data: Uint8Array;
+  data: Uint8Array | readonly Uint8Array[];
+}
+
+/** A file's size in bytes. */
+export function fileBytes(f: FolderFile): number {
+  return f.data instanceof Uint8Array ? f.data.length : f.data.reduce((n, c) => n + c.length, 0);
 }
 
 /** What a saved Layers model gives (see training/export/tfjsLayers.ts). */
@@ -27,7 +32,12 @@ export interface SavedLayersModel {
   userDefinedMetadata: Record<string, string>;
 }
 
-const SHARD_NAME = /^group1-shard\d+of\d+\.bin$/;
+/** The files an export folder of each format holds (what --force may replace). */
+const FOLDER_FILES: Record<'tfjs' | 'keras', (name: string) => boolean> = {
+  tfjs: (n) => n === 'model.json' || /^group1-shard\d+of\d+\.bin$/.test(n),
+  keras: (n) => n === 'model.py' || n === 'weights.npz' || n === 'metadata.json',
+};
+const FIRST_FILE = { tfjs: 'model.json', keras: 'model.py' } as const;
 
 /** model.json and the shards of `model`: one weight group, split every {@link SHARD_BYTES}. */
 export function tfjsFolderFiles(model: SavedLayersModel, convertedBy: string): FolderFile[] {
@@ -47,17 +57,19 @@ export function tfjsFolderFiles(model: SavedLayersModel, convertedBy: string): F
   return [{ name: 'model.json', data: Buffer.from(JSON.stringify(json), 'utf8') }, ...shards];
 }
 
-/** Whether `dir` holds only what an earlier tfjs export wrote: model.json and its shards (what --force may replace). */
-export function isTfjsExportFolder(dir: string): boolean {
+/** Whether `dir` holds only what an earlier export of `format` wrote (model.json and its shards; model.py, weights.npz, metadata.json): what --force may replace. */
+export function isExportFolder(dir: string, format: 'tfjs' | 'keras'): boolean {
   const names = fs.readdirSync(dir);
-  return names.includes('model.json') && names.every((n) => n === 'model.json' || SHARD_NAME.test(n));
+  return names.includes(FIRST_FILE[format]) && names.every(FOLDER_FILES[format]);
 }
 
-function writeFileDurable(file: string, data: Uint8Array): void {
+function writeFileDurable(file: string, data: Uint8Array | readonly Uint8Array[]): void {
   const fd = fs.openSync(file, 'wx', 0o644);
   try {
-    let off = 0;
-    while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off);
+    for (const chunk of data instanceof Uint8Array ? [data] : data) {
+      let off = 0;
+      while (off < chunk.length) off += fs.writeSync(fd, chunk, off, chunk.length - off);
+    }
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
