@@ -12,23 +12,20 @@
  * 64 channels) and 2.5e-6 (tfjs's own kernels: 7.2e-7 and 1.9e-6).
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BackendReport } from '../../src-main/training/backend';
 import { describeAdapter, softwareAdapterReason, SYNC_READ_UNAVAILABLE, type GpuAdapterInfo } from '../../src-main/training/webgpu';
 import { REPO_ROOT } from '../helpers/paths';
+import { swiftShaderEnv, swiftShaderMissing } from '../helpers/swiftShader';
 
-const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const KERNEL_TOLERANCE = 1e-5;
 const STEP_TOLERANCE = 2e-5;
-const swiftShaderMissing = existsSync(ICD) ? null : `${ICD} is missing (Debian's chromium-common package brings it; .ci/run installs chromium)`;
 if (swiftShaderMissing !== null) console.warn(`webgpu tests on SwiftShader skipped: ${swiftShaderMissing}`);
 
 /** Runs webgpuChild.ts `job` with SwiftShader named, and parses the JSON on its last stdout line. */
 function child<T>(job: string): Promise<T> {
-  const env = { ...process.env, VK_ICD_FILENAMES: ICD, LD_LIBRARY_PATH: [path.dirname(ICD), process.env['LD_LIBRARY_PATH']].filter(Boolean).join(':') };
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'test/training/webgpuChild.ts'), job], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'test/training/webgpuChild.ts'), job], { cwd: REPO_ROOT, env: swiftShaderEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
