@@ -11,13 +11,10 @@
  * U-Net step. Measured on SwiftShader with Strata's kernels: at most 7.0e-7 (an input gradient at
  * 64 channels) and 2.5e-6 (tfjs's own kernels: 7.2e-7 and 1.9e-6).
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BackendReport } from '../../src-main/training/backend';
 import { describeAdapter, softwareAdapterReason, SYNC_READ_UNAVAILABLE, type GpuAdapterInfo } from '../../src-main/training/webgpu';
-import { REPO_ROOT } from '../helpers/paths';
-import { swiftShaderEnv, swiftShaderMissing } from '../helpers/swiftShader';
+import { swiftShaderChild, swiftShaderMissing } from '../helpers/swiftShader';
 
 const KERNEL_TOLERANCE = 1e-5;
 const STEP_TOLERANCE = 2e-5;
@@ -25,20 +22,7 @@ if (swiftShaderMissing !== null) console.warn(`webgpu tests on SwiftShader skipp
 
 /** Runs webgpuChild.ts `job` with SwiftShader named, and parses the JSON on its last stdout line. */
 function child<T>(job: string): Promise<T> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'test/training/webgpuChild.ts'), job], { cwd: REPO_ROOT, env: swiftShaderEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    proc.on('error', reject);
-    proc.on('close', (code) => {
-      // tfjs's cpu backend prints a banner on stdout: the result is the last line.
-      const last = stdout.trim().split('\n').at(-1) ?? '';
-      if (code !== 0 || !last.startsWith('{')) reject(new Error(`webgpuChild ${job} exited ${code}: ${stderr.slice(-2000)}`));
-      else resolve(JSON.parse(last) as T);
-    });
-  });
+  return swiftShaderChild<T>('test/training/webgpuChild.ts', [job]);
 }
 
 const info = (o: Partial<GpuAdapterInfo>): GpuAdapterInfo => ({ vendor: '', architecture: '', device: '', description: '', fallback: false, ...o });

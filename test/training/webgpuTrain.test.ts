@@ -8,7 +8,6 @@
  * (fewer dispatches a step than Adam): 2 steps an epoch, one epoch (two where the device is lost
  * after the first). Most of the time is SwiftShader compiling each shader once. No time is asserted.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { encode } from 'fast-png';
@@ -19,8 +18,7 @@ import { defaultRunConfig } from '../../shared/training/config';
 import { makeDemoDataset } from '../../src-main/data/demo';
 import { loadDataSource } from '../../src-main/data/load';
 import { cliSandbox, json } from '../helpers/cli';
-import { REPO_ROOT } from '../helpers/paths';
-import { swiftShaderEnv, swiftShaderMissing } from '../helpers/swiftShader';
+import { swiftShaderChild, swiftShaderEnv, swiftShaderMissing } from '../helpers/swiftShader';
 import { createRunOn, withStore } from '../helpers/trainerRuns';
 
 if (swiftShaderMissing !== null) console.warn(`webgpu training on SwiftShader skipped: ${swiftShaderMissing}`);
@@ -56,20 +54,7 @@ beforeAll(() => {
 
 /** Runs webgpuTrainChild.ts on run `runId` with SwiftShader named, and parses the JSON on its last stdout line. */
 function lostChild(runId: string): Promise<{ status: string; ended: { reason?: string } | null; destroyedAfterEpoch: number | null }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'test/training/webgpuTrainChild.ts'), runsDir, runId], { cwd: REPO_ROOT, env: swiftShaderEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    proc.on('error', reject);
-    proc.on('close', (code) => {
-      // tfjs's cpu backend prints a banner on stdout: the result is the last line.
-      const last = stdout.trim().split('\n').at(-1) ?? '';
-      if (code !== 0 || !last.startsWith('{')) reject(new Error(`webgpuTrainChild exited ${code}: ${stderr.slice(-2000)}`));
-      else resolve(JSON.parse(last) as { status: string; ended: { reason?: string } | null; destroyedAfterEpoch: number | null });
-    });
-  });
+  return swiftShaderChild('test/training/webgpuTrainChild.ts', [runsDir, runId]);
 }
 
 describe.skipIf(swiftShaderMissing !== null)('training on webgpu (SwiftShader)', () => {
