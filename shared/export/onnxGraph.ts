@@ -206,6 +206,35 @@ class GraphBuilder {
   }
 
   /**
+   * A conv's kernel in ONNX's layout and its bias, with the BN `foldBn` (if any) applied per output
+   * channel: `at(o, i, y, x)` gives the element's index in ONNX's kernel and in the stored one.
+   */
+  private folded(
+    w: Float32Array,
+    b: Float32Array,
+    foldBn: string | undefined,
+    { cout, cin, k }: { cout: number; cin: number; k: number },
+    at: (o: number, i: number, y: number, x: number) => [number, number],
+  ): { kernel: Float32Array; bias: Float32Array } {
+    const bn = foldBn === undefined ? null : this.affine(foldBn);
+    const kernel = new Float32Array(w.length);
+    const bias = new Float32Array(cout);
+    for (let o = 0; o < cout; o++) {
+      const scale = bn ? (bn.scale[o] ?? 1) : 1;
+      for (let i = 0; i < cin; i++) {
+        for (let y = 0; y < k; y++) {
+          for (let xx = 0; xx < k; xx++) {
+            const [to, from] = at(o, i, y, xx);
+            kernel[to] = (w[from] ?? 0) * scale;
+          }
+        }
+      }
+      bias[o] = bn ? (b[o] ?? 0) * scale + (bn.shift[o] ?? 0) : (b[o] ?? 0);
+    }
+    return { kernel, bias };
+  }
+
+  /**
    * A 'same' conv of kernel `k` and `stride` from `x` (of shape `s`), its kernel [k, k, in, out]
    * turned to ONNX's [out, in, k, k]; with `foldBn`, the BN of that name applied to its weights.
    */
@@ -213,18 +242,7 @@ class GraphBuilder {
     const w = this.weight(`${name}/kernel`);
     const b = this.weight(`${name}/bias`).data;
     const [, , cin = 0, cout = 0] = w.shape;
-    const bn = foldBn === undefined ? null : this.affine(foldBn);
-    const kernel = new Float32Array(w.data.length);
-    const bias = new Float32Array(cout);
-    for (let o = 0; o < cout; o++) {
-      const scale = bn ? (bn.scale[o] ?? 1) : 1;
-      for (let i = 0; i < cin; i++) {
-        for (let y = 0; y < k; y++) {
-          for (let xx = 0; xx < k; xx++) kernel[((o * cin + i) * k + y) * k + xx] = (w.data[((y * k + xx) * cin + i) * cout + o] ?? 0) * scale;
-        }
-      }
-      bias[o] = bn ? (b[o] ?? 0) * scale + (bn.shift[o] ?? 0) : (b[o] ?? 0);
-    }
+    const { kernel, bias } = this.folded(w.data, b, foldBn, { cout, cin, k }, (o, i, y, xx) => [((o * cin + i) * k + y) * k + xx, ((y * k + xx) * cin + i) * cout + o]);
     const [top, bottom] = samePads(s.h, k, stride);
     const [left, right] = samePads(s.w, k, stride);
     const out = foldBn === undefined ? name : `${name}+bn`;
@@ -245,18 +263,7 @@ class GraphBuilder {
     if (!rows || !cols) {
       throw new ExportError(nodeId, `ONNX's ConvTranspose cannot take a ${k}x${k} stride-2 transposed conv from ${s.h}x${s.w} to ${out.h}x${out.w} (no output padding below the stride gives that size)`);
     }
-    const bn = foldBn === undefined ? null : this.affine(foldBn);
-    const kernel = new Float32Array(w.data.length);
-    const bias = new Float32Array(cout);
-    for (let o = 0; o < cout; o++) {
-      const scale = bn ? (bn.scale[o] ?? 1) : 1;
-      for (let i = 0; i < cin; i++) {
-        for (let y = 0; y < k; y++) {
-          for (let xx = 0; xx < k; xx++) kernel[((i * cout + o) * k + y) * k + xx] = (w.data[((y * k + xx) * cout + o) * cin + i] ?? 0) * scale;
-        }
-      }
-      bias[o] = bn ? (b[o] ?? 0) * scale + (bn.shift[o] ?? 0) : (b[o] ?? 0);
-    }
+    const { kernel, bias } = this.folded(w.data, b, foldBn, { cout, cin, k }, (o, i, y, xx) => [((i * cout + o) * k + y) * k + xx, ((y * k + xx) * cout + o) * cin + i]);
     const attributes: OnnxAttribute[] = [
       { name: 'kernel_shape', type: 'ints', ints: [k, k] },
       { name: 'strides', type: 'ints', ints: [2, 2] },
